@@ -1,0 +1,95 @@
+"""Seeded command streams for the engine benchmarks (rows in the kernel's batch format).
+
+The generator drives a shadow book while it writes commands, so prices are placed relative to
+the real touch and cancels name orders that are really resting: the stream keeps a stationary
+book the way real order flow does, instead of piling up stale orders. The shadow costs a few
+seconds per million commands and is not part of any measurement.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from engine import OrderBook
+from engine import _kernel as k
+
+MID = 1_000_000  # ticks
+OWNERS = 1_000
+MIN_PRICE, MAX_PRICE = 1, 1_000_000_000
+
+
+def new_book() -> OrderBook:
+    return OrderBook(min_price=MIN_PRICE, max_price=MAX_PRICE)
+
+
+def standard(n: int = 1_000_000, seed: int = 1, band: int = 10, prefill: int = 0, prefill_levels: int = 0) -> np.ndarray:
+    """≈60% passive limits within ``band`` ticks behind the touch, 25% cancels of resting
+    orders, 10% crossing limits, 5% market orders; ``prefill`` resting orders spread over
+    ``prefill_levels`` levels come first."""
+    rng = random.Random(seed)
+    shadow = new_book()
+    raw, st = shadow.raw, None
+    rows = np.zeros((n + prefill, k.CW), dtype=np.int64)
+    live: list[int] = []
+    i = 0
+
+    def emit(row: tuple) -> None:
+        nonlocal i
+        rows[i] = row
+        i += 1
+        raw(*row)
+
+    half = max(prefill_levels // 2, 1)
+    for _ in range(prefill):
+        side = rng.randrange(2)
+        off = 1 + rng.randrange(half)
+        price = MID - off if side == k.BUY else MID + off
+        live.append(shadow.next_order_id)
+        emit((k.CMD_PLACE, side, k.LIMIT, k.GTC, price, rng.randint(1, 100), rng.randrange(OWNERS), 0, 0, 0))
+    for _ in range(n):
+        r = rng.random()
+        owner = rng.randrange(OWNERS)
+        bid, ask = shadow.best_bid, shadow.best_ask
+        bid = bid if bid is not None else (ask - 1 if ask is not None else MID - 1)
+        ask = ask if ask is not None else bid + 1
+        st = shadow._st
+        if r < 0.25:
+            while live:
+                j = rng.randrange(len(live))
+                live[j], live[-1] = live[-1], live[j]
+                oid = live.pop()
+                if k.is_resting(st, oid):
+                    emit((k.CMD_CANCEL, 0, 0, 0, 0, 0, owner, 0, 0, oid))
+                    break
+            else:
+                r = 0.5  # nothing to cancel: place a passive order instead
+        if 0.25 <= r < 0.85:
+            side = rng.randrange(2)
+            off = rng.randrange(band)
+            price = bid - off if side == k.BUY else ask + off
+            live.append(shadow.next_order_id)
+            emit((k.CMD_PLACE, side, k.LIMIT, k.GTC, price, rng.randint(1, 10), owner, 0, 0, 0))
+        elif 0.85 <= r < 0.95:
+            side = rng.randrange(2)
+            off = rng.randrange(3)
+            price = ask + off if side == k.BUY else bid - off
+            live.append(shadow.next_order_id)
+            emit((k.CMD_PLACE, side, k.LIMIT, k.GTC, price, rng.randint(1, 30), owner, 0, 0, 0))
+        elif r >= 0.95:
+            emit((k.CMD_PLACE, rng.randrange(2), k.MARKET, k.GTC, 0, rng.randint(1, 30), owner, 0, 0, 0))
+    return rows[:i]
+
+
+def deep(n: int = 1_000_000, seed: int = 2) -> np.ndarray:
+    """The standard mix at the touch of a book holding ≈100k resting orders over ≈6k levels."""
+    return standard(n, seed, band=10, prefill=100_000, prefill_levels=6_000)
+
+
+def wide(n: int = 1_000_000, seed: int = 3) -> np.ndarray:
+    """Passive prices spread over a band 1000× wider than the standard one."""
+    return standard(n, seed, band=10_000)
+
+
+WORKLOADS = {"std": standard, "deep": deep, "wide": wide}

@@ -1,0 +1,54 @@
+"""The import direction: engine imports nothing of ours; simulator imports engine; client only
+the simulator's launcher."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OURS = {"engine", "simulator", "client", "tests", "benchmarks"}
+ALLOWED = {
+    "engine": set(),
+    "simulator": {"engine"},
+    "client": {"simulator.launcher"},
+}
+ENGINE_THIRD_PARTY = {"numpy", "numba", "sortedcontainers"}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def _allowed(package: str, name: str) -> bool:
+    top = name.split(".")[0]
+    if top not in OURS or top == package:
+        return True
+    return any(name == a or name.startswith(a + ".") for a in ALLOWED[package])
+
+
+def test_packages_import_only_downstream() -> None:
+    bad = []
+    for package in ALLOWED:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            bad += [f"{path.relative_to(ROOT)} imports {n}" for n in _imports(path) if not _allowed(package, n)]
+    assert not bad, "\n".join(bad)
+
+
+def test_engine_uses_only_the_standard_library_numpy_and_numba() -> None:
+    import sys
+
+    stdlib = set(sys.stdlib_module_names)
+    bad = []
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top not in stdlib and top not in ENGINE_THIRD_PARTY and top != "engine":
+                bad.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not bad, "\n".join(bad)
