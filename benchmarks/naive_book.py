@@ -1,0 +1,70 @@
+"""A simple pure-Python order book (SortedDict of deques), the yardstick for the engine figures.
+
+It implements what the benchmark workloads use (GTC limits, market orders by quantity, cancels)
+the way one would write it without thinking about speed, with lazy cancellation.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+from sortedcontainers import SortedDict
+
+from engine import _kernel as k
+
+
+class NaiveBook:
+    def __init__(self) -> None:
+        self.bids: SortedDict = SortedDict()  # key: -price, so the best bid comes first
+        self.asks: SortedDict = SortedDict()
+        self.orders: dict[int, list] = {}
+        self.next_id = 1
+        self.next_trade = 1
+
+    def place(self, side: int, otype: int, price: int, qty: int) -> int:
+        oid = self.next_id
+        self.next_id += 1
+        events = 1
+        book, key = (self.asks, 1) if side == k.BUY else (self.bids, -1)
+        while qty and book:
+            level_key, queue = book.peekitem(0)
+            level_price = level_key * key
+            if otype == k.LIMIT and (level_price > price if side == k.BUY else level_price < price):
+                break
+            while queue and qty:
+                maker = queue[0]
+                if maker[1] == 0:  # cancelled earlier
+                    queue.popleft()
+                    continue
+                fill = min(qty, maker[1])
+                maker[1] -= fill
+                qty -= fill
+                self.next_trade += 1
+                events += 1
+                if maker[1] == 0:
+                    queue.popleft()
+                    del self.orders[maker[0]]
+            if not queue:
+                del book[level_key]
+        if qty:
+            if otype == k.LIMIT:
+                own = self.bids if side == k.BUY else self.asks
+                entry = [oid, qty]
+                own.setdefault(-price if side == k.BUY else price, deque()).append(entry)
+                self.orders[oid] = entry
+            else:
+                events += 1
+        return events
+
+    def cancel(self, oid: int) -> int:
+        entry = self.orders.pop(oid, None)
+        if entry is not None:
+            entry[1] = 0
+        return 1
+
+    def run(self, cmds: np.ndarray) -> int:
+        events = 0
+        for kind, side, otype, _tif, price, qty, _owner, _stp, _quote, oid in cmds.tolist():
+            events += self.place(side, otype, price, qty) if kind == k.CMD_PLACE else self.cancel(oid)
+        return events
