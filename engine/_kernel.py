@@ -121,51 +121,41 @@ def layout(ord_cap: int, page_cap: int) -> tuple[int, int, int, int, int, int, i
     return ord_off, lvl_off, pg_off, pl_off, hm_off, hm_size, total
 
 
-def new_state(min_tick: int, max_tick: int, max_qty: int, ord_cap: int = 1024, page_cap: int = 4) -> np.ndarray:
-    """An empty book for prices in ``[min_tick, max_tick]`` and quantities up to ``max_qty`` lots."""
+def _allocate(ord_cap: int, page_cap: int) -> np.ndarray:
+    """A zeroed state whose header describes the regions for these capacities."""
     ord_off, lvl_off, pg_off, pl_off, hm_off, hm_size, total = layout(ord_cap, page_cap)
     st = np.zeros(total, dtype=np.int64)
-    st[H_ORD_CAP] = ord_cap
-    st[H_PAGE_CAP] = page_cap
-    st[H_ORD_OFF] = ord_off
-    st[H_LVL_OFF] = lvl_off
-    st[H_PG_OFF] = pg_off
-    st[H_PL_OFF] = pl_off
-    st[H_HM_OFF] = hm_off
-    st[H_HM_MASK] = hm_size - 1
-    st[H_FREE_ORD] = -1
-    st[H_FREE_PAGE] = -1
-    st[H_BEST_BID] = -1
-    st[H_BEST_ASK] = -1
-    st[H_NEXT_OID] = 1
-    st[H_NEXT_TID] = 1
+    st[H_ORD_CAP], st[H_PAGE_CAP] = ord_cap, page_cap
+    st[H_ORD_OFF], st[H_LVL_OFF], st[H_PG_OFF], st[H_PL_OFF] = ord_off, lvl_off, pg_off, pl_off
+    st[H_HM_OFF], st[H_HM_MASK] = hm_off, hm_size - 1
+    return st
+
+
+def new_state(min_tick: int, max_tick: int, max_qty: int, ord_cap: int = 1024, page_cap: int = 4) -> np.ndarray:
+    """An empty book for prices in ``[min_tick, max_tick]`` and quantities up to ``max_qty`` lots."""
+    st = _allocate(ord_cap, page_cap)
+    st[H_FREE_ORD] = st[H_FREE_PAGE] = -1
+    st[H_BEST_BID] = st[H_BEST_ASK] = -1
+    st[H_NEXT_OID] = st[H_NEXT_TID] = 1
     st[H_MIN_TICK] = min_tick
     st[H_MAX_OFF] = max_tick - min_tick
     st[H_MAX_QTY] = max_qty
     return st
 
 
+_REGION_KEYS = (H_ORD_CAP, H_PAGE_CAP, H_ORD_OFF, H_LVL_OFF, H_PG_OFF, H_PL_OFF, H_HM_OFF, H_HM_MASK)
+
+
 def grown(st: np.ndarray, ord_cap: int, page_cap: int) -> np.ndarray:
     """A copy of ``st`` with larger capacities (regions moved, hash map rebuilt)."""
-    ord_off, lvl_off, pg_off, pl_off, hm_off, hm_size, total = layout(ord_cap, page_cap)
-    new = np.zeros(total, dtype=np.int64)
+    new = _allocate(ord_cap, page_cap)
+    regions = new[list(_REGION_KEYS)].copy()
     new[:HEADER] = st[:HEADER]
+    new[list(_REGION_KEYS)] = regions
     old_ord, old_pages = int(st[H_ORD_CAP]), int(st[H_PAGE_CAP])
-    new[ord_off : ord_off + old_ord * NF] = st[st[H_ORD_OFF] : st[H_ORD_OFF] + old_ord * NF]
-    o_lvl = int(st[H_LVL_OFF])
-    new[lvl_off : lvl_off + old_pages * PAGE * LF] = st[o_lvl : o_lvl + old_pages * PAGE * LF]
-    o_pg = int(st[H_PG_OFF])
-    new[pg_off : pg_off + old_pages * PGW] = st[o_pg : o_pg + old_pages * PGW]
-    o_pl = int(st[H_PL_OFF])
-    new[pl_off : pl_off + old_pages] = st[o_pl : o_pl + old_pages]
-    new[H_ORD_CAP] = ord_cap
-    new[H_PAGE_CAP] = page_cap
-    new[H_ORD_OFF] = ord_off
-    new[H_LVL_OFF] = lvl_off
-    new[H_PG_OFF] = pg_off
-    new[H_PL_OFF] = pl_off
-    new[H_HM_OFF] = hm_off
-    new[H_HM_MASK] = hm_size - 1
+    sizes = ((H_ORD_OFF, old_ord * NF), (H_LVL_OFF, old_pages * PAGE * LF), (H_PG_OFF, old_pages * PGW), (H_PL_OFF, old_pages))
+    for key, size in sizes:
+        new[new[key] : new[key] + size] = st[st[key] : st[key] + size]
     o_hm, o_size = int(st[H_HM_OFF]), int(st[H_HM_MASK]) + 1
     keys = st[o_hm : o_hm + 2 * o_size : 2]
     vals = st[o_hm + 1 : o_hm + 2 * o_size : 2]
