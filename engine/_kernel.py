@@ -396,7 +396,7 @@ def _lvl(st, slot, t):
 
 
 @_inline
-def _rest(st, oid, side, t, qty, owner):
+def _rest(st, oid, side, t, qty, orig, owner):
     """Append a new order at the tail of its level (time priority) and index it."""
     slot = st[H_FREE_ORD]
     ob0 = st[H_ORD_OFF]
@@ -412,7 +412,7 @@ def _rest(st, oid, side, t, qty, owner):
     st[ob + O_SIDE] = side
     st[ob + O_OWNER] = owner
     st[ob + O_NEXT] = -1
-    st[ob + O_ORIG] = qty
+    st[ob + O_ORIG] = orig
     pslot = _page_acquire(st, t >> PAGE_BITS)
     lb = _lvl(st, pslot, t)
     st[ob + O_LVL] = lb - st[H_LVL_OFF]  # relative: regions move when the state grows
@@ -693,8 +693,7 @@ def _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote):
         return n
     if tif == IOC or tif == FOK:
         return _emit(out, n, EV_EXPIRED, oid, 0, price, rem, owner, 0, 0, 0, 0, side, X_IOC if tif == IOC else X_FOK)
-    slot = _rest(st, oid, side, lim, rem, owner)
-    st[ob0 + slot * NF + O_ORIG] = qty
+    _rest(st, oid, side, lim, rem, qty, owner)
     return n
 
 
@@ -868,4 +867,5 @@ def dump_orders(st):
 
 @_jit
 def is_resting(st, oid):
+    """Whether order ``oid`` rests in the book (a cheap membership test for generators)."""
     return _hm_find(st, oid) >= 0
