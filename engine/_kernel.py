@@ -144,14 +144,13 @@ def new_state(min_tick: int, max_tick: int, max_qty: int, ord_cap: int = 1024, p
 
 
 _REGION_KEYS = (H_ORD_CAP, H_PAGE_CAP, H_ORD_OFF, H_LVL_OFF, H_PG_OFF, H_PL_OFF, H_HM_OFF, H_HM_MASK)
+_BOOK_KEYS = [key for key in range(HEADER) if key not in _REGION_KEYS]  # what growth carries over
 
 
 def grown(st: np.ndarray, ord_cap: int, page_cap: int) -> np.ndarray:
     """A copy of ``st`` with larger capacities (regions moved, hash map rebuilt)."""
     new = _allocate(ord_cap, page_cap)
-    regions = new[list(_REGION_KEYS)].copy()
-    new[:HEADER] = st[:HEADER]
-    new[list(_REGION_KEYS)] = regions
+    new[_BOOK_KEYS] = st[_BOOK_KEYS]
     old_ord, old_pages = int(st[H_ORD_CAP]), int(st[H_PAGE_CAP])
     sizes = ((H_ORD_OFF, old_ord * NF), (H_LVL_OFF, old_pages * PAGE * LF), (H_PG_OFF, old_pages * PGW), (H_PL_OFF, old_pages))
     for key, size in sizes:
@@ -438,7 +437,6 @@ def _rest(st, oid, side, t, qty, orig, owner):
     else:
         if st[H_BEST_ASK] < 0 or t < st[H_BEST_ASK]:
             st[H_BEST_ASK] = t
-    return slot
 
 
 @_inline

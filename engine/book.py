@@ -135,7 +135,7 @@ class OrderBook:
             if sink is not None and n:
                 sink(out[:n])
             if i < end:
-                self._grow_if_full()
+                self._grow()
                 if out.shape[0] < BATCH_OUT_ROWS + int(self._st[k.H_N_ORDERS]) + 8:
                     out = np.empty((BATCH_OUT_ROWS + int(self._st[k.H_ORD_CAP]) + 8, k.EVW), dtype=np.int64)
         return total
@@ -195,6 +195,7 @@ class OrderBook:
     # ---- capacity -------------------------------------------------------------------------
 
     def _grow(self) -> None:
+        """Double whichever capacity is exhausted (a no-op when neither is)."""
         st = self._st
         ord_cap, page_cap = int(st[k.H_ORD_CAP]), int(st[k.H_PAGE_CAP])
         if not (st[k.H_FREE_ORD] >= 0 or st[k.H_ORD_HWM] < ord_cap):
@@ -205,13 +206,6 @@ class OrderBook:
             self._st = k.grown(st, ord_cap, page_cap)
         if self._out.shape[0] < int(self._st[k.H_ORD_CAP]) + 8:
             self._out = np.zeros((int(self._st[k.H_ORD_CAP]) + 8, k.EVW), dtype=np.int64)
-
-    def _grow_if_full(self) -> None:
-        st = self._st
-        full_orders = not (st[k.H_FREE_ORD] >= 0 or st[k.H_ORD_HWM] < st[k.H_ORD_CAP])
-        full_pages = not (st[k.H_FREE_PAGE] >= 0 or st[k.H_PAGE_HWM] < st[k.H_PAGE_CAP])
-        if full_orders or full_pages:
-            self._grow()
 
 
 def encode(commands: Iterable[tuple]) -> np.ndarray:
