@@ -68,21 +68,25 @@ EV_CANCELED = 3
 EV_EXPIRED = 4
 EV_REJECTED = 5
 EV_AMENDED = 6
-EVW = 12
+EVW = 14
 # columns: kind, order id, other id (maker id / counter order / order type), price (ticks),
 # quantity, owner, other owner, remaining (lots, or quote budget for orders by quote amount),
-# maker remaining / time in force, trade id / quote budget, side, reason
+# maker remaining / time in force, trade id / quote budget, side, reason, and two columns the
+# exchange layer fills (fees of a trade; lock and stop price of an accepted stop order)
 E_KIND, E_OID, E_OTHER, E_PRICE, E_QTY, E_OWNER, E_OOWNER, E_REM, E_MREM, E_TID, E_SIDE, E_REASON = range(12)
+E_X1, E_X2 = 12, 13
 
 # ---- header ----
-HEADER = 32
+# Words 0..31 belong to the book; words 32.. to the exchange layer (market rules, last price,
+# average-price buckets: see ``_exchange``), carried along when the state grows.
+HEADER = 128
 H_ORD_CAP, H_PAGE_CAP, H_ORD_OFF, H_LVL_OFF, H_PG_OFF, H_PL_OFF, H_HM_OFF, H_HM_MASK = range(8)
 H_FREE_ORD, H_FREE_PAGE, H_NPL, H_BEST_BID, H_BEST_ASK, H_NEXT_OID, H_NEXT_TID = range(8, 15)
-H_MIN_TICK, H_MAX_OFF, H_N_ORDERS, H_ORD_HWM, H_PAGE_HWM, H_N_PAGES, H_MAX_QTY = range(15, 22)
+H_MIN_TICK, H_MAX_OFF, H_N_ORDERS, H_ORD_HWM, H_PAGE_HWM, H_N_PAGES, H_MAX_QTY, H_SEQ = range(15, 23)
 
 # ---- order slots ----
-NF = 9
-O_ID, O_PRICE, O_QTY, O_SIDE, O_OWNER, O_NEXT, O_PREV, O_ORIG, O_LVL = range(9)
+NF = 10
+O_ID, O_PRICE, O_QTY, O_SIDE, O_OWNER, O_NEXT, O_PREV, O_ORIG, O_LVL, O_SEQ = range(10)
 
 # ---- levels and pages ----
 PAGE_BITS = 12
@@ -136,7 +140,7 @@ def new_state(min_tick: int, max_tick: int, max_qty: int, ord_cap: int = 1024, p
     st = _allocate(ord_cap, page_cap)
     st[H_FREE_ORD] = st[H_FREE_PAGE] = -1
     st[H_BEST_BID] = st[H_BEST_ASK] = -1
-    st[H_NEXT_OID] = st[H_NEXT_TID] = 1
+    st[H_NEXT_OID] = st[H_NEXT_TID] = st[H_SEQ] = 1
     st[H_MIN_TICK] = min_tick
     st[H_MAX_OFF] = max_tick - min_tick
     st[H_MAX_QTY] = max_qty
@@ -412,6 +416,8 @@ def _rest(st, oid, side, t, qty, orig, owner):
     st[ob + O_OWNER] = owner
     st[ob + O_NEXT] = -1
     st[ob + O_ORIG] = orig
+    st[ob + O_SEQ] = st[H_SEQ]  # arrival order: an order id can be older than its time priority
+    st[H_SEQ] += 1
     pslot = _page_acquire(st, t >> PAGE_BITS)
     lb = _lvl(st, pslot, t)
     st[ob + O_LVL] = lb - st[H_LVL_OFF]  # relative: regions move when the state grows
@@ -496,6 +502,8 @@ def _emit(out, n, kind, oid, other, price, qty, owner, oowner, rem, mrem, tid, s
     out[n, E_TID] = tid
     out[n, E_SIDE] = side
     out[n, E_REASON] = reason
+    out[n, E_X1] = 0
+    out[n, E_X2] = 0
     return n + 1
 
 
@@ -539,8 +547,11 @@ def _fok_fillable(st, side, lim, qty, owner, stp):
 
 
 @_jit
-def _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote):
-    """Validate, accept, match and (for resting types) book one new order. Returns the new n."""
+def _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote, oid):
+    """Validate, accept, match and (for resting types) book one new order. Returns the new n.
+
+    ``oid`` 0 takes the next id; a positive one is an id reserved earlier (a triggered stop order).
+    """
     base = st[H_MIN_TICK]
     max_off = st[H_MAX_OFF]
     by_quote = otype == MARKET and quote > 0
@@ -574,8 +585,9 @@ def _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote):
         return _emit(out, n, EV_REJECTED, 0, 0, price, qty, owner, 0, 0, 0, 0, side, R_INVALID_PARAMS)
 
     # ---- accepted ----
-    oid = st[H_NEXT_OID]
-    st[H_NEXT_OID] = oid + 1
+    if oid == 0:
+        oid = st[H_NEXT_OID]
+        st[H_NEXT_OID] = oid + 1
     n = _emit(out, n, EV_ACCEPTED, oid, otype, price, qty, owner, 0, qty, tif, quote, side, 0)
     if otype == LIMIT and tif == FOK and not _fok_fillable(st, side, lim, qty, owner, stp):
         return _emit(out, n, EV_EXPIRED, oid, 0, price, qty, owner, 0, 0, 0, 0, side, X_FOK)
@@ -793,7 +805,7 @@ def _has_room(st):
 @_inline
 def _dispatch(st, out, n, kind, side, otype, tif, price, qty, owner, stp, quote, oid):
     if kind == CMD_PLACE:
-        return _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote)
+        return _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote, 0)
     if kind == CMD_CANCEL:
         return _cancel(st, out, n, oid, C_USER)
     if kind == CMD_CANCEL_ALL:

@@ -299,7 +299,7 @@ def _check(st: np.ndarray) -> None:
                         fail(f"level {t + base} marked occupied but has no orders")
                     occupied.append(t)
                     total, count, prev, slot_i = 0, 0, -1, int(st[lb + k.L_HEAD])
-                    last_id = 0
+                    last_seq = 0
                     while slot_i >= 0:
                         ob = ob0 + slot_i * k.NF
                         if slot_i in seen_slots:
@@ -309,12 +309,12 @@ def _check(st: np.ndarray) -> None:
                             fail(f"broken back link at level {t + base}")
                         if int(st[ob + k.O_PRICE]) != t:
                             fail(f"order {int(st[ob + k.O_ID])} sits at the wrong level")
-                        if int(st[ob + k.O_ID]) <= last_id:
-                            fail(f"FIFO broken at level {t + base}: ids not increasing")
+                        if int(st[ob + k.O_SEQ]) <= last_seq:
+                            fail(f"FIFO broken at level {t + base}: arrival order not increasing")
                         q = int(st[ob + k.O_QTY])
                         if not 0 < q <= int(st[ob + k.O_ORIG]):
                             fail(f"order {int(st[ob + k.O_ID])} has quantity {q}")
-                        last_id = int(st[ob + k.O_ID])
+                        last_seq = int(st[ob + k.O_SEQ])
                         total += q
                         count += 1
                         prev = slot_i

@@ -50,6 +50,14 @@ class OrderStatus(IntEnum):
     REJECTED = 6
 
 
+class MarketStatus(IntEnum):
+    """A market takes new orders only while TRADING; cancels work in every status."""
+
+    TRADING = 0
+    HALT = 1
+    BREAK = 2
+
+
 class ExpireReason(IntEnum):
     """Why (part of) an order left the book without trading."""
 
@@ -57,6 +65,7 @@ class ExpireReason(IntEnum):
     FOK = 2  # a fill-or-kill order that could not fill completely; nothing traded
     NO_LIQUIDITY = 3  # a market order ran out of book (or of quote budget for another whole lot)
     SELF_TRADE_PREVENTION = 4  # expired by the taker's self-trade-prevention mode
+    REJECTED_ON_TRIGGER = 5  # a triggered stop order failed a check when it entered the book
 
 
 class CancelReason(IntEnum):

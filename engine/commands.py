@@ -1,0 +1,122 @@
+"""Commands: what a caller asks the engine to do (frozen, slotted, imperative).
+
+Amounts are asset units: prices in quote units per whole base coin, quantities in base units,
+quote amounts in quote units. ``time`` is the caller's clock in milliseconds (the engine has
+none); it dates trades for the average price the price filters use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .enums import MarketStatus, OrderType, SelfTradePrevention, Side, TimeInForce
+from .specs import AssetSpec, MarketSpec
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    """A new order. MARKET orders give ``quantity`` or ``quote_quantity``; stop types a ``stop_price``."""
+
+    market: str
+    account: int
+    side: Side
+    order_type: OrderType
+    quantity: int = 0
+    price: int = 0
+    quote_quantity: int = 0
+    stop_price: int = 0
+    time_in_force: TimeInForce = TimeInForce.GTC
+    stp: SelfTradePrevention = SelfTradePrevention.NONE
+    client_order_id: str | None = None
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    """Cancel one open order (resting or waiting stop) by ``order_id`` or ``client_order_id``."""
+
+    market: str
+    account: int
+    order_id: int = 0
+    client_order_id: str | None = None
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAllOrders:
+    """Cancel every open order of the account in the market: stops first, then resting, oldest first."""
+
+    market: str
+    account: int
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AmendOrder:
+    """Reduce a resting order's quantity keeping its queue priority (Binance amend keepPriority)."""
+
+    market: str
+    account: int
+    new_quantity: int
+    order_id: int = 0
+    client_order_id: str | None = None
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    account: int
+    asset: str
+    amount: int
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    """Take free balance out of the books (locked balance cannot be withdrawn)."""
+
+    account: int
+    asset: str
+    amount: int
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ListAsset:
+    spec: AssetSpec
+
+
+@dataclass(frozen=True, slots=True)
+class ListMarket:
+    """Open a market; its base and quote assets are listed along with it when new."""
+
+    spec: MarketSpec
+
+
+@dataclass(frozen=True, slots=True)
+class SetMarketStatus:
+    market: str
+    status: MarketStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SetFeeRates:
+    """An account's maker and taker commission, as integers over ``units.RATE_DENOM``."""
+
+    account: int
+    maker_rate: int
+    taker_rate: int
+
+
+Command = (
+    PlaceOrder
+    | CancelOrder
+    | CancelAllOrders
+    | AmendOrder
+    | Deposit
+    | Withdraw
+    | ListAsset
+    | ListMarket
+    | SetMarketStatus
+    | SetFeeRates
+)

@@ -1,0 +1,614 @@
+"""The exchange façade: ``Engine.apply(command) -> list[Event]``.
+
+Deterministic and pure: the same commands give the same events and the same ``fingerprint()``.
+Order commands run in one compiled call per command (checks, matching, settlement, fees: see
+``_exchange``); this module keeps what is rare or keyed by text: markets and assets by name,
+client order ids, stop orders waiting for their trigger, deposits and withdrawals.
+Every check runs before any change, so a rejected command leaves the state as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _exchange as x
+from . import _kernel as k
+from .book import OrderBook
+from .commands import (
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    Command,
+    Deposit,
+    ListAsset,
+    ListMarket,
+    PlaceOrder,
+    SetFeeRates,
+    SetMarketStatus,
+    Withdraw,
+)
+from .enums import CancelReason, ExpireReason, MarketStatus, OrderType, Side, TimeInForce
+from .errors import InvariantViolation, RejectReason
+from .events import (
+    AssetListed,
+    BalanceChanged,
+    CommandRejected,
+    Event,
+    FeeRatesChanged,
+    MarketListed,
+    MarketStatusChanged,
+    OrderAccepted,
+    OrderAmended,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    StopTriggered,
+)
+from .fees import valid_rate
+from .ledger import MAX_ACCOUNT_ID, Ledger
+from .specs import AssetSpec, MarketSpec
+from .triggers import StopOrder, TriggerBook
+
+_SIDES = tuple(Side)
+_REASONS = {int(r): r for r in RejectReason}
+_CANCEL_REASONS = {int(r): r for r in CancelReason}
+_EXPIRE_REASONS = {int(r): r for r in ExpireReason}
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    free: int
+    locked: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOrder:
+    """An order on the book, in asset units."""
+
+    order_id: int
+    account: int
+    side: Side
+    price: int
+    quantity: int  # open (remaining)
+    original_quantity: int
+    client_order_id: str | None
+
+
+class _Market:
+    """One listed market: its spec, compiled book, waiting stops and client order ids."""
+
+    __slots__ = ("spec", "index", "book", "triggers", "client_ids", "client_of", "tick", "lot", "factor", "base", "quote")
+
+    def __init__(self, spec: MarketSpec, index: int, base: int, quote: int) -> None:
+        self.spec = spec
+        self.index = index
+        self.base, self.quote = base, quote  # asset indexes in the ledger
+        self.tick = spec.price_filter.tick_size
+        self.lot = spec.lot_size.step_size
+        self.factor = spec.notional_factor
+        self.book = OrderBook(spec.min_tick, spec.max_tick, max_quantity=spec.lot_size.max_qty // self.lot)
+        self.triggers = TriggerBook()
+        self.client_ids: dict[tuple[int, str], int] = {}  # (account, client order id) -> open order id
+        self.client_of: dict[int, tuple[int, str]] = {}  # the reverse
+
+    @property
+    def st(self) -> np.ndarray:
+        return self.book._st
+
+    def write_rules(self, ledger: Ledger) -> None:
+        """Put the market's rules, in ticks and lots, where the compiled checks read them."""
+        s, st, lot = self.spec, self.st, self.lot
+        mls, n, pp = s.market_lot_size, s.notional, s.percent_price
+        st[x.M_TICK], st[x.M_LOT], st[x.M_FACTOR] = self.tick, lot, self.factor
+        st[x.M_MIN_Q], st[x.M_MAX_Q] = s.lot_size.min_qty // lot, s.lot_size.max_qty // lot
+        st[x.M_MKT_MIN_Q], st[x.M_MKT_MAX_Q], st[x.M_MKT_STEP] = mls.min_qty // lot, mls.max_qty // lot, mls.step_size // lot
+        st[x.M_MIN_NOTIONAL], st[x.M_MAX_NOTIONAL] = n.min_notional, n.max_notional
+        st[x.M_NOTIONAL_MARKET] = int(n.apply_min_to_market) | 2 * int(n.apply_max_to_market)
+        st[x.M_NOTIONAL_MINS] = n.avg_price_mins
+        if pp is not None:
+            st[x.M_PP], st[x.M_PP_MINS] = 1, pp.avg_price_mins
+            st[x.M_BID_UP], st[x.M_BID_DOWN] = pp.bid_multiplier_up, pp.bid_multiplier_down
+            st[x.M_ASK_UP], st[x.M_ASK_DOWN] = pp.ask_multiplier_up, pp.ask_multiplier_down
+        st[x.M_MAX_ORDERS], st[x.M_MAX_ALGO] = s.max_num_orders, s.max_num_algo_orders
+        st[x.M_TYPES] = sum(1 << int(t) for t in s.order_types)
+        st[x.M_STATUS] = int(s.status)
+        self.write_columns(ledger)
+        self.write_thresholds()
+
+    def write_columns(self, ledger: Ledger) -> None:
+        st = self.st
+        st[x.M_BASE], st[x.M_QUOTE] = ledger.free_col(self.base), ledger.free_col(self.quote)
+        st[x.M_COUNT] = ledger.count_col(self.index)
+
+    def write_thresholds(self) -> None:
+        self.st[x.M_TRIG_UP], self.st[x.M_TRIG_DOWN] = self.triggers.thresholds()
+
+    def forget_client_id(self, order_id: int) -> None:
+        key = self.client_of.pop(order_id, None)
+        if key is not None:
+            del self.client_ids[key]
+
+    def decode(self, out: np.ndarray, start: int, n: int, quote_taker: int = 0) -> list[Event]:
+        """Event objects in asset units from compiled rows ``out[start:n]``; ``quote_taker`` is the
+        id of a market order by quote amount, whose remaining amounts are quote, not base."""
+        events: list[Event] = []
+        tick, lot, f, sym = self.tick, self.lot, self.factor, self.spec.symbol
+        track = bool(self.client_of)
+        for r in out[start:n].tolist():
+            kind = r[k.E_KIND]
+            if kind == k.EV_FILL:
+                q = r[k.E_QTY]
+                px = r[k.E_PRICE]
+                rem = r[k.E_REM] * f if quote_taker else r[k.E_REM] * lot
+                events.append(
+                    OrderFilled(
+                        r[k.E_TID], r[k.E_OID], r[k.E_OTHER], _SIDES[r[k.E_SIDE]], px * tick, q * lot, r[k.E_OWNER],
+                        r[k.E_OOWNER], rem, r[k.E_MREM] * lot, sym, px * q * f, r[k.E_X1], r[k.E_X2],
+                    )
+                )
+                if track and r[k.E_MREM] == 0:
+                    self.forget_client_id(r[k.E_OTHER])
+            elif kind == k.EV_EXPIRED:
+                by_quote = r[k.E_OID] == quote_taker
+                events.append(
+                    OrderExpired(
+                        r[k.E_OID], r[k.E_OWNER], _SIDES[r[k.E_SIDE]], r[k.E_PRICE] * tick, r[k.E_QTY] * lot,
+                        r[k.E_TID] * f, r[k.E_REM] * (f if by_quote else lot), _EXPIRE_REASONS[r[k.E_REASON]],
+                        r[k.E_OTHER], sym,
+                    )
+                )
+                if track and r[k.E_REM] == 0:
+                    self.forget_client_id(r[k.E_OID])
+            elif kind == k.EV_CANCELED:
+                events.append(
+                    OrderCanceled(
+                        r[k.E_OID], r[k.E_OWNER], _SIDES[r[k.E_SIDE]], r[k.E_PRICE] * tick, r[k.E_QTY] * lot,
+                        _CANCEL_REASONS[r[k.E_REASON]], sym,
+                    )
+                )
+                if track:
+                    self.forget_client_id(r[k.E_OID])
+            elif kind == k.EV_AMENDED:
+                events.append(
+                    OrderAmended(
+                        r[k.E_OID], r[k.E_OWNER], _SIDES[r[k.E_SIDE]], r[k.E_PRICE] * tick, r[k.E_QTY] * lot,
+                        r[k.E_REM] * lot, r[k.E_MREM] * lot, sym,
+                    )
+                )
+                if track and r[k.E_REM] == 0:
+                    self.forget_client_id(r[k.E_OID])
+            elif kind == k.EV_REJECTED:
+                events.append(OrderRejected(_REASONS[r[k.E_REASON]], r[k.E_OID], sym))
+            else:
+                raise InvariantViolation(f"unexpected event row kind {kind} after the first row")
+        return events
+
+
+class Engine:
+    """A deterministic exchange: markets, accounts, balances, fees, stop orders.
+
+    Amounts are integers in asset units (see ``commands``). Time comes only from commands.
+    """
+
+    def __init__(self) -> None:
+        self._ledger = Ledger()
+        self._markets: dict[str, _Market] = {}
+        self._ledger.on_relayout(self._rewrite_columns)
+        self._handlers: dict[type, Callable[[object], list[Event]]] = {
+            PlaceOrder: self._place,
+            CancelOrder: self._cancel,
+            CancelAllOrders: self._cancel_all,
+            AmendOrder: self._amend,
+            Deposit: self._deposit,
+            Withdraw: self._withdraw,
+            ListAsset: self._list_asset,
+            ListMarket: self._list_market,
+            SetMarketStatus: self._set_status,
+            SetFeeRates: self._set_fees,
+        }
+
+    def apply(self, command: Command) -> list[Event]:
+        """Apply one command; returns what happened (a single rejection event if it was refused)."""
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            raise TypeError(f"not an engine command: {type(command).__name__}")
+        return handler(command)
+
+    # ---- orders ------------------------------------------------------------------------------
+
+    def _run(self, mk: _Market, kind: int, acct: int, side: int, otype: int, tif: int, price: int, qty: int,
+             quote: int, stop: int, stp: int, oid: int, now: int) -> int:
+        """One compiled exchange call, growing the book when it asks; returns the rows written."""
+        book = mk.book
+        n = x.ex_one(book._st, self._ledger.array, book._out, kind, acct, side, otype, tif, price, qty, quote,
+                     stop, stp, oid, now)
+        while n == k.NEED_GROWTH:
+            book._grow()
+            n = x.ex_one(book._st, self._ledger.array, book._out, kind, acct, side, otype, tif, price, qty, quote,
+                         stop, stp, oid, now)
+        if n == x.BOOK_REJECTED:
+            raise InvariantViolation(f"{mk.spec.symbol}: the book refused an order every check had passed")
+        return n
+
+    def _place(self, c: PlaceOrder) -> list[Event]:
+        mk = self._markets.get(c.market)
+        if mk is None:
+            return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
+        cid = c.client_order_id
+        if cid is not None and (c.account, cid) in mk.client_ids:
+            return [OrderRejected(RejectReason.DUPLICATE_CLIENT_ORDER_ID, 0, c.market)]
+        n = self._run(mk, x.X_PLACE, c.account, c.side, c.order_type, c.time_in_force, c.price, c.quantity,
+                      c.quote_quantity, c.stop_price, c.stp, 0, c.time)
+        out = mk.book._out
+        if out[0, k.E_KIND] == k.EV_REJECTED:
+            return [OrderRejected(_REASONS[int(out[0, k.E_REASON])], 0, c.market)]
+        oid = int(out[0, k.E_OID])
+        accepted = OrderAccepted(oid, c.account, c.side, c.order_type, c.time_in_force, c.price, c.quantity,
+                                 c.quote_quantity, c.market, c.stop_price, cid)
+        if c.stop_price:
+            self._file_stop(mk, c, oid, int(out[0, k.E_X1]), int(out[0, k.E_X2]))
+            return [accepted]
+        events: list[Event] = [accepted]
+        events += mk.decode(out, 1, n, oid if c.quote_quantity else 0)
+        if cid is not None and k.is_resting(mk.st, oid):
+            mk.client_ids[(c.account, cid)] = oid
+            mk.client_of[oid] = (c.account, cid)
+        if mk.triggers and x.trigger_reached(mk.st):
+            self._fire(mk, c.time, events)
+        return events
+
+    def _file_stop(self, mk: _Market, c: PlaceOrder, oid: int, lock: int, stop_ticks: int) -> None:
+        mk.triggers.add(
+            StopOrder(oid, c.account, c.side, c.order_type, c.quantity, c.price, c.stop_price, stop_ticks,
+                      c.time_in_force, c.stp, lock, c.client_order_id)
+        )
+        mk.write_thresholds()
+        if c.client_order_id is not None:
+            mk.client_ids[(c.account, c.client_order_id)] = oid
+            mk.client_of[oid] = (c.account, c.client_order_id)
+
+    def _release_stop(self, mk: _Market, stop: StopOrder) -> None:
+        """Give a stop order's lock back and drop it from the open stop count."""
+        col = mk.st[x.M_QUOTE] if stop.side == Side.BUY else mk.st[x.M_BASE]
+        self._ledger.move_to_free(stop.account, int(col), stop.lock)
+        self._ledger.array[stop.account, mk.st[x.M_COUNT] + 1] -= 1
+        mk.write_thresholds()
+
+    def _fire(self, mk: _Market, now: int, events: list[Event] | None,
+              sink: Callable[[np.ndarray], None] | None = None) -> None:
+        """Trigger due stops one by one: each enters the book as a new order with its own id.
+
+        Events are appended to ``events``; in batch mode the raw rows go to ``sink`` instead."""
+        st = mk.st
+        while (stop := mk.triggers.pop_due(int(st[x.M_LAST]))) is not None:
+            self._release_stop(mk, stop)
+            if events is not None:
+                events.append(StopTriggered(stop.order_id, stop.account, mk.spec.symbol, stop.stop_price,
+                                            int(st[x.M_LAST]) * mk.tick))
+            book_type = stop.book_type
+            n = self._run(mk, x.X_PLACE, stop.account, stop.side, book_type, stop.time_in_force, stop.price,
+                          stop.quantity, 0, 0, stop.stp, stop.order_id, now)
+            out = mk.book._out
+            if sink is not None:
+                sink(out[:n])
+            rejected = out[0, k.E_KIND] == k.EV_REJECTED
+            if rejected or not k.is_resting(st, stop.order_id):
+                mk.forget_client_id(stop.order_id)
+            if events is None:
+                continue
+            if rejected:
+                events.append(
+                    OrderExpired(stop.order_id, stop.account, stop.side, stop.price, stop.quantity, 0, 0,
+                                 ExpireReason.REJECTED_ON_TRIGGER, 0, mk.spec.symbol,
+                                 _REASONS[int(out[0, k.E_REASON])])
+                )
+            else:
+                events.append(
+                    OrderAccepted(stop.order_id, stop.account, stop.side, book_type, stop.time_in_force, stop.price,
+                                  stop.quantity, 0, mk.spec.symbol, 0, stop.client_order_id)
+                )
+                events += mk.decode(out, 1, n)
+
+    def _resolve(self, mk: _Market, account: int, order_id: int, client_order_id: str | None) -> int:
+        """The order id named by id (which wins when both are given) or by client order id; 0 if none."""
+        if order_id > 0 or client_order_id is None:
+            return order_id
+        return mk.client_ids.get((account, client_order_id), 0)
+
+    def _cancel(self, c: CancelOrder) -> list[Event]:
+        mk = self._markets.get(c.market)
+        if mk is None:
+            return [OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)]
+        oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
+        stop = mk.triggers.orders.get(oid)
+        if stop is not None and stop.account == c.account:
+            return [self._cancel_stop(mk, stop, CancelReason.USER)]
+        n = self._run(mk, x.X_CANCEL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, oid, c.time)
+        events = mk.decode(mk.book._out, 0, n)
+        if isinstance(events[0], OrderRejected):
+            return [OrderRejected(RejectReason.UNKNOWN_ORDER, c.order_id, c.market)]
+        return events
+
+    def _cancel_stop(self, mk: _Market, stop: StopOrder, reason: CancelReason) -> OrderCanceled:
+        mk.triggers.remove(stop.order_id)
+        self._release_stop(mk, stop)
+        mk.forget_client_id(stop.order_id)
+        return OrderCanceled(stop.order_id, stop.account, stop.side, stop.price, stop.quantity, reason, mk.spec.symbol)
+
+    def _cancel_all(self, c: CancelAllOrders) -> list[Event]:
+        mk = self._markets.get(c.market)
+        if mk is None:
+            return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
+        events: list[Event] = [self._cancel_stop(mk, s, CancelReason.CANCEL_ALL) for s in mk.triggers.of_account(c.account)]
+        n = self._run(mk, x.X_CANCEL_ALL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, 0, c.time)
+        events += mk.decode(mk.book._out, 0, n)
+        return events
+
+    def _amend(self, c: AmendOrder) -> list[Event]:
+        mk = self._markets.get(c.market)
+        if mk is None:
+            return [OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)]
+        oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
+        if oid in mk.triggers.orders:
+            return [OrderRejected(RejectReason.INVALID_ORDER_PARAMETERS, oid, c.market)]
+        n = self._run(mk, x.X_AMEND, c.account, 0, 0, 0, 0, c.new_quantity, 0, 0, 0, oid, c.time)
+        return mk.decode(mk.book._out, 0, n)
+
+    # ---- money -------------------------------------------------------------------------------
+
+    def _deposit(self, c: Deposit) -> list[Event]:
+        asset = self._ledger.assets.get(c.asset)
+        if not 0 < c.account <= MAX_ACCOUNT_ID:
+            return [CommandRejected(RejectReason.UNKNOWN_ACCOUNT)]
+        if asset is None:
+            return [CommandRejected(RejectReason.UNKNOWN_ASSET)]
+        if not self._ledger.can_deposit(asset[0], c.amount):
+            return [CommandRejected(RejectReason.INVALID_AMOUNT)]
+        self._ledger.open_account(c.account)
+        return [BalanceChanged(c.account, c.asset, c.amount, self._ledger.credit(c.account, asset[0], c.amount))]
+
+    def _withdraw(self, c: Withdraw) -> list[Event]:
+        asset = self._ledger.assets.get(c.asset)
+        if not self._ledger.is_live(c.account):
+            return [CommandRejected(RejectReason.UNKNOWN_ACCOUNT)]
+        if asset is None:
+            return [CommandRejected(RejectReason.UNKNOWN_ASSET)]
+        if c.amount <= 0:
+            return [CommandRejected(RejectReason.INVALID_AMOUNT)]
+        if self._ledger.free(c.account, asset[0]) < c.amount:
+            return [CommandRejected(RejectReason.INSUFFICIENT_BALANCE)]
+        return [BalanceChanged(c.account, c.asset, -c.amount, self._ledger.credit(c.account, asset[0], -c.amount))]
+
+    def _set_fees(self, c: SetFeeRates) -> list[Event]:
+        if not 0 < c.account <= MAX_ACCOUNT_ID:
+            return [CommandRejected(RejectReason.UNKNOWN_ACCOUNT)]
+        if not (valid_rate(c.maker_rate) and valid_rate(c.taker_rate)):
+            return [CommandRejected(RejectReason.INVALID_FEE_RATE)]
+        self._ledger.open_account(c.account)
+        self._ledger.set_rates(c.account, c.maker_rate, c.taker_rate)
+        return [FeeRatesChanged(c.account, c.maker_rate, c.taker_rate)]
+
+    # ---- listing -----------------------------------------------------------------------------
+
+    def _list_asset(self, c: ListAsset) -> list[Event]:
+        if c.spec.code in self._ledger.assets:
+            return [CommandRejected(RejectReason.ALREADY_LISTED)]
+        self._ledger.add_asset(c.spec)
+        return [AssetListed(c.spec.code)]
+
+    def _list_market(self, c: ListMarket) -> list[Event]:
+        spec = c.spec
+        known = [self._ledger.assets.get(a.code) for a in (spec.base, spec.quote)]
+        if spec.symbol in self._markets or any(a is not None and a[1] != s for a, s in zip(known, (spec.base, spec.quote))):
+            return [CommandRejected(RejectReason.ALREADY_LISTED)]
+        events: list[Event] = []
+        for asset in (spec.base, spec.quote):
+            if asset.code not in self._ledger.assets:
+                events += self._list_asset(ListAsset(asset))
+        mk = _Market(spec, self._ledger.add_market(), self._ledger.assets[spec.base.code][0],
+                     self._ledger.assets[spec.quote.code][0])
+        mk.write_rules(self._ledger)
+        self._markets[spec.symbol] = mk
+        events.append(MarketListed(spec.symbol))
+        return events
+
+    def _set_status(self, c: SetMarketStatus) -> list[Event]:
+        mk = self._markets.get(c.market)
+        if mk is None:
+            return [CommandRejected(RejectReason.UNKNOWN_MARKET)]
+        mk.st[x.M_STATUS] = int(c.status)
+        return [MarketStatusChanged(c.market, MarketStatus(c.status))]
+
+    def _rewrite_columns(self) -> None:
+        for mk in self._markets.values():
+            mk.write_columns(self._ledger)
+
+    # ---- batch (replay) ----------------------------------------------------------------------
+
+    def apply_batch(self, market: str, cmds: np.ndarray, sink: Callable[[np.ndarray], None] | None = None) -> int:
+        """Apply rows of order commands for one market (see ``encode_orders``) in one compiled loop.
+
+        Stops are filed and triggered as in ``apply``. Raw event rows (ticks, lots, ``_kernel``
+        columns) go to ``sink`` in chunks valid only during the call. Returns the rows produced.
+        """
+        mk = self._markets[market]
+        if cmds.dtype != np.int64 or cmds.ndim != 2 or cmds.shape[1] != x.XW:
+            raise ValueError(f"commands must be an int64 array of shape (n, {x.XW})")
+        book = mk.book
+        out = np.empty((8192 + int(mk.st[k.H_ORD_CAP]), k.EVW), dtype=np.int64)
+        i, total, end = 0, 0, cmds.shape[0]
+        while i < end:
+            i, n, why = x.ex_batch(book._st, self._ledger.array, out, cmds, i, end)
+            if n == x.BOOK_REJECTED or why == x.BOOK_REJECTED:
+                raise InvariantViolation(f"{market}: the book refused an order every check had passed")
+            total += n
+            if sink is not None and n:
+                sink(out[:n])
+            if why == x.B_GROW:
+                book._grow()
+                if out.shape[0] < 8192 + int(mk.st[k.H_N_ORDERS]) + 8:
+                    out = np.empty((8192 + int(mk.st[k.H_ORD_CAP]), k.EVW), dtype=np.int64)
+            elif why == x.B_STOP_PLACED:
+                r = cmds[i - 1]
+                c = PlaceOrder(market, int(r[x.X_ACCT]), Side(int(r[x.X_SIDE])), OrderType(int(r[x.X_TYPE])),
+                               int(r[x.X_QTY]), int(r[x.X_PRICE]), 0, int(r[x.X_STOP]), TimeInForce(int(r[x.X_TIF])),
+                               int(r[x.X_STP]))
+                last = out[n - 1]
+                self._file_stop(mk, c, int(last[k.E_OID]), int(last[k.E_X1]), int(last[k.E_X2]))
+            elif why == x.B_TRIGGER:
+                self._fire(mk, int(cmds[i - 1, x.X_TIME]), None, sink)
+        return total
+
+    # ---- views -------------------------------------------------------------------------------
+
+    def markets(self) -> list[MarketSpec]:
+        return [mk.spec for mk in self._markets.values()]
+
+    def market(self, symbol: str) -> MarketSpec:
+        return self._markets[symbol].spec
+
+    def market_status(self, symbol: str) -> MarketStatus:
+        return MarketStatus(int(self._markets[symbol].st[x.M_STATUS]))
+
+    def assets(self) -> list[AssetSpec]:
+        return [spec for _, spec in self._ledger.assets.values()]
+
+    def accounts(self) -> list[int]:
+        """Live account ids, the fee account (0) first."""
+        return self._ledger.accounts()
+
+    def balance(self, account: int, asset: str) -> Balance:
+        i = self._ledger.assets[asset][0]
+        return Balance(self._ledger.free(account, i), self._ledger.locked(account, i))
+
+    def balances(self, account: int) -> dict[str, Balance]:
+        return {code: self.balance(account, code) for code in self._ledger.assets}
+
+    def total_supply(self, asset: str) -> int:
+        """Deposits minus withdrawals: what all balances of the asset add up to, fees included."""
+        return self._ledger.supply[self._ledger.assets[asset][0]]
+
+    def fee_rates(self, account: int) -> tuple[int, int]:
+        """(maker, taker) over ``units.RATE_DENOM``."""
+        return self._ledger.rates(account)
+
+    def last_price(self, market: str) -> int | None:
+        mk = self._markets[market]
+        last = int(mk.st[x.M_LAST])
+        return last * mk.tick if last else None
+
+    def avg_price(self, market: str, now: int, minutes: int = 5) -> int | None:
+        """Volume-weighted trade price over ``minutes`` before ``now`` (Binance's avgPrice)."""
+        mk = self._markets[market]
+        avg = int(x.avg_price(mk.st, now, minutes))
+        return avg * mk.tick if avg else None
+
+    def open_orders(self, market: str, account: int | None = None) -> list[OpenOrder]:
+        """Resting orders in priority order (bids best first, then asks best first)."""
+        mk = self._markets[market]
+        return [
+            OpenOrder(o.order_id, o.owner, o.side, o.price * mk.tick, o.quantity * mk.lot,
+                      o.original_quantity * mk.lot, mk.client_of.get(o.order_id, (0, None))[1])
+            for o in mk.book.orders()
+            if account is None or o.owner == account
+        ]
+
+    def stop_orders(self, market: str, account: int | None = None) -> list[StopOrder]:
+        mk = self._markets[market]
+        return sorted((s for s in mk.triggers.orders.values() if account is None or s.account == account),
+                      key=lambda s: s.order_id)
+
+    def order_id_for(self, market: str, account: int, client_order_id: str) -> int | None:
+        """The open order with this client order id, if any."""
+        return self._markets[market].client_ids.get((account, client_order_id))
+
+    def depth(self, market: str, limit: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """(price, quantity) levels in asset units: bids best first, asks best first."""
+        mk = self._markets[market]
+        bids, asks = mk.book.depth(limit)
+        return ([(lv.price * mk.tick, lv.quantity * mk.lot) for lv in bids],
+                [(lv.price * mk.tick, lv.quantity * mk.lot) for lv in asks])
+
+    # ---- checks ------------------------------------------------------------------------------
+
+    def fingerprint(self) -> str:
+        """A hash of everything that decides future behaviour (not of capacities or free lists)."""
+        h = hashlib.blake2b(digest_size=16)
+        led = self._ledger
+        for code, (i, spec) in led.assets.items():
+            h.update(repr((code, spec.decimals, led.supply[i])).encode())
+        for account in led.accounts():
+            row = led.array[account]
+            h.update(repr((account, led.rates(account))).encode())
+            h.update(row[x.ASSET0 : x.ASSET0 + 2 * len(led.assets)].tobytes())
+            c0 = led.count_col(0)
+            h.update(row[c0 : c0 + 2 * len(self._markets)].tobytes())
+        for symbol, mk in self._markets.items():
+            st = mk.st
+            h.update(repr((symbol, mk.spec, int(st[k.H_NEXT_OID]), int(st[k.H_NEXT_TID]))).encode())
+            h.update(st[x.M_STATUS : x.HEADER_END].tobytes())
+            h.update(k.dump_orders(st).tobytes())
+            h.update(repr(sorted(mk.triggers.orders.items())).encode())
+            h.update(repr(sorted(mk.client_ids.items())).encode())
+        return h.hexdigest()
+
+    def check_invariants(self) -> None:
+        """Raise ``InvariantViolation`` unless money is conserved and every lock is accounted for.
+
+        Per asset, free + locked over all accounts (fee account included) equals deposits minus
+        withdrawals; nothing is negative; each account's locked balance equals what its open
+        orders and waiting stops reserve; order counts match; every book is consistent.
+        """
+        led = self._ledger
+        arr = led.array
+        n_assets = len(led.assets)
+        reserved = np.zeros_like(arr)
+        for mk in self._markets.values():
+            mk.book.check_invariants()
+            qcol, bcol, ccol = int(mk.st[x.M_QUOTE]), int(mk.st[x.M_BASE]), int(mk.st[x.M_COUNT])
+            for o in mk.book.orders():
+                if o.side == Side.BUY:
+                    reserved[o.owner, qcol + 1] += o.price * o.quantity * mk.factor
+                else:
+                    reserved[o.owner, bcol + 1] += o.quantity * mk.lot
+                reserved[o.owner, ccol] += 1
+            for s in mk.triggers.orders.values():
+                reserved[s.account, (qcol if s.side == Side.BUY else bcol) + 1] += s.lock
+                reserved[s.account, ccol + 1] += 1
+            if tuple(int(v) for v in mk.st[[x.M_TRIG_UP, x.M_TRIG_DOWN]]) != mk.triggers.thresholds():
+                raise InvariantViolation(f"{mk.spec.symbol}: trigger thresholds out of date")
+            for (account, cid), oid in mk.client_ids.items():
+                if mk.client_of.get(oid) != (account, cid) or not (
+                    oid in mk.triggers.orders or k.is_resting(mk.st, oid)
+                ):
+                    raise InvariantViolation(f"{mk.spec.symbol}: client order id {cid!r} names no open order")
+            if len(mk.client_of) != len(mk.client_ids):
+                raise InvariantViolation(f"{mk.spec.symbol}: client order id maps disagree")
+        for code, (i, _) in led.assets.items():
+            col = led.free_col(i)
+            if (arr[:, col : col + 2] < 0).any():
+                raise InvariantViolation(f"negative {code} balance")
+            total = int(arr[:, col].sum()) + int(arr[:, col + 1].sum())
+            if total != led.supply[i]:
+                raise InvariantViolation(f"{code}: balances add up to {total}, deposits minus withdrawals {led.supply[i]}")
+        locks = [led.free_col(i) + 1 for i in range(n_assets)]
+        counts = list(range(led.count_col(0), led.count_col(len(self._markets))))
+        for cols, what in ((locks, "locked balance"), (counts, "open order count")):
+            bad = np.argwhere(arr[:, cols] != reserved[:, cols])
+            if len(bad):
+                account, j = (int(v) for v in bad[0])
+                raise InvariantViolation(
+                    f"account {account}: {what} column {cols[j]} is {int(arr[account, cols[j]])}, "
+                    f"open orders account for {int(reserved[account, cols[j]])}"
+                )
+
+
+def encode_orders(rows: list[tuple]) -> np.ndarray:
+    """Command rows for ``Engine.apply_batch`` from tuples in ``_exchange`` column order:
+    (kind, account, side, type, tif, price, quantity, quote, stop, stp, order id, time)."""
+    return np.array(rows, dtype=np.int64).reshape(-1, x.XW)
