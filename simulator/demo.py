@@ -44,7 +44,12 @@ def _field(name: str, value: object) -> str:
 def _show(title: str, events: list) -> None:
     print(f"\n> {title}")
     for e in events:
-        shown = [name for name in e.__slots__ if name not in ("taker_remaining", "maker_remaining")]
+        shown = [
+            name
+            for name in e._fields
+            if name not in ("taker_remaining", "maker_remaining")
+            and getattr(e, name) != e._field_defaults.get(name, not getattr(e, name))
+        ]
         fields = ", ".join(f"{name}={_field(name, getattr(e, name))}" for name in shown)
         print(f"    {type(e).__name__}({fields})")
 
