@@ -124,7 +124,7 @@ X_PLACE, X_CANCEL, X_CANCEL_ALL, X_AMEND = 1, 2, 3, 4
 XW = 12
 X_KIND, X_ACCT, X_SIDE, X_TYPE, X_TIF, X_PRICE, X_QTY, X_QUOTE, X_STOP, X_STP, X_OID, X_TIME = range(12)
 # why a batch call returned early
-B_DONE, B_GROW, B_STOP_PLACED, B_TRIGGER = 0, 1, 2, 3
+B_DONE, B_GROW, B_STOP_PLACED, B_TRIGGER, B_STOP_CANCEL = 0, 1, 2, 3, 4
 
 _mul_div_floor = _inline(units.mul_div_floor)
 _mul_div_ceil = _inline(units.mul_div_ceil)
@@ -546,22 +546,27 @@ def trigger_reached(st):
 @_jit
 def ex_batch(st, led, out, cmds, start, end):
     """Apply ``cmds[start:end]`` until done or something needs the caller: more room, a stop order
-    to file, or a trigger the last trade reached. Returns (next index, rows written, why)."""
+    to file, a trigger the last trade reached, or a cancel or amend from an account with stop orders
+    (which live with the caller). Returns (next index, rows written, why)."""
     n = 0
     i = start
     cap = out.shape[0]
     while i < end:
         if not _has_room(st) or cap - n < st[H_N_ORDERS] + 8:
             return i, n, B_GROW
+        kind = cmds[i, X_KIND]
+        acct = cmds[i, X_ACCT]
+        if kind != X_PLACE and 0 <= acct < led.shape[0] and led[acct, st[M_COUNT] + 1] > 0:
+            return i, n, B_STOP_CANCEL
         n1 = _ex_dispatch(
-            st, led, out, n, cmds[i, X_KIND], cmds[i, X_ACCT], cmds[i, X_SIDE], cmds[i, X_TYPE], cmds[i, X_TIF],
+            st, led, out, n, kind, acct, cmds[i, X_SIDE], cmds[i, X_TYPE], cmds[i, X_TIF],
             cmds[i, X_PRICE], cmds[i, X_QTY], cmds[i, X_QUOTE], cmds[i, X_STOP], cmds[i, X_STP], cmds[i, X_OID],
             cmds[i, X_TIME],
         )
         if n1 < 0:
             return i, n, n1
         i += 1
-        if out[n, E_KIND] == EV_ACCEPTED and out[n, E_X2] > 0:
+        if n1 > n and out[n, E_KIND] == EV_ACCEPTED and out[n, E_X2] > 0:
             return i, n1, B_STOP_PLACED
         n = n1
         if trigger_reached(st):

@@ -31,7 +31,7 @@ from .commands import (
     SetMarketStatus,
     Withdraw,
 )
-from .enums import CancelReason, ExpireReason, MarketStatus, OrderType, Side, TimeInForce
+from .enums import CancelReason, ExpireReason, MarketStatus, OrderType, SelfTradePrevention, Side, TimeInForce
 from .errors import InvariantViolation, RejectReason
 from .events import (
     AssetListed,
@@ -82,7 +82,10 @@ class OpenOrder:
 class _Market:
     """One listed market: its spec, compiled book, waiting stops and client order ids."""
 
-    __slots__ = ("spec", "index", "book", "triggers", "client_ids", "client_of", "tick", "lot", "factor", "base", "quote")
+    __slots__ = (
+        "spec", "index", "book", "triggers", "client_ids", "client_of", "tick", "lot", "factor", "base", "quote",
+        "last_rows",
+    )
 
     def __init__(self, spec: MarketSpec, index: int, base: int, quote: int) -> None:
         self.spec = spec
@@ -95,6 +98,7 @@ class _Market:
         self.triggers = TriggerBook()
         self.client_ids: dict[tuple[int, str], int] = {}  # (account, client order id) -> open order id
         self.client_of: dict[int, tuple[int, str]] = {}  # the reverse
+        self.last_rows = 0  # rows the last compiled call left in ``book._out``
 
     @property
     def st(self) -> np.ndarray:
@@ -233,6 +237,7 @@ class Engine:
                          stop, stp, oid, now)
         if n == x.BOOK_REJECTED:
             raise InvariantViolation(f"{mk.spec.symbol}: the book refused an order every check had passed")
+        mk.last_rows = n
         return n
 
     def _place(self, c: PlaceOrder) -> list[Event]:
@@ -280,11 +285,13 @@ class Engine:
         mk.write_thresholds()
 
     def _fire(self, mk: _Market, now: int, events: list[Event] | None,
-              sink: Callable[[np.ndarray], None] | None = None) -> None:
+              sink: Callable[[np.ndarray], None] | None = None) -> int:
         """Trigger due stops one by one: each enters the book as a new order with its own id.
 
-        Events are appended to ``events``; in batch mode the raw rows go to ``sink`` instead."""
+        Events are appended to ``events``; in batch mode the raw rows go to ``sink`` instead.
+        Returns the number of rows the triggered orders produced."""
         st = mk.st
+        rows = 0
         while (stop := mk.triggers.pop_due(int(st[x.M_LAST]))) is not None:
             self._release_stop(mk, stop)
             if events is not None:
@@ -294,6 +301,7 @@ class Engine:
             n = self._run(mk, x.X_PLACE, stop.account, stop.side, book_type, stop.time_in_force, stop.price,
                           stop.quantity, 0, 0, stop.stp, stop.order_id, now)
             out = mk.book._out
+            rows += n
             if sink is not None:
                 sink(out[:n])
             rejected = out[0, k.E_KIND] == k.EV_REJECTED
@@ -313,6 +321,7 @@ class Engine:
                                   stop.quantity, 0, mk.spec.symbol, 0, stop.client_order_id)
                 )
                 events += mk.decode(out, 1, n)
+        return rows
 
     def _resolve(self, mk: _Market, account: int, order_id: int, client_order_id: str | None) -> int:
         """The order id named by id (which wins when both are given) or by client order id; 0 if none."""
@@ -433,8 +442,10 @@ class Engine:
     def apply_batch(self, market: str, cmds: np.ndarray, sink: Callable[[np.ndarray], None] | None = None) -> int:
         """Apply rows of order commands for one market (see ``encode_orders``) in one compiled loop.
 
-        Stops are filed and triggered as in ``apply``. Raw event rows (ticks, lots, ``_kernel``
-        columns) go to ``sink`` in chunks valid only during the call. Returns the rows produced.
+        Stops are filed, triggered and cancelled as in ``apply``. Raw event rows of the book (ticks,
+        lots, ``_kernel`` columns) go to ``sink`` in chunks valid only during the call; a stop order's
+        filing, trigger and cancellation have no row (the engine's views show them). Returns the
+        number of rows.
         """
         mk = self._markets[market]
         if cmds.dtype != np.int64 or cmds.ndim != 2 or cmds.shape[1] != x.XW:
@@ -457,11 +468,25 @@ class Engine:
                 r = cmds[i - 1]
                 c = PlaceOrder(market, int(r[x.X_ACCT]), Side(int(r[x.X_SIDE])), OrderType(int(r[x.X_TYPE])),
                                int(r[x.X_QTY]), int(r[x.X_PRICE]), 0, int(r[x.X_STOP]), TimeInForce(int(r[x.X_TIF])),
-                               int(r[x.X_STP]))
+                               SelfTradePrevention(int(r[x.X_STP])))
                 last = out[n - 1]
                 self._file_stop(mk, c, int(last[k.E_OID]), int(last[k.E_X1]), int(last[k.E_X2]))
             elif why == x.B_TRIGGER:
-                self._fire(mk, int(cmds[i - 1, x.X_TIME]), None, sink)
+                total += self._fire(mk, int(cmds[i - 1, x.X_TIME]), None, sink)
+            elif why == x.B_STOP_CANCEL:
+                r = cmds[i]
+                acct, oid, now = int(r[x.X_ACCT]), int(r[x.X_OID]), int(r[x.X_TIME])
+                mk.last_rows = 0
+                if r[x.X_KIND] == x.X_CANCEL:
+                    self._cancel(CancelOrder(market, acct, oid, time=now))
+                elif r[x.X_KIND] == x.X_CANCEL_ALL:
+                    self._cancel_all(CancelAllOrders(market, acct, now))
+                else:
+                    self._amend(AmendOrder(market, acct, int(r[x.X_QTY]), oid, time=now))
+                if sink is not None and mk.last_rows:
+                    sink(book._out[: mk.last_rows])
+                total += mk.last_rows
+                i += 1
         return total
 
     # ---- views -------------------------------------------------------------------------------
