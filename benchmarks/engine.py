@@ -1,8 +1,10 @@
 """Engine figures: ``python -m benchmarks.engine [--json] [--events N]``.
 
-Batch and per-command throughput on the seeded workloads, per-command latency percentiles, and
-the simple pure-Python book (``benchmarks.naive_book``) on the same standard stream, measured in
-the same run. Figures are printed, never asserted.
+Book: batch and per-command throughput on the seeded workloads, per-command latency percentiles,
+and the simple pure-Python book (``benchmarks.naive_book``) on the same standard stream.
+Full exchange (``full_*``): the standard stream with 1,000 accounts through ``Engine`` per command
+and in batch, beside the naive pure-Python exchange (``benchmarks.naive_exchange``). Everything
+is measured in the same run; figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -13,11 +15,25 @@ import time
 
 import numpy as np
 
-from engine import decode
+from engine import OrderRejected, decode
+from engine import _exchange as x
 from engine import _kernel as k
 
 from .naive_book import NaiveBook
-from .workloads import deep, new_book, standard, wide
+from .naive_exchange import NaiveExchange
+from .workloads import (
+    LOT,
+    OWNERS,
+    TICK,
+    deep,
+    exchange_commands,
+    exchange_rows,
+    exchange_spec,
+    new_book,
+    new_exchange,
+    standard,
+    wide,
+)
 
 
 def batch_eps(cmds: np.ndarray, repeat: int = 3) -> tuple[float, int]:
@@ -74,6 +90,65 @@ def reference(cmds: np.ndarray) -> float:
     return len(cmds) / (time.perf_counter() - start)
 
 
+def full_path(book_rows: np.ndarray) -> dict[str, float]:
+    """The whole exchange (checks, locking, matching, settlement, fees, event objects) on the
+    standard stream with 1,000 funded accounts: per command through ``Engine.apply``, in batch
+    through ``Engine.apply_batch``, and the naive pure-Python exchange on the same commands."""
+    rows = exchange_rows(book_rows)
+    commands = exchange_commands(rows)
+    new_exchange(1).apply(commands[0])  # load or compile outside the timing
+
+    e = new_exchange()
+    apply = e.apply
+    start = time.perf_counter()
+    for c in commands:
+        apply(c)
+    percall_cps = len(commands) / (time.perf_counter() - start)
+    per_call_state = e.fingerprint()
+
+    e = new_exchange()
+    apply = e.apply
+    clock = time.perf_counter_ns
+    lat = np.empty(len(commands), dtype=np.int64)
+    rejected = 0
+    for i, c in enumerate(commands):
+        t0 = clock()
+        events = apply(c)
+        lat[i] = clock() - t0
+        rejected += isinstance(events[0], OrderRejected)
+
+    batch_cps = 0.0
+    for _ in range(3):
+        e = new_exchange()
+        start = time.perf_counter()
+        e.apply_batch("BTCUSDT", rows)
+        batch_cps = max(batch_cps, len(rows) / (time.perf_counter() - start))
+    if e.fingerprint() != per_call_state:
+        raise AssertionError("batch and per-command paths disagree on the benchmark stream")
+
+    spec = exchange_spec()
+    ref = NaiveExchange(TICK, LOT, spec.notional_factor, spec.notional.min_notional, 100_000)
+    for a in range(1, OWNERS + 1):
+        ref.deposit(a, "quote", 10**7 * 10**8)
+        ref.deposit(a, "base", 10**4 * 10**8)
+    start = time.perf_counter()
+    for kind, acct, side, otype, _tif, price, qty, _q, _s, _stp, oid, _t in rows.tolist():
+        if kind == x.X_PLACE:
+            ref.place(acct, side, otype, price, qty)
+        else:
+            ref.cancel(acct, oid)
+    reference_cps = len(rows) / (time.perf_counter() - start)
+    return {
+        "full_percall_cps": percall_cps,
+        "full_p50_us": float(np.percentile(lat, 50)) / 1000,
+        "full_p99_us": float(np.percentile(lat, 99)) / 1000,
+        "full_batch_cps": batch_cps,
+        "reference_full_cps": reference_cps,
+        "full_percall_vs_reference": percall_cps / reference_cps,
+        "full_rejected": rejected,
+    }
+
+
 def run(events: int) -> dict[str, float]:
     std, dp, wd = standard(events), deep(events), wide(events)
     figures: dict[str, float] = {}
@@ -84,6 +159,7 @@ def run(events: int) -> dict[str, float]:
     figures["reference_std_eps"] = reference(std[: max(events // 4, 1000)])
     figures["batch_vs_reference"] = figures["batch_std_eps"] / figures["reference_std_eps"]
     figures["wide_slowdown_vs_std"] = figures["batch_std_eps"] / figures["batch_wide_eps"]
+    figures.update(full_path(std[: max(events // 4, 1000)]))
     figures["events"] = events
     return figures
 

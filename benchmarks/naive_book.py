@@ -7,6 +7,7 @@ the way one would write it without thinking about speed, with lazy cancellation.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 from sortedcontainers import SortedDict
@@ -15,15 +16,18 @@ from engine import _kernel as k
 
 
 class NaiveBook:
-    def __init__(self) -> None:
+    def __init__(self, on_fill: Callable[[list, int, int], None] | None = None) -> None:
+        self.on_fill = on_fill  # (maker entry [id, qty, owner], quantity, price) after each trade
         self.bids: SortedDict = SortedDict()  # key: -price, so the best bid comes first
         self.asks: SortedDict = SortedDict()
         self.orders: dict[int, list] = {}
         self.next_id = 1
         self.next_trade = 1
 
-    def place(self, side: int, otype: int, price: int, qty: int) -> int:
+    def place(self, side: int, otype: int, price: int, qty: int, owner: int = 0) -> int:
+        """Match and rest one order; returns its event count. ``self.rested`` is what rested."""
         oid = self.next_id
+        self.rested = 0
         self.next_id += 1
         events = 1
         book, key = (self.asks, 1) if side == k.BUY else (self.bids, -1)
@@ -42,6 +46,8 @@ class NaiveBook:
                 qty -= fill
                 self.next_trade += 1
                 events += 1
+                if self.on_fill is not None:
+                    self.on_fill(maker, fill, level_price)
                 if maker[1] == 0:
                     queue.popleft()
                     del self.orders[maker[0]]
@@ -50,21 +56,29 @@ class NaiveBook:
         if qty:
             if otype == k.LIMIT:
                 own = self.bids if side == k.BUY else self.asks
-                entry = [oid, qty]
+                entry = [oid, qty, owner]
+                self.rested = qty
                 own.setdefault(-price if side == k.BUY else price, deque()).append(entry)
                 self.orders[oid] = entry
             else:
                 events += 1
         return events
 
-    def cancel(self, oid: int) -> int:
+    def cancel(self, oid: int) -> list | None:
+        """Remove a resting order lazily; returns its entry as it was, if it rested."""
         entry = self.orders.pop(oid, None)
         if entry is not None:
+            was = list(entry)
             entry[1] = 0
-        return 1
+            return was
+        return None
 
     def run(self, cmds: np.ndarray) -> int:
         events = 0
         for kind, side, otype, _tif, price, qty, _owner, _stp, _quote, oid in cmds.tolist():
-            events += self.place(side, otype, price, qty) if kind == k.CMD_PLACE else self.cancel(oid)
+            if kind == k.CMD_PLACE:
+                events += self.place(side, otype, price, qty)
+            else:
+                self.cancel(oid)
+                events += 1
         return events

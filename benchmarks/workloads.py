@@ -12,7 +12,23 @@ import random
 
 import numpy as np
 
-from engine import OrderBook
+from engine import (
+    AssetSpec,
+    CancelOrder,
+    Deposit,
+    Engine,
+    ListMarket,
+    LotSize,
+    MarketSpec,
+    NotionalFilter,
+    OrderBook,
+    OrderType,
+    PlaceOrder,
+    PriceFilter,
+    Side,
+    TimeInForce,
+)
+from engine import _exchange as x
 from engine import _kernel as k
 
 MID = 1_000_000  # ticks
@@ -93,3 +109,59 @@ def wide(n: int = 1_000_000, seed: int = 3) -> np.ndarray:
 
 
 WORKLOADS = {"std": standard, "deep": deep, "wide": wide}
+
+
+# ---- the same streams for the whole exchange (``Engine``), in asset units ----
+
+TICK = 10**6  # 0.01 USDT at 8 decimals: the standard stream's mid (1,000,000 ticks) is 10,000 USDT
+LOT = 10**5  # 0.001 BTC
+
+
+def exchange_spec() -> MarketSpec:
+    """BTCUSDT-like rules wide enough for every price and quantity the streams use."""
+    return MarketSpec(
+        "BTCUSDT", AssetSpec("BTC"), AssetSpec("USDT"), PriceFilter(TICK, MAX_PRICE * TICK, TICK),
+        LotSize(LOT, 10_000 * LOT, LOT), notional=NotionalFilter(min_notional=5 * 10**8),
+    )
+
+
+def new_exchange(accounts: int = OWNERS) -> Engine:
+    """An engine with the market listed and every account funded far beyond what it will trade."""
+    e = Engine()
+    e.apply(ListMarket(exchange_spec()))
+    for a in range(1, accounts + 1):
+        e.apply(Deposit(a, "USDT", 10**7 * 10**8))
+        e.apply(Deposit(a, "BTC", 10**4 * 10**8))
+    return e
+
+
+def exchange_rows(book_rows: np.ndarray) -> np.ndarray:
+    """A book stream as exchange commands (``engine.encode_orders`` layout, asset units).
+
+    Owners become accounts 1..1000 and each cancel is sent by the order's own account (order ids
+    are given out in placement order, as the engine does when nothing is rejected)."""
+    out = np.zeros((len(book_rows), x.XW), dtype=np.int64)
+    owner_of: dict[int, int] = {}
+    next_id = 1
+    for i, (kind, side, otype, tif, price, qty, owner, stp, quote, oid) in enumerate(book_rows.tolist()):
+        if kind == k.CMD_PLACE:
+            owner_of[next_id] = owner + 1
+            next_id += 1
+            out[i] = (x.X_PLACE, owner + 1, side, otype, tif, price * TICK if otype == k.LIMIT else 0, qty * LOT,
+                      quote, 0, stp, 0, i)
+        else:
+            out[i] = (x.X_CANCEL, owner_of[oid], 0, 0, 0, 0, 0, 0, 0, 0, oid, i)
+    return out
+
+
+def exchange_commands(rows: np.ndarray) -> list:
+    """``exchange_rows`` as command objects for ``Engine.apply``."""
+    sides, types, tifs = list(Side), list(OrderType), list(TimeInForce)
+    commands = []
+    for kind, acct, side, otype, tif, price, qty, _quote, _stop, _stp, oid, now in rows.tolist():
+        if kind == x.X_PLACE:
+            commands.append(PlaceOrder("BTCUSDT", acct, sides[side], types[otype], qty, price,
+                                       time_in_force=tifs[tif], time=now))
+        else:
+            commands.append(CancelOrder("BTCUSDT", acct, oid, time=now))
+    return commands

@@ -58,6 +58,9 @@ _SIDES = tuple(Side)
 _REASONS = {int(r): r for r in RejectReason}
 _CANCEL_REASONS = {int(r): r for r in CancelReason}
 _EXPIRE_REASONS = {int(r): r for r in ExpireReason}
+_STATUSES = {int(s): s for s in MarketStatus}
+_FILL, _EXPIRED, _CANCELED, _AMENDED, _REJECTED = k.EV_FILL, k.EV_EXPIRED, k.EV_CANCELED, k.EV_AMENDED, k.EV_REJECTED
+_ex_one = x.ex_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,57 +140,38 @@ class _Market:
         if key is not None:
             del self.client_ids[key]
 
-    def decode(self, out: np.ndarray, start: int, n: int, quote_taker: int = 0) -> list[Event]:
-        """Event objects in asset units from compiled rows ``out[start:n]``; ``quote_taker`` is the
-        id of a market order by quote amount, whose remaining amounts are quote, not base."""
+    def rows(self, n: int) -> list[list[int]]:
+        """The event rows the last compiled call wrote, as Python ints."""
+        return self.book._out[:n].tolist()
+
+    def decode(self, rows: list[list[int]], quote_taker: int = 0) -> list[Event]:
+        """Event objects in asset units from compiled event rows; ``quote_taker`` is the id of a
+        market order by quote amount, whose remaining amounts are quote, not base."""
         events: list[Event] = []
+        append = events.append
         tick, lot, f, sym = self.tick, self.lot, self.factor, self.spec.symbol
         track = bool(self.client_of)
-        for r in out[start:n].tolist():
-            kind = r[k.E_KIND]
-            if kind == k.EV_FILL:
-                q = r[k.E_QTY]
-                px = r[k.E_PRICE]
-                rem = r[k.E_REM] * f if quote_taker else r[k.E_REM] * lot
-                events.append(
-                    OrderFilled(
-                        r[k.E_TID], r[k.E_OID], r[k.E_OTHER], _SIDES[r[k.E_SIDE]], px * tick, q * lot, r[k.E_OWNER],
-                        r[k.E_OOWNER], rem, r[k.E_MREM] * lot, sym, px * q * f, r[k.E_X1], r[k.E_X2],
-                    )
-                )
-                if track and r[k.E_MREM] == 0:
-                    self.forget_client_id(r[k.E_OTHER])
-            elif kind == k.EV_EXPIRED:
-                by_quote = r[k.E_OID] == quote_taker
-                events.append(
-                    OrderExpired(
-                        r[k.E_OID], r[k.E_OWNER], _SIDES[r[k.E_SIDE]], r[k.E_PRICE] * tick, r[k.E_QTY] * lot,
-                        r[k.E_TID] * f, r[k.E_REM] * (f if by_quote else lot), _EXPIRE_REASONS[r[k.E_REASON]],
-                        r[k.E_OTHER], sym,
-                    )
-                )
-                if track and r[k.E_REM] == 0:
-                    self.forget_client_id(r[k.E_OID])
-            elif kind == k.EV_CANCELED:
-                events.append(
-                    OrderCanceled(
-                        r[k.E_OID], r[k.E_OWNER], _SIDES[r[k.E_SIDE]], r[k.E_PRICE] * tick, r[k.E_QTY] * lot,
-                        _CANCEL_REASONS[r[k.E_REASON]], sym,
-                    )
-                )
+        for kind, oid, other, price, qty, owner, oowner, rem, mrem, tid, side, reason, x1, x2 in rows:
+            if kind == _FILL:
+                append(OrderFilled(tid, oid, other, _SIDES[side], price * tick, qty * lot, owner, oowner,
+                                   rem * (f if quote_taker else lot), mrem * lot, sym, price * qty * f, x1, x2))
+                if track and mrem == 0:
+                    self.forget_client_id(other)
+            elif kind == _EXPIRED:
+                append(OrderExpired(oid, owner, _SIDES[side], price * tick, qty * lot, tid * f,
+                                    rem * (f if oid == quote_taker else lot), _EXPIRE_REASONS[reason], other, sym))
+                if track and rem == 0:
+                    self.forget_client_id(oid)
+            elif kind == _CANCELED:
+                append(OrderCanceled(oid, owner, _SIDES[side], price * tick, qty * lot, _CANCEL_REASONS[reason], sym))
                 if track:
-                    self.forget_client_id(r[k.E_OID])
-            elif kind == k.EV_AMENDED:
-                events.append(
-                    OrderAmended(
-                        r[k.E_OID], r[k.E_OWNER], _SIDES[r[k.E_SIDE]], r[k.E_PRICE] * tick, r[k.E_QTY] * lot,
-                        r[k.E_REM] * lot, r[k.E_MREM] * lot, sym,
-                    )
-                )
-                if track and r[k.E_REM] == 0:
-                    self.forget_client_id(r[k.E_OID])
-            elif kind == k.EV_REJECTED:
-                events.append(OrderRejected(_REASONS[r[k.E_REASON]], r[k.E_OID], sym))
+                    self.forget_client_id(oid)
+            elif kind == _AMENDED:
+                append(OrderAmended(oid, owner, _SIDES[side], price * tick, qty * lot, rem * lot, mrem * lot, sym))
+                if track and rem == 0:
+                    self.forget_client_id(oid)
+            elif kind == _REJECTED:
+                append(OrderRejected(_REASONS[reason], oid, sym))
             else:
                 raise InvariantViolation(f"unexpected event row kind {kind} after the first row")
         return events
@@ -229,12 +213,12 @@ class Engine:
              quote: int, stop: int, stp: int, oid: int, now: int) -> int:
         """One compiled exchange call, growing the book when it asks; returns the rows written."""
         book = mk.book
-        n = x.ex_one(book._st, self._ledger.array, book._out, kind, acct, side, otype, tif, price, qty, quote,
-                     stop, stp, oid, now)
+        n = _ex_one(book._st, self._ledger.array, book._out, kind, acct, side, otype, tif, price, qty, quote,
+                    stop, stp, oid, now)
         while n == k.NEED_GROWTH:
             book._grow()
-            n = x.ex_one(book._st, self._ledger.array, book._out, kind, acct, side, otype, tif, price, qty, quote,
-                         stop, stp, oid, now)
+            n = _ex_one(book._st, self._ledger.array, book._out, kind, acct, side, otype, tif, price, qty, quote,
+                        stop, stp, oid, now)
         if n == x.BOOK_REJECTED:
             raise InvariantViolation(f"{mk.spec.symbol}: the book refused an order every check had passed")
         mk.last_rows = n
@@ -247,23 +231,25 @@ class Engine:
         cid = c.client_order_id
         if cid is not None and (c.account, cid) in mk.client_ids:
             return [OrderRejected(RejectReason.DUPLICATE_CLIENT_ORDER_ID, 0, c.market)]
-        n = self._run(mk, x.X_PLACE, c.account, c.side, c.order_type, c.time_in_force, c.price, c.quantity,
-                      c.quote_quantity, c.stop_price, c.stp, 0, c.time)
-        out = mk.book._out
-        if out[0, k.E_KIND] == k.EV_REJECTED:
-            return [OrderRejected(_REASONS[int(out[0, k.E_REASON])], 0, c.market)]
-        oid = int(out[0, k.E_OID])
+        # plain ints: numba's type dispatch on enum members costs several microseconds per call
+        n = self._run(mk, x.X_PLACE, c.account, int(c.side), int(c.order_type), int(c.time_in_force), c.price,
+                      c.quantity, c.quote_quantity, c.stop_price, int(c.stp), 0, c.time)
+        rows = mk.rows(n)
+        first = rows[0]
+        if first[k.E_KIND] == k.EV_REJECTED:
+            return [OrderRejected(_REASONS[first[k.E_REASON]], 0, c.market)]
+        oid = first[k.E_OID]
         accepted = OrderAccepted(oid, c.account, c.side, c.order_type, c.time_in_force, c.price, c.quantity,
                                  c.quote_quantity, c.market, c.stop_price, cid)
         if c.stop_price:
-            self._file_stop(mk, c, oid, int(out[0, k.E_X1]), int(out[0, k.E_X2]))
+            self._file_stop(mk, c, oid, first[k.E_X1], first[k.E_X2])
             return [accepted]
         events: list[Event] = [accepted]
-        events += mk.decode(out, 1, n, oid if c.quote_quantity else 0)
+        events += mk.decode(rows[1:], oid if c.quote_quantity else 0)
         if cid is not None and k.is_resting(mk.st, oid):
             mk.client_ids[(c.account, cid)] = oid
             mk.client_of[oid] = (c.account, cid)
-        if mk.triggers and x.trigger_reached(mk.st):
+        if mk.triggers.orders and x.trigger_reached(mk.st):
             self._fire(mk, c.time, events)
         return events
 
@@ -291,20 +277,20 @@ class Engine:
         Events are appended to ``events``; in batch mode the raw rows go to ``sink`` instead.
         Returns the number of rows the triggered orders produced."""
         st = mk.st
-        rows = 0
+        count = 0
         while (stop := mk.triggers.pop_due(int(st[x.M_LAST]))) is not None:
             self._release_stop(mk, stop)
             if events is not None:
                 events.append(StopTriggered(stop.order_id, stop.account, mk.spec.symbol, stop.stop_price,
                                             int(st[x.M_LAST]) * mk.tick))
             book_type = stop.book_type
-            n = self._run(mk, x.X_PLACE, stop.account, stop.side, book_type, stop.time_in_force, stop.price,
-                          stop.quantity, 0, 0, stop.stp, stop.order_id, now)
-            out = mk.book._out
-            rows += n
+            n = self._run(mk, x.X_PLACE, stop.account, int(stop.side), int(book_type), int(stop.time_in_force),
+                          stop.price, stop.quantity, 0, 0, int(stop.stp), stop.order_id, now)
+            count += n
             if sink is not None:
-                sink(out[:n])
-            rejected = out[0, k.E_KIND] == k.EV_REJECTED
+                sink(mk.book._out[:n])
+            rows = mk.rows(n)
+            rejected = rows[0][k.E_KIND] == k.EV_REJECTED
             if rejected or not k.is_resting(st, stop.order_id):
                 mk.forget_client_id(stop.order_id)
             if events is None:
@@ -313,15 +299,15 @@ class Engine:
                 events.append(
                     OrderExpired(stop.order_id, stop.account, stop.side, stop.price, stop.quantity, 0, 0,
                                  ExpireReason.REJECTED_ON_TRIGGER, 0, mk.spec.symbol,
-                                 _REASONS[int(out[0, k.E_REASON])])
+                                 _REASONS[rows[0][k.E_REASON]])
                 )
             else:
                 events.append(
                     OrderAccepted(stop.order_id, stop.account, stop.side, book_type, stop.time_in_force, stop.price,
                                   stop.quantity, 0, mk.spec.symbol, 0, stop.client_order_id)
                 )
-                events += mk.decode(out, 1, n)
-        return rows
+                events += mk.decode(rows[1:])
+        return count
 
     def _resolve(self, mk: _Market, account: int, order_id: int, client_order_id: str | None) -> int:
         """The order id named by id (which wins when both are given) or by client order id; 0 if none."""
@@ -338,7 +324,7 @@ class Engine:
         if stop is not None and stop.account == c.account:
             return [self._cancel_stop(mk, stop, CancelReason.USER)]
         n = self._run(mk, x.X_CANCEL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, oid, c.time)
-        events = mk.decode(mk.book._out, 0, n)
+        events = mk.decode(mk.rows(n))
         if isinstance(events[0], OrderRejected):
             return [OrderRejected(RejectReason.UNKNOWN_ORDER, c.order_id, c.market)]
         return events
@@ -355,7 +341,7 @@ class Engine:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
         events: list[Event] = [self._cancel_stop(mk, s, CancelReason.CANCEL_ALL) for s in mk.triggers.of_account(c.account)]
         n = self._run(mk, x.X_CANCEL_ALL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, 0, c.time)
-        events += mk.decode(mk.book._out, 0, n)
+        events += mk.decode(mk.rows(n))
         return events
 
     def _amend(self, c: AmendOrder) -> list[Event]:
@@ -366,7 +352,7 @@ class Engine:
         if oid in mk.triggers.orders:
             return [OrderRejected(RejectReason.INVALID_ORDER_PARAMETERS, oid, c.market)]
         n = self._run(mk, x.X_AMEND, c.account, 0, 0, 0, 0, c.new_quantity, 0, 0, 0, oid, c.time)
-        return mk.decode(mk.book._out, 0, n)
+        return mk.decode(mk.rows(n))
 
     # ---- money -------------------------------------------------------------------------------
 
@@ -430,8 +416,11 @@ class Engine:
         mk = self._markets.get(c.market)
         if mk is None:
             return [CommandRejected(RejectReason.UNKNOWN_MARKET)]
-        mk.st[x.M_STATUS] = int(c.status)
-        return [MarketStatusChanged(c.market, MarketStatus(c.status))]
+        if c.status not in _STATUSES:
+            return [CommandRejected(RejectReason.INVALID_MARKET_STATUS)]
+        status = _STATUSES[c.status]
+        mk.st[x.M_STATUS] = int(status)
+        return [MarketStatusChanged(c.market, status)]
 
     def _rewrite_columns(self) -> None:
         for mk in self._markets.values():

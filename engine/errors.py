@@ -35,6 +35,7 @@ class RejectReason(IntEnum):
     INVALID_AMOUNT = 22  # deposit / withdrawal amount not positive, or beyond the int64-safe range
     ALREADY_LISTED = 23  # asset or market listed twice
     INVALID_FEE_RATE = 24  # fee rate outside [0, RATE_DENOM]
+    INVALID_MARKET_STATUS = 25  # not one of TRADING, HALT, BREAK
 
 
 class InvariantViolation(AssertionError):
