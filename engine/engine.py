@@ -349,7 +349,8 @@ class Engine:
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)]
         oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
-        if oid in mk.triggers.orders:
+        stop = mk.triggers.orders.get(oid)
+        if stop is not None and stop.account == c.account:  # a waiting stop has no queue place to keep
             return [OrderRejected(RejectReason.INVALID_ORDER_PARAMETERS, oid, c.market)]
         n = self._run(mk, x.X_AMEND, c.account, 0, 0, 0, 0, c.new_quantity, 0, 0, 0, oid, c.time)
         return mk.decode(mk.rows(n))
