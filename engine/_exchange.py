@@ -86,7 +86,7 @@ M_MAX_ORDERS, M_MAX_ALGO, M_TYPES, M_STATUS, M_LAST, M_TRIG_UP, M_TRIG_DOWN = ra
 M_RING = 64  # RING buckets of (minute, sum of price x lots, sum of lots)
 RING = 16
 HEADER_END = M_RING + 3 * RING
-BUCKET_LIMIT = 1 << 58  # a bucket's sums are halved before they pass this (16 buckets fit int64)
+BUCKET_LIMIT = 1 << 58  # a bucket's weights shrink before its sum passes this (16 buckets fit int64)
 
 # ---- ledger columns ----
 A_MAKER, A_TAKER, A_LIVE = 0, 1, 2
@@ -163,11 +163,16 @@ def _record_trade(st, now, px, q):
         st[b + 1] = 0
         st[b + 2] = 0
     pq = px * q
-    while st[b + 1] + pq >= BUCKET_LIMIT and q > 1:  # keep the ratio, lose a little weight
-        st[b + 1] >>= 1
-        st[b + 2] >>= 1
-        pq >>= 1
-        q >>= 1
+    while st[b + 1] + pq >= BUCKET_LIMIT:  # lose weight, keep each average (prices < BUCKET_LIMIT)
+        if st[b + 2] > 1:
+            avg = st[b + 1] // st[b + 2]
+            st[b + 2] >>= 1
+            st[b + 1] = avg * st[b + 2]
+        if q > 1:
+            q >>= 1
+            pq = px * q
+        if st[b + 2] <= 1 and q <= 1:
+            break
     st[b + 1] += pq
     st[b + 2] += q
     st[M_LAST] = px

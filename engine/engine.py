@@ -52,6 +52,7 @@ from .events import (
 from .fees import valid_rate
 from .ledger import MAX_ACCOUNT_ID, Ledger
 from .specs import AssetSpec, MarketSpec
+from .units import INT64_SAFE
 from .triggers import StopOrder, TriggerBook
 
 _SIDES = tuple(Side)
@@ -228,6 +229,10 @@ class Engine:
         mk = self._markets.get(c.market)
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
+        if (c.account | c.price | c.quantity | c.quote_quantity | c.stop_price | c.time) >> 62:
+            reason = _out_of_range(c)  # negative, or beyond int64-safe: never reaches compiled code
+            if reason is not None:
+                return [OrderRejected(reason, 0, c.market)]
         cid = c.client_order_id
         if cid is not None and (c.account, cid) in mk.client_ids:
             return [OrderRejected(RejectReason.DUPLICATE_CLIENT_ORDER_ID, 0, c.market)]
@@ -320,6 +325,8 @@ class Engine:
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)]
         oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
+        if not _fits(c.account, oid, c.time):
+            return [OrderRejected(RejectReason.UNKNOWN_ORDER, 0, c.market)]
         stop = mk.triggers.orders.get(oid)
         if stop is not None and stop.account == c.account:
             return [self._cancel_stop(mk, stop, CancelReason.USER)]
@@ -339,6 +346,8 @@ class Engine:
         mk = self._markets.get(c.market)
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
+        if not _fits(c.account, c.time):
+            return []
         events: list[Event] = [self._cancel_stop(mk, s, CancelReason.CANCEL_ALL) for s in mk.triggers.of_account(c.account)]
         n = self._run(mk, x.X_CANCEL_ALL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, 0, c.time)
         events += mk.decode(mk.rows(n))
@@ -349,6 +358,10 @@ class Engine:
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)]
         oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
+        if not _fits(c.account, oid, c.time):
+            return [OrderRejected(RejectReason.UNKNOWN_ORDER, 0, c.market)]
+        if not _fits(c.new_quantity):
+            return [OrderRejected(RejectReason.INVALID_AMEND_QUANTITY, oid, c.market)]
         stop = mk.triggers.orders.get(oid)
         if stop is not None and stop.account == c.account:  # a waiting stop has no queue place to keep
             return [OrderRejected(RejectReason.INVALID_ORDER_PARAMETERS, oid, c.market)]
@@ -621,6 +634,24 @@ class Engine:
                     f"account {account}: {what} column {cols[j]} is {int(arr[account, cols[j]])}, "
                     f"open orders account for {int(reserved[account, cols[j]])}"
                 )
+
+
+def _fits(*values: int) -> bool:
+    """Whether every value is an int64-safe integer, the only kind compiled code is given."""
+    return all(-INT64_SAFE < v < INT64_SAFE for v in values)
+
+
+def _out_of_range(c: PlaceOrder) -> RejectReason | None:
+    """The rejection for an order with a number no market can accept (None: all numbers fit)."""
+    if not _fits(c.account):
+        return RejectReason.UNKNOWN_ACCOUNT
+    if not _fits(c.price, c.stop_price):
+        return RejectReason.PRICE_FILTER
+    if not _fits(c.quantity, c.quote_quantity):
+        return RejectReason.LOT_SIZE if c.quantity > 0 else RejectReason.INVALID_QUANTITY
+    if not _fits(c.time):
+        return RejectReason.INVALID_ORDER_PARAMETERS
+    return None
 
 
 def encode_orders(rows: list[tuple]) -> np.ndarray:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .enums import MarketStatus, OrderType
 from .units import INT64_SAFE, RATE_DENOM
 
+MAX_TICKS = (1 << 58) - 1  # keeps average-price sums within int64
 MAX_AVG_PRICE_MINS = 16  # the average-price window the engine keeps per market, in minutes
 _CODE = re.compile(r"^[A-Z0-9]{1,20}$")
 
@@ -133,7 +134,8 @@ class MarketSpec:
         if pf.max_price:
             max_tick = pf.max_price // tick
         else:
-            max_tick = (INT64_SAFE - 1) // (max_lots * factor)
+            max_tick = min((INT64_SAFE - 1) // (max_lots * factor), MAX_TICKS)
+        _need(max_tick <= MAX_TICKS, f"{s}: more than 2**58 - 1 price ticks would overflow average-price sums")
         _need(max_tick >= min_tick, f"{s}: empty price range")
         _need(
             max_tick * max_lots * factor < INT64_SAFE,

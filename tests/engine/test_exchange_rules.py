@@ -1,11 +1,10 @@
-"""Exchange rules of the Engine: every rejection, its boundaries, balances, fees and stop orders.
+"""Exchange rules of the Engine: every rejection and its boundaries, locks, fees, stop orders, int64 limits.
 
 A refused command must leave the engine exactly as it was (same fingerprint, invariants hold).
 """
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import pytest
@@ -15,8 +14,8 @@ from engine.commands import (AmendOrder, CancelAllOrders, CancelOrder, Command, 
 from engine.engine import Balance, Engine
 from engine.enums import CancelReason, MarketStatus, OrderType, Side, TimeInForce
 from engine.errors import RejectReason
-from engine.events import (AssetListed, CommandRejected, Event, MarketListed, OrderAccepted, OrderAmended,
-                           OrderCanceled, OrderFilled, OrderRejected, StopTriggered)
+from engine.events import (BalanceChanged, CommandRejected, Event, OrderAccepted, OrderCanceled, OrderFilled,
+                           OrderRejected, StopTriggered)
 from engine.specs import (AssetSpec, LotSize, MarketLotSize, MarketSpec, NotionalFilter, PercentPriceBySide,
                           PriceFilter)
 from engine.units import RATE_DENOM
@@ -31,25 +30,19 @@ U = 10**8  # units per coin (8 decimals)
 SYMBOL = "BTCUSDT"
 TICK = U // 100  # 0.01 USDT
 STEP = 1000  # 0.00001 BTC
-MAX_PRICE = 1_000_000 * U
-MAX_QTY = 9000 * U
+MAX_PRICE, MAX_QTY = 1_000_000 * U, 9000 * U
 PX = 100 * U  # 100 USDT
 QTY = 10**7  # 0.1 BTC: 10 USDT at PX
-FUNDS_USDT = 10**7 * U
-FUNDS_BTC = 100 * U
+FUNDS_USDT, FUNDS_BTC = 10**7 * U, 100 * U
+DEFAULT_RATES = (100_000, 100_000)  # 0.1% maker and taker
 
 
 def spec(**overrides: Any) -> MarketSpec:
-    fields: dict[str, Any] = dict(
-        symbol=SYMBOL,
-        base=AssetSpec("BTC"),
-        quote=AssetSpec("USDT"),
-        price_filter=PriceFilter(min_price=U // 100, max_price=MAX_PRICE, tick_size=TICK),
-        lot_size=LotSize(min_qty=STEP, max_qty=MAX_QTY, step_size=STEP),
-        notional=NotionalFilter(min_notional=5 * U),
-    )
-    fields.update(overrides)
-    return MarketSpec(**fields)
+    fields: dict[str, Any] = dict(symbol=SYMBOL, base=AssetSpec("BTC"), quote=AssetSpec("USDT"),
+                                  price_filter=PriceFilter(min_price=U // 100, max_price=MAX_PRICE, tick_size=TICK),
+                                  lot_size=LotSize(min_qty=STEP, max_qty=MAX_QTY, step_size=STEP),
+                                  notional=NotionalFilter(min_notional=5 * U))
+    return MarketSpec(**(fields | overrides))
 
 
 def engine(market: MarketSpec | None = None, accounts: tuple[int, ...] = (1, 2, 3)) -> Engine:
@@ -66,8 +59,8 @@ def order(account: int, side: Side, otype: OrderType = LIMIT, quantity: int = QT
     return PlaceOrder(SYMBOL, account, side, otype, quantity, price, **kw)
 
 
-def market(account: int, side: Side, quantity: int = 0, quote: int = 0, **kw: Any) -> PlaceOrder:
-    return PlaceOrder(SYMBOL, account, side, MARKET, quantity, 0, quote, **kw)
+def market(account: int, side: Side, quantity: int = 0, quote: int = 0) -> PlaceOrder:
+    return PlaceOrder(SYMBOL, account, side, MARKET, quantity, 0, quote)
 
 
 def stop(account: int, side: Side, otype: OrderType, stop_price: int, price: int = 0, **kw: Any) -> PlaceOrder:
@@ -97,12 +90,10 @@ def outcome(e: Engine, cmd: Command, reason: RejectReason | None) -> None:
         rejected(e, cmd, reason)
 
 
-def trade(e: Engine, price: int = PX, quantity: int = QTY, time: int = 0) -> list[Event]:
-    """Account 3 trades with itself, setting the last and average price."""
-    accepted(e, order(3, SELL, price=price, quantity=quantity, time=time))
-    events = accepted(e, order(3, BUY, price=price, quantity=quantity, time=time))
-    assert any(isinstance(ev, OrderFilled) for ev in events)
-    return events
+def trade(e: Engine, price: int = PX) -> list[Event]:
+    """Account 3 trades QTY with itself, setting the last and average price."""
+    accepted(e, order(3, SELL, price=price))
+    return accepted(e, order(3, BUY, price=price))
 
 
 def new_id(events: list[Event]) -> int:
@@ -110,140 +101,103 @@ def new_id(events: list[Event]) -> int:
     return events[0].order_id
 
 
-# ---- accounts, markets, assets --------------------------------------------------------------
+def reason_id(value: object) -> str | None:
+    return value.name if isinstance(value, RejectReason) else None
 
 
-@pytest.mark.parametrize("cmd", [
-    order(7, BUY), order(0, BUY), order(-1, BUY),
-    Deposit(0, "USDT", U), Deposit(-1, "USDT", U), Withdraw(9, "USDT", U), Withdraw(-1, "USDT", U),
-    SetFeeRates(0, 0, 0), SetFeeRates(-2, 0, 0),
-])
-def test_unknown_account(cmd: Command) -> None:
-    rejected(engine(), cmd, R.UNKNOWN_ACCOUNT)
+# ---- commands refused whatever the state ---------------------------------------------------------
+REFUSED: dict[RejectReason, list[Command]] = {
+    R.UNKNOWN_ACCOUNT: [order(7, BUY), order(0, BUY), order(-1, BUY), Deposit(0, "USDT", U), Deposit(-1, "USDT", U),
+                        Withdraw(9, "USDT", U), Withdraw(-1, "USDT", U), SetFeeRates(0, 0, 0), SetFeeRates(-2, 0, 0)],
+    R.UNKNOWN_MARKET: [PlaceOrder("ETHUSDT", 1, BUY, LIMIT, QTY, PX), CancelOrder("ETHUSDT", 1, 1),
+                       CancelAllOrders("ETHUSDT", 1), AmendOrder("ETHUSDT", 1, STEP, 1),
+                       SetMarketStatus("ETHUSDT", MarketStatus.HALT)],
+    R.UNKNOWN_ASSET: [Deposit(1, "ETH", U), Withdraw(1, "ETH", U)],
+    R.INVALID_AMOUNT: [Deposit(1, "USDT", 0), Deposit(1, "USDT", -1), Withdraw(1, "USDT", 0), Withdraw(1, "USDT", -5)],
+    R.ALREADY_LISTED: [ListAsset(AssetSpec("BTC")), ListAsset(AssetSpec("USDT", 6)), ListMarket(spec()),
+                       ListMarket(spec(symbol="BTCEUR", base=AssetSpec("BTC", 6), quote=AssetSpec("EUR"),
+                                       lot_size=LotSize(1, U, 1)))],
+    R.INVALID_FEE_RATE: [SetFeeRates(1, -1, 0), SetFeeRates(1, 0, RATE_DENOM + 1)],
+    R.INVALID_MARKET_STATUS: [SetMarketStatus(SYMBOL, 7), SetMarketStatus(SYMBOL, -1)],  # type: ignore[arg-type]
+    R.INVALID_ORDER_PARAMETERS: [
+        order(1, BUY, price=0), PlaceOrder(SYMBOL, 1, BUY, MARKET, QTY, PX),
+        order(1, BUY, LIMIT_MAKER, time_in_force=TimeInForce.IOC), order(1, BUY, stop_price=PX),
+        order(1, BUY, quote_quantity=10 * U), stop(1, BUY, STOP_LOSS, stop_price=0),
+        stop(1, BUY, STOP_LOSS_LIMIT, stop_price=PX, price=0), stop(1, BUY, STOP_LOSS, stop_price=PX, price=PX)],
+    R.INVALID_QUANTITY: [market(1, BUY, quantity=QTY, quote=10 * U), market(1, BUY), order(1, BUY, quantity=0),
+                         order(1, BUY, quantity=-STEP)],
+}
 
 
-@pytest.mark.parametrize("cmd", [
-    PlaceOrder("ETHUSDT", 1, BUY, LIMIT, QTY, PX), CancelOrder("ETHUSDT", 1, 1), CancelAllOrders("ETHUSDT", 1),
-    AmendOrder("ETHUSDT", 1, STEP, 1), SetMarketStatus("ETHUSDT", MarketStatus.HALT),
-])
-def test_unknown_market(cmd: Command) -> None:
-    rejected(engine(), cmd, R.UNKNOWN_MARKET)
-
-
-@pytest.mark.parametrize("cmd", [Deposit(1, "ETH", U), Withdraw(1, "ETH", U)])
-def test_unknown_asset(cmd: Command) -> None:
-    rejected(engine(), cmd, R.UNKNOWN_ASSET)
-
-
-@pytest.mark.parametrize("cmd", [
-    Deposit(1, "USDT", 0), Deposit(1, "USDT", -1), Withdraw(1, "USDT", 0), Withdraw(1, "USDT", -5),
-])
-def test_invalid_amount(cmd: Command) -> None:
-    rejected(engine(), cmd, R.INVALID_AMOUNT)
-
-
-@pytest.mark.parametrize("cmd", [
-    ListAsset(AssetSpec("BTC")),
-    ListAsset(AssetSpec("USDT", 6)),
-    ListMarket(spec()),
-    ListMarket(spec(symbol="BTCEUR", base=AssetSpec("BTC", 6), quote=AssetSpec("EUR"), lot_size=LotSize(1, U, 1))),
-])
-def test_already_listed(cmd: Command) -> None:
-    rejected(engine(), cmd, R.ALREADY_LISTED)
-
-
-@pytest.mark.parametrize(("maker", "taker", "reason"), [
-    (-1, 0, R.INVALID_FEE_RATE), (0, RATE_DENOM + 1, R.INVALID_FEE_RATE), (0, RATE_DENOM, None), (RATE_DENOM, 0, None),
-])
-def test_fee_rate_bounds(maker: int, taker: int, reason: RejectReason | None) -> None:
-    e = engine()
-    outcome(e, SetFeeRates(1, maker, taker), reason)
-    assert e.fee_rates(1) == ((100_000, 100_000) if reason else (maker, taker))
-
-
-# ---- order shape ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("cmd", "reason"), [
-    (order(1, BUY, price=0), R.INVALID_ORDER_PARAMETERS),
-    (PlaceOrder(SYMBOL, 1, BUY, MARKET, QTY, PX), R.INVALID_ORDER_PARAMETERS),
-    (order(1, BUY, LIMIT_MAKER, time_in_force=TimeInForce.IOC), R.INVALID_ORDER_PARAMETERS),
-    (order(1, BUY, stop_price=PX), R.INVALID_ORDER_PARAMETERS),
-    (order(1, BUY, quote_quantity=10 * U), R.INVALID_ORDER_PARAMETERS),
-    (stop(1, BUY, STOP_LOSS, stop_price=0), R.INVALID_ORDER_PARAMETERS),
-    (stop(1, BUY, STOP_LOSS_LIMIT, stop_price=PX, price=0), R.INVALID_ORDER_PARAMETERS),
-    (stop(1, BUY, STOP_LOSS, stop_price=PX, price=PX), R.INVALID_ORDER_PARAMETERS),
-    (market(1, BUY, quantity=QTY, quote=10 * U), R.INVALID_QUANTITY),
-    (market(1, BUY), R.INVALID_QUANTITY),
-    (order(1, BUY, quantity=0), R.INVALID_QUANTITY),
-    (order(1, BUY, quantity=-STEP), R.INVALID_QUANTITY),
-])
-def test_malformed_orders(cmd: PlaceOrder, reason: RejectReason) -> None:
+@pytest.mark.parametrize(("reason", "cmd"), [(r, c) for r, cmds in REFUSED.items() for c in cmds], ids=reason_id)
+def test_refused_command(reason: RejectReason, cmd: Command) -> None:
     rejected(engine(), cmd, reason)
 
 
-@pytest.mark.parametrize(("cmd", "reason"), [
-    (order(1, BUY), None),
-    (market(1, BUY, quote=10 * U), None),
-    (order(1, BUY, LIMIT_MAKER), R.ORDER_TYPE_NOT_ALLOWED),
-    (stop(1, SELL, STOP_LOSS, stop_price=90 * U), R.ORDER_TYPE_NOT_ALLOWED),
-    (stop(1, BUY, TAKE_PROFIT_LIMIT, stop_price=90 * U, price=PX), R.ORDER_TYPE_NOT_ALLOWED),
-])
-def test_order_types_allowed_by_the_market(cmd: PlaceOrder, reason: RejectReason | None) -> None:
-    outcome(engine(spec(order_types=frozenset({LIMIT, MARKET}))), cmd, reason)
+# ---- order filters, checked after a trade at PX --------------------------------------------------
+PRICES = spec(price_filter=PriceFilter(U, MAX_PRICE, TICK), notional=NotionalFilter())
+TYPES = spec(order_types=frozenset({LIMIT, MARKET}))
+PERCENT = spec(percent_price=PercentPriceBySide(bid_multiplier_up=120_000_000, bid_multiplier_down=80_000_000,
+                                                ask_multiplier_up=150_000_000, ask_multiplier_down=90_000_000))
+CAPPED = spec(notional=NotionalFilter(min_notional=5 * U, max_notional=1000 * U, apply_max_to_market=True))
+LIMITS_ONLY = spec(notional=NotionalFilter(min_notional=5 * U, apply_min_to_market=False))
+PF, PP, WT = R.PRICE_FILTER, R.PERCENT_PRICE_BY_SIDE, R.WOULD_TRIGGER_IMMEDIATELY
+
+ORDER_RULES: list[tuple[MarketSpec | None, PlaceOrder, RejectReason | None]] = [
+    (TYPES, order(1, BUY), None), (TYPES, market(1, BUY, quote=10 * U), None),
+    (TYPES, order(1, BUY, LIMIT_MAKER), R.ORDER_TYPE_NOT_ALLOWED),
+    (TYPES, stop(1, SELL, STOP_LOSS, stop_price=90 * U), R.ORDER_TYPE_NOT_ALLOWED),
+    (TYPES, stop(1, BUY, TAKE_PROFIT_LIMIT, stop_price=90 * U, price=PX), R.ORDER_TYPE_NOT_ALLOWED),
+    (PRICES, order(1, BUY, price=U), None), (PRICES, order(1, BUY, price=U - TICK), PF),
+    (PRICES, order(1, BUY, price=MAX_PRICE, quantity=STEP), None),
+    (PRICES, order(1, BUY, price=MAX_PRICE + TICK, quantity=STEP), PF),
+    (PRICES, order(1, BUY, price=PX + 1), PF), (PRICES, stop(1, BUY, STOP_LOSS, stop_price=PX + 1), PF),
+    (PRICES, stop(1, SELL, STOP_LOSS, stop_price=U - TICK), PF),
+    (PRICES, stop(1, BUY, STOP_LOSS_LIMIT, stop_price=2 * PX, price=MAX_PRICE + TICK), PF),
+    (PERCENT, order(1, BUY, price=120 * U), None), (PERCENT, order(1, BUY, price=120 * U + TICK), PP),
+    (PERCENT, order(1, BUY, price=80 * U), None), (PERCENT, order(1, BUY, price=80 * U - TICK), PP),
+    (PERCENT, order(1, SELL, price=150 * U), None), (PERCENT, order(1, SELL, price=150 * U + TICK), PP),
+    (PERCENT, order(1, SELL, price=90 * U), None), (PERCENT, order(1, SELL, price=90 * U - TICK), PP),
+    (None, order(1, BUY, quantity=5 * 10**6), None), (CAPPED, order(1, BUY, quantity=10 * U), None),
+    (None, order(1, BUY, quantity=5 * 10**6, price=PX - TICK), R.NOTIONAL),
+    (CAPPED, order(1, BUY, quantity=10 * U, price=PX + TICK), R.NOTIONAL),
+    (None, market(1, BUY, quote=5 * U), None), (None, market(1, BUY, quote=5 * U - 1), R.NOTIONAL),
+    (CAPPED, market(1, BUY, quote=1000 * U), None), (CAPPED, market(1, BUY, quote=1000 * U + 1), R.NOTIONAL),
+    (None, market(1, BUY, quantity=5 * 10**6), None),
+    (None, market(1, BUY, quantity=5 * 10**6 - STEP), R.NOTIONAL),
+    (LIMITS_ONLY, market(1, BUY, quantity=STEP), None), (None, market(1, BUY, quantity=10 * U + STEP), None),
+    (CAPPED, market(1, BUY, quantity=10 * U), None),
+    (CAPPED, market(1, BUY, quantity=10 * U + STEP), R.NOTIONAL),
+    (None, stop(1, SELL, STOP_LOSS, stop_price=49 * U), R.NOTIONAL),
+    (None, stop(1, BUY, STOP_LOSS, PX), WT), (None, stop(1, BUY, STOP_LOSS, PX + TICK), None),
+    (None, stop(1, BUY, STOP_LOSS_LIMIT, PX - TICK, PX), WT),
+    (None, stop(1, BUY, STOP_LOSS_LIMIT, PX + TICK, PX), None),
+    (None, stop(1, SELL, STOP_LOSS, PX), WT), (None, stop(1, SELL, STOP_LOSS, PX - TICK), None),
+    (None, stop(1, BUY, TAKE_PROFIT, PX), WT), (None, stop(1, BUY, TAKE_PROFIT, PX - TICK), None),
+    (None, stop(1, SELL, TAKE_PROFIT, PX - TICK), WT), (None, stop(1, SELL, TAKE_PROFIT, PX + TICK), None),
+    (None, stop(1, SELL, TAKE_PROFIT_LIMIT, PX, PX), WT), (None, stop(1, SELL, TAKE_PROFIT_LIMIT, PX + TICK, PX), None),
+]
 
 
-@pytest.mark.parametrize("status", [MarketStatus.HALT, MarketStatus.BREAK])
-def test_closed_market_refuses_orders_but_cancels_work(status: MarketStatus) -> None:
-    e = engine()
-    resting = new_id(accepted(e, order(1, BUY, client_order_id="a")))
-    accepted(e, order(1, BUY, price=PX - TICK))
-    waiting = new_id(accepted(e, stop(1, SELL, STOP_LOSS, stop_price=90 * U)))
-    accepted(e, order(2, SELL, price=2 * PX))
-    accepted(e, SetMarketStatus(SYMBOL, status))
-    assert e.market_status(SYMBOL) == status
-    for cmd in (order(1, BUY), market(1, BUY, quote=10 * U), stop(1, SELL, STOP_LOSS, stop_price=80 * U)):
-        rejected(e, cmd, R.MARKET_CLOSED)
-    assert accepted(e, CancelOrder(SYMBOL, 1, client_order_id="a"))[0].order_id == resting
-    assert accepted(e, CancelOrder(SYMBOL, 1, waiting))[0].order_id == waiting
-    assert [type(ev) for ev in accepted(e, CancelAllOrders(SYMBOL, 2))] == [OrderCanceled]
-    accepted(e, SetMarketStatus(SYMBOL, MarketStatus.TRADING))
-    accepted(e, order(1, BUY))
-    assert e.balance(2, "BTC").locked == 0
+@pytest.mark.parametrize(("market_spec", "cmd", "reason"), ORDER_RULES, ids=reason_id)
+def test_order_rule(market_spec: MarketSpec | None, cmd: PlaceOrder, reason: RejectReason | None) -> None:
+    e = engine(market_spec)
+    trade(e)  # last and average price: PX
+    assert e.avg_price(SYMBOL, 0, 5) == e.last_price(SYMBOL) == PX
+    outcome(e, cmd, reason)
 
 
-def test_invalid_market_status_changes_nothing() -> None:
-    e = engine()
-    before = e.fingerprint()
-    with contextlib.suppress(ValueError):
-        e.apply(SetMarketStatus(SYMBOL, 7))  # type: ignore[arg-type]
-    assert e.fingerprint() == before
-    assert e.market_status(SYMBOL) == MarketStatus.TRADING
-
-
-# ---- filters ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("cmd", "reason"), [
-    (order(1, BUY, price=U), None),
-    (order(1, BUY, price=U - TICK), R.PRICE_FILTER),
-    (order(1, BUY, price=MAX_PRICE, quantity=STEP), None),
-    (order(1, BUY, price=MAX_PRICE + TICK, quantity=STEP), R.PRICE_FILTER),
-    (order(1, BUY, price=PX + 1), R.PRICE_FILTER),
-    (stop(1, BUY, STOP_LOSS, stop_price=PX + 1), R.PRICE_FILTER),
-    (stop(1, SELL, STOP_LOSS, stop_price=U - TICK), R.PRICE_FILTER),
-    (stop(1, BUY, STOP_LOSS_LIMIT, stop_price=PX, price=MAX_PRICE + TICK), R.PRICE_FILTER),
-])
-def test_price_filter_bounds(cmd: PlaceOrder, reason: RejectReason | None) -> None:
-    market_spec = spec(price_filter=PriceFilter(U, MAX_PRICE, TICK), notional=NotionalFilter())
-    outcome(engine(market_spec), cmd, reason)
+def test_average_price_rules_wait_for_the_first_trade() -> None:
+    e = engine(PERCENT)
+    accepted(e, order(1, BUY, price=10 * PX))
+    accepted(e, market(2, SELL, quantity=STEP))  # 0.01 USDT: notional is not measured before a trade
 
 
 @pytest.mark.parametrize(("quantity", "reason"), [
     (10 * STEP, None), (9 * STEP, R.LOT_SIZE), (MAX_QTY, None), (MAX_QTY + STEP, R.LOT_SIZE),
     (10 * STEP + 1, R.LOT_SIZE), (QTY + STEP // 2, R.LOT_SIZE),
-])
-def test_lot_size_bounds(quantity: int, reason: RejectReason | None) -> None:
+], ids=reason_id)
+def test_lot_size(quantity: int, reason: RejectReason | None) -> None:
     e = engine(spec(lot_size=LotSize(10 * STEP, MAX_QTY, STEP), notional=NotionalFilter()))
     outcome(e, order(1, BUY, quantity=quantity), reason)
     if quantity <= FUNDS_BTC:
@@ -253,61 +207,12 @@ def test_lot_size_bounds(quantity: int, reason: RejectReason | None) -> None:
 @pytest.mark.parametrize(("quantity", "reason"), [
     (10 * STEP, None), (8 * STEP, R.MARKET_LOT_SIZE), (U, None), (U + 2 * STEP, R.MARKET_LOT_SIZE),
     (11 * STEP, R.MARKET_LOT_SIZE), (10 * STEP + 1, R.LOT_SIZE),
-])
+], ids=reason_id)
 def test_market_lot_size_applies_to_market_orders_only(quantity: int, reason: RejectReason | None) -> None:
     e = engine(spec(market_lot_size=MarketLotSize(10 * STEP, U, 2 * STEP), notional=NotionalFilter()))
     outcome(e, market(1, BUY, quantity=quantity), reason)
     outcome(e, PlaceOrder(SYMBOL, 1, SELL, STOP_LOSS, quantity, stop_price=PX), reason)
-    outcome(e, order(1, BUY, quantity=quantity), None if reason != R.LOT_SIZE else R.LOT_SIZE)
-
-
-PERCENT = PercentPriceBySide(bid_multiplier_up=120_000_000, bid_multiplier_down=80_000_000,
-                             ask_multiplier_up=150_000_000, ask_multiplier_down=90_000_000)
-
-
-@pytest.mark.parametrize(("side", "price", "reason"), [
-    (BUY, 120 * U, None), (BUY, 120 * U + TICK, R.PERCENT_PRICE_BY_SIDE),
-    (BUY, 80 * U, None), (BUY, 80 * U - TICK, R.PERCENT_PRICE_BY_SIDE),
-    (SELL, 150 * U, None), (SELL, 150 * U + TICK, R.PERCENT_PRICE_BY_SIDE),
-    (SELL, 90 * U, None), (SELL, 90 * U - TICK, R.PERCENT_PRICE_BY_SIDE),
-])
-def test_percent_price_by_side(side: Side, price: int, reason: RejectReason | None) -> None:
-    e = engine(spec(percent_price=PERCENT))
-    accepted(e, order(1, side, price=10 * PX))  # no average price yet: anything goes
-    accepted(e, CancelAllOrders(SYMBOL, 1))
-    trade(e)
-    assert e.avg_price(SYMBOL, 0, 5) == PX
-    outcome(e, order(1, side, price=price), reason)
-
-
-MAX_NOTIONAL = NotionalFilter(min_notional=5 * U, max_notional=1000 * U, apply_max_to_market=True)
-
-
-@pytest.mark.parametrize(("notional", "cmd", "reason"), [
-    (None, order(1, BUY, quantity=5 * 10**6), None),
-    (None, order(1, BUY, quantity=5 * 10**6, price=PX - TICK), R.NOTIONAL),
-    (MAX_NOTIONAL, order(1, BUY, quantity=10 * U), None),
-    (MAX_NOTIONAL, order(1, BUY, quantity=10 * U, price=PX + TICK), R.NOTIONAL),
-    (None, market(1, BUY, quote=5 * U), None),
-    (None, market(1, BUY, quote=5 * U - 1), R.NOTIONAL),
-    (MAX_NOTIONAL, market(1, BUY, quote=1000 * U), None),
-    (MAX_NOTIONAL, market(1, BUY, quote=1000 * U + 1), R.NOTIONAL),
-    (None, market(1, BUY, quantity=5 * 10**6), None),
-    (None, market(1, BUY, quantity=5 * 10**6 - STEP), R.NOTIONAL),
-    (NotionalFilter(min_notional=5 * U, apply_min_to_market=False), market(1, BUY, quantity=STEP), None),
-    (None, market(1, BUY, quantity=10 * U + STEP), None),
-    (MAX_NOTIONAL, market(1, BUY, quantity=10 * U), None),
-    (MAX_NOTIONAL, market(1, BUY, quantity=10 * U + STEP), R.NOTIONAL),
-    (None, stop(1, SELL, STOP_LOSS, stop_price=49 * U), R.NOTIONAL),
-])
-def test_notional(notional: NotionalFilter | None, cmd: PlaceOrder, reason: RejectReason | None) -> None:
-    e = engine(spec(notional=notional) if notional else None)
-    trade(e)  # market orders by quantity are measured at the average price
-    outcome(e, cmd, reason)
-
-
-def test_market_order_by_quantity_skips_notional_before_any_trade() -> None:
-    accepted(engine(), market(1, BUY, quantity=STEP))
+    outcome(e, order(1, BUY, quantity=quantity), R.LOT_SIZE if reason == R.LOT_SIZE else None)
 
 
 def test_max_num_orders_and_algo_orders() -> None:
@@ -325,13 +230,38 @@ def test_max_num_orders_and_algo_orders() -> None:
     accepted(e, order(1, BUY))
 
 
-# ---- balances -----------------------------------------------------------------------------------
+def test_limit_maker_would_take() -> None:
+    e = engine()
+    accepted(e, order(2, SELL, price=PX))
+    accepted(e, order(2, BUY, price=PX - 2 * TICK))
+    rejected(e, order(1, BUY, LIMIT_MAKER, price=PX), R.WOULD_TAKE)
+    rejected(e, order(1, SELL, LIMIT_MAKER, price=PX - 2 * TICK), R.WOULD_TAKE)
+    accepted(e, order(1, BUY, LIMIT_MAKER, price=PX - TICK))
+    accepted(e, order(1, SELL, LIMIT_MAKER, price=PX))
 
 
+@pytest.mark.parametrize("status", [MarketStatus.HALT, MarketStatus.BREAK])
+def test_closed_market_refuses_orders_but_cancels_work(status: MarketStatus) -> None:
+    e = engine()
+    resting = new_id(accepted(e, order(1, BUY, client_order_id="a")))
+    waiting = new_id(accepted(e, stop(1, SELL, STOP_LOSS, stop_price=90 * U)))
+    accepted(e, order(2, SELL, price=2 * PX))
+    accepted(e, SetMarketStatus(SYMBOL, status))
+    assert e.market_status(SYMBOL) == status
+    for cmd in (order(1, BUY), market(1, BUY, quote=10 * U), stop(1, SELL, STOP_LOSS, stop_price=80 * U)):
+        rejected(e, cmd, R.MARKET_CLOSED)
+    assert accepted(e, CancelOrder(SYMBOL, 1, client_order_id="a"))[0].order_id == resting
+    assert accepted(e, CancelOrder(SYMBOL, 1, waiting))[0].order_id == waiting
+    assert [type(ev) for ev in accepted(e, CancelAllOrders(SYMBOL, 2))] == [OrderCanceled]
+    assert e.balance(1, "USDT") == e.balance(2, "USDT") == Balance(FUNDS_USDT, 0)
+    accepted(e, SetMarketStatus(SYMBOL, MarketStatus.TRADING))
+    accepted(e, order(1, BUY))
+
+
+# ---- balances and locks --------------------------------------------------------------------------
 @pytest.mark.parametrize("short", [0, 1])
 @pytest.mark.parametrize(("cmd", "asset", "lock"), [
-    (order(4, BUY), "USDT", PX * QTY // U),
-    (order(4, SELL), "BTC", QTY),
+    (order(4, BUY), "USDT", PX * QTY // U), (order(4, SELL), "BTC", QTY),
     (market(4, BUY, quote=10 * U), "USDT", 10 * U),
     (stop(4, BUY, STOP_LOSS_LIMIT, stop_price=105 * U, price=106 * U), "USDT", 106 * QTY),
     (stop(4, BUY, STOP_LOSS, stop_price=105 * U), "USDT", 105 * QTY),
@@ -346,37 +276,198 @@ def test_order_locks_exactly_what_it_may_spend(cmd: PlaceOrder, asset: str, lock
     events = accepted(e, cmd)
     if cmd.order_type != MARKET:
         assert e.balance(4, asset) == Balance(0, lock)
+        rejected(e, Withdraw(4, asset, 1), R.INSUFFICIENT_BALANCE)  # locked funds stay
         accepted(e, CancelOrder(SYMBOL, 4, new_id(events)))
     assert e.balance(4, asset) == Balance(lock, 0)
+    assert accepted(e, Withdraw(4, asset, lock)) == [BalanceChanged(4, asset, -lock, 0)]
 
 
 def test_market_buy_by_quantity_needs_the_cost_of_the_book() -> None:
     e = engine(accounts=(2,))
-    accepted(e, order(2, SELL, price=PX))
-    accepted(e, order(2, SELL, price=2 * PX))
-    accepted(e, Deposit(4, "USDT", 30 * U - 1))
+    for cmd in (order(2, SELL, price=PX), order(2, SELL, price=2 * PX), Deposit(4, "USDT", 30 * U - 1)):
+        accepted(e, cmd)
     rejected(e, market(4, BUY, quantity=2 * QTY), R.INSUFFICIENT_BALANCE)
     accepted(e, Deposit(4, "USDT", 1))
     accepted(e, market(4, BUY, quantity=2 * QTY))
     assert e.balance(4, "USDT") == Balance(0, 0)
 
 
-def test_withdraw_only_free_funds() -> None:
-    e = engine(accounts=())
-    accepted(e, Deposit(1, "USDT", 100 * U))
-    accepted(e, order(1, BUY))
-    rejected(e, Withdraw(1, "USDT", 90 * U + 1), R.INSUFFICIENT_BALANCE)
-    assert accepted(e, Withdraw(1, "USDT", 90 * U))[0].free == 0
-    assert e.balance(1, "USDT") == Balance(0, 10 * U)
-    assert e.total_supply("USDT") == 10 * U
-
-
-def test_limit_maker_would_take() -> None:
+# ---- orders by id and client order id ------------------------------------------------------------
+def test_duplicate_client_order_id_until_the_order_closes() -> None:
     e = engine()
-    accepted(e, order(2, SELL, price=PX))
-    accepted(e, order(2, BUY, price=PX - 2 * TICK))
-    rejected(e, order(1, BUY, LIMIT_MAKER, price=PX), R.WOULD_TAKE)
-    rejected(e, order(1, SELL, LIMIT_MAKER, price=PX - 2 * TICK), R.WOULD_TAKE)
-    accepted(e, order(1, BUY, LIMIT_MAKER, price=PX - TICK))
-    accepted(e, order(1, SELL, LIMIT_MAKER, price=PX))
+    oid = new_id(accepted(e, order(1, BUY, client_order_id="x")))
+    rejected(e, order(1, SELL, price=2 * PX, client_order_id="x"), R.DUPLICATE_CLIENT_ORDER_ID)
+    accepted(e, order(2, BUY, client_order_id="x"))  # per account
+    assert e.order_id_for(SYMBOL, 1, "x") == oid
+    assert accepted(e, CancelOrder(SYMBOL, 1, client_order_id="x"))[0].order_id == oid
+    sid = new_id(accepted(e, stop(1, SELL, STOP_LOSS, 90 * U, client_order_id="x")))
+    rejected(e, order(1, BUY, client_order_id="x"), R.DUPLICATE_CLIENT_ORDER_ID)
+    canceled = accepted(e, CancelOrder(SYMBOL, 1, client_order_id="x"))
+    assert canceled == [OrderCanceled(sid, 1, SELL, 0, QTY, CancelReason.USER, SYMBOL)]
+    accepted(e, order(1, BUY, client_order_id="x"))
+    accepted(e, order(3, SELL, quantity=2 * QTY))  # fills both bids
+    assert e.order_id_for(SYMBOL, 1, "x") is None
+    accepted(e, order(1, BUY, client_order_id="x"))
 
+
+@pytest.mark.parametrize("cmd", [
+    CancelOrder(SYMBOL, 2, 1), CancelOrder(SYMBOL, 2, 2), CancelOrder(SYMBOL, 1, 999), CancelOrder(SYMBOL, 1),
+    CancelOrder(SYMBOL, 2, client_order_id="x"), CancelOrder(SYMBOL, 1, client_order_id="nope"),
+    AmendOrder(SYMBOL, 2, STEP, 1), AmendOrder(SYMBOL, 1, STEP, 999), AmendOrder(SYMBOL, 2, STEP, 2),
+])
+def test_unknown_order(cmd: Command) -> None:
+    e = engine()
+    assert new_id(accepted(e, order(1, BUY, client_order_id="x"))) == 1
+    assert new_id(accepted(e, stop(1, SELL, STOP_LOSS, 90 * U))) == 2
+    rejected(e, cmd, R.UNKNOWN_ORDER)
+
+
+@pytest.mark.parametrize(("new_quantity", "reason"), [
+    (0, R.INVALID_AMEND_QUANTITY), (-STEP, R.INVALID_AMEND_QUANTITY), (QTY, R.INVALID_AMEND_QUANTITY),
+    (QTY + STEP, R.INVALID_AMEND_QUANTITY), (QTY // 2 + 1, R.LOT_SIZE), (QTY // 2, None),
+], ids=reason_id)
+def test_amend_quantity(new_quantity: int, reason: RejectReason | None) -> None:
+    e = engine()
+    oid = new_id(accepted(e, order(1, BUY)))
+    outcome(e, AmendOrder(SYMBOL, 1, new_quantity, oid), reason)
+    assert e.balance(1, "USDT").locked == PX * (new_quantity if reason is None else QTY) // U
+    sid = new_id(accepted(e, stop(1, SELL, STOP_LOSS, 90 * U)))
+    rejected(e, AmendOrder(SYMBOL, 1, QTY // 2, sid), R.INVALID_ORDER_PARAMETERS)
+
+
+# ---- stop orders ---------------------------------------------------------------------------------
+def test_triggered_stop_enters_the_book_under_its_own_id() -> None:
+    e = engine()
+    trade(e)
+    sid = new_id(accepted(e, stop(1, BUY, STOP_LOSS_LIMIT, stop_price=105 * U, price=106 * U)))
+    assert e.balance(1, "USDT") == Balance(FUNDS_USDT - 106 * QTY, 106 * QTY)
+    events = trade(e, 105 * U)
+    i = next(i for i, ev in enumerate(events) if isinstance(ev, StopTriggered))
+    assert events[i] == StopTriggered(sid, 1, SYMBOL, 105 * U, 105 * U)
+    assert isinstance(events[i + 1], OrderAccepted)
+    assert (events[i + 1].order_id, events[i + 1].order_type) == (sid, LIMIT)
+    assert e.stop_orders(SYMBOL) == []
+    assert [(o.order_id, o.price, o.quantity) for o in e.open_orders(SYMBOL, 1)] == [(sid, 106 * U, QTY)]
+    assert e.balance(1, "USDT") == Balance(FUNDS_USDT - 106 * QTY, 106 * QTY)
+
+
+def test_due_stops_trigger_nearest_first_then_oldest() -> None:
+    e = engine()
+    trade(e)
+    ids = [new_id(accepted(e, stop(1, SELL, STOP_LOSS_LIMIT, stop_price=s * U, price=200 * U))) for s in (98, 99, 99)]
+    events = trade(e, 97 * U)
+    triggered = [i for i, ev in enumerate(events) if isinstance(ev, StopTriggered)]
+    assert [events[i].order_id for i in triggered] == [ids[1], ids[2], ids[0]]
+    assert all(isinstance(events[i + 1], OrderAccepted) and events[i + 1].order_id == events[i].order_id
+               for i in triggered)
+    assert sorted(o.order_id for o in e.open_orders(SYMBOL, 1)) == ids
+
+
+# ---- fees and conservation -----------------------------------------------------------------------
+@pytest.mark.parametrize(("quantity", "fee"), [(1, 1), (999, 1), (1000, 1), (1001, 2), (2000, 2), (2001, 3)])
+def test_fee_is_rounded_up_in_the_asset_received(quantity: int, fee: int) -> None:
+    e = Engine()
+    for cmd in (ListMarket(MarketSpec("AB", AssetSpec("A", 0), AssetSpec("B", 0), PriceFilter(1, 10, 1),
+                                      LotSize(1, 10_000, 1))),
+                Deposit(1, "B", quantity), Deposit(2, "A", quantity), PlaceOrder("AB", 2, SELL, LIMIT, quantity, 1)):
+        accepted(e, cmd)
+    fill = accepted(e, PlaceOrder("AB", 1, BUY, LIMIT, quantity, 1))[1]
+    assert isinstance(fill, OrderFilled) and (fill.taker_fee, fill.maker_fee) == (fee, fee)
+    assert e.balance(1, "A") == e.balance(2, "B") == Balance(quantity - fee, 0)
+    assert e.balance(0, "A") == e.balance(0, "B") == Balance(fee, 0)
+
+
+@pytest.mark.parametrize("rates", [None, (1_000_000, 0), (0, RATE_DENOM)])
+def test_fees_go_to_the_fee_account(rates: tuple[int, int] | None) -> None:
+    e = engine()
+    assert e.fee_rates(1) == e.fee_rates(2) == DEFAULT_RATES
+    maker_rate, taker_rate = rates or DEFAULT_RATES
+    if rates:
+        accepted(e, SetFeeRates(2, maker_rate, 0))
+        accepted(e, SetFeeRates(1, 0, taker_rate))
+        assert (e.fee_rates(1), e.fee_rates(2)) == ((0, taker_rate), (maker_rate, 0))
+    accepted(e, order(2, SELL))
+    fill = accepted(e, order(1, BUY))[1]
+    cost = PX * QTY // U
+    taker_fee, maker_fee = QTY * taker_rate // RATE_DENOM, cost * maker_rate // RATE_DENOM
+    assert isinstance(fill, OrderFilled) and (fill.taker_fee, fill.maker_fee) == (taker_fee, maker_fee)
+    assert e.balance(1, "BTC") == Balance(FUNDS_BTC + QTY - taker_fee, 0)
+    assert e.balance(2, "USDT") == Balance(FUNDS_USDT + cost - maker_fee, 0)
+    assert (e.balance(0, "BTC"), e.balance(0, "USDT")) == (Balance(taker_fee, 0), Balance(maker_fee, 0))
+
+
+def test_balances_add_up_to_deposits_minus_withdrawals() -> None:
+    e = engine()
+    trade(e)
+    for cmd in (order(1, BUY, price=PX - TICK), market(2, SELL, quantity=QTY // 2), Withdraw(2, "USDT", 7 * U),
+                Withdraw(3, "BTC", U), stop(1, BUY, STOP_LOSS, 120 * U)):
+        accepted(e, cmd)
+    assert e.accounts() == [0, 1, 2, 3]
+    for asset, total in (("USDT", 3 * FUNDS_USDT - 7 * U), ("BTC", 3 * FUNDS_BTC - U)):
+        balances = [e.balance(a, asset) for a in e.accounts()]
+        assert e.total_supply(asset) == total == sum(b.free + b.locked for b in balances)
+
+
+# ---- int64 extremes ------------------------------------------------------------------------------
+BIG_PX, BIG_QTY = 2**31, 2**31 - 1  # BIG_PX x BIG_QTY < 2**62 <= BIG_PX x (BIG_QTY + 1)
+BIG_MARKETS = [(BIG_PX, BIG_QTY), (2**57, 31)]  # (max price, max quantity), one unit per tick and per lot
+
+
+def big_spec(max_price: int = BIG_PX, max_qty: int = BIG_QTY) -> MarketSpec:
+    return MarketSpec("BIGQ", AssetSpec("BIG", 0), AssetSpec("Q", 0), PriceFilter(1, max_price, 1),
+                      LotSize(1, max_qty, 1))
+
+
+def big_trade(price: int, quantity: int) -> tuple[Engine, OrderFilled]:
+    """The largest trade the market allows: its max price x its max quantity."""
+    e = Engine()
+    for cmd in (ListMarket(big_spec(price, quantity)), Deposit(1, "Q", price * quantity), Deposit(2, "BIG", quantity),
+                PlaceOrder("BIGQ", 2, SELL, LIMIT, quantity, price)):
+        accepted(e, cmd)
+    fill = accepted(e, PlaceOrder("BIGQ", 1, BUY, LIMIT, quantity, price))[1]
+    assert isinstance(fill, OrderFilled)
+    return e, fill
+
+
+def test_market_whose_amounts_could_overflow_is_refused() -> None:
+    for max_price, max_qty in ((BIG_PX, BIG_QTY + 1), (BIG_PX + 2, BIG_QTY), (2**57, 32), (2**62, 1)):
+        with pytest.raises(ValueError, match="overflow"):
+            big_spec(max_price, max_qty)
+
+
+@pytest.mark.parametrize(("price", "quantity"), BIG_MARKETS)
+def test_largest_price_times_largest_quantity_settles_exactly(price: int, quantity: int) -> None:
+    e, fill = big_trade(price, quantity)
+    notional = price * quantity
+    taker_fee, maker_fee = -(-quantity // 1000), -(-notional // 1000)
+    assert (fill.quantity, fill.quote_quantity, fill.taker_fee, fill.maker_fee) == (
+        quantity, notional, taker_fee, maker_fee)
+    assert (e.balance(1, "Q"), e.balance(1, "BIG")) == (Balance(0, 0), Balance(quantity - taker_fee, 0))
+    assert (e.balance(2, "Q"), e.balance(2, "BIG")) == (Balance(notional - maker_fee, 0), Balance(0, 0))
+    assert (e.balance(0, "Q"), e.balance(0, "BIG")) == (Balance(maker_fee, 0), Balance(taker_fee, 0))
+    assert e.last_price("BIGQ") == price
+
+
+@pytest.mark.parametrize(("price", "quantity"), BIG_MARKETS)
+def test_average_price_of_a_single_large_trade_is_its_price(price: int, quantity: int) -> None:
+    e, _ = big_trade(price, quantity)
+    assert e.avg_price("BIGQ", 0, 5) == price
+
+
+def test_deposits_keep_total_supply_below_2_62() -> None:
+    e = engine(accounts=())
+    rejected(e, Deposit(1, "USDT", 2**62), R.INVALID_AMOUNT)
+    accepted(e, Deposit(1, "USDT", 2**62 - 1 - U))
+    accepted(e, Deposit(2, "USDT", U))
+    rejected(e, Deposit(3, "USDT", 1), R.INVALID_AMOUNT)
+    accepted(e, Withdraw(2, "USDT", 1))
+    accepted(e, Deposit(3, "USDT", 1))
+    assert e.total_supply("USDT") == 2**62 - 1
+
+
+@pytest.mark.parametrize(("cmd", "reason"), [
+    (order(1, BUY, price=2**63), R.PRICE_FILTER), (order(1, BUY, price=2**64), R.PRICE_FILTER),
+    (order(1, BUY, quantity=2**63), R.LOT_SIZE), (CancelOrder(SYMBOL, 1, 2**63), R.UNKNOWN_ORDER),
+], ids=reason_id)
+def test_amounts_beyond_int64_are_rejected(cmd: Command, reason: RejectReason) -> None:
+    rejected(engine(), cmd, reason)
