@@ -320,15 +320,24 @@ class Engine:
             return order_id
         return mk.client_ids.get((account, client_order_id), 0)
 
-    def _cancel(self, c: CancelOrder) -> list[Event]:
+    def _named_order(self, c: CancelOrder | AmendOrder) -> tuple[_Market, int, StopOrder | None] | OrderRejected:
+        """The market and order id a cancel or amend names, and the order if it is one of the
+        account's waiting stops."""
         mk = self._markets.get(c.market)
         if mk is None:
-            return [OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)]
+            return OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)
         oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
         if not _fits(c.account, oid, c.time):
-            return [OrderRejected(RejectReason.UNKNOWN_ORDER, 0, c.market)]
+            return OrderRejected(RejectReason.UNKNOWN_ORDER, 0, c.market)
         stop = mk.triggers.orders.get(oid)
-        if stop is not None and stop.account == c.account:
+        return mk, oid, stop if stop is not None and stop.account == c.account else None
+
+    def _cancel(self, c: CancelOrder) -> list[Event]:
+        named = self._named_order(c)
+        if isinstance(named, OrderRejected):
+            return [named]
+        mk, oid, stop = named
+        if stop is not None:
             return [self._cancel_stop(mk, stop, CancelReason.USER)]
         n = self._run(mk, x.X_CANCEL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, oid, c.time)
         events = mk.decode(mk.rows(n))
@@ -354,16 +363,13 @@ class Engine:
         return events
 
     def _amend(self, c: AmendOrder) -> list[Event]:
-        mk = self._markets.get(c.market)
-        if mk is None:
-            return [OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)]
-        oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
-        if not _fits(c.account, oid, c.time):
-            return [OrderRejected(RejectReason.UNKNOWN_ORDER, 0, c.market)]
+        named = self._named_order(c)
+        if isinstance(named, OrderRejected):
+            return [named]
+        mk, oid, stop = named
         if not _fits(c.new_quantity):
             return [OrderRejected(RejectReason.INVALID_AMEND_QUANTITY, oid, c.market)]
-        stop = mk.triggers.orders.get(oid)
-        if stop is not None and stop.account == c.account:  # a waiting stop has no queue place to keep
+        if stop is not None:  # a waiting stop has no queue place to keep
             return [OrderRejected(RejectReason.INVALID_ORDER_PARAMETERS, oid, c.market)]
         n = self._run(mk, x.X_AMEND, c.account, 0, 0, 0, 0, c.new_quantity, 0, 0, 0, oid, c.time)
         return mk.decode(mk.rows(n))
