@@ -17,7 +17,6 @@ from __future__ import annotations
 from . import fees, units
 from ._kernel import (
     BUY,
-    C_ALL,
     C_USER,
     E_KIND,
     E_MREM,

@@ -127,7 +127,7 @@ class OrderBook:
         """
         if cmds.dtype != np.int64 or cmds.ndim != 2 or cmds.shape[1] != k.CW:
             raise ValueError(f"commands must be an int64 array of shape (n, {k.CW})")
-        out = np.empty((BATCH_OUT_ROWS + int(self._st[k.H_ORD_CAP]) + 8, k.EVW), dtype=np.int64)
+        out = batch_buffer(self._st)
         i, total, end = 0, 0, cmds.shape[0]
         while i < end:
             i, n = k.process_batch(self._st, out, cmds, i, end)
@@ -136,8 +136,7 @@ class OrderBook:
                 sink(out[:n])
             if i < end:
                 self._grow()
-                if out.shape[0] < BATCH_OUT_ROWS + int(self._st[k.H_N_ORDERS]) + 8:
-                    out = np.empty((BATCH_OUT_ROWS + int(self._st[k.H_ORD_CAP]) + 8, k.EVW), dtype=np.int64)
+                out = batch_buffer(self._st, out)
         return total
 
     # ---- views ----------------------------------------------------------------------------
@@ -206,6 +205,14 @@ class OrderBook:
             self._st = k.grown(st, ord_cap, page_cap)
         if self._out.shape[0] < int(self._st[k.H_ORD_CAP]) + 8:
             self._out = np.zeros((int(self._st[k.H_ORD_CAP]) + 8, k.EVW), dtype=np.int64)
+
+
+def batch_buffer(st: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """An event buffer for a batch call on state ``st``: ``out`` if it still has room for a chunk
+    plus a full sweep of the book, else a new one sized for the book's capacity."""
+    if out is not None and out.shape[0] >= BATCH_OUT_ROWS + int(st[k.H_N_ORDERS]) + 8:
+        return out
+    return np.empty((BATCH_OUT_ROWS + int(st[k.H_ORD_CAP]) + 8, k.EVW), dtype=np.int64)
 
 
 def encode(commands: Iterable[tuple]) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _exchange as x
 from . import _kernel as k
-from .book import OrderBook
+from .book import OrderBook, batch_buffer
 from .commands import (
     AmendOrder,
     CancelAllOrders,
@@ -327,7 +327,7 @@ class Engine:
         if mk is None:
             return OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)
         oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
-        if not _fits(c.account, oid, c.time):
+        if (c.account | oid | c.time) >> 62 and not _fits(c.account, oid, c.time):  # cheap test first
             return OrderRejected(RejectReason.UNKNOWN_ORDER, 0, c.market)
         stop = mk.triggers.orders.get(oid)
         return mk, oid, stop if stop is not None and stop.account == c.account else None
@@ -460,7 +460,7 @@ class Engine:
         if cmds.dtype != np.int64 or cmds.ndim != 2 or cmds.shape[1] != x.XW:
             raise ValueError(f"commands must be an int64 array of shape (n, {x.XW})")
         book = mk.book
-        out = np.empty((8192 + int(mk.st[k.H_ORD_CAP]), k.EVW), dtype=np.int64)
+        out = batch_buffer(mk.st)
         i, total, end = 0, 0, cmds.shape[0]
         while i < end:
             i, n, why = x.ex_batch(book._st, self._ledger.array, out, cmds, i, end)
@@ -471,8 +471,7 @@ class Engine:
                 sink(out[:n])
             if why == x.B_GROW:
                 book._grow()
-                if out.shape[0] < 8192 + int(mk.st[k.H_N_ORDERS]) + 8:
-                    out = np.empty((8192 + int(mk.st[k.H_ORD_CAP]), k.EVW), dtype=np.int64)
+                out = batch_buffer(mk.st, out)
             elif why == x.B_STOP_PLACED:
                 r = cmds[i - 1]
                 c = PlaceOrder(market, int(r[x.X_ACCT]), Side(int(r[x.X_SIDE])), OrderType(int(r[x.X_TYPE])),

@@ -48,7 +48,7 @@ def _show(title: str, events: list) -> None:
             name
             for name in e._fields
             if name not in ("taker_remaining", "maker_remaining")
-            and getattr(e, name) != e._field_defaults.get(name, not getattr(e, name))
+            and not (name in e._field_defaults and getattr(e, name) == e._field_defaults[name])
         ]
         fields = ", ".join(f"{name}={_field(name, getattr(e, name))}" for name in shown)
         print(f"    {type(e).__name__}({fields})")

@@ -6,8 +6,9 @@ import hashlib
 
 import numpy as np
 
-from engine import CancelAllOrders, CancelOrder, PlaceOrder, encode_orders
+from engine import CancelAllOrders, CancelOrder, OrderFilled, PlaceOrder, encode_orders
 from engine import _exchange as x
+from engine import _kernel as k
 
 from .exchange_fixtures import funded_engine, random_commands
 
@@ -46,12 +47,16 @@ def test_batch_replay_reaches_the_same_state_as_per_command_calls() -> None:
     """Stops are filed and triggered inside the batch exactly as through ``apply``."""
     commands = [c for c in random_commands(seed=3, n=20_000, accounts=20) if c.market == "AAABBB"]
     one = funded_engine(20, FEES)
-    per_call_rows = 0
-    for c in commands:
-        per_call_rows += len(one.apply(c))
+    per_call_fills = sum(isinstance(e, OrderFilled) for c in commands for e in one.apply(c))
     batch = funded_engine(20, FEES)
-    chunks: list[np.ndarray] = []
-    batch.apply_batch("AAABBB", encode_orders([as_row(c) for c in commands]), chunks.append)
+    rows, fills = [0], [0]
+
+    def sink(chunk: np.ndarray) -> None:
+        rows[0] += len(chunk)
+        fills[0] += int((chunk[:, k.E_KIND] == k.EV_FILL).sum())
+
+    assert batch.apply_batch("AAABBB", encode_orders([as_row(c) for c in commands]), sink) == rows[0]
     batch.check_invariants()
+    assert fills[0] == per_call_fills > 0
     assert batch.fingerprint() == one.fingerprint()
     assert len(batch.stop_orders("AAABBB")) == len(one.stop_orders("AAABBB"))
