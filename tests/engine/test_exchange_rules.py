@@ -16,6 +16,7 @@ from engine.enums import CancelReason, MarketStatus, OrderType, Side, TimeInForc
 from engine.errors import RejectReason
 from engine.events import (BalanceChanged, CommandRejected, Event, OrderAccepted, OrderCanceled, OrderFilled,
                            OrderRejected, StopTriggered)
+from engine.ledger import MAX_ACCOUNT_ID
 from engine.specs import (AssetSpec, LotSize, MarketLotSize, MarketSpec, NotionalFilter, PercentPriceBySide,
                           PriceFilter)
 from engine.units import RATE_DENOM
@@ -471,3 +472,14 @@ def test_deposits_keep_total_supply_below_2_62() -> None:
 ], ids=reason_id)
 def test_amounts_beyond_int64_are_rejected(cmd: Command, reason: RejectReason) -> None:
     rejected(engine(), cmd, reason)
+
+
+def test_account_ids_beyond_the_dense_range_are_refused_without_allocating() -> None:
+    e = Engine()
+    e.apply(ListAsset(AssetSpec("USDT")))
+    before = e.fingerprint()
+    for account in (MAX_ACCOUNT_ID + 1, 2**31 - 1, 2**62):
+        assert e.apply(Deposit(account, "USDT", 1)) == [CommandRejected(RejectReason.UNKNOWN_ACCOUNT)]
+        assert e.apply(SetFeeRates(account, 0, 0)) == [CommandRejected(RejectReason.UNKNOWN_ACCOUNT)]
+    assert e.fingerprint() == before
+    assert e.apply(Deposit(MAX_ACCOUNT_ID, "USDT", 1))[0].free == 1
