@@ -14,6 +14,8 @@ Fees follow ``fees.fee`` (rounded up, in the asset received); locks and trade am
 
 from __future__ import annotations
 
+from numba import njit
+
 from . import fees, units
 from ._kernel import (
     BUY,
@@ -532,7 +534,9 @@ def _ex_dispatch(st, led, out, n0, kind, acct, side, otype, tif, price, qty, quo
     return _emit(out, n0, EV_REJECTED, oid, 0, price, qty, acct, 0, 0, 0, 0, side, R_INVALID_PARAMS)
 
 
-@_jit
+# One fixed signature: a number outside int64 raises OverflowError before anything runs, instead
+# of numba compiling another version with unsigned arithmetic. Every int64 is handled inside.
+@njit("int64(int64[::1], int64[:, ::1], int64[:, ::1], " + ", ".join(["int64"] * 12) + ")", cache=True, _nrt=False)
 def ex_one(st, led, out, kind, acct, side, otype, tif, price, qty, quote, stop, stp, oid, now):
     """Apply one exchange command; event rows go to ``out[0:n]``. Returns n, NEED_GROWTH (nothing
     changed; grow and call again) or BOOK_REJECTED (a bug)."""

@@ -52,7 +52,6 @@ from .events import (
 from .fees import valid_rate
 from .ledger import MAX_ACCOUNT_ID, Ledger
 from .specs import AssetSpec, MarketSpec
-from .units import INT64_SAFE
 from .triggers import StopOrder, TriggerBook
 
 _SIDES = tuple(Side)
@@ -229,16 +228,14 @@ class Engine:
         mk = self._markets.get(c.market)
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
-        if (c.account | c.price | c.quantity | c.quote_quantity | c.stop_price | c.time) >> 62:
-            reason = _out_of_range(c)  # negative, or beyond int64-safe: never reaches compiled code
-            if reason is not None:
-                return [OrderRejected(reason, 0, c.market)]
         cid = c.client_order_id
         if cid is not None and (c.account, cid) in mk.client_ids:
             return [OrderRejected(RejectReason.DUPLICATE_CLIENT_ORDER_ID, 0, c.market)]
-        # plain ints: numba's type dispatch on enum members costs several microseconds per call
-        n = self._run(mk, x.X_PLACE, c.account, int(c.side), int(c.order_type), int(c.time_in_force), c.price,
-                      c.quantity, c.quote_quantity, c.stop_price, int(c.stp), 0, c.time)
+        try:  # plain ints: numba's type dispatch on enum members costs several microseconds per call
+            n = self._run(mk, x.X_PLACE, c.account, int(c.side), int(c.order_type), int(c.time_in_force), c.price,
+                          c.quantity, c.quote_quantity, c.stop_price, int(c.stp), 0, c.time)
+        except OverflowError:  # a number beyond int64 never reaches compiled code
+            return [OrderRejected(_out_of_range(c), 0, c.market)]
         rows = mk.rows(n)
         first = rows[0]
         if first[k.E_KIND] == k.EV_REJECTED:
@@ -327,8 +324,6 @@ class Engine:
         if mk is None:
             return OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)
         oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
-        if (c.account | oid | c.time) >> 62 and not _fits(c.account, oid, c.time):  # cheap test first
-            return OrderRejected(RejectReason.UNKNOWN_ORDER, 0, c.market)
         stop = mk.triggers.orders.get(oid)
         return mk, oid, stop if stop is not None and stop.account == c.account else None
 
@@ -339,7 +334,10 @@ class Engine:
         mk, oid, stop = named
         if stop is not None:
             return [self._cancel_stop(mk, stop, CancelReason.USER)]
-        n = self._run(mk, x.X_CANCEL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, oid, c.time)
+        try:
+            n = self._run(mk, x.X_CANCEL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, oid, c.time)
+        except OverflowError:  # no order has such an id or owner
+            return [OrderRejected(RejectReason.UNKNOWN_ORDER, c.order_id, c.market)]
         events = mk.decode(mk.rows(n))
         if isinstance(events[0], OrderRejected):
             return [OrderRejected(RejectReason.UNKNOWN_ORDER, c.order_id, c.market)]
@@ -355,10 +353,11 @@ class Engine:
         mk = self._markets.get(c.market)
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
-        if not _fits(c.account, c.time):
-            return []
         events: list[Event] = [self._cancel_stop(mk, s, CancelReason.CANCEL_ALL) for s in mk.triggers.of_account(c.account)]
-        n = self._run(mk, x.X_CANCEL_ALL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, 0, c.time)
+        try:
+            n = self._run(mk, x.X_CANCEL_ALL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, 0, c.time)
+        except OverflowError:  # no such account has orders
+            return events
         events += mk.decode(mk.rows(n))
         return events
 
@@ -367,11 +366,13 @@ class Engine:
         if isinstance(named, OrderRejected):
             return [named]
         mk, oid, stop = named
-        if not _fits(c.new_quantity):
-            return [OrderRejected(RejectReason.INVALID_AMEND_QUANTITY, oid, c.market)]
         if stop is not None:  # a waiting stop has no queue place to keep
             return [OrderRejected(RejectReason.INVALID_ORDER_PARAMETERS, oid, c.market)]
-        n = self._run(mk, x.X_AMEND, c.account, 0, 0, 0, 0, c.new_quantity, 0, 0, 0, oid, c.time)
+        try:
+            n = self._run(mk, x.X_AMEND, c.account, 0, 0, 0, 0, c.new_quantity, 0, 0, 0, oid, c.time)
+        except OverflowError:
+            reason = RejectReason.INVALID_AMEND_QUANTITY if _fits(c.account, oid, c.time) else RejectReason.UNKNOWN_ORDER
+            return [OrderRejected(reason, oid, c.market)]
         return mk.decode(mk.rows(n))
 
     # ---- money -------------------------------------------------------------------------------
@@ -642,21 +643,19 @@ class Engine:
 
 
 def _fits(*values: int) -> bool:
-    """Whether every value is an int64-safe integer, the only kind compiled code is given."""
-    return all(-INT64_SAFE < v < INT64_SAFE for v in values)
+    """Whether every value is an int64, the only integers compiled code takes."""
+    return all(-(1 << 63) <= v < (1 << 63) for v in values)
 
 
-def _out_of_range(c: PlaceOrder) -> RejectReason | None:
-    """The rejection for an order with a number no market can accept (None: all numbers fit)."""
+def _out_of_range(c: PlaceOrder) -> RejectReason:
+    """The rejection for an order with a number beyond int64 (no market accepts one)."""
     if not _fits(c.account):
         return RejectReason.UNKNOWN_ACCOUNT
     if not _fits(c.price, c.stop_price):
         return RejectReason.PRICE_FILTER
     if not _fits(c.quantity, c.quote_quantity):
         return RejectReason.LOT_SIZE if c.quantity > 0 else RejectReason.INVALID_QUANTITY
-    if not _fits(c.time):
-        return RejectReason.INVALID_ORDER_PARAMETERS
-    return None
+    return RejectReason.INVALID_ORDER_PARAMETERS  # the time
 
 
 def encode_orders(rows: list[tuple]) -> np.ndarray:
