@@ -121,7 +121,7 @@ R_INVALID_AMEND = int(RejectReason.INVALID_AMEND_QUANTITY)
 R_WOULD_TAKE = int(RejectReason.WOULD_TAKE)
 
 # ---- commands of the batch array (width XW) ----
-X_PLACE, X_CANCEL, X_CANCEL_ALL, X_AMEND = 1, 2, 3, 4
+X_PLACE, X_CANCEL, X_CANCEL_ALL, X_AMEND, X_CHECK = 1, 2, 3, 4, 5  # X_CHECK: a place's checks only
 XW = 12
 X_KIND, X_ACCT, X_SIDE, X_TYPE, X_TIF, X_PRICE, X_QTY, X_QUOTE, X_STOP, X_STP, X_OID, X_TIME = range(12)
 # why a batch call returned early
@@ -531,6 +531,9 @@ def _ex_dispatch(st, led, out, n0, kind, acct, side, otype, tif, price, qty, quo
         return _ex_cancel_all(st, led, out, n0, acct)
     if kind == X_AMEND:
         return _ex_amend(st, led, out, n0, acct, oid, qty)
+    if kind == X_CHECK:  # a dry run: the rejection row, or no row when the order would be accepted
+        r = _check_place(st, led, acct, side, otype, tif, price, qty, quote, stop, stp, now)[0]
+        return n0 if r == 0 else _emit(out, n0, EV_REJECTED, 0, 0, price, qty, acct, 0, 0, 0, 0, side, r)
     return _emit(out, n0, EV_REJECTED, oid, 0, price, qty, acct, 0, 0, 0, 0, side, R_INVALID_PARAMS)
 
 

@@ -255,6 +255,20 @@ class Engine:
             self._fire(mk, c.time, events)
         return events
 
+    def check(self, c: PlaceOrder) -> RejectReason | None:
+        """Why ``apply(c)`` would be rejected right now, or None if it would be accepted; changes nothing."""
+        mk = self._markets.get(c.market)
+        if mk is None:
+            return RejectReason.UNKNOWN_MARKET
+        if c.client_order_id is not None and (c.account, c.client_order_id) in mk.client_ids:
+            return RejectReason.DUPLICATE_CLIENT_ORDER_ID
+        try:
+            n = self._run(mk, x.X_CHECK, c.account, int(c.side), int(c.order_type), int(c.time_in_force), c.price,
+                          c.quantity, c.quote_quantity, c.stop_price, int(c.stp), 0, c.time)
+        except OverflowError:
+            return _out_of_range(c)
+        return _REASONS[int(mk.book._out[0, k.E_REASON])] if n else None
+
     def _file_stop(self, mk: _Market, c: PlaceOrder, oid: int, lock: int, stop_ticks: int) -> None:
         mk.triggers.add(
             StopOrder(oid, c.account, c.side, c.order_type, c.quantity, c.price, c.stop_price, stop_ticks,

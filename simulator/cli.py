@@ -12,7 +12,35 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="tour the matching engine and measure it on a random order flow")
     demo.add_argument("--orders", type=int, default=200_000, help="random commands for the throughput run")
     demo.add_argument("--seed", type=int, default=1, help="seed of the random order flow")
+    serve = sub.add_parser("serve", help="run the exchange simulator (Binance's REST API) on this machine")
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (default 8765)")
+    serve.add_argument("--config", default=None, help="a TOML file of settings (see SimulatorConfig)")
+    serve.add_argument("--seed", type=int, default=None, help="seed of everything random (default 1)")
+    serve.add_argument("--no-liquidity", action="store_true", help="start with empty order books")
     return parser
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from .config import SimulatorConfig
+    from .launcher import serve
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("seed", args.seed)) if v is not None}
+    if args.no_liquidity:
+        overrides["liquidity"] = False
+    config = (SimulatorConfig.from_toml(args.config, **overrides) if args.config
+              else SimulatorConfig(**overrides))
+
+    def announce(sim) -> None:
+        c = sim.config
+        print(f"sandex: Binance-compatible API on http://{c.host}:{c.port}", flush=True)
+        print(f"  markets     {', '.join(sim.venue.markets)}", flush=True)
+        print(f"  API key     {c.demo_api_key}", flush=True)
+        print(f"  API secret  {c.demo_api_secret}", flush=True)
+        print(f"  admin token {c.admin_token}", flush=True)
+        print("  Ctrl-C stops it.", flush=True)
+
+    serve(config, on_ready=announce)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import main as demo
 
         demo(orders=args.orders, seed=args.seed)
+    elif args.command == "serve":
+        _serve(args)
     return 0
 
 

@@ -1,0 +1,187 @@
+"""The one table from engine rejections and request faults to Binance's (HTTP status, code, msg).
+
+ccxt picks its exception class from the exact message text first and the code second, so every
+text here is Binance's own, character for character. Anything our code refuses is raised as an
+``ApiError`` and rendered as ``{"code": ..., "msg": ...}`` with its status; nothing else leaves.
+"""
+
+from __future__ import annotations
+
+from engine import RejectReason
+
+
+class ApiError(Exception):
+    """A request refused with Binance's status, code and message (safe to show the client)."""
+
+    __slots__ = ("status", "code", "msg", "headers", "data")
+
+    def __init__(self, status: int, code: int, msg: str, headers: dict[str, str] | None = None,
+                 data: object = None) -> None:
+        super().__init__(f"{status} {code} {msg}")
+        self.status, self.code, self.msg, self.headers, self.data = status, code, msg, headers, data
+
+    def body(self) -> dict:
+        out: dict = {"code": self.code, "msg": self.msg}
+        if self.data is not None:
+            out["data"] = self.data
+        return out
+
+
+# ---- request faults (11xx) -------------------------------------------------------------------
+
+def illegal_chars(param: str, legal: str) -> ApiError:
+    return ApiError(400, -1100, f"Illegal characters found in parameter '{param}'; legal range is '{legal}'.")
+
+
+def duplicate_param(param: str) -> ApiError:
+    return ApiError(400, -1101, f"Duplicate values for a parameter detected. Parameter '{param}'.")
+
+
+def too_many_params(expected: int, received: int) -> ApiError:
+    return ApiError(400, -1101, f"Too many parameters; expected '{expected}' and received '{received}'.")
+
+
+def mandatory(param: str) -> ApiError:
+    return ApiError(400, -1102, f"Mandatory parameter '{param}' was not sent, was empty/null, or malformed.")
+
+
+def one_of(a: str, b: str) -> ApiError:
+    return ApiError(400, -1102, f"Param '{a}' or '{b}' must be sent, but both were empty/null!")
+
+
+def unread(read: int, sent: int) -> ApiError:
+    return ApiError(400, -1104, f"Not all sent parameters were read; read '{read}' parameter(s) but was sent '{sent}'.")
+
+
+def empty_param(param: str) -> ApiError:
+    return ApiError(400, -1105, f"Parameter '{param}' was empty.")
+
+
+def not_required(param: str) -> ApiError:
+    return ApiError(400, -1106, f"Parameter '{param}' sent when not required.")
+
+
+def too_precise(param: str) -> ApiError:
+    return ApiError(400, -1111, f"Parameter '{param}' has too much precision.")
+
+
+def invalid_value(param: str) -> ApiError:
+    return ApiError(400, -1130, f"Invalid data sent for a parameter. Parameter '{param}'.")
+
+
+def window_too_long(hours: int) -> ApiError:
+    return ApiError(400, -1127, f"More than {hours} hours between startTime and endTime.")
+
+
+BAD_COMBO = ApiError(400, -1128, "Combination of optional parameters invalid.")
+UNSUPPORTED_COMBO = ApiError(400, -1014, "Unsupported order combination.")
+INVALID_TIF = ApiError(400, -1115, "Invalid timeInForce.")
+INVALID_TYPE = ApiError(400, -1116, "Invalid orderType.")
+INVALID_SIDE = ApiError(400, -1117, "Invalid side.")
+EMPTY_NEW_CLIENT_ID = ApiError(400, -1118, "New client order ID was empty.")
+EMPTY_ORIG_CLIENT_ID = ApiError(400, -1119, "Original client order ID was empty.")
+BAD_INTERVAL = ApiError(400, -1120, "Invalid interval.")
+BAD_SYMBOL = ApiError(400, -1121, "Invalid symbol.")
+BAD_RECV_WINDOW = ApiError(400, -1131, "recvWindow must be less than 60000")
+INVALID_CANCEL_RESTRICTIONS = ApiError(
+    400, -1145, "cancelRestrictions has to be either ONLY_NEW or ONLY_PARTIALLY_FILLED.")
+DUPLICATE_SYMBOLS = ApiError(400, -1151, "Symbol is present multiple times in the list.")
+UNKNOWN = ApiError(400, -1000, "An unknown error occurred while processing the request.")
+NOT_FOUND = ApiError(404, -1000, "Not found.")  # a path Binance does not have
+METHOD_NOT_ALLOWED = ApiError(405, -1000, "Method not allowed.")
+UNSUPPORTED = ApiError(400, -1020, "This operation is not supported.")
+
+# ---- authentication (10xx, 20xx) ---------------------------------------------------------------
+
+UNAUTHORIZED = ApiError(401, -1002, "You are not authorized to execute this request.")
+TIMESTAMP_OUTSIDE = ApiError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
+TIMESTAMP_AHEAD = ApiError(400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.")
+BAD_SIGNATURE = ApiError(400, -1022, "Signature for this request is not valid.")
+BAD_KEY_FORMAT = ApiError(401, -2014, "API-key format invalid.")
+REJECTED_KEY = ApiError(401, -2015, "Invalid API-key, IP, or permissions for action.")
+
+# ---- orders (20xx) ----------------------------------------------------------------------------
+
+UNKNOWN_ORDER_CANCEL = ApiError(400, -2011, "Unknown order sent.")
+NO_SUCH_ORDER = ApiError(400, -2013, "Order does not exist.")
+DUPLICATE_ORDER = ApiError(400, -2010, "Duplicate order sent.")
+CANCEL_RESTRICTED = ApiError(400, -2011, "Order was not canceled due to cancel restrictions.")
+AMEND_INCREASE = ApiError(400, -2010, "Order amend (quantity increase) is not supported.")
+NO_STATE_CHANGE = ApiError(400, -2010, "The requested action would change no state; rejecting.")
+QUOTE_QTY_NOT_ALLOWED = ApiError(400, -2010, "Quote order qty market orders are not support for this symbol.")
+
+_TYPE_NOT_SUPPORTED = {
+    "MARKET": "Market orders are not supported for this symbol.",
+    "STOP_LOSS": "Stop loss orders are not supported for this symbol.",
+    "STOP_LOSS_LIMIT": "Stop loss limit orders are not supported for this symbol.",
+    "TAKE_PROFIT": "Take profit orders are not supported for this symbol.",
+    "TAKE_PROFIT_LIMIT": "Take profit limit orders are not supported for this symbol.",
+}
+
+
+def type_not_supported(order_type: str) -> ApiError:
+    msg = _TYPE_NOT_SUPPORTED.get(order_type)
+    return ApiError(400, -2010, msg) if msg else UNSUPPORTED_COMBO
+
+
+def _filter(name: str) -> ApiError:
+    return ApiError(400, -1013, f"Filter failure: {name}")
+
+
+_REJECTS: dict[RejectReason, ApiError] = {
+    RejectReason.INVALID_QUANTITY: ApiError(400, -1013, "Invalid quantity."),
+    RejectReason.PRICE_OUT_OF_RANGE: _filter("PRICE_FILTER"),
+    RejectReason.UNKNOWN_ORDER: UNKNOWN_ORDER_CANCEL,
+    RejectReason.WOULD_TAKE: ApiError(400, -2010, "Order would immediately match and take."),
+    RejectReason.INVALID_AMEND_QUANTITY: AMEND_INCREASE,
+    RejectReason.INVALID_ORDER_PARAMETERS: UNSUPPORTED_COMBO,
+    RejectReason.PRICE_FILTER: _filter("PRICE_FILTER"),
+    RejectReason.LOT_SIZE: _filter("LOT_SIZE"),
+    RejectReason.MARKET_LOT_SIZE: _filter("MARKET_LOT_SIZE"),
+    RejectReason.NOTIONAL: _filter("NOTIONAL"),
+    RejectReason.PERCENT_PRICE_BY_SIDE: _filter("PERCENT_PRICE_BY_SIDE"),
+    RejectReason.MAX_NUM_ORDERS: _filter("MAX_NUM_ORDERS"),
+    RejectReason.MAX_NUM_ALGO_ORDERS: _filter("MAX_NUM_ALGO_ORDERS"),
+    RejectReason.INSUFFICIENT_BALANCE: ApiError(400, -2010, "Account has insufficient balance for requested action."),
+    RejectReason.MARKET_CLOSED: ApiError(400, -1013, "Market is closed."),
+    RejectReason.UNKNOWN_MARKET: BAD_SYMBOL,
+    RejectReason.ORDER_TYPE_NOT_ALLOWED: UNSUPPORTED_COMBO,
+    RejectReason.WOULD_TRIGGER_IMMEDIATELY: ApiError(400, -2010, "Order would trigger immediately."),
+    RejectReason.DUPLICATE_CLIENT_ORDER_ID: DUPLICATE_ORDER,
+    RejectReason.UNKNOWN_ACCOUNT: REJECTED_KEY,
+    RejectReason.UNKNOWN_ASSET: ApiError(400, -1130, "Invalid data sent for a parameter. Unknown asset."),
+    RejectReason.INVALID_AMOUNT: ApiError(400, -1130, "Invalid data sent for a parameter. Invalid amount."),
+    RejectReason.ALREADY_LISTED: ApiError(400, -1130, "Invalid data sent for a parameter. Already listed."),
+    RejectReason.INVALID_FEE_RATE: ApiError(400, -1130, "Invalid data sent for a parameter. Invalid fee rate."),
+    RejectReason.INVALID_MARKET_STATUS: ApiError(400, -1130, "Invalid data sent for a parameter. Invalid status."),
+}
+
+
+def for_reject(reason: RejectReason) -> ApiError:
+    """Binance's answer to an engine rejection (every ``RejectReason`` has one)."""
+    return _REJECTS[reason]
+
+
+# ---- rate limits (-1003, -1015) ------------------------------------------------------------------
+
+def weight_exceeded(limit: int, interval: str, retry_after: int) -> ApiError:
+    return ApiError(
+        429, -1003,
+        f"Too much request weight used; current limit is {limit} request weight per {interval}. "
+        "Please use WebSocket Streams for live updates to avoid polling the API.",
+        {"Retry-After": str(retry_after)},
+    )
+
+
+def banned(until_ms: int, retry_after: int) -> ApiError:
+    return ApiError(
+        418, -1003,
+        f"Way too much request weight used; IP banned until {until_ms}. "
+        "Please use WebSocket Streams for live updates to avoid bans.",
+        {"Retry-After": str(retry_after)},
+    )
+
+
+def orders_exceeded(limit: int, interval: str, retry_after: int) -> ApiError:
+    return ApiError(429, -1015, f"Too many new orders; current limit is {limit} orders per {interval}.",
+                    {"Retry-After": str(retry_after)})

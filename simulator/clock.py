@@ -1,0 +1,37 @@
+"""Where the simulator's time comes from: the wall, or a hand that moves it (tests, replay)."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now_ms(self) -> int:
+        """Milliseconds since the Unix epoch."""
+        ...
+
+
+class WallClock:
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+
+class ManualClock:
+    """Time that moves only when told: deterministic tests, replay and simulated time."""
+
+    def __init__(self, start_ms: int = 1_700_000_000_000) -> None:
+        self._now = start_ms
+
+    def now_ms(self) -> int:
+        return self._now
+
+    def set(self, ms: int) -> None:
+        if ms < self._now:
+            raise ValueError(f"time cannot go back: {ms} < {self._now}")
+        self._now = ms
+
+    def advance(self, ms: int) -> None:
+        if ms < 0:
+            raise ValueError(f"cannot advance by a negative {ms} ms")
+        self._now += ms

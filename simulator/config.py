@@ -1,0 +1,130 @@
+"""The simulator's settings: one frozen ``SimulatorConfig`` from arguments, environment or TOML.
+
+Defaults are the embedded ones ``sandex serve`` starts with: five markets with Binance-like
+filters and fees, a funded demo account, Binance's rate limits. Unknown keys in a file are an
+error, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .ratelimit import RateLimitConfig
+
+
+@dataclass(frozen=True, slots=True)
+class MarketConfig:
+    """One spot market in Binance's own terms (decimal text, as exchangeInfo shows it)."""
+
+    symbol: str
+    base: str
+    quote: str
+    tick_size: str
+    step_size: str
+    min_qty: str
+    max_qty: str
+    market_max_qty: str
+    min_notional: str
+    max_notional: str = "9000000"
+    min_price: str = ""  # defaults to one tick
+    max_price: str = "1000000"
+    percent_price_up: str = "5"  # PERCENT_PRICE_BY_SIDE multipliers, both sides
+    percent_price_down: str = "0.2"
+    margin: bool = True  # listed in the cross and isolated margin pair lists
+    reference_price: str = ""  # where a static book is centred
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    seed: int = 1
+    liquidity: bool = True  # seed a static two-sided book from a market-maker account
+    admin_token: str = ""  # empty: a random one is made at start
+    demo_api_key: str = ""
+    demo_api_secret: str = ""
+    demo_balances: dict[str, str] = field(default_factory=lambda: dict(DEMO_BALANCES))
+    maker_fee: str = "0.001"
+    taker_fee: str = "0.001"
+    asset_decimals: int = 8
+    markets: tuple[MarketConfig, ...] = ()
+    rate_limits: RateLimitConfig = RateLimitConfig()
+    book_levels: int = 20  # per side, for the static book
+    log_level: str = "warning"
+
+    def __post_init__(self) -> None:
+        if not self.markets:
+            object.__setattr__(self, "markets", DEFAULT_MARKETS)
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be in [0, 65535], got {self.port}")
+        symbols = [m.symbol for m in self.markets]
+        if len(set(symbols)) != len(symbols):
+            raise ValueError(f"a market is listed twice: {symbols}")
+
+    def with_secrets(self) -> SimulatorConfig:
+        """Fill the admin token and demo key from ``SANDEX_*`` variables, else make random ones."""
+        env = os.environ
+        return replace(
+            self,
+            admin_token=self.admin_token or env.get("SANDEX_ADMIN_TOKEN") or secrets.token_urlsafe(24),
+            demo_api_key=self.demo_api_key or env.get("SANDEX_DEMO_API_KEY") or _token(64),
+            demo_api_secret=self.demo_api_secret or env.get("SANDEX_DEMO_API_SECRET") or _token(64),
+        )
+
+    @classmethod
+    def from_toml(cls, path: str | Path, **overrides: Any) -> SimulatorConfig:
+        """Read a TOML file: top-level keys are fields, ``[rate_limits]`` a table and
+        ``[[markets]]`` an array of tables; unknown keys raise ``ValueError``."""
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+        return cls.from_dict(data | overrides)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SimulatorConfig:
+        data = dict(data)
+        _check_keys(cls, data, "config")
+        if "markets" in data:
+            markets = []
+            for i, m in enumerate(data["markets"]):
+                _check_keys(MarketConfig, m, f"markets[{i}]")
+                markets.append(MarketConfig(**m))
+            data["markets"] = tuple(markets)
+        if "rate_limits" in data:
+            _check_keys(RateLimitConfig, data["rate_limits"], "rate_limits")
+            data["rate_limits"] = RateLimitConfig(**data["rate_limits"])
+        return cls(**data)
+
+
+def _check_keys(cls: type, data: dict[str, Any], where: str) -> None:
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {unknown}; allowed: {sorted(known)}")
+
+
+def _token(n: int) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+DEMO_BALANCES = {"USDT": "100000", "BTC": "1", "ETH": "10", "BNB": "50", "SOL": "100"}
+
+DEFAULT_MARKETS: tuple[MarketConfig, ...] = (
+    MarketConfig("BTCUSDT", "BTC", "USDT", "0.01", "0.00001", "0.00001", "9000", "100", "5",
+                 reference_price="90000"),
+    MarketConfig("ETHUSDT", "ETH", "USDT", "0.01", "0.0001", "0.0001", "9000", "1000", "5",
+                 reference_price="3000"),
+    # Binance steps ETHBTC by 0.0001 ETH; one tick x one such step is 1e-9 BTC, below the smallest
+    # BTC unit, so here the step is 0.001 ETH to keep every trade's BTC amount exact.
+    MarketConfig("ETHBTC", "ETH", "BTC", "0.00001", "0.001", "0.001", "100000", "1000", "0.0001",
+                 max_notional="9000", max_price="1000", reference_price="0.033"),
+    MarketConfig("BNBUSDT", "BNB", "USDT", "0.01", "0.001", "0.001", "9000", "1000", "5",
+                 reference_price="600"),
+    MarketConfig("SOLUSDT", "SOL", "USDT", "0.01", "0.001", "0.001", "9000", "5000", "5",
+                 reference_price="150"),
+)

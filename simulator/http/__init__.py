@@ -1,0 +1,1 @@
+"""Binance's REST API (and sandex's admin API) over the venue, on FastAPI/uvicorn."""

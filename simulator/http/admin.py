@@ -1,0 +1,204 @@
+"""sandex's own admin API (``/sandex/v1``): accounts, keys, deposits, market status, health.
+
+JSON in and out, ``Authorization: Bearer <admin token>``; errors use Binance's body shape so one
+client-side handler reads both APIs. Amounts are decimal strings (or whole numbers), never floats.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from engine import MarketStatus
+
+from ..accounts import PERMISSIONS, KeyType, mask
+from ..binance_errors import ApiError
+from ..wire import format_units, parse_units
+from .endpoint import error_response
+
+BAD_TOKEN = ApiError(401, -1002, "You are not authorized to execute this request.")
+MAX_BODY = 64 * 1024
+
+
+def _ok(body: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status, media_type="application/json")
+
+
+def _bad(msg: str) -> ApiError:
+    return ApiError(400, -1130, msg)
+
+
+async def _json(request: Request) -> dict:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise _bad(f"request body over {MAX_BODY} bytes")
+    if not raw:
+        return {}
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise _bad("request body is not JSON") from None
+    if not isinstance(data, dict):
+        raise _bad("request body must be a JSON object")
+    return data
+
+
+def _amount(venue, asset: object, amount: object) -> tuple[str, int]:
+    if not isinstance(asset, str) or asset not in venue.assets:
+        raise _bad(f"unknown asset {asset!r}; listed: {sorted(venue.assets)}")
+    if isinstance(amount, bool) or not isinstance(amount, (str, int)):
+        raise _bad(f"{asset}: amounts are decimal strings such as \"100.5\" (got {type(amount).__name__})")
+    text = str(amount)
+    try:
+        units = parse_units(text, venue.assets[asset].decimals, "amount")
+    except ApiError:
+        raise _bad(f"{asset}: {text!r} is not a decimal amount with at most "
+                   f"{venue.assets[asset].decimals} decimals") from None
+    return asset, units
+
+
+def _key_options(data: dict) -> dict:
+    unknown = set(data) - {"balances", "permissions", "keyType", "publicKey", "ipAllow"}
+    if unknown:
+        raise _bad(f"unknown fields {sorted(unknown)}")
+    perms = data.get("permissions", sorted(PERMISSIONS))
+    if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms) or set(perms) - PERMISSIONS:
+        raise _bad(f"permissions must be a list drawn from {sorted(PERMISSIONS)}")
+    key_type = data.get("keyType", "HMAC")
+    if key_type not in {k.value for k in KeyType}:
+        raise _bad(f"keyType must be one of {[k.value for k in KeyType]}, got {key_type!r}")
+    ip_allow = data.get("ipAllow")
+    if ip_allow is not None and (not isinstance(ip_allow, list) or not all(isinstance(i, str) for i in ip_allow)):
+        raise _bad("ipAllow must be a list of IP addresses")
+    public = data.get("publicKey")
+    if public is not None and not isinstance(public, str):
+        raise _bad("publicKey must be a PEM string")
+    return {"permissions": perms, "key_type": key_type, "ip_allow": ip_allow, "public_key_pem": public}
+
+
+def _issue(services, account: int, options: dict) -> dict:
+    venue = services.venue
+    try:
+        issued = venue.keys.issue(account, now_ms=venue.now(), **options)
+    except ValueError as e:
+        raise _bad(str(e)) from None
+    return {"accountId": account, "apiKey": issued.api_key, "secret": issued.secret, "keyType": options["key_type"]}
+
+
+def _account_id(request: Request, venue) -> int:
+    text = request.path_params["account_id"]
+    if not text.isdigit() or not venue.has_account(int(text)):
+        raise ApiError(404, -1130, f"no account {text!r}")
+    return int(text)
+
+
+def build_routes(services) -> list[Route]:
+    venue = services.venue
+    token = services.admin_token.encode()
+
+    def guarded(fn):
+        async def handle(request: Request) -> Response:
+            given = request.headers.get("authorization", "")
+            scheme, _, value = given.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token):
+                return error_response(BAD_TOKEN)
+            try:
+                return await fn(request)
+            except ApiError as e:
+                return error_response(e)
+        return handle
+
+    async def create_account(request: Request) -> Response:
+        data = await _json(request)
+        options = _key_options(data)
+        balances = data.get("balances", {})
+        if not isinstance(balances, dict):
+            raise _bad("balances must be an object of asset -> amount")
+        amounts = dict(_amount(venue, a, v) for a, v in balances.items())
+        account = venue.create_account(amounts, options["permissions"])
+        return _ok(_issue(services, account, options))
+
+    async def deposit(request: Request) -> Response:
+        account = _account_id(request, venue)
+        data = await _json(request)
+        asset, units = _amount(venue, data.get("asset"), data.get("amount"))
+        if units <= 0:
+            raise _bad("a deposit must be positive")
+        b = venue.deposit(account, asset, units)
+        d = venue.assets[asset].decimals
+        return _ok({"accountId": account, "asset": asset, "free": format_units(b.free, d),
+                    "locked": format_units(b.locked, d)})
+
+    async def show_account(request: Request) -> Response:
+        account = _account_id(request, venue)
+        balances, updated = venue.balances(account)
+        spot = {a: {"free": format_units(b.free, venue.assets[a].decimals),
+                    "locked": format_units(b.locked, venue.assets[a].decimals)} for a, b in balances.items()}
+        keys = [{"apiKey": mask(k.api_key), "keyType": k.key_type.value, "permissions": sorted(k.permissions),
+                 "revoked": k.revoked} for k in venue.keys.keys_of(account)]
+        return _ok({"accountId": account, "updateTime": updated, "balances": {"spot": spot, "crossMargin": {},
+                    "isolatedMargin": {}}, "loans": [], "keys": keys})
+
+    async def new_key(request: Request) -> Response:
+        account = _account_id(request, venue)
+        options = _key_options(await _json(request))
+        return _ok(_issue(services, account, options))
+
+    async def revoke(request: Request) -> Response:
+        api_key = request.path_params["api_key"]
+        if not venue.keys.revoke(api_key):
+            raise ApiError(404, -2015, "no live API key by that name")
+        return _ok({"apiKey": mask(api_key), "revoked": True})
+
+    async def market_status(request: Request) -> Response:
+        symbol = request.path_params["symbol"]
+        data = await _json(request)
+        status = data.get("status")
+        if status not in MarketStatus.__members__:
+            raise _bad(f"status must be one of {list(MarketStatus.__members__)}, got {status!r}")
+        venue.set_market_status(symbol, MarketStatus[status])
+        return _ok({"symbol": symbol, "status": status})
+
+    async def health(request: Request) -> Response:
+        return _ok({"status": "ok", "serverTime": venue.now(), "markets": len(venue.markets),
+                    "accounts": len(venue.account_ids())})
+
+    return [
+        Route("/sandex/v1/health", guarded(health), methods=["GET"]),
+        Route("/sandex/v1/accounts", guarded(create_account), methods=["POST"]),
+        Route("/sandex/v1/accounts/{account_id}", guarded(show_account), methods=["GET"]),
+        Route("/sandex/v1/accounts/{account_id}/deposit", guarded(deposit), methods=["POST"]),
+        Route("/sandex/v1/accounts/{account_id}/keys", guarded(new_key), methods=["POST"]),
+        Route("/sandex/v1/keys/{api_key}", guarded(revoke), methods=["DELETE"]),
+        Route("/sandex/v1/markets/{symbol}/status", guarded(market_status), methods=["PUT"]),
+    ]
+
+
+
+_ADMIN_DOCS = {
+    ("/sandex/v1/health", "get"): "Liveness and counts",
+    ("/sandex/v1/accounts", "post"): 'Open an account: {"balances": {"USDT": "10000"}, "permissions": ["SPOT", '
+                                     '"MARGIN"], "keyType": "HMAC"|"ED25519"|"RSA", "publicKey": PEM, "ipAllow": '
+                                     '[...]} -> {"accountId", "apiKey", "secret"}',
+    ("/sandex/v1/accounts/{account_id}", "get"): "Balances (spot, cross margin, isolated), loans and keys (masked)",
+    ("/sandex/v1/accounts/{account_id}/deposit", "post"): 'Credit free balance: {"asset": "USDT", "amount": "100"}',
+    ("/sandex/v1/accounts/{account_id}/keys", "post"): "Issue another API key (same options as opening an account)",
+    ("/sandex/v1/keys/{api_key}", "delete"): "Revoke an API key at once",
+    ("/sandex/v1/markets/{symbol}/status", "put"): 'Set a market\'s status: {"status": "TRADING"|"HALT"|"BREAK"}',
+}
+
+
+def openapi_paths() -> dict:
+    paths: dict[str, dict] = {}
+    for (path, method), summary in _ADMIN_DOCS.items():
+        params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for name in ("account_id", "api_key", "symbol") if "{" + name + "}" in path]
+        paths.setdefault(path, {})[method] = {
+            "summary": summary, "parameters": params, "security": [{"AdminToken": []}],
+            "responses": {"200": {"description": "JSON"}, "401": {"description": "wrong or missing admin token"}},
+        }
+    return paths

@@ -1,0 +1,62 @@
+"""``create_app``: Binance's REST paths and the admin API on one FastAPI application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .. import binance_errors as err
+from ..ratelimit import RateLimiter
+from ..venue import Venue
+from . import admin, market, spot, wallet
+from .endpoint import Endpoint, build_handler, error_response, openapi_paths
+
+ENDPOINTS: list[Endpoint] = [*market.ENDPOINTS, *spot.ENDPOINTS, *wallet.ENDPOINTS]
+
+
+@dataclass(slots=True)
+class Services:
+    """What handlers reach through ``ctx.app``."""
+
+    venue: Venue
+    limiter: RateLimiter
+    admin_token: str
+
+
+def create_app(venue: Venue, admin_token: str) -> FastAPI:
+    services = Services(venue, RateLimiter(venue.config.rate_limits, venue.clock), admin_token)
+    app = FastAPI(title="sandex", version="0.1.0",
+                  description="A sandboxed exchange speaking Binance's spot REST API, plus an admin API.")
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for ep in ENDPOINTS:
+        by_path.setdefault(ep.path, {})[ep.method] = ep
+    for path, methods in by_path.items():
+        app.router.routes.append(Route(path, build_handler(services, methods), methods=list(methods)))
+    app.router.routes.extend(admin.build_routes(services))
+
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(err.METHOD_NOT_ALLOWED if exc.status_code == 405 else err.NOT_FOUND)
+
+    app.add_exception_handler(StarletteHTTPException, not_found)
+    app.openapi = lambda: _schema(app)
+    app.state.services = services
+    return app
+
+
+def _schema(app: FastAPI) -> dict:
+    if app.openapi_schema is None:
+        app.openapi_schema = {
+            "openapi": "3.1.0",
+            "info": {"title": app.title, "version": app.version, "description": app.description},
+            "paths": openapi_paths(ENDPOINTS) | admin.openapi_paths(),
+            "components": {"securitySchemes": {
+                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-MBX-APIKEY"},
+                "AdminToken": {"type": "http", "scheme": "bearer"},
+            }},
+        }
+    return app.openapi_schema

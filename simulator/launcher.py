@@ -1,0 +1,105 @@
+"""The simulator's public entry points: ``serve(config)`` and ``running_server(config)``.
+
+The only module other packages import: the client starts an embedded simulator through it, tests
+and benchmarks start real uvicorn servers on loopback with it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+import uvicorn
+
+from .clock import Clock, WallClock
+from .config import SimulatorConfig
+from .http.app import create_app
+from .liquidity.static_book import seed_static_book
+from .venue import Venue
+from .wire import parse_units
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """A built simulator: its venue, ASGI app and the credentials it was started with."""
+
+    config: SimulatorConfig
+    venue: Venue
+    app: object
+    demo_account: int
+
+    @property
+    def demo_key(self) -> str:
+        return self.config.demo_api_key
+
+    @property
+    def demo_secret(self) -> str:
+        return self.config.demo_api_secret
+
+    @property
+    def admin_token(self) -> str:
+        return self.config.admin_token
+
+    def __repr__(self) -> str:
+        return f"Simulator({len(self.venue.markets)} markets, demo account {self.demo_account})"
+
+
+def build(config: SimulatorConfig | None = None, clock: Clock | None = None) -> Simulator:
+    """Venue, markets, demo account (with the configured key), optional static book, app."""
+    config = (config or SimulatorConfig()).with_secrets()
+    venue = Venue(config, clock or WallClock())
+    decimals = config.asset_decimals
+    demo = venue.create_account({a: parse_units(v, decimals, f"demo_balances.{a}")
+                                 for a, v in config.demo_balances.items()})
+    venue.keys.issue(demo, api_key=config.demo_api_key, secret=config.demo_api_secret, now_ms=venue.now())
+    if config.liquidity:
+        seed_static_book(venue, config.book_levels, config.seed)
+    return Simulator(config, venue, create_app(venue, config.admin_token), demo)
+
+
+def serve(config: SimulatorConfig | None = None, on_ready=None) -> None:
+    """Run until interrupted (Ctrl-C stops cleanly)."""
+    sim = build(config)
+    if on_ready is not None:
+        on_ready(sim)
+    uvicorn.run(sim.app, host=sim.config.host, port=sim.config.port, log_level=sim.config.log_level,
+                access_log=False)
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    simulator: Simulator
+
+    @property
+    def venue(self) -> Venue:
+        return self.simulator.venue
+
+    def __repr__(self) -> str:
+        return f"RunningServer({self.url})"
+
+
+@contextmanager
+def running_server(config: SimulatorConfig | None = None, clock: Clock | None = None,
+                   port: int = 0) -> Iterator[RunningServer]:
+    """A real uvicorn server on 127.0.0.1 (any free port by default) in a background thread."""
+    config = replace(config or SimulatorConfig(), host="127.0.0.1", port=port)
+    sim = build(config, clock)
+    server = uvicorn.Server(uvicorn.Config(sim.app, host="127.0.0.1", port=sim.config.port,
+                                           log_level=sim.config.log_level, access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, name="sandex-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the simulator's server did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", sim)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

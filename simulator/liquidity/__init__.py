@@ -1,0 +1,1 @@
+"""Liquidity sources: each trades through the venue like any other account."""

@@ -1,0 +1,103 @@
+"""What the venue remembers about orders and trades beyond the engine's open book.
+
+The engine keeps only open orders; Binance answers for every order an account ever placed
+(``allOrders``, ``GET order`` on a filled order) and every trade it made (``myTrades``). These
+records are updated from the engine's events and copied out for rendering, so a response never
+sees a record change under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine import OrderType, SelfTradePrevention, Side, TimeInForce
+
+OPEN_STATUSES = frozenset({"NEW", "PARTIALLY_FILLED"})
+
+
+class OrderRecord:
+    """One order as Binance reports it; amounts in asset units."""
+
+    __slots__ = (
+        "symbol", "order_id", "account", "client_order_id", "side", "order_type", "time_in_force", "price",
+        "orig_qty", "orig_quote_qty", "stop_price", "executed_qty", "cummulative_quote_qty", "status", "time",
+        "update_time", "working_time", "stp", "prevented_qty",
+    )
+
+    def __init__(self, symbol: str, order_id: int, account: int, client_order_id: str, side: Side,
+                 order_type: OrderType, time_in_force: TimeInForce, price: int, orig_qty: int, orig_quote_qty: int,
+                 stop_price: int, stp: SelfTradePrevention, time: int) -> None:
+        self.symbol = symbol
+        self.order_id = order_id
+        self.account = account
+        self.client_order_id = client_order_id
+        self.side = side
+        self.order_type = order_type
+        self.time_in_force = time_in_force
+        self.price = price
+        self.orig_qty = orig_qty
+        self.orig_quote_qty = orig_quote_qty
+        self.stop_price = stop_price
+        self.stp = stp
+        self.executed_qty = 0
+        self.cummulative_quote_qty = 0
+        self.prevented_qty = 0
+        self.status = "NEW"
+        self.time = time
+        self.update_time = time
+        self.working_time = -1 if stop_price else time
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def copy(self) -> OrderRecord:
+        dup = OrderRecord.__new__(OrderRecord)
+        for name in OrderRecord.__slots__:
+            setattr(dup, name, getattr(self, name))
+        return dup
+
+    def __repr__(self) -> str:
+        return (f"OrderRecord({self.symbol} #{self.order_id} {self.side.name} {self.order_type.name} "
+                f"{self.status} qty={self.orig_qty} executed={self.executed_qty})")
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One trade of an order, from that order's side: what ``FULL`` responses and ``myTrades`` show."""
+
+    symbol: str
+    trade_id: int
+    order_id: int
+    price: int
+    qty: int
+    quote_qty: int
+    commission: int
+    commission_asset: str
+    time: int
+    is_buyer: bool
+    is_maker: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A new order as the venue takes it: parsed, in asset units, not yet checked by the engine."""
+
+    symbol: str
+    side: Side
+    order_type: OrderType
+    time_in_force: TimeInForce
+    quantity: int
+    price: int
+    quote_quantity: int
+    stop_price: int
+    client_order_id: str | None
+    stp: SelfTradePrevention
+    resp_type: str  # ACK, RESULT or FULL
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    order: OrderRecord
+    fills: list[Fill]
+    transact_time: int

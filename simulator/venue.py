@@ -1,0 +1,471 @@
+"""The exchange service: one engine, its markets and accounts, and the histories Binance answers from.
+
+One writer: every change goes through a method here holding one lock, as a clock-stamped engine
+command, and the engine's events update the order records, trade histories and balances' times
+before the lock is released. Nothing here knows about HTTP; refusals are ``ApiError``s because
+Binance's codes are the vocabulary every caller (server, liquidity, client) shares.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from engine import (
+    AmendOrder,
+    AssetSpec,
+    Balance,
+    CancelAllOrders,
+    CancelOrder,
+    CommandRejected,
+    Deposit,
+    Engine,
+    Event,
+    ExpireReason,
+    ListMarket,
+    LotSize,
+    MarketLotSize,
+    MarketSpec,
+    MarketStatus,
+    NotionalFilter,
+    OrderAccepted,
+    OrderAmended,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    PercentPriceBySide,
+    PlaceOrder,
+    PriceFilter,
+    RejectReason,
+    SetFeeRates,
+    SetMarketStatus,
+    Side,
+    StopTriggered,
+)
+
+from . import binance_errors as err
+from .accounts import KeyStore
+from .clock import Clock
+from .config import MarketConfig, SimulatorConfig
+from .history import MarketHistory
+from .orders import Fill, OrderRecord, OrderRequest, Placement
+from .wire import parse_units
+
+_ID_CHARS = string.ascii_letters + string.digits
+DAY_MS = 86_400_000
+
+
+@dataclass(slots=True)
+class Market:
+    """A listed market: the engine's spec plus what only the venue keeps."""
+
+    spec: MarketSpec
+    config: MarketConfig
+    history: MarketHistory = field(default_factory=MarketHistory)
+    update_id: int = 0  # counts changes to the book (depth's lastUpdateId)
+
+
+@dataclass(slots=True)
+class _Account:
+    account_id: int
+    permissions: frozenset[str]
+    update_time: int
+    orders: dict[str, list[OrderRecord]] = field(default_factory=dict)  # symbol -> every order, by id
+    open: dict[tuple[str, int], OrderRecord] = field(default_factory=dict)
+    trades: dict[str, list[Fill]] = field(default_factory=dict)  # symbol -> fills, by trade id
+    client_ids: dict[tuple[str, str], OrderRecord] = field(default_factory=dict)  # newest order per id
+
+
+def market_spec(mc: MarketConfig, decimals: int) -> MarketSpec:
+    """A Binance-style market description in decimal text -> the engine's integer spec."""
+    def units(text: str, what: str) -> int:
+        return parse_units(text, decimals, f"{mc.symbol}.{what}")
+
+    tick = units(mc.tick_size, "tick_size")
+    step = units(mc.step_size, "step_size")
+    up, down = units(mc.percent_price_up, "percent_price_up"), units(mc.percent_price_down, "percent_price_down")
+    return MarketSpec(
+        symbol=mc.symbol,
+        base=AssetSpec(mc.base, decimals),
+        quote=AssetSpec(mc.quote, decimals),
+        price_filter=PriceFilter(units(mc.min_price, "min_price") if mc.min_price else tick,
+                                 units(mc.max_price, "max_price"), tick),
+        lot_size=LotSize(units(mc.min_qty, "min_qty"), units(mc.max_qty, "max_qty"), step),
+        market_lot_size=MarketLotSize(0, units(mc.market_max_qty, "market_max_qty"), 0),
+        notional=NotionalFilter(units(mc.min_notional, "min_notional"), True,
+                                units(mc.max_notional, "max_notional"), False, 5),
+        percent_price=PercentPriceBySide(up, down, up, down, 5),
+    )
+
+
+class Venue:
+    """The exchange behind every API: thread-safe, one command at a time."""
+
+    def __init__(self, config: SimulatorConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self.engine = Engine()
+        self.keys = KeyStore()
+        self.lock = threading.RLock()
+        self.markets: dict[str, Market] = {}
+        self.assets: dict[str, AssetSpec] = {}
+        self._accounts: dict[int, _Account] = {}
+        self._orders: dict[tuple[str, int], OrderRecord] = {}
+        self._rng = random.Random(config.seed)
+        self._last_time = 0
+        self._maker_rate = parse_units(config.maker_fee, 8, "maker_fee")
+        self._taker_rate = parse_units(config.taker_fee, 8, "taker_fee")
+        for mc in config.markets:
+            self.list_market(mc)
+
+    # ---- time, markets, accounts ---------------------------------------------------------------
+
+    def now(self) -> int:
+        """The clock's time, never going back (commands and histories need monotone time)."""
+        t = self.clock.now_ms()
+        if t > self._last_time:
+            self._last_time = t
+        return self._last_time
+
+    def list_market(self, mc: MarketConfig) -> Market:
+        spec = market_spec(mc, self.config.asset_decimals)
+        with self.lock:
+            events = self.engine.apply(ListMarket(spec))
+            if isinstance(events[0], CommandRejected):
+                raise ValueError(f"{mc.symbol}: cannot list ({events[0].reason.name})")
+            market = self.markets[mc.symbol] = Market(spec, mc)
+            self.assets.setdefault(spec.base.code, spec.base)
+            self.assets.setdefault(spec.quote.code, spec.quote)
+            return market
+
+    def market(self, symbol: str) -> Market:
+        market = self.markets.get(symbol)
+        if market is None:
+            raise err.BAD_SYMBOL
+        return market
+
+    def create_account(self, balances: dict[str, int], permissions: Iterable[str] = ("SPOT", "MARGIN")) -> int:
+        """Open an account with the house fee rates and starting balances (asset units)."""
+        with self.lock:
+            for asset, amount in balances.items():
+                if asset not in self.assets:
+                    raise ValueError(f"unknown asset {asset!r}; listed: {sorted(self.assets)}")
+                if amount < 0:
+                    raise ValueError(f"{asset}: a starting balance cannot be negative ({amount})")
+            account = max(self._accounts, default=0) + 1
+            self.engine.apply(SetFeeRates(account, self._maker_rate, self._taker_rate))
+            self._accounts[account] = _Account(account, frozenset(permissions), self.now())
+            for asset, amount in balances.items():
+                if amount:
+                    self.deposit(account, asset, amount)
+            return account
+
+    def has_account(self, account: int) -> bool:
+        return account in self._accounts
+
+    def account_ids(self) -> list[int]:
+        return sorted(self._accounts)
+
+    def deposit(self, account: int, asset: str, amount: int) -> Balance:
+        with self.lock:
+            acct = self._account(account)
+            if asset not in self.assets:
+                raise err.ApiError(400, -1130, f"Invalid data sent for a parameter. Unknown asset '{asset}'.")
+            events = self.engine.apply(Deposit(account, asset, amount, self.now()))
+            if isinstance(events[0], CommandRejected):
+                raise err.for_reject(events[0].reason)
+            acct.update_time = self.now()
+            return self.engine.balance(account, asset)
+
+    def balances(self, account: int) -> tuple[dict[str, Balance], int]:
+        """Every listed asset's balance and the time it last changed."""
+        with self.lock:
+            acct = self._account(account)
+            return self.engine.balances(account), acct.update_time
+
+    def permissions(self, account: int) -> frozenset[str]:
+        return self._account(account).permissions
+
+    def fee_rates(self, account: int) -> tuple[int, int]:
+        """(maker, taker) over ``RATE_DENOM``."""
+        return self.engine.fee_rates(account)
+
+    def set_market_status(self, symbol: str, status: MarketStatus) -> None:
+        with self.lock:
+            self.market(symbol)
+            self.engine.apply(SetMarketStatus(symbol, status))
+
+    def _account(self, account: int) -> _Account:
+        acct = self._accounts.get(account)
+        if acct is None:
+            raise err.REJECTED_KEY
+        return acct
+
+    # ---- orders ------------------------------------------------------------------------------
+
+    def new_client_id(self) -> str:
+        return "".join(self._rng.choice(_ID_CHARS) for _ in range(22))
+
+    def _command(self, account: int, req: OrderRequest, now: int) -> PlaceOrder:
+        return PlaceOrder(req.symbol, account, req.side, req.order_type, req.quantity, req.price, req.quote_quantity,
+                          req.stop_price, req.time_in_force, req.stp, None, now)
+
+    def _check_client_id(self, acct: _Account, symbol: str, client_id: str) -> None:
+        previous = acct.client_ids.get((symbol, client_id))
+        if previous is not None and previous.is_open:
+            raise err.DUPLICATE_ORDER
+
+    def test_order(self, account: int, req: OrderRequest) -> None:
+        """Every check a new order gets, without placing it (``order/test``)."""
+        with self.lock:
+            acct = self._account(account)
+            self.market(req.symbol)
+            if req.client_order_id is not None:
+                self._check_client_id(acct, req.symbol, req.client_order_id)
+            reason = self.engine.check(self._command(account, req, self.now()))
+            if reason is not None:
+                raise err.for_reject(reason)
+
+    def place(self, account: int, req: OrderRequest) -> Placement:
+        with self.lock:
+            acct = self._account(account)
+            self.market(req.symbol)
+            client_id = req.client_order_id or self.new_client_id()
+            self._check_client_id(acct, req.symbol, client_id)
+            now = self.now()
+            events = self.engine.apply(self._command(account, req, now))
+            first = events[0]
+            if isinstance(first, OrderRejected):
+                raise err.for_reject(first.reason)
+            self.markets[req.symbol].update_id += 1
+            assert isinstance(first, OrderAccepted)
+            record = OrderRecord(req.symbol, first.order_id, account, client_id, req.side, req.order_type,
+                                 req.time_in_force, req.price, req.quantity, req.quote_quantity, req.stop_price,
+                                 req.stp, now)
+            self._orders[(req.symbol, record.order_id)] = record
+            acct.orders.setdefault(req.symbol, []).append(record)
+            acct.open[(req.symbol, record.order_id)] = record
+            acct.client_ids[(req.symbol, client_id)] = record
+            fills = self._absorb(events[1:], now, record.order_id)
+            return Placement(record.copy(), fills, now)
+
+    def _named(self, acct: _Account, symbol: str, order_id: int | None, client_id: str | None) -> OrderRecord | None:
+        """Binance's lookup: by id if given (the client id, if also given, must then match), else by client id."""
+        if order_id is not None:
+            rec = self._orders.get((symbol, order_id))
+            if rec is None or rec.account != acct.account_id:
+                return None
+            if client_id is not None and rec.client_order_id != client_id:
+                return None
+            return rec
+        if client_id is not None:
+            return acct.client_ids.get((symbol, client_id))
+        return None
+
+    def cancel(self, account: int, symbol: str, order_id: int | None, client_id: str | None,
+               restriction: str | None = None) -> OrderRecord:
+        with self.lock:
+            acct = self._account(account)
+            self.market(symbol)
+            rec = self._named(acct, symbol, order_id, client_id)
+            if rec is None or not rec.is_open:
+                raise err.UNKNOWN_ORDER_CANCEL
+            if restriction == "ONLY_NEW" and rec.status != "NEW" or (
+                    restriction == "ONLY_PARTIALLY_FILLED" and rec.status != "PARTIALLY_FILLED"):
+                raise err.CANCEL_RESTRICTED
+            now = self.now()
+            events = self.engine.apply(CancelOrder(symbol, account, rec.order_id, None, now))
+            if isinstance(events[0], OrderRejected):
+                raise err.UNKNOWN_ORDER_CANCEL
+            self.markets[symbol].update_id += 1
+            self._absorb(events, now)
+            return rec.copy()
+
+    def cancel_all(self, account: int, symbol: str) -> list[OrderRecord]:
+        with self.lock:
+            acct = self._account(account)
+            self.market(symbol)
+            if not any(s == symbol for s, _ in acct.open):
+                raise err.UNKNOWN_ORDER_CANCEL
+            now = self.now()
+            events = self.engine.apply(CancelAllOrders(symbol, account, now))
+            self.markets[symbol].update_id += 1
+            self._absorb(events, now)
+            return [self._orders[(symbol, e.order_id)].copy() for e in events if isinstance(e, OrderCanceled)]
+
+    def amend(self, account: int, symbol: str, order_id: int | None, client_id: str | None, new_qty: int,
+              new_client_id: str | None) -> tuple[OrderRecord, str]:
+        """Reduce an order keeping its place (``order/amend/keepPriority``); returns it and its old client id."""
+        with self.lock:
+            acct = self._account(account)
+            self.market(symbol)
+            rec = self._named(acct, symbol, order_id, client_id)
+            if rec is None or not rec.is_open:
+                raise err.NO_SUCH_ORDER
+            if new_qty >= rec.orig_qty:
+                raise err.NO_STATE_CHANGE if new_qty == rec.orig_qty else err.AMEND_INCREASE
+            if new_client_id is not None and new_client_id != rec.client_order_id:
+                self._check_client_id(acct, symbol, new_client_id)
+            now = self.now()
+            events = self.engine.apply(AmendOrder(symbol, account, new_qty, rec.order_id, None, now))
+            if isinstance(events[0], OrderRejected):
+                raise err.for_reject(events[0].reason)
+            self.markets[symbol].update_id += 1
+            self._absorb(events, now)
+            old = rec.client_order_id
+            if new_client_id is not None:
+                rec.client_order_id = new_client_id
+                acct.client_ids[(symbol, new_client_id)] = rec
+            return rec.copy(), old
+
+    # ---- queries -----------------------------------------------------------------------------
+
+    def depth(self, symbol: str, limit: int | None) -> tuple[int, list[tuple[int, int]], list[tuple[int, int]]]:
+        """(lastUpdateId, bids best first, asks best first) in asset units."""
+        with self.lock:
+            market = self.market(symbol)
+            bids, asks = self.engine.depth(symbol, limit)
+            return market.update_id, bids, asks
+
+    def order(self, account: int, symbol: str, order_id: int | None, client_id: str | None) -> OrderRecord:
+        with self.lock:
+            acct = self._account(account)
+            self.market(symbol)
+            rec = self._named(acct, symbol, order_id, client_id)
+            if rec is None:
+                raise err.NO_SUCH_ORDER
+            return rec.copy()
+
+    def open_orders(self, account: int, symbol: str | None) -> list[OrderRecord]:
+        with self.lock:
+            acct = self._account(account)
+            if symbol is not None:
+                self.market(symbol)
+            recs = [r for (s, _), r in acct.open.items() if symbol is None or s == symbol]
+            return [r.copy() for r in sorted(recs, key=lambda r: (r.symbol, r.order_id))]
+
+    def all_orders(self, account: int, symbol: str, order_id: int | None, start: int | None, end: int | None,
+                   limit: int) -> list[OrderRecord]:
+        """Binance's paging: from ``order_id`` up, else from ``start`` up, else the newest ``limit``."""
+        with self.lock:
+            acct = self._account(account)
+            self.market(symbol)
+            recs = acct.orders.get(symbol, [])
+            if order_id is not None:
+                recs = recs[bisect_left(recs, order_id, key=lambda r: r.order_id):]
+            picked = _window(recs, start, end, limit, key=lambda r: r.time, oldest_first=order_id is not None)
+            return [r.copy() for r in picked]
+
+    def my_trades(self, account: int, symbol: str, order_id: int | None, start: int | None, end: int | None,
+                  from_id: int | None, limit: int) -> list[Fill]:
+        with self.lock:
+            acct = self._account(account)
+            self.market(symbol)
+            fills = acct.trades.get(symbol, [])
+            if order_id is not None:
+                fills = [f for f in fills if f.order_id == order_id]
+            if from_id is not None:
+                fills = fills[bisect_left(fills, from_id, key=lambda f: f.trade_id):]
+            return _window(fills, start, end, limit, key=lambda f: f.time, oldest_first=from_id is not None)
+
+    # ---- events -> records -------------------------------------------------------------------
+
+    def _absorb(self, events: list[Event], now: int, taker_id: int = 0) -> list[Fill]:
+        """Apply the engine's events to the records; returns the fills of order ``taker_id``."""
+        taker_fills: list[Fill] = []
+        for e in events:
+            kind = type(e)
+            if kind is OrderFilled:
+                fill = self._on_fill(e, now)
+                if e.taker_order_id == taker_id:
+                    taker_fills.append(fill)
+            elif kind is OrderCanceled:
+                self._close(self._orders[(e.market, e.order_id)], "CANCELED", now)
+            elif kind is OrderExpired:
+                self._on_expired(e, now)
+            elif kind is OrderAmended:
+                rec = self._orders[(e.market, e.order_id)]
+                rec.orig_qty = e.new_quantity
+                rec.update_time = now
+                self._touch(rec.account, now)
+                if e.remaining == 0:
+                    self._close(rec, "FILLED", now)
+            elif kind is StopTriggered:
+                rec = self._orders[(e.market, e.order_id)]
+                rec.working_time = rec.update_time = now
+            elif kind is OrderAccepted:  # a triggered stop entering the book
+                self._touch(e.owner, now)
+        return taker_fills
+
+    def _on_fill(self, e: OrderFilled, now: int) -> Fill:
+        market = self.markets[e.market]
+        spec = market.spec
+        taker = self._orders[(e.market, e.taker_order_id)]
+        maker = self._orders[(e.market, e.maker_order_id)]
+        buy = e.taker_side == Side.BUY
+        market.history.record(e.trade_id, e.price, e.quantity, e.quote_quantity, now, not buy, e.taker_order_id)
+        base, quote = spec.base.code, spec.quote.code
+        taker_fill = Fill(e.market, e.trade_id, taker.order_id, e.price, e.quantity, e.quote_quantity, e.taker_fee,
+                          base if buy else quote, now, buy, False)
+        maker_fill = Fill(e.market, e.trade_id, maker.order_id, e.price, e.quantity, e.quote_quantity, e.maker_fee,
+                          quote if buy else base, now, not buy, True)
+        for rec, fill, remaining in ((maker, maker_fill, e.maker_remaining), (taker, taker_fill, e.taker_remaining)):
+            rec.executed_qty += e.quantity
+            rec.cummulative_quote_qty += e.quote_quantity
+            rec.update_time = now
+            self._accounts[rec.account].trades.setdefault(e.market, []).append(fill)
+            self._touch(rec.account, now)
+            if remaining == 0:
+                self._close(rec, "FILLED", now)
+            elif rec.status == "NEW":
+                rec.status = "PARTIALLY_FILLED"
+        return taker_fill
+
+    def _on_expired(self, e: OrderExpired, now: int) -> None:
+        rec = self._orders[(e.market, e.order_id)]
+        if e.reason == ExpireReason.SELF_TRADE_PREVENTION:
+            rec.prevented_qty += e.quantity
+            if e.remaining > 0:  # DECREMENT left part of it open
+                rec.update_time = now
+                return
+            self._close(rec, "EXPIRED_IN_MATCH", now)
+            return
+        if rec.orig_quote_qty and rec.executed_qty and e.quote_quantity < self._lot_cost(e.market, rec):
+            self._close(rec, "FILLED", now)  # only dust below one lot's price was left of the budget
+            return
+        self._close(rec, "EXPIRED", now)
+
+    def _lot_cost(self, symbol: str, rec: OrderRecord) -> int:
+        spec = self.markets[symbol].spec
+        last = self.engine.last_price(symbol) or 0
+        return last * spec.lot_size.step_size // 10**spec.base.decimals
+
+    def _close(self, rec: OrderRecord, status: str, now: int) -> None:
+        rec.status = status
+        rec.update_time = now
+        if rec.orig_quote_qty and not rec.orig_qty:
+            rec.orig_qty = rec.executed_qty
+        acct = self._accounts[rec.account]
+        acct.open.pop((rec.symbol, rec.order_id), None)
+        self._touch(rec.account, now)
+
+    def _touch(self, account: int, now: int) -> None:
+        acct = self._accounts.get(account)
+        if acct is not None:
+            acct.update_time = now
+
+
+def _window(items: list, start: int | None, end: int | None, limit: int, key, oldest_first: bool) -> list:
+    """Binance's time paging over items sorted by time: [start, end], oldest first from ``start``
+    (or when paging by id), else the newest ``limit``."""
+    lo = 0 if start is None else bisect_left(items, start, key=key)
+    hi = len(items) if end is None else bisect_right(items, end, key=key)
+    items = items[lo:hi]
+    if oldest_first or start is not None:
+        return items[:limit]
+    return items[-limit:] if limit < len(items) else items
