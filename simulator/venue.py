@@ -12,7 +12,7 @@ import random
 import string
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from engine import (
@@ -149,8 +149,11 @@ class Venue:
             raise err.BAD_SYMBOL
         return market
 
-    def create_account(self, balances: dict[str, int], permissions: Iterable[str] = ("SPOT", "MARGIN")) -> int:
-        """Open an account with the house fee rates and starting balances (asset units)."""
+    def create_account(self, balances: dict[str, int], permissions: Iterable[str] = ("SPOT", "MARGIN"),
+                       before_open: Callable[[int], object] | None = None) -> int:
+        """Open an account with the house fee rates and starting balances (asset units).
+
+        ``before_open(account_id)`` runs first (e.g. issuing its API key): if it raises, nothing opens."""
         with self.lock:
             for asset, amount in balances.items():
                 if asset not in self.assets:
@@ -158,6 +161,8 @@ class Venue:
                 if amount < 0:
                     raise ValueError(f"{asset}: a starting balance cannot be negative ({amount})")
             account = max(self._accounts, default=0) + 1
+            if before_open is not None:
+                before_open(account)
             self.engine.apply(SetFeeRates(account, self._maker_rate, self._taker_rate))
             self._accounts[account] = _Account(account, frozenset(permissions), self.now())
             for asset, amount in balances.items():
@@ -209,7 +214,7 @@ class Venue:
     # ---- orders ------------------------------------------------------------------------------
 
     def new_client_id(self) -> str:
-        return "".join(self._rng.choice(_ID_CHARS) for _ in range(22))
+        return "".join(self._rng.choices(_ID_CHARS, k=22))
 
     def _command(self, account: int, req: OrderRequest, now: int) -> PlaceOrder:
         return PlaceOrder(req.symbol, account, req.side, req.order_type, req.quantity, req.price, req.quote_quantity,
@@ -251,6 +256,7 @@ class Venue:
             acct.orders.setdefault(req.symbol, []).append(record)
             acct.open[(req.symbol, record.order_id)] = record
             acct.client_ids[(req.symbol, client_id)] = record
+            acct.update_time = now  # the order locked funds
             fills = self._absorb(events[1:], now, record.order_id)
             return Placement(record.copy(), fills, now)
 

@@ -61,10 +61,14 @@ def _amount(venue, asset: object, amount: object) -> tuple[str, int]:
     return asset, units
 
 
-def _key_options(data: dict) -> dict:
-    unknown = set(data) - {"balances", "permissions", "keyType", "publicKey", "ipAllow"}
+def _only(data: dict, known: set[str]) -> None:
+    unknown = set(data) - known
     if unknown:
-        raise _bad(f"unknown fields {sorted(unknown)}")
+        raise _bad(f"unknown fields {sorted(unknown)}; allowed: {sorted(known)}")
+
+
+def _key_options(data: dict) -> dict:
+    _only(data, {"balances", "permissions", "keyType", "publicKey", "ipAllow"})
     perms = data.get("permissions", sorted(PERMISSIONS))
     if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms) or set(perms) - PERMISSIONS:
         raise _bad(f"permissions must be a list drawn from {sorted(PERMISSIONS)}")
@@ -119,12 +123,15 @@ def build_routes(services) -> list[Route]:
         if not isinstance(balances, dict):
             raise _bad("balances must be an object of asset -> amount")
         amounts = dict(_amount(venue, a, v) for a, v in balances.items())
-        account = venue.create_account(amounts, options["permissions"])
-        return _ok(_issue(services, account, options))
+        issued: list[dict] = []
+        venue.create_account(amounts, options["permissions"],
+                             before_open=lambda account: issued.append(_issue(services, account, options)))
+        return _ok(issued[0])
 
     async def deposit(request: Request) -> Response:
         account = _account_id(request, venue)
         data = await _json(request)
+        _only(data, {"asset", "amount"})
         asset, units = _amount(venue, data.get("asset"), data.get("amount"))
         if units <= 0:
             raise _bad("a deposit must be positive")
@@ -157,6 +164,7 @@ def build_routes(services) -> list[Route]:
     async def market_status(request: Request) -> Response:
         symbol = request.path_params["symbol"]
         data = await _json(request)
+        _only(data, {"status"})
         status = data.get("status")
         if status not in MarketStatus.__members__:
             raise _bad(f"status must be one of {list(MarketStatus.__members__)}, got {status!r}")

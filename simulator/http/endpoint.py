@@ -123,12 +123,21 @@ class Params:
         if value is None:
             return default
         if value not in choices:
-            raise error or err.illegal_chars(name, "|".join(choices))
+            raise error or err.illegal_chars(name, "|".join(sorted(choices)))
         return choices[value] if isinstance(choices, dict) else value
 
     def int(self, name: str, low: int, high: int, required: bool = False, default: int | None = None) -> int | None:
         value = self.text(name, required)
         return default if value is None else parse_int(value, name, low, high)
+
+    def limit(self, default: int, cap: int, name: str = "limit") -> int:
+        """A page size: at least 1; above ``cap`` it is cut to ``cap``, as Binance does for depth and aggTrades."""
+        value = self.int(name, -(2**62), 2**62)
+        if value is None:
+            return default
+        if value < 1:
+            raise err.illegal_chars(name, f"[1, {cap}]")
+        return min(value, cap)
 
     def units(self, name: str, decimals: int, required: bool = False) -> int | None:
         value = self.text(name, required)
@@ -159,6 +168,15 @@ def parse_params(query: str, body: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for part in (query, body):
         if not part:
+            continue
+        if "%" not in part and "+" not in part and part.count("&") < MAX_PARAMS:  # nothing to decode: split
+            for pair in part.split("&"):
+                if not pair:
+                    continue
+                name, _, value = pair.partition("=")
+                if name in out:
+                    raise err.duplicate_param(name)
+                out[name] = value
             continue
         try:
             pairs = parse_qsl(part, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS)
@@ -199,7 +217,11 @@ def build_handler(services, methods: dict[str, Endpoint]) -> Callable:
         try:
             query = request.scope["query_string"].decode("utf-8", "surrogateescape")
             body = (await request.body()).decode("utf-8", "surrogateescape") if ep.method != "GET" else ""
-            data = parse_params(query, body)
+            try:
+                data = parse_params(query, body)
+            except ApiError:  # weighed like any request (a banned IP still gets its 418), then refused
+                headers.update(limiter.charge_request(ip, ep.weight_of({})))
+                raise
             headers.update(limiter.charge_request(ip, ep.weight_of(data)))
             key = None
             now = venue.now()
@@ -208,13 +230,14 @@ def build_handler(services, methods: dict[str, Endpoint]) -> Callable:
                 permission = "SPOT" if security is Security.TRADE else "MARGIN" if security is Security.MARGIN else None
                 key = authenticate(venue.keys, request.headers.get("x-mbx-apikey"), query + body, data, ip, now,
                                    permission)
-                for name in AUTH_PARAMS:
-                    data.pop(name, None)
             elif security is Security.USER_STREAM:
                 key = api_key_only(venue.keys, request.headers.get("x-mbx-apikey"), ip)
             unknown = data.keys() - ep.names
-            if unknown:
+            if unknown:  # Binance counts every parameter sent, timestamp and signature included
                 raise err.unread(len(data) - len(unknown), len(data))
+            if security.signed:
+                for name in AUTH_PARAMS:
+                    data.pop(name, None)
             if key is not None:
                 headers.update(limiter.charge_order(key.account_id) if ep.places_order
                                else limiter.order_headers(key.account_id))

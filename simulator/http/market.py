@@ -10,7 +10,7 @@ from .endpoint import Ctx, Endpoint, Param, Params, Security
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
-MAX_TIME = 2**53
+MAX_TIME = 2**47  # milliseconds: year 6429, inside every calendar the history uses
 SYMBOL = Param("symbol", required=True)
 OPT_SYMBOL = Param("symbol")
 SYMBOLS = Param("symbols", doc='JSON array, e.g. ["BTCUSDT","ETHUSDT"]')
@@ -115,7 +115,7 @@ def exchange_info(ctx: Ctx) -> dict:
 
 def depth(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
-    limit = ctx.params.int("limit", 1, 5000, default=100)
+    limit = ctx.params.limit(100, 5000)
     update_id, bids, asks = ctx.app.venue.depth(market.spec.symbol, limit)
     spec = market.spec
     return {
@@ -148,7 +148,7 @@ def agg_trades(ctx: Ctx) -> list:
     p = ctx.params
     from_id = p.int("fromId", 0, MAX_TIME)
     start, end = time_range(p, HOUR_MS)
-    limit = p.int("limit", 1, 1000, default=500)
+    limit = p.limit(500, 1000)
     if from_id is not None and (start is not None or end is not None):
         raise err.BAD_COMBO
     with ctx.app.venue.lock:
@@ -216,8 +216,9 @@ def _window_tickers(ctx: Ctx, span: int, rolling: bool) -> object:
             last = m.history.last()
             open_time = (start // 60_000 * 60_000) if rolling else start
             book = None if rolling else _top(venue, m.spec.symbol)
+            prev = m.history.price_before(start)
             out.append(render.window_ticker(m.spec, m.spec.symbol, stats, last.price if last else 0, open_time, now,
-                                            full, rolling, book))
+                                            full, rolling, book, prev or 0))
     return _one_or_list(single, out)
 
 

@@ -150,7 +150,7 @@ def percent_change(open_: int, last: int) -> str:
 
 def window_ticker(spec: MarketSpec, symbol: str, stats: WindowStats | None, last_price: int, open_time: int,
                   close_time: int, full: bool, rolling: bool = False,
-                  book: tuple[tuple[int, int], tuple[int, int]] | None = None) -> dict:
+                  book: tuple[tuple[int, int], tuple[int, int]] | None = None, prev_close: int = 0) -> dict:
     """``ticker/24hr`` and ``ticker`` statistics; a window without trades shows zeros."""
     if stats is None:
         open_ = high = low = volume = quote_volume = 0
@@ -169,7 +169,7 @@ def window_ticker(spec: MarketSpec, symbol: str, stats: WindowStats | None, last
         out["priceChangePercent"] = percent_change(open_, last)
         out["weightedAvgPrice"] = px(spec, weighted)
         if not rolling:
-            out["prevClosePrice"] = px(spec, last_price if stats is None else stats.close)
+            out["prevClosePrice"] = px(spec, prev_close)  # the last price before the window opened
             out["lastPrice"] = px(spec, last)
             out["lastQty"] = qty(spec, stats.last_qty if stats else 0)
             (bid, bid_qty), (ask, ask_qty) = book or ((0, 0), (0, 0))

@@ -1,0 +1,524 @@
+"""Trade history views against Binance's rules and against brute-force recomputation."""
+
+from __future__ import annotations
+
+import time as clock
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulator.binance_errors import ApiError
+from simulator.history import (
+    INTERVALS, AggTrade, Kline, MarketHistory, Trade, WindowStats, parse_interval, parse_time_zone, parse_window)
+
+SEC = 1_000
+MIN = 60_000
+HOUR = 3_600_000
+DAY = 86_400_000
+EPOCH = datetime(1970, 1, 1)
+T0 = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
+ALL_INTERVALS = ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h",
+                 "1d", "3d", "1w", "1M"]
+
+
+def ms(text: str) -> int:
+    """UTC ISO time as epoch ms."""
+    return (datetime.fromisoformat(text) - EPOCH) // timedelta(milliseconds=1)
+
+
+@dataclass
+class Fill:
+    id: int
+    price: int
+    qty: int
+    quote: int
+    time: int
+    maker: bool
+    taker: int
+
+
+def build(fills: list[Fill]) -> MarketHistory:
+    h = MarketHistory()
+    for f in fills:
+        h.record(trade_id=f.id, price=f.price, qty=f.qty, quote_qty=f.quote, time=f.time,
+                 buyer_is_maker=f.maker, taker_order_id=f.taker)
+    return h
+
+
+def fills_at(times: list[int], first_id: int = 1, price: int = 100) -> list[Fill]:
+    """One fill per time, each from its own taker, prices rising so open/close are recognisable."""
+    return [Fill(first_id + k, price + k, 10 + k, (price + k) * (10 + k), t, k % 2 == 0, 1000 + k)
+            for k, t in enumerate(times)]
+
+
+def refused(call, *args) -> ApiError:
+    with pytest.raises(ApiError) as info:
+        call(*args)
+    return info.value
+
+
+# ---- brute-force references ---------------------------------------------------------------------
+
+def ref_aggs(fills: list[Fill]) -> list[AggTrade]:
+    groups: list[list[Fill]] = []
+    for f in fills:
+        if groups and groups[-1][-1].taker == f.taker and groups[-1][-1].price == f.price:
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+    return [AggTrade(n + 1, g[0].price, sum(f.qty for f in g), g[0].id, g[-1].id, g[0].time, g[0].maker)
+            for n, g in enumerate(groups)]
+
+
+def ref_bucket(t: int, interval: str, tz: int) -> tuple[int, int]:
+    """(open, close) of the bucket holding t, by calendar arithmetic in local time."""
+    off = timedelta(minutes=tz)
+    local = EPOCH + timedelta(milliseconds=t) + off
+    n, unit = int(interval[:-1]), interval[-1]
+    if unit == "s":
+        start, nxt = local.replace(microsecond=0), timedelta(seconds=1)
+    elif unit == "m":
+        start, nxt = local.replace(minute=local.minute // n * n, second=0, microsecond=0), timedelta(minutes=n)
+    elif unit == "h":
+        start, nxt = local.replace(hour=local.hour // n * n, minute=0, second=0, microsecond=0), timedelta(hours=n)
+    elif unit == "d":
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        start, nxt = midnight - timedelta(days=(midnight - EPOCH).days % n), timedelta(days=n)
+    elif unit == "w":
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        start, nxt = midnight - timedelta(days=midnight.weekday()), timedelta(days=7)
+    else:
+        start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        nxt = (start + timedelta(days=32)).replace(day=1) - start
+    open_ = (start - off - EPOCH) // timedelta(milliseconds=1)
+    return open_, open_ + nxt // timedelta(milliseconds=1) - 1
+
+
+def ref_klines(fills: list[Fill], interval: str, tz: int) -> list[Kline]:
+    groups: dict[tuple[int, int], list[Fill]] = {}
+    for f in fills:
+        groups.setdefault(ref_bucket(f.time, interval, tz), []).append(f)
+    out = []
+    for (open_, close), g in sorted(groups.items()):
+        buys = [f for f in g if not f.maker]
+        out.append(Kline(open_, g[0].price, max(f.price for f in g), min(f.price for f in g), g[-1].price,
+                         sum(f.qty for f in g), close, sum(f.quote for f in g), len(g),
+                         sum(f.qty for f in buys), sum(f.quote for f in buys)))
+    return out
+
+
+def ref_select(rows: list[Kline], interval: str, tz: int, start: int | None, end: int | None,
+               limit: int) -> list[Kline]:
+    if start is not None:
+        first = ref_bucket(start, interval, tz)[0]
+        return [k for k in rows if k.open_time >= first and (end is None or k.open_time <= end)][:limit]
+    if end is not None:
+        return [k for k in rows if k.open_time <= end][-limit:]
+    return rows[-limit:]
+
+
+def ref_window(fills: list[Fill], start: int, end: int) -> WindowStats | None:
+    g = [f for f in fills if start // MIN * MIN <= f.time // MIN * MIN <= end]
+    if not g:
+        return None
+    return WindowStats(g[0].time, g[-1].time, g[0].price, max(f.price for f in g), min(f.price for f in g),
+                       g[-1].price, sum(f.qty for f in g), sum(f.quote for f in g), len(g), g[0].id, g[-1].id,
+                       g[-1].qty)
+
+
+GAPS = st.one_of(
+    st.sampled_from([0, 0, 1, 999, 1_000, 59_999, 60_000, HOUR, DAY]),
+    st.integers(0, 5 * MIN),
+    st.integers(0, 40 * DAY),
+)
+
+
+@st.composite
+def fill_streams(draw, max_size: int = 40) -> list[Fill]:
+    """Fills as the engine makes them: consecutive ids, time non-decreasing, takers often repeated."""
+    n = draw(st.integers(1, max_size))
+    first_id = draw(st.integers(1, 10_000))
+    t = T0 + draw(st.integers(-400 * DAY, 400 * DAY))
+    taker, out = 1, []
+    for k in range(n):
+        gap = draw(GAPS) if k else 0
+        if gap or draw(st.booleans()):  # a new taker order always takes a new timestamp here
+            taker += 1
+        t += gap
+        price = draw(st.integers(90, 110))
+        qty = draw(st.integers(1, 10**12))
+        out.append(Fill(first_id + k, price, qty, price * qty // 7, t, draw(st.booleans()), taker))
+    return out
+
+
+TZS = st.sampled_from([0, 480, -300, 345, 330, -720, 840, -60])
+
+
+# ---- trades -----------------------------------------------------------------------------------------
+
+def test_recent_from_id_and_last_index_by_trade_id() -> None:
+    h = build(fills_at([T0 + k for k in range(10)], first_id=1000))
+    assert len(h) == 10
+    assert h.last() == Trade(1009, 109, 19, 109 * 19, T0 + 9, False)
+    assert [t.id for t in h.recent(3)] == [1007, 1008, 1009]
+    assert [t.id for t in h.recent(50)] == list(range(1000, 1010))
+    assert [t.id for t in h.from_id(1004, 2)] == [1004, 1005]
+    assert [t.id for t in h.from_id(1, 3)] == [1000, 1001, 1002]  # before the first: from the oldest
+    assert [t.id for t in h.from_id(1008, 10)] == [1008, 1009]
+    assert h.from_id(1010, 10) == []
+    assert h.recent(1)[0] == h.from_id(1009, 1)[0] == h.last()
+    assert h.recent(2)[0] == Trade(1008, 108, 18, 108 * 18, T0 + 8, True)
+
+
+def test_empty_history_answers_empty() -> None:
+    h = MarketHistory()
+    assert h.last() is None and h.recent(5) == [] and h.from_id(1, 5) == []
+    assert h.agg_trades(None, None, None, 5) == [] and h.agg_trades(1, None, None, 5) == []
+    assert h.agg_trades(None, T0, T0 + HOUR, 5) == []
+    assert all(h.klines(i, None, None, 5) == [] for i in ALL_INTERVALS)
+    assert h.klines("1h", T0, None, 5) == [] and h.klines("1s", None, T0, 5) == []
+    assert h.window(T0 - DAY, T0) is None
+    assert h.price_before(T0) is None
+
+
+def test_record_refuses_gaps_in_ids_and_time_going_back() -> None:
+    h = build(fills_at([T0, T0 + 5], first_id=7))
+    with pytest.raises(ValueError):
+        h.record(10, 1, 1, 1, T0 + 5, True, 1)  # id 9 skipped
+    with pytest.raises(ValueError):
+        h.record(9, 1, 1, 1, T0 + 4, True, 1)  # earlier than trade 8
+    h.record(9, 1, 1, 1, T0 + 5, True, 1)  # same time is fine
+    assert h.last().id == 9 and len(h) == 3
+
+
+def test_price_before_is_strictly_before() -> None:
+    h = build(fills_at([T0, T0 + 10, T0 + 10, T0 + 20]))
+    assert h.price_before(T0) is None
+    assert h.price_before(T0 + 1) == 100
+    assert h.price_before(T0 + 10) == 100
+    assert h.price_before(T0 + 11) == 102  # the later of two trades at the same ms
+    assert h.price_before(T0 + 10**9) == 103
+
+
+# ---- aggregate trades -------------------------------------------------------------------------------
+
+def test_fills_of_one_taker_at_one_price_aggregate() -> None:
+    fills = [
+        Fill(5, 100, 1, 100, T0, False, 1),
+        Fill(6, 100, 2, 200, T0, False, 1),   # same taker, same price: joins
+        Fill(7, 101, 4, 404, T0, False, 1),   # same taker, new price: new aggregate
+        Fill(8, 101, 8, 808, T0, True, 2),    # new taker, same price: new aggregate
+        Fill(9, 101, 16, 1616, T0 + 1, False, 3),
+        Fill(10, 101, 32, 3232, T0 + 1, True, 2),  # taker 2 again but not adjacent: new aggregate
+        Fill(11, 101, 64, 6464, T0 + 1, True, 2),
+    ]
+    h = build(fills)
+    assert h.agg_trades(None, None, None, 100) == [
+        AggTrade(1, 100, 3, 5, 6, T0, False),
+        AggTrade(2, 101, 4, 7, 7, T0, False),
+        AggTrade(3, 101, 8, 8, 8, T0, True),
+        AggTrade(4, 101, 16, 9, 9, T0 + 1, False),
+        AggTrade(5, 101, 96, 10, 11, T0 + 1, True),
+    ]
+
+
+@given(fill_streams())
+def test_aggregates_match_a_brute_force_grouping(fills: list[Fill]) -> None:
+    h = build(fills)
+    want = ref_aggs(fills)
+    assert h.agg_trades(None, None, None, 5000) == want
+    assert h.agg_trades(1, None, None, 5000) == want
+    assert sum(a.qty for a in want) == sum(f.qty for f in fills)
+
+
+@given(fill_streams(), st.integers(1, 8), st.data())
+def test_agg_trade_selection_matches_brute_force(fills: list[Fill], limit: int, data: st.DataObject) -> None:
+    h = build(fills)
+    aggs = ref_aggs(fills)
+    from_id = data.draw(st.integers(0, len(aggs) + 2))
+    assert h.agg_trades(from_id, None, None, limit) == [a for a in aggs if a.id >= from_id][:limit]
+    assert h.agg_trades(None, None, None, limit) == aggs[-limit:]
+    times = [f.time for f in fills]
+    moment = st.one_of(st.sampled_from(times), st.integers(min(times) - HOUR, max(times) + HOUR))
+    start = data.draw(st.none() | moment)
+    end = data.draw(st.none() | moment)
+    if start is None and end is None:
+        return
+    want = [a for a in aggs if (start is None or a.time >= start) and (end is None or a.time <= end)][:limit]
+    assert h.agg_trades(None, start, end, limit) == want
+
+
+def test_agg_trade_time_bounds_are_inclusive() -> None:
+    h = build(fills_at([T0, T0 + 1, T0 + 2, T0 + 3, T0 + 4]))
+    ids = lambda rows: [a.id for a in rows]  # noqa: E731
+    assert ids(h.agg_trades(None, T0 + 1, T0 + 3, 10)) == [2, 3, 4]
+    assert ids(h.agg_trades(None, T0 + 1, T0 + 3, 2)) == [2, 3]  # oldest first
+    assert ids(h.agg_trades(None, T0 + 3, None, 10)) == [4, 5]
+    assert ids(h.agg_trades(None, None, T0 + 1, 10)) == [1, 2]
+    assert ids(h.agg_trades(None, T0 + 5, T0 + 9, 10)) == []
+    assert ids(h.agg_trades(None, None, None, 2)) == [4, 5]  # newest, oldest first
+    assert ids(h.agg_trades(3, None, None, 10)) == [3, 4, 5]
+    assert ids(h.agg_trades(3, None, None, 1)) == [3]
+    assert ids(h.agg_trades(6, None, None, 10)) == []
+
+
+# ---- klines -------------------------------------------------------------------------------------------
+
+def test_interval_table_lists_all_sixteen_in_binance_order() -> None:
+    assert list(INTERVALS) == ALL_INTERVALS
+    assert INTERVALS["1s"] == SEC and INTERVALS["1w"] == 7 * DAY and INTERVALS["3d"] == 3 * DAY
+    assert INTERVALS["1M"] is None
+
+
+@pytest.mark.parametrize("interval", ALL_INTERVALS)
+@pytest.mark.parametrize("tz", [0, 480, -300, 345])
+def test_every_interval_matches_calendar_bucketing(interval: str, tz: int) -> None:
+    # trades at awkward instants: bucket edges in UTC and local time, month and year ends, leap day
+    edges = sorted({ms("2023-12-31T23:59:59.999"), ms("2024-01-01T00:00:00"), ms("2024-01-01T00:00:00.001"),
+                    ms("2024-02-28T16:00:00"), ms("2024-02-29T15:59:59.999"), ms("2024-02-29T23:59:59.999"),
+                    ms("2024-03-01T00:00:00"), ms("2024-03-03T23:59:59.999"), ms("2024-03-04T00:00:00"),
+                    ms("2024-03-04T00:00:00") + 7 * MIN, ms("2024-03-04T05:45:00"), ms("2024-03-04T05:44:59.999"),
+                    ms("2024-03-04T11:59:59.999"), ms("2024-03-04T12:00:00"), ms("2024-03-04T12:00:00.500"),
+                    ms("2024-03-04T12:00:01"), ms("2024-03-04T12:02:59.999"), ms("2024-03-04T12:03:00"),
+                    ms("2024-04-30T20:00:00"), ms("2024-12-31T23:30:00"), ms("2025-01-01T05:00:00")})
+    fills = fills_at(edges, first_id=77)
+    h = build(fills)
+    want = ref_klines(fills, interval, tz)
+    assert h.klines(interval, None, None, 1000, tz) == want
+    assert sum(k.count for k in want) == len(fills)
+    assert h.klines(interval, None, None, 2, tz) == want[-2:]
+
+
+@given(fill_streams(), st.sampled_from(ALL_INTERVALS), TZS, st.integers(1, 6), st.data())
+def test_kline_selection_matches_brute_force(fills: list[Fill], interval: str, tz: int, limit: int,
+                                             data: st.DataObject) -> None:
+    h = build(fills)
+    rows = ref_klines(fills, interval, tz)
+    times = [f.time for f in fills]
+    moment = st.one_of(st.sampled_from(times), st.integers(min(times) - 40 * DAY, max(times) + 40 * DAY))
+    start = data.draw(st.none() | moment)
+    end = data.draw(st.none() | moment)
+    assert h.klines(interval, start, end, limit, tz) == ref_select(rows, interval, tz, start, end, limit)
+
+
+def test_trade_on_a_bucket_boundary_opens_the_new_bucket() -> None:
+    edge = ms("2024-03-04T12:00:00")
+    h = build(fills_at([edge - 1, edge, edge + 1]))
+    for interval in ["1s", "1m", "5m", "1h", "4h", "12h"]:
+        length = INTERVALS[interval]
+        before, after = h.klines(interval, None, None, 10)
+        assert (before.count, after.count) == (1, 2)
+        assert after.open_time == edge and after.close_time == edge + length - 1
+        assert before.close_time == edge - 1
+        assert (after.open, after.close, after.high, after.low) == (101, 102, 102, 101)
+
+
+def test_kline_fields_count_taker_buys_only() -> None:
+    fills = [Fill(1, 100, 3, 300, T0, True, 1), Fill(2, 120, 5, 600, T0 + 1, False, 2),
+             Fill(3, 90, 7, 630, T0 + 2, False, 3), Fill(4, 110, 11, 1210, T0 + 3, True, 4)]
+    h = build(fills)
+    for interval in ["1s", "1m", "1d"]:
+        (k,) = h.klines(interval, None, None, 5)
+        assert (k.open, k.high, k.low, k.close) == (100, 120, 90, 110)
+        assert (k.volume, k.quote_volume, k.count) == (26, 2740, 4)
+        assert (k.taker_buy_volume, k.taker_buy_quote_volume) == (12, 1230)
+
+
+def test_kline_selection_rules_by_example() -> None:
+    # trades in minutes 0, 1, 3 and 4 of an hour (minute 2 is empty and never shows)
+    base = ms("2024-03-04T12:00:00")
+    h = build(fills_at([base + 10 * SEC, base + MIN, base + MIN + 30 * SEC, base + 3 * MIN, base + 4 * MIN + 59_999]))
+    opens = lambda rows: [(k.open_time - base) // MIN for k in rows]  # noqa: E731
+    assert opens(h.klines("1m", None, None, 10)) == [0, 1, 3, 4]
+    assert opens(h.klines("1m", None, None, 2)) == [3, 4]
+    # start in the middle of a bucket includes that bucket
+    assert opens(h.klines("1m", base + MIN + 45 * SEC, None, 10)) == [1, 3, 4]
+    assert opens(h.klines("1m", base + MIN + 45 * SEC, None, 2)) == [1, 3]
+    assert opens(h.klines("1m", base + 2 * MIN, None, 10)) == [3, 4]
+    # end: buckets opening at or before end, whole (the minute-1 bucket keeps its later trade)
+    assert opens(h.klines("1m", base, base + MIN, 10)) == [0, 1]
+    assert h.klines("1m", base, base + MIN, 10)[1].count == 2
+    assert opens(h.klines("1m", base, base + MIN - 1, 10)) == [0]
+    assert opens(h.klines("1m", None, base + 3 * MIN + 1, 10)) == [0, 1, 3]
+    assert opens(h.klines("1m", None, base + 3 * MIN + 1, 2)) == [1, 3]  # the last `limit`
+    assert opens(h.klines("1m", None, base - 1, 10)) == []
+    assert opens(h.klines("1m", base + 5 * MIN, None, 10)) == []
+    # the same rules on trade-built 1s klines
+    sec = lambda rows: [(k.open_time - base) // SEC for k in rows]  # noqa: E731
+    assert sec(h.klines("1s", None, None, 10)) == [10, 60, 90, 180, 299]
+    assert sec(h.klines("1s", base + 60 * SEC + 500, None, 2)) == [60, 90]
+    assert sec(h.klines("1s", None, base + 179_999, 2)) == [60, 90]
+    assert sec(h.klines("1s", base + 11 * SEC, base + 180 * SEC, 10)) == [60, 90, 180]
+    # the 5m bucket holds everything
+    (k,) = h.klines("5m", base + 4 * MIN, None, 10)
+    assert (k.open_time, k.count, k.open, k.close) == (base, 5, 100, 104)
+
+
+def test_weeks_start_on_monday() -> None:
+    sunday_night, monday = ms("2024-03-03T23:59:59.999"), ms("2024-03-04T00:00:00")
+    h = build(fills_at([sunday_night, monday, ms("2024-03-10T23:59:59.999")]))
+    first, second = h.klines("1w", None, None, 10)
+    assert first.open_time == ms("2024-02-26T00:00:00") and first.count == 1
+    assert second.open_time == monday and second.close_time == ms("2024-03-11T00:00:00") - 1
+    assert second.count == 2
+    assert (EPOCH + timedelta(milliseconds=second.open_time)).weekday() == 0
+
+
+def test_three_day_buckets_are_aligned_to_the_epoch() -> None:
+    h = build(fills_at([ms("2024-03-04T00:00:00")]))
+    (k,) = h.klines("3d", None, None, 1)
+    assert k.open_time % (3 * DAY) == 0 and k.open_time <= ms("2024-03-04T00:00:00") < k.close_time
+
+
+def test_months_are_calendar_months_across_a_leap_february_and_new_year() -> None:
+    times = [ms("2023-12-15T00:00:00"), ms("2023-12-31T23:59:59.999"), ms("2024-01-01T00:00:00"),
+             ms("2024-02-01T00:00:00"), ms("2024-02-29T23:59:59.999"), ms("2024-03-01T00:00:00")]
+    h = build(fills_at(times))
+    rows = h.klines("1M", None, None, 10)
+    assert [(k.open_time, k.close_time, k.count) for k in rows] == [
+        (ms("2023-12-01T00:00:00"), ms("2024-01-01T00:00:00") - 1, 2),
+        (ms("2024-01-01T00:00:00"), ms("2024-02-01T00:00:00") - 1, 1),
+        (ms("2024-02-01T00:00:00"), ms("2024-03-01T00:00:00") - 1, 2),  # 29 days
+        (ms("2024-03-01T00:00:00"), ms("2024-04-01T00:00:00") - 1, 1),
+    ]
+    # a non-leap February has 28 days
+    (feb,) = build(fills_at([ms("2023-02-10T00:00:00")])).klines("1M", None, None, 1)
+    assert feb.close_time - feb.open_time + 1 == 28 * DAY
+    # selection by time: the month holding start, then later ones
+    assert [k.count for k in h.klines("1M", ms("2024-02-15T00:00:00"), None, 10)] == [2, 1]
+    assert [k.count for k in h.klines("1M", None, ms("2024-01-31T00:00:00"), 1)] == [1]
+
+
+def test_time_zone_moves_day_and_month_boundaries() -> None:
+    # 16:00 UTC is local midnight at +08:00
+    a, b = ms("2024-03-04T15:59:59.999"), ms("2024-03-04T16:00:00")
+    h = build(fills_at([a, b]))
+    (utc,) = h.klines("1d", None, None, 10)
+    assert utc.open_time == ms("2024-03-04T00:00:00") and utc.count == 2
+    first, second = h.klines("1d", None, None, 10, 480)
+    assert first.open_time == ms("2024-03-03T16:00:00") and first.close_time == a
+    assert second.open_time == b and second.count == 1
+    # start/end are still UTC instants; the bucket holding start is local
+    assert h.klines("1d", b, None, 10, 480) == [second]
+    assert h.klines("1d", None, a, 10, 480) == [first]
+    # west of UTC, and a 45-minute offset shifting hour buckets
+    (west,) = h.klines("1d", None, None, 10, -300)
+    assert west.open_time == ms("2024-03-04T05:00:00")
+    hours = h.klines("1h", None, None, 10, 345)
+    assert [k.open_time for k in hours] == [ms("2024-03-04T15:15:00")]
+    # month at +08:00: 16:00 UTC on the last day of December is already January
+    new_year = ms("2023-12-31T16:00:00")
+    (jan,) = build(fills_at([new_year])).klines("1M", None, None, 1, 480)
+    assert jan.open_time == new_year and jan.close_time == ms("2024-01-31T16:00:00") - 1
+    # intervals below an hour do not move with whole-hour offsets
+    assert h.klines("1m", None, None, 10, 480) == h.klines("1m", None, None, 10)
+    assert h.klines("1s", None, None, 10, -720) == h.klines("1s", None, None, 10)
+
+
+# ---- ticker windows --------------------------------------------------------------------------------
+
+@given(fill_streams(max_size=60), st.data())
+def test_window_matches_brute_force_on_minute_buckets(fills: list[Fill], data: st.DataObject) -> None:
+    h = build(fills)
+    times = [f.time for f in fills]
+    moment = st.one_of(st.sampled_from(times), st.integers(min(times) - DAY, max(times) + DAY))
+    start = data.draw(moment)
+    end = data.draw(st.one_of(moment, st.integers(start, start + 7 * DAY)))
+    got = h.window(start, end)
+    assert got == ref_window(fills, start, end)
+    if got is not None:
+        decimals = data.draw(st.integers(0, 12))
+        assert got.weighted_avg_price(decimals) == got.quote_volume * 10**decimals // got.volume
+
+
+def test_window_covers_whole_minutes_from_the_start_minute() -> None:
+    base = ms("2024-03-04T12:00:00")
+    h = build(fills_at([base - 1, base + 10 * SEC, base + 50 * SEC, base + MIN + 5 * SEC]))
+    w = h.window(base + 50 * SEC, base + 24 * HOUR)
+    assert (w.first_id, w.last_id, w.count) == (2, 4, 3)  # the trade at 12:00:10 counts, 11:59:59.999 not
+    assert (w.open_time, w.close_time, w.open, w.close, w.last_qty) == (base + 10 * SEC, base + MIN + 5 * SEC,
+                                                                         101, 103, 13)
+    assert (w.high, w.low, w.volume) == (103, 101, 11 + 12 + 13)
+    # a minute is in when it starts no later than end, with all its trades
+    assert h.window(base - MIN, base).count == 3
+    assert h.window(base - MIN, base - 1).count == 1
+    assert h.window(base + 2 * MIN, base + HOUR) is None
+
+
+def test_weighted_average_price_rounds_down_per_whole_coin() -> None:
+    # 10 quote units for 3 base units: 3.33.. per unit, scaled to a whole coin and floored
+    w = WindowStats(0, 0, 0, 0, 0, 0, volume=3, quote_volume=10, count=2, first_id=1, last_id=2, last_qty=1)
+    assert w.weighted_avg_price(0) == 3
+    assert w.weighted_avg_price(2) == 333
+    assert WindowStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).weighted_avg_price(8) == 0
+
+
+# ---- parameters ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ALL_INTERVALS)
+def test_parse_interval_accepts_binance_intervals(text: str) -> None:
+    assert parse_interval(text) == text
+
+
+@pytest.mark.parametrize("text", ["", "1", "2m", "1W", "1H", "1D", "1mo", " 1m", "1m ", "60s", "7d", "1y", "m1"])
+def test_parse_interval_rejects_others(text: str) -> None:
+    e = refused(parse_interval, text)
+    assert (e.status, e.code, e.msg) == (400, -1120, "Invalid interval.")
+
+
+@pytest.mark.parametrize("text, minutes", [
+    ("0", 0), ("8", 480), ("-5", -300), ("+3", 180), ("-1:00", -60), ("05:45", 345), ("+08:00", 480),
+    ("-12:00", -720), ("+14:00", 840), ("14", 840), ("-12", -720), ("-0", 0), ("00:00", 0), ("5:30", 330),
+    ("-03:30", -210),
+])
+def test_parse_time_zone_accepts_binance_forms(text: str, minutes: int) -> None:
+    assert parse_time_zone(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["", "+", "-", "15", "-13", "+14:01", "-12:01", "8:60", "08:5", "008", "8:",
+                                  ":30", "1:2:3", "08.00", "UTC", "+08:00Z", " 8", "\u0668", "1e1"])
+def test_parse_time_zone_rejects_others(text: str) -> None:
+    e = refused(parse_time_zone, text)
+    assert (e.status, e.code) == (400, -1130)
+    assert e.msg == "Invalid data sent for a parameter. Parameter 'timeZone'."
+
+
+@pytest.mark.parametrize("text, span", [
+    ("1m", MIN), ("2m", 2 * MIN), ("59m", 59 * MIN), ("1h", HOUR), ("23h", 23 * HOUR), ("1d", DAY), ("7d", 7 * DAY),
+])
+def test_parse_window_accepts_minutes_hours_days(text: str, span: int) -> None:
+    assert parse_window(text) == span
+
+
+@pytest.mark.parametrize("text", ["", "0m", "60m", "0h", "24h", "0d", "8d", "1w", "1M", "1s", "01m", "m",
+                                  "1", "1 m", "-1m", "1.5h", "100m"])
+def test_parse_window_rejects_others(text: str) -> None:
+    e = refused(parse_window, text)
+    assert (e.status, e.code) == (400, -1130)
+    assert e.msg == "Invalid data sent for a parameter. Parameter 'windowSize'."
+
+
+# ---- scale -----------------------------------------------------------------------------------------------
+
+def test_two_hundred_thousand_trades_record_and_query_without_full_scans() -> None:
+    n = 200_000
+    h = MarketHistory()
+    began = clock.perf_counter()
+    for k in range(n):
+        price = 3_000_000_000_000 + (k * 7919 % 1000) * 100_000_000
+        h.record(k + 1, price, 100_000 + k % 13, price // 1000, T0 + k * 1_300, k % 3 == 0, k // 3)
+    for _ in range(20):
+        end = T0 + n * 1_300
+        assert h.window(end - DAY, end).count > 0
+        assert len(h.klines("1m", None, None, 1000)) == 1000
+        assert len(h.klines("1s", None, end, 1000)) == 1000
+        assert len(h.klines("1h", T0, None, 1000)) == 73
+        assert len(h.klines("1M", None, None, 1000, 480)) >= 1
+        assert len(h.agg_trades(None, end - HOUR, end, 1000)) == 1000
+        assert len(h.agg_trades(None, None, None, 1000)) == 1000
+        assert len(h.recent(1000)) == 1000 and len(h.from_id(n // 2, 1000)) == 1000
+    assert h.last().id == n
+    assert clock.perf_counter() - began < 60  # a generous guard against accidental quadratic work
