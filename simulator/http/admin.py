@@ -61,6 +61,9 @@ def _amount(venue, asset: object, amount: object) -> tuple[str, int]:
     return asset, units
 
 
+_JSON_NAMES = {"public_key_pem": "publicKey", "ip_allow": "ipAllow", "key_type": "keyType", "None": "null"}
+
+
 def _only(data: dict, known: set[str]) -> None:
     unknown = set(data) - known
     if unknown:
@@ -88,8 +91,11 @@ def _issue(services, account: int, options: dict) -> dict:
     venue = services.venue
     try:
         issued = venue.keys.issue(account, now_ms=venue.now(), **options)
-    except ValueError as e:
-        raise _bad(str(e)) from None
+    except ValueError as e:  # the key store speaks Python; say it in the JSON the client sent
+        msg = str(e)
+        for python, wire in _JSON_NAMES.items():
+            msg = msg.replace(python, wire)
+        raise _bad(msg) from None
     return {"accountId": account, "apiKey": issued.api_key, "secret": issued.secret, "keyType": options["key_type"]}
 
 
