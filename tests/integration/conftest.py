@@ -17,6 +17,7 @@ import pytest
 
 from simulator.config import SimulatorConfig
 from simulator.launcher import RunningServer, running_server
+from simulator.ratelimit import RateLimitConfig
 
 
 def point_at(exchange, url: str):
@@ -55,8 +56,10 @@ def new_account(server: RunningServer, balances: dict[str, str] | None = None, *
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[RunningServer]:
-    """One simulator for the session: default markets, static book, default rate limits."""
-    with running_server(SimulatorConfig()) as srv:
+    """One simulator for the session: default markets and static book. The whole suite calls from
+    one IP far faster than Binance's 6000 weight a minute allows, so limits are off here (headers
+    still count); the rate-limit tests start servers of their own with small limits."""
+    with running_server(SimulatorConfig(rate_limits=RateLimitConfig(enabled=False))) as srv:
         yield srv
 
 
