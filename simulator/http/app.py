@@ -22,7 +22,7 @@ ENDPOINTS: list[Endpoint] = [*market.ENDPOINTS, *spot.ENDPOINTS, *wallet.ENDPOIN
 
 @dataclass(slots=True)
 class Services:
-    """What handlers reach through ``ctx.app``."""
+    """What handlers reach through ``ctx.services``."""
 
     venue: Venue
     limiter: RateLimiter

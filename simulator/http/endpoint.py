@@ -61,7 +61,7 @@ class Param:
 class Ctx:
     """What a handler gets: the venue's services, the parameters and who is asking."""
 
-    app: object  # the ``Services`` of app.py
+    services: object  # the ``Services`` of app.py: venue, rate limiter, admin token
     params: Params
     key: ApiKey | None
     now: int

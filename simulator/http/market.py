@@ -18,7 +18,7 @@ SYMBOLS = Param("symbols", doc='JSON array, e.g. ["BTCUSDT","ETHUSDT"]')
 
 def symbol_of(ctx: Ctx, required: bool = True) -> Market | None:
     name = ctx.params.text("symbol", required)
-    return None if name is None else ctx.app.venue.market(name)
+    return None if name is None else ctx.services.venue.market(name)
 
 
 def symbols_of(ctx: Ctx) -> list[Market] | None:
@@ -28,12 +28,12 @@ def symbols_of(ctx: Ctx) -> list[Market] | None:
     if one is not None and many is not None:
         raise err.BAD_COMBO
     if one is not None:
-        return [ctx.app.venue.market(one)]
+        return [ctx.services.venue.market(one)]
     if many is None:
         return None
     if len(set(many)) != len(many):
         raise err.DUPLICATE_SYMBOLS
-    return [ctx.app.venue.market(s) for s in many]
+    return [ctx.services.venue.market(s) for s in many]
 
 
 def time_range(p: Params, max_span: int | None = None) -> tuple[int | None, int | None]:
@@ -88,7 +88,7 @@ def server_time(ctx: Ctx) -> dict:
 
 
 def exchange_info(ctx: Ctx) -> dict:
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     p = ctx.params
     markets = symbols_of(ctx)
     if markets is None:
@@ -107,7 +107,7 @@ def exchange_info(ctx: Ctx) -> dict:
     return {
         "timezone": "UTC",
         "serverTime": ctx.now,
-        "rateLimits": ctx.app.limiter.rate_limits(),
+        "rateLimits": ctx.services.limiter.rate_limits(),
         "exchangeFilters": [],
         "symbols": infos,
     }
@@ -116,7 +116,7 @@ def exchange_info(ctx: Ctx) -> dict:
 def depth(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
     limit = ctx.params.limit(100, 5000)
-    update_id, bids, asks = ctx.app.venue.depth(market.spec.symbol, limit)
+    update_id, bids, asks = ctx.services.venue.depth(market.spec.symbol, limit)
     spec = market.spec
     return {
         "lastUpdateId": update_id,
@@ -128,7 +128,7 @@ def depth(ctx: Ctx) -> dict:
 def trades(ctx: Ctx) -> list:
     market = symbol_of(ctx)
     limit = ctx.params.int("limit", 1, 1000, default=500)
-    with ctx.app.venue.lock:
+    with ctx.services.venue.lock:
         rows = market.history.recent(limit)
     return [render.trade(market.spec, t) for t in rows]
 
@@ -138,7 +138,7 @@ def historical_trades(ctx: Ctx) -> list:
     p = ctx.params
     limit = p.int("limit", 1, 1000, default=500)
     from_id = p.int("fromId", 0, MAX_TIME)
-    with ctx.app.venue.lock:
+    with ctx.services.venue.lock:
         rows = market.history.recent(limit) if from_id is None else market.history.from_id(from_id, limit)
     return [render.trade(market.spec, t) for t in rows]
 
@@ -151,7 +151,7 @@ def agg_trades(ctx: Ctx) -> list:
     limit = p.limit(500, 1000)
     if from_id is not None and (start is not None or end is not None):
         raise err.BAD_COMBO
-    with ctx.app.venue.lock:
+    with ctx.services.venue.lock:
         rows = market.history.agg_trades(from_id, start, end, limit)
     return [render.agg_trade(market.spec, a) for a in rows]
 
@@ -164,14 +164,14 @@ def klines(ctx: Ctx) -> list:
     tz = p.text("timeZone")
     offset = 0 if tz is None else parse_time_zone(tz)
     limit = p.int("limit", 1, 1000, default=500)
-    with ctx.app.venue.lock:
+    with ctx.services.venue.lock:
         rows = market.history.klines(interval, start, end, limit, offset)
     return [render.kline(market.spec, k) for k in rows]
 
 
 def avg_price(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     spec = market.spec
     mins = spec.notional.avg_price_mins
     with venue.lock:
@@ -199,7 +199,7 @@ def ticker_rolling(ctx: Ctx) -> object:
 
 
 def _window_tickers(ctx: Ctx, span: int, rolling: bool) -> object:
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     markets = symbols_of(ctx)
     single = ctx.params.has("symbol")
     if markets is None:
@@ -223,7 +223,7 @@ def _window_tickers(ctx: Ctx, span: int, rolling: bool) -> object:
 
 
 def ticker_price(ctx: Ctx) -> object:
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     markets = symbols_of(ctx)
     single = ctx.params.has("symbol")
     with venue.lock:
@@ -241,7 +241,7 @@ def _top(venue, symbol: str) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def book_ticker(ctx: Ctx) -> object:
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     markets = symbols_of(ctx)
     single = ctx.params.has("symbol")
     out = []

@@ -40,7 +40,7 @@ def _restriction(ctx: Ctx, name: str = "cancelRestrictions") -> str | None:
 
 
 def placement_response(ctx: Ctx, placed: Placement, resp_type: str) -> dict:
-    spec = ctx.app.venue.markets[placed.order.symbol].spec
+    spec = ctx.services.venue.markets[placed.order.symbol].spec
     if resp_type == "ACK":
         return render.order_ack(placed.order, placed.transact_time)
     if resp_type == "RESULT":
@@ -51,7 +51,7 @@ def placement_response(ctx: Ctx, placed: Placement, resp_type: str) -> dict:
 # ---- account -------------------------------------------------------------------------------------
 
 def account(ctx: Ctx) -> dict:
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     balances, updated = venue.balances(ctx.account)
     maker, taker = venue.fee_rates(ctx.account)
     omit = ctx.params.flag("omitZeroBalances")
@@ -84,7 +84,7 @@ def account(ctx: Ctx) -> dict:
 
 def commission(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
-    maker, taker = ctx.app.venue.fee_rates(ctx.account)
+    maker, taker = ctx.services.venue.fee_rates(ctx.account)
     zero = {"maker": _rate(0), "taker": _rate(0), "buyer": _rate(0), "seller": _rate(0)}
     return {
         "symbol": market.spec.symbol,
@@ -97,7 +97,7 @@ def commission(ctx: Ctx) -> dict:
 
 
 def rate_limit_order(ctx: Ctx) -> list:
-    return ctx.app.limiter.order_usage(ctx.account)
+    return ctx.services.limiter.order_usage(ctx.account)
 
 
 # ---- orders ----------------------------------------------------------------------------------------
@@ -105,17 +105,17 @@ def rate_limit_order(ctx: Ctx) -> list:
 def new_order(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
     req = order_request(ctx.params, market)
-    return placement_response(ctx, ctx.app.venue.place(ctx.account, req), req.resp_type)
+    return placement_response(ctx, ctx.services.venue.place(ctx.account, req), req.resp_type)
 
 
 def test_order(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
     req = order_request(ctx.params, market)
     rates = ctx.params.flag("computeCommissionRates")
-    ctx.app.venue.test_order(ctx.account, req)
+    ctx.services.venue.test_order(ctx.account, req)
     if not rates:
         return {}
-    maker, taker = ctx.app.venue.fee_rates(ctx.account)
+    maker, taker = ctx.services.venue.fee_rates(ctx.account)
     zero = {"maker": _rate(0), "taker": _rate(0)}
     return {
         "standardCommissionForOrder": {"maker": _rate(maker), "taker": _rate(taker)},
@@ -129,7 +129,7 @@ def test_order(ctx: Ctx) -> dict:
 def query_order(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
     oid, cid = _order_id(ctx)
-    return render.order_query(market.spec, ctx.app.venue.order(ctx.account, market.spec.symbol, oid, cid))
+    return render.order_query(market.spec, ctx.services.venue.order(ctx.account, market.spec.symbol, oid, cid))
 
 
 def cancel_order(ctx: Ctx) -> dict:
@@ -137,21 +137,21 @@ def cancel_order(ctx: Ctx) -> dict:
     oid, cid = _order_id(ctx)
     cancel_id = client_id(ctx.params, "newClientOrderId")
     restriction = _restriction(ctx)
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     rec = venue.cancel(ctx.account, market.spec.symbol, oid, cid, restriction)
     return render.order_canceled(market.spec, rec, cancel_id or venue.new_client_id(), venue.now())
 
 
 def open_orders(ctx: Ctx) -> list:
     market = symbol_of(ctx, required=False)
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     recs = venue.open_orders(ctx.account, market.spec.symbol if market else None)
     return [render.order_query(venue.markets[r.symbol].spec, r) for r in recs]
 
 
 def cancel_open_orders(ctx: Ctx) -> list:
     market = symbol_of(ctx)
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     recs = venue.cancel_all(ctx.account, market.spec.symbol)
     now = venue.now()
     return [render.order_canceled(market.spec, r, venue.new_client_id(), now) for r in recs]
@@ -163,7 +163,7 @@ def all_orders(ctx: Ctx) -> list:
     oid = p.int("orderId", 0, 2**63 - 1)
     start, end = time_range(p, DAY_MS)
     limit = p.int("limit", 1, 1000, default=500)
-    recs = ctx.app.venue.all_orders(ctx.account, market.spec.symbol, oid, start, end, limit)
+    recs = ctx.services.venue.all_orders(ctx.account, market.spec.symbol, oid, start, end, limit)
     return [render.order_query(market.spec, r) for r in recs]
 
 
@@ -176,7 +176,7 @@ def my_trades(ctx: Ctx) -> list:
     if from_id is not None and (start is not None or end is not None):
         raise err.BAD_COMBO
     limit = p.int("limit", 1, 1000, default=500)
-    fills = ctx.app.venue.my_trades(ctx.account, market.spec.symbol, oid, start, end, from_id, limit)
+    fills = ctx.services.venue.my_trades(ctx.account, market.spec.symbol, oid, start, end, from_id, limit)
     return [render.my_trade(market.spec, f) for f in fills]
 
 
@@ -190,7 +190,7 @@ def cancel_replace(ctx: Ctx) -> object:
     cancel_id = client_id(p, "cancelNewClientOrderId")
     restriction = _restriction(ctx)
     p.choice("orderRateLimitExceededMode", frozenset({"DO_NOTHING", "CANCEL_ONLY"}))
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     spec = market.spec
     with venue.lock:
         cancel_result: dict
@@ -224,7 +224,7 @@ def amend_keep_priority(ctx: Ctx) -> dict:
     oid, cid = _order_id(ctx)
     new_cid = client_id(ctx.params, "newClientOrderId")
     new_qty = ctx.params.units("newQty", market.spec.base.decimals, required=True)
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     rec, old_cid = venue.amend(ctx.account, market.spec.symbol, oid, cid, new_qty, new_cid)
     return render.order_amended(market.spec, rec, old_cid, venue.now(), next(_execution_ids))
 

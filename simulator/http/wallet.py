@@ -12,7 +12,7 @@ NETWORK = "SANDEX"  # the one network coins move on here: deposits through the a
 
 def coins(ctx: Ctx) -> list:
     """``capital/config/getall``: every asset any call may name as a currency, with the account's balance."""
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     balances, _ = venue.balances(ctx.account)
     out = []
     for code, spec in venue.assets.items():
@@ -38,7 +38,7 @@ def coins(ctx: Ctx) -> list:
 
 def _margin_markets(ctx: Ctx) -> list:
     market = symbol_of(ctx, required=False)
-    markets = [market] if market else list(ctx.app.venue.markets.values())
+    markets = [market] if market else list(ctx.services.venue.markets.values())
     return [m for m in markets if m.config.margin]
 
 
@@ -63,7 +63,7 @@ def system_status(ctx: Ctx) -> dict:
 
 
 def trade_fee(ctx: Ctx) -> list:
-    venue = ctx.app.venue
+    venue = ctx.services.venue
     market = symbol_of(ctx, required=False)
     maker, taker = venue.fee_rates(ctx.account)
     markets = [market] if market else list(venue.markets.values())
