@@ -41,7 +41,6 @@ from engine import (
     PercentPriceBySide,
     PlaceOrder,
     PriceFilter,
-    RejectReason,
     SetFeeRates,
     SetMarketStatus,
     Side,
@@ -57,7 +56,6 @@ from .orders import Fill, OrderRecord, OrderRequest, Placement
 from .wire import parse_units
 
 _ID_CHARS = string.ascii_letters + string.digits
-DAY_MS = 86_400_000
 
 
 @dataclass(slots=True)
@@ -441,12 +439,13 @@ class Venue:
                 return
             self._close(rec, "EXPIRED_IN_MATCH", now)
             return
-        if rec.orig_quote_qty and rec.executed_qty and e.quote_quantity < self._lot_cost(e.market, rec):
+        if rec.orig_quote_qty and rec.executed_qty and e.quote_quantity < self._lot_cost(e.market):
             self._close(rec, "FILLED", now)  # only dust below one lot's price was left of the budget
             return
         self._close(rec, "EXPIRED", now)
 
-    def _lot_cost(self, symbol: str, rec: OrderRecord) -> int:
+    def _lot_cost(self, symbol: str) -> int:
+        """What one more lot costs at the last trade price (a quote budget's leftover below it is dust)."""
         spec = self.markets[symbol].spec
         last = self.engine.last_price(symbol) or 0
         return last * spec.lot_size.step_size // 10**spec.base.decimals
