@@ -9,6 +9,12 @@ Two summaries are kept up to date as fills arrive, because Binance serves them f
 aggregate trades (consecutive fills of one taker order at one price) and per-minute buckets,
 from which klines of 1m and longer and the 24hr / rolling ticker statistics are computed.
 All prices and quantities are ints in asset units; sums are Python ints, so they never overflow.
+
+Klines are continuous, as Binance's are: one candle per bucket from the bucket of the market's
+first trade up to the still-open bucket holding the current time. A bucket without trades is a
+flat candle at the previous close (volumes and count 0). Bucket boundaries are computed
+arithmetically (calendar months by date arithmetic), so only the returned candles are visited,
+however long the quiet stretches between trades are.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import compress
@@ -145,54 +150,52 @@ def parse_window(text: str) -> int:
 
 # ---- kline buckets -------------------------------------------------------------------------------
 
-def _bucketing(interval: str, tz_offset_min: int) -> tuple[Callable[[int], int], Callable[[int], int]]:
-    """(open time of the bucket holding t, open time of the bucket after the one opening at b).
+@dataclass(frozen=True, slots=True)
+class _Buckets:
+    """Bucket arithmetic of one interval and time zone; buckets are named by their open time (UTC ms).
 
     Buckets are aligned to the epoch in local time (t + offset), weeks to Monday, months to the
     calendar; the offset is applied the same way to every interval.
     """
+
+    length: int | None  # ms, or None for calendar months
+    shift: int  # ms added to a UTC time to align it (offset, plus the Monday shift for weeks)
+
+    def open_of(self, t: int) -> int:
+        """Open time of the bucket holding t."""
+        if self.length is None:
+            return _month_open(t, self.shift)
+        return (t + self.shift) // self.length * self.length - self.shift
+
+    def step(self, b: int, k: int) -> int:
+        """Open time of the bucket k buckets after the one opening at b (k may be negative)."""
+        if self.length is None:
+            return _month_open(b, self.shift, k)
+        return b + k * self.length
+
+    def between(self, a: int, b: int) -> int:
+        """How many buckets the one opening at b is after the one opening at a."""
+        if self.length is None:
+            return _month_index(b, self.shift) - _month_index(a, self.shift)
+        return (b - a) // self.length
+
+
+def _bucketing(interval: str, tz_offset_min: int) -> _Buckets:
     off = tz_offset_min * MINUTE_MS
     length = INTERVALS[interval]
-    if length is None:
-        return (lambda t: _month_open(t, off)), (lambda b: _month_open(b, off, 1))
-    shift = off + (WEEK_SHIFT_MS if interval == "1w" else 0)
-    return (lambda t: (t + shift) // length * length - shift), (lambda b: b + length)
+    return _Buckets(length, off + (WEEK_SHIFT_MS if interval == "1w" else 0))
+
+
+def _month_index(t: int, off: int) -> int:
+    """Months since year 0 of the local calendar month holding t."""
+    day = date.fromordinal(_EPOCH_ORDINAL + (t + off) // DAY_MS)
+    return day.year * 12 + day.month - 1
 
 
 def _month_open(t: int, off: int, months_later: int = 0) -> int:
     """Start of the local calendar month holding t (or `months_later` after it), in UTC ms."""
-    day = date.fromordinal(_EPOCH_ORDINAL + (t + off) // DAY_MS)
-    year, month0 = divmod(day.year * 12 + day.month - 1 + months_later, 12)
+    year, month0 = divmod(_month_index(t, off) + months_later, 12)
     return (date(year, month0 + 1, 1).toordinal() - _EPOCH_ORDINAL) * DAY_MS - off
-
-
-def _spans(times: Sequence[int], open_of: Callable[[int], int], next_open: Callable[[int], int],
-           start: int | None, end: int | None, limit: int) -> list[tuple[int, int, int]]:
-    """The chosen buckets as (open time, first row, row after last), oldest first.
-
-    ``times`` is sorted (trade times or minute starts), so each bucket is one bisect away and
-    only the returned buckets are visited.
-    """
-    out: list[tuple[int, int, int]] = []
-    if start is not None:  # the bucket holding start and later ones, up to end
-        i, n = bisect_left(times, open_of(start)), len(times)
-        while i < n and len(out) < limit:
-            b = open_of(times[i])
-            if end is not None and b > end:
-                break
-            j = bisect_left(times, next_open(b), i)
-            out.append((b, i, j))
-            i = j
-        return out
-    # the newest buckets, up to and including the one holding end
-    j = len(times) if end is None else bisect_left(times, next_open(open_of(end)))
-    while j > 0 and len(out) < limit:
-        b = open_of(times[j - 1])
-        i = bisect_left(times, b, 0, j)
-        out.append((b, i, j))
-        j = i
-    out.reverse()
-    return out
 
 
 # ---- the history ----------------------------------------------------------------------------------
@@ -325,21 +328,53 @@ class MarketHistory:
     # ---- klines ----
 
     def klines(self, interval: str, start: int | None, end: int | None, limit: int,
-               tz_offset_min: int = 0) -> list[Kline]:
-        """Klines oldest first; only buckets holding at least one trade are returned.
+               tz_offset_min: int = 0, *, now: int) -> list[Kline]:
+        """Klines oldest first, one per bucket from the first trade's bucket to the one holding now.
 
-        Binance fills quiet buckets with flat candles; we skip them so that a sparse simulated
-        market answers with its real activity and a limit is never spent on empty rows.
-        start given: the bucket holding start and later ones with open time <= end, the first
-        `limit`; only end: buckets up to the one holding end, the last `limit`; neither: the
-        newest `limit`. 1s klines come from the trades, longer ones from the minute buckets.
+        A bucket without trades is a flat candle at the previous close with zero volumes and count;
+        the bucket holding `now` is the open candle so far. Nothing precedes the first trade (an
+        empty history answers []). A `now` before the last trade counts as the last trade's time.
+        start given: from the bucket holding start (not before the first trade's) up to the one
+        holding min(end, now), the first `limit`; only end: up to the bucket holding min(end, now),
+        the last `limit`; neither: the newest `limit`. 1s klines come from the trades, longer ones
+        from the minute buckets; each bucket costs a bisect at most, and empty ones not even that.
         """
-        open_of, next_open = _bucketing(interval, tz_offset_min)
-        if interval == "1s":
-            spans = _spans(self._time, open_of, next_open, start, end, limit)
-            return [self._kline_of_trades(b, next_open(b) - 1, i, j) for b, i, j in spans]
-        spans = _spans(self._m_start, open_of, next_open, start, end, limit)
-        return [self._kline_of_minutes(b, next_open(b) - 1, i, j) for b, i, j in spans]
+        if not self._time or limit <= 0:
+            return []
+        bk = _bucketing(interval, tz_offset_min)
+        now = max(now, self._time[-1])
+        first, current = bk.open_of(self._time[0]), bk.open_of(now)
+        if start is not None and start >= bk.step(current, 1):
+            return []  # (checked first: a far-future start need not fit the calendar)
+        last = current if end is None or end >= now else bk.open_of(end)
+        if last < first:
+            return []
+        if start is None:
+            lo = bk.step(last, -min(limit - 1, bk.between(first, last)))
+        else:
+            lo = first if start <= self._time[0] else max(first, bk.open_of(start))
+            if lo > last:
+                return []
+        count = min(limit, bk.between(lo, last) + 1)
+
+        by_trade = interval == "1s"
+        times = self._time if by_trade else self._m_start
+        n = len(times)
+        i = bisect_left(times, lo)
+        out: list[Kline] = []
+        b = lo
+        for _ in range(count):
+            nb = bk.step(b, 1)
+            if i < n and times[i] < nb:
+                j = bisect_left(times, nb, i)
+                k = (self._kline_of_trades if by_trade else self._kline_of_minutes)(b, nb - 1, i, j)
+                i = j
+            else:  # no trade: flat at the previous close; lo >= first, so one exists
+                close = out[-1].close if out else self._price[(i if by_trade else self._minute_end(i)) - 1]
+                k = Kline(b, close, close, close, close, 0, nb - 1, 0, 0, 0, 0)
+            out.append(k)
+            b = nb
+        return out
 
     def _kline_of_trades(self, open_time: int, close_time: int, i: int, j: int) -> Kline:
         qty, quote, buy = self._qty[i:j], self._quote[i:j], self._taker_buy[i:j]

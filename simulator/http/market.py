@@ -165,7 +165,7 @@ def klines(ctx: Ctx) -> list:
     offset = 0 if tz is None else parse_time_zone(tz)
     limit = p.int("limit", 1, 1000, default=500)
     with ctx.services.venue.lock:
-        rows = market.history.klines(interval, start, end, limit, offset)
+        rows = market.history.klines(interval, start, end, limit, offset, now=ctx.now)
     return [render.kline(market.spec, k) for k in rows]
 
 

@@ -1150,7 +1150,7 @@ def candle_open(t: int, timeframe: str) -> int:
 
 def test_fetch_ohlcv(drive):
     """Each candle holding our trades (1s to 1M) is exactly the public trades of its interval:
-    open, high, low, close and volume, our trades the last ones."""
+    open, high, low, close and volume, our trades the last ones; later candles up to now are flat."""
     async def scenario(box: Sandbox):
         s, b, pub = box.trader(), box.trader(), box.client()
         mid = await inside_spread(pub)
@@ -1166,7 +1166,21 @@ def test_fetch_ohlcv(drive):
                 expected = [start, prices[0], max(prices), min(prices), prices[-1],
                             fl(sum(D(r["info"]["q"]) for r in inside))]
                 assert await pub.fetch_ohlcv(BTC, tf, start, 1) == [expected], tf
-            assert (await pub.fetch_ohlcv(BTC, tf, limit=2))[-1] == expected, tf  # the newest, without since
+            # the newest up to our last trade (endTime): its candle ends the page
+            assert (await pub.fetch_ohlcv(BTC, tf, limit=2, params={"until": fills[-1]["timestamp"]}))[-1] == \
+                expected, tf
+            # the newest without bounds: consecutive candles up to the open one holding the server's
+            # now; any after our last trade's are flat at its price with no volume
+            before = await pub.fetch_time()
+            newest = await pub.fetch_ohlcv(BTC, tf, limit=3)
+            after = await pub.fetch_time()
+            assert candle_open(before, tf) <= newest[-1][0] <= candle_open(after, tf), (tf, newest)
+            assert all(candle_open(b[0] - 1, tf) == a[0] for a, b in zip(newest, newest[1:])), (tf, newest)
+            for c in newest:
+                if c[0] == expected[0]:
+                    assert c == expected, tf
+                elif c[0] > expected[0]:
+                    assert c == [c[0], *[expected[4]] * 4, 0.0], (tf, c)
 
     drive(scenario)
 

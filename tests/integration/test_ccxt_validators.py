@@ -201,8 +201,17 @@ def test_ohlcv(scene, symbol):
             # test_ohlcv's own high/low comparisons look up string keys ('1', '4') in a list, which
             # finds nothing in Python, so they pass vacuously: compare here.
             _, open_, high, low, close, volume = candle
-            assert low <= min(open_, close) <= max(open_, close) <= high and volume > 0, candle
-        assert [c[0] for c in candles] == sorted({c[0] for c in candles}), candles
+            assert low <= min(open_, close) <= max(open_, close) <= high and volume >= 0, candle
+        # continuous like Binance's: one candle per interval up to the open one holding now, a quiet
+        # interval flat at the close before it
+        step = ex.parse_timeframe(timeframe) * 1000
+        assert [c[0] for c in candles] == [candles[0][0] + k * step for k in range(len(candles))], candles
+        assert candles[-1][0] <= now < candles[-1][0] + step + 60_000, (candles, now)
+        for before, candle in zip(candles, candles[1:]):
+            if candle[5] == 0:
+                assert candle[1:5] == [before[4]] * 4, (before, candle)
+    # the scene traded in every market today (or, just after midnight, yesterday)
+    assert sum(c[5] for c in ex.fetch_ohlcv(symbol, "1d", limit=2)) > 0
 
 
 # ---- private: balance, fees, trades, orders ---------------------------------------------------------

@@ -234,13 +234,24 @@ def test_two_accounts_trade_inside_the_spread(server):
     agg = maker.get_aggregate_trades(symbol="ETHBTC", limit=10)
     assert agg[-1]["l"] == made["id"] and Decimal(agg[-1]["p"]) == price
 
-    klines = maker.get_klines(symbol="ETHBTC", interval=Client.KLINE_INTERVAL_1MINUTE, limit=5)
+    # the candle of our trade ends a page asked for up to the trade's time
+    klines = maker.get_klines(symbol="ETHBTC", interval=Client.KLINE_INTERVAL_1MINUTE, limit=5, endTime=took["time"])
     assert klines and all(len(k) == 12 for k in klines)
     open_time, o, h, low, c, volume, close_time = klines[-1][:7]
-    assert close_time == open_time + 59_999 and open_time % 60_000 == 0
+    assert close_time == open_time + 59_999 and open_time % 60_000 == 0 <= took["time"] - open_time < 60_000
     assert Decimal(low) <= price <= Decimal(h) and Decimal(c) == price and Decimal(volume) >= Decimal("1.5")
+    # without bounds the page runs to the open candle holding now, minute after minute; any minute
+    # after our trade is flat at its price (nobody else trades ETHBTC here)
+    newest = maker.get_klines(symbol="ETHBTC", interval=Client.KLINE_INTERVAL_1MINUTE, limit=5)
+    assert [k[0] for k in newest] == [newest[0][0] + 60_000 * n for n in range(len(newest))]
+    assert newest[-1][0] <= maker.get_server_time()["serverTime"] < newest[-1][0] + 120_000
+    for k in newest:
+        if k[0] > open_time:
+            assert [Decimal(x) for x in k[1:6]] == [price] * 4 + [0] and k[8] == 0, k
     history = maker.get_historical_klines("ETHBTC", Client.KLINE_INTERVAL_1MINUTE, "1 hour ago UTC")
-    assert history and history[-1][0] == open_time and Decimal(history[-1][5]) == Decimal(volume)
+    mine = [k for k in history if k[0] == open_time]
+    assert mine and Decimal(mine[0][5]) == Decimal(volume) and history[-1][0] >= open_time
+    assert [k[0] for k in history] == [history[0][0] + 60_000 * n for n in range(len(history))]
 
 
 def test_errors_surface_as_binance_api_exception(pb):

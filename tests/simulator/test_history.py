@@ -97,26 +97,51 @@ def ref_bucket(t: int, interval: str, tz: int) -> tuple[int, int]:
     return open_, open_ + nxt // timedelta(milliseconds=1) - 1
 
 
+def ref_candle(open_: int, close: int, g: list[Fill]) -> Kline:
+    buys = [f for f in g if not f.maker]
+    return Kline(open_, g[0].price, max(f.price for f in g), min(f.price for f in g), g[-1].price,
+                 sum(f.qty for f in g), close, sum(f.quote for f in g), len(g),
+                 sum(f.qty for f in buys), sum(f.quote for f in buys))
+
+
 def ref_klines(fills: list[Fill], interval: str, tz: int) -> list[Kline]:
+    """Only the candles of buckets holding trades."""
     groups: dict[tuple[int, int], list[Fill]] = {}
     for f in fills:
         groups.setdefault(ref_bucket(f.time, interval, tz), []).append(f)
-    out = []
-    for (open_, close), g in sorted(groups.items()):
-        buys = [f for f in g if not f.maker]
-        out.append(Kline(open_, g[0].price, max(f.price for f in g), min(f.price for f in g), g[-1].price,
-                         sum(f.qty for f in g), close, sum(f.quote for f in g), len(g),
-                         sum(f.qty for f in buys), sum(f.quote for f in buys)))
+    return [ref_candle(open_, close, g) for (open_, close), g in sorted(groups.items())]
+
+
+def ref_series(fills: list[Fill], interval: str, tz: int, now: int) -> list[Kline]:
+    """Every candle from the first trade's bucket to the one holding now, walking bucket by bucket;
+    a bucket without trades is flat at the previous close."""
+    if not fills:
+        return []
+    groups: dict[tuple[int, int], list[Fill]] = {}
+    for f in fills:
+        groups.setdefault(ref_bucket(f.time, interval, tz), []).append(f)
+    last_open = ref_bucket(max(now, fills[-1].time), interval, tz)[0]
+    bucket = ref_bucket(fills[0].time, interval, tz)
+    out: list[Kline] = []
+    while bucket[0] <= last_open:
+        g = groups.get(bucket)
+        if g:
+            out.append(ref_candle(*bucket, g))
+        else:
+            p = out[-1].close
+            out.append(Kline(bucket[0], p, p, p, p, 0, bucket[1], 0, 0, 0, 0))
+        bucket = ref_bucket(bucket[1] + 1, interval, tz)
     return out
 
 
-def ref_select(rows: list[Kline], interval: str, tz: int, start: int | None, end: int | None,
-               limit: int) -> list[Kline]:
+def ref_select(series: list[Kline], interval: str, tz: int, start: int | None, end: int | None,
+               limit: int, now: int) -> list[Kline]:
+    """Binance's selection on the whole continuous series."""
+    top = ref_bucket(now if end is None else min(end, now), interval, tz)[0]
+    rows = [k for k in series if k.open_time <= top]
     if start is not None:
         first = ref_bucket(start, interval, tz)[0]
-        return [k for k in rows if k.open_time >= first and (end is None or k.open_time <= end)][:limit]
-    if end is not None:
-        return [k for k in rows if k.open_time <= end][-limit:]
+        return [k for k in rows if k.open_time >= first][:limit]
     return rows[-limit:]
 
 
@@ -134,17 +159,26 @@ GAPS = st.one_of(
     st.integers(0, 5 * MIN),
     st.integers(0, 40 * DAY),
 )
+# A rough bucket length per interval, to draw gaps of a few buckets (months: 31 days)
+UNIT = {name: length or 31 * DAY for name, length in INTERVALS.items()}
+
+
+def gaps_of(unit: int) -> st.SearchStrategy[int]:
+    """Gaps between fills of a few buckets at most, edges included, so a walk over every bucket
+    stays short whatever the interval."""
+    return st.one_of(st.sampled_from([0, 0, 1, unit - 1, unit, unit + 1, 2 * unit, 5 * unit]),
+                     st.integers(0, 3 * unit), st.integers(0, 12 * unit))
 
 
 @st.composite
-def fill_streams(draw, max_size: int = 40) -> list[Fill]:
+def fill_streams(draw, max_size: int = 40, gaps: st.SearchStrategy[int] = GAPS) -> list[Fill]:
     """Fills as the engine makes them: consecutive ids, time non-decreasing, takers often repeated."""
     n = draw(st.integers(1, max_size))
     first_id = draw(st.integers(1, 10_000))
     t = T0 + draw(st.integers(-400 * DAY, 400 * DAY))
     taker, out = 1, []
     for k in range(n):
-        gap = draw(GAPS) if k else 0
+        gap = draw(gaps) if k else 0
         if gap or draw(st.booleans()):  # a new taker order always takes a new timestamp here
             taker += 1
         t += gap
@@ -178,8 +212,9 @@ def test_empty_history_answers_empty() -> None:
     assert h.last() is None and h.recent(5) == [] and h.from_id(1, 5) == []
     assert h.agg_trades(None, None, None, 5) == [] and h.agg_trades(1, None, None, 5) == []
     assert h.agg_trades(None, T0, T0 + HOUR, 5) == []
-    assert all(h.klines(i, None, None, 5) == [] for i in ALL_INTERVALS)
-    assert h.klines("1h", T0, None, 5) == [] and h.klines("1s", None, T0, 5) == []
+    assert all(h.klines(i, None, None, 5, now=T0) == [] for i in ALL_INTERVALS)
+    assert h.klines("1h", T0, None, 5, now=T0) == [] and h.klines("1s", None, T0, 5, now=T0) == []
+    assert all(h.klines(i, 0, T0 + DAY, 1000, 480, now=T0 + DAY) == [] for i in ALL_INTERVALS)
     assert h.window(T0 - DAY, T0) is None
     assert h.price_before(T0) is None
 
@@ -273,6 +308,22 @@ def test_interval_table_lists_all_sixteen_in_binance_order() -> None:
     assert INTERVALS["1M"] is None
 
 
+def flat(open_time: int, close_time: int, price: int) -> Kline:
+    return Kline(open_time, price, price, price, price, 0, close_time, 0, 0, 0, 0)
+
+
+def all_pages(h: MarketHistory, interval: str, tz: int, now: int) -> list[Kline]:
+    """The whole series, paged forward by start time as clients page it."""
+    out: list[Kline] = []
+    start = 0
+    while True:
+        page = h.klines(interval, start, None, 1000, tz, now=now)
+        out += page
+        if len(page) < 1000:
+            return out
+        start = page[-1].close_time + 1
+
+
 @pytest.mark.parametrize("interval", ALL_INTERVALS)
 @pytest.mark.parametrize("tz", [0, 480, -300, 345])
 def test_every_interval_matches_calendar_bucketing(interval: str, tz: int) -> None:
@@ -286,22 +337,201 @@ def test_every_interval_matches_calendar_bucketing(interval: str, tz: int) -> No
                     ms("2024-04-30T20:00:00"), ms("2024-12-31T23:30:00"), ms("2025-01-01T05:00:00")})
     fills = fills_at(edges, first_id=77)
     h = build(fills)
-    want = ref_klines(fills, interval, tz)
-    assert h.klines(interval, None, None, 1000, tz) == want
-    assert sum(k.count for k in want) == len(fills)
-    assert h.klines(interval, None, None, 2, tz) == want[-2:]
+    now = edges[-1]
+    traded = ref_klines(fills, interval, tz)
+    assert sum(k.count for k in traded) == len(fills)
+    for k in traded:  # each bucket holding trades, asked for alone by its open time
+        assert h.klines(interval, k.open_time, k.open_time, 1000, tz, now=now) == [k]
+        assert h.klines(interval, None, k.open_time, 1, tz, now=now) == [k]
+    assert h.klines(interval, None, None, 1, tz, now=now) == [traded[-1]]
+    newest = h.klines(interval, None, None, 2, tz, now=now)
+    assert newest[-1] == traded[-1] and newest[0].close_time + 1 == newest[1].open_time
+    if INTERVALS[interval] is None or INTERVALS[interval] >= HOUR:  # the whole series, bucket by bucket
+        series = ref_series(fills, interval, tz, now)
+        assert all_pages(h, interval, tz, now) == series
+        assert [k for k in series if k.count] == traded
 
 
-@given(fill_streams(), st.sampled_from(ALL_INTERVALS), TZS, st.integers(1, 6), st.data())
-def test_kline_selection_matches_brute_force(fills: list[Fill], interval: str, tz: int, limit: int,
-                                             data: st.DataObject) -> None:
+@given(st.sampled_from(ALL_INTERVALS), TZS, st.integers(1, 12), st.data())
+def test_kline_selection_matches_a_walk_over_every_bucket(interval: str, tz: int, limit: int,
+                                                          data: st.DataObject) -> None:
+    unit = UNIT[interval]
+    fills = data.draw(fill_streams(max_size=25, gaps=gaps_of(unit)))
     h = build(fills)
-    rows = ref_klines(fills, interval, tz)
     times = [f.time for f in fills]
-    moment = st.one_of(st.sampled_from(times), st.integers(min(times) - 40 * DAY, max(times) + 40 * DAY))
+    now = times[-1] + data.draw(st.one_of(st.sampled_from([0, 1, unit - 1, unit]), st.integers(0, 8 * unit)))
+    series = ref_series(fills, interval, tz, now)
+    moment = st.one_of(st.sampled_from(times + [now, now + 1, times[0] - 1]),
+                       st.integers(times[0] - 4 * unit, now + 4 * unit))
     start = data.draw(st.none() | moment)
     end = data.draw(st.none() | moment)
-    assert h.klines(interval, start, end, limit, tz) == ref_select(rows, interval, tz, start, end, limit)
+    if start is not None and end is not None and start > end:
+        start, end = end, start
+    got = h.klines(interval, start, end, limit, tz, now=now)
+    assert got == ref_select(series, interval, tz, start, end, limit, now)
+    # the rows are consecutive buckets, each empty one flat at the close before it
+    assert all(a.close_time + 1 == b.open_time for a, b in zip(got, got[1:]))
+    assert all(b.count or b == flat(b.open_time, b.close_time, a.close) for a, b in zip(got, got[1:]))
+
+
+def test_gaps_are_flat_candles_at_the_previous_close() -> None:
+    base = ms("2024-03-04T12:00:00")
+    fills = [Fill(1, 100, 3, 300, base + 5 * SEC, False, 1), Fill(2, 90, 4, 360, base + 20 * SEC, True, 2),
+             Fill(3, 120, 5, 600, base + 3 * MIN + 1, False, 3)]
+    h = build(fills)
+    rows = h.klines("1m", None, None, 10, now=base + 3 * MIN + 1)
+    assert rows == [
+        Kline(base, 100, 100, 90, 90, 7, base + MIN - 1, 660, 2, 3, 300),
+        flat(base + MIN, base + 2 * MIN - 1, 90),  # at the previous close, not the open nor the last high
+        flat(base + 2 * MIN, base + 3 * MIN - 1, 90),
+        Kline(base + 3 * MIN, 120, 120, 120, 120, 5, base + 4 * MIN - 1, 600, 1, 5, 600),
+    ]
+    # the same on trade-built 1s candles: 3 minutes of seconds between the trades, each flat
+    secs = h.klines("1s", None, None, 1000, now=base + 3 * MIN + 1)
+    assert len(secs) == 3 * 60 - 5 + 1
+    assert secs[0].close == 100 and secs[15].count == 2 - 1 and secs[15].close == 90
+    assert secs[1] == flat(base + 6 * SEC, base + 7 * SEC - 1, 100)
+    assert secs[16] == flat(base + 21 * SEC, base + 22 * SEC - 1, 90)
+    assert all(k == flat(k.open_time, k.close_time, 90) for k in secs[16:-1])
+    # a 1s query that starts inside a gap takes its price from before the gap
+    assert h.klines("1s", base + MIN, base + MIN, 5, now=base + 3 * MIN + 1) == [flat(base + MIN, base + MIN + 999, 90)]
+
+
+def test_the_candle_holding_now_is_open_and_later_ones_do_not_exist() -> None:
+    base = ms("2024-03-04T12:00:00")
+    h = build(fills_at([base + 10 * SEC]))
+    now = base + 2 * MIN + 30 * SEC
+    rows = h.klines("1m", None, None, 10, now=now)
+    assert [k.open_time for k in rows] == [base, base + MIN, base + 2 * MIN]
+    assert rows[-1] == flat(base + 2 * MIN, base + 3 * MIN - 1, 100)  # close time is the bucket's end
+    assert h.klines("1m", None, None, 1, now=now) == [rows[-1]]
+    # nothing after now, even when asked for: start past now's bucket answers [], end is cut at now
+    assert h.klines("1m", now + 30 * SEC - 1, None, 10, now=now) == [rows[-1]]  # still now's bucket
+    assert h.klines("1m", now + 30 * SEC, None, 10, now=now) == []
+    assert h.klines("1m", None, now + DAY, 10, now=now) == rows
+    assert h.klines("1m", base, now + DAY, 10, now=now) == rows
+    # as time passes the open candle becomes a closed one and new ones open
+    later = h.klines("1m", None, None, 10, now=base + 5 * MIN)
+    assert [k.open_time for k in later] == [base + k * MIN for k in range(6)]
+    assert later[:3] == rows
+    # a 1s series ends at now's second, a day at now's day
+    assert h.klines("1s", None, None, 1, now=now + 999)[0].open_time == now
+    assert h.klines("1s", None, None, 1, now=now + 1000)[0].open_time == now + SEC
+    (day,) = h.klines("1d", None, None, 5, now=now)
+    assert day.count == 1 and day.open_time == ms("2024-03-04T00:00:00")
+
+
+def test_now_before_the_last_trade_still_shows_every_trade() -> None:
+    base = ms("2024-03-04T12:00:00")
+    h = build(fills_at([base, base + 2 * MIN]))
+    assert h.klines("1m", None, None, 10, now=base) == h.klines("1m", None, None, 10, now=base + 2 * MIN)
+    assert h.klines("1m", None, None, 10, now=0)[-1].count == 1
+
+
+def test_nothing_before_the_first_trade() -> None:
+    base = ms("2024-03-04T12:00:00")
+    first = base + 30 * SEC
+    h = build(fills_at([first, base + 4 * MIN]))
+    now = base + 4 * MIN
+    opens = lambda rows: [(k.open_time - base) // MIN for k in rows]  # noqa: E731
+    assert opens(h.klines("1m", None, None, 100, now=now)) == [0, 1, 2, 3, 4]
+    assert opens(h.klines("1m", base - DAY, None, 100, now=now)) == [0, 1, 2, 3, 4]
+    assert opens(h.klines("1m", 0, None, 2, now=now)) == [0, 1]  # the limit is not spent before it
+    assert opens(h.klines("1m", base - DAY, base - 1, 100, now=now)) == []
+    assert opens(h.klines("1m", None, base - 1, 100, now=now)) == []
+    assert opens(h.klines("1m", None, base + 10 * SEC, 100, now=now)) == [0]  # before the trade, same bucket
+    assert opens(h.klines("1m", base - DAY, base + MIN, 100, now=now)) == [0, 1]
+    # only end with a limit larger than the history: from the first trade's bucket, not earlier
+    assert opens(h.klines("1m", None, base + 2 * MIN, 1000, now=now)) == [0, 1, 2]
+    assert h.klines("1m", None, None, 1000, now=now)[0].open == 100
+    for interval in ALL_INTERVALS:
+        rows = h.klines(interval, 0, None, 1000, 480, now=now)
+        assert rows[0].count >= 1 and rows[0].open_time <= first <= rows[0].close_time, interval
+
+
+def test_kline_selection_rules_by_example() -> None:
+    # trades in minutes 0, 1, 3 and 6 of an hour; minutes 2, 4 and 5 are flat; now is in minute 7
+    base = ms("2024-03-04T12:00:00")
+    h = build(fills_at([base + 10 * SEC, base + MIN, base + MIN + 30 * SEC, base + 3 * MIN, base + 6 * MIN + 59_999]))
+    now = base + 7 * MIN + 1
+
+    def opens(*args: int | None) -> list[int]:
+        return [(k.open_time - base) // MIN for k in h.klines("1m", *args, now=now)]
+
+    assert opens(None, None, 100) == [0, 1, 2, 3, 4, 5, 6, 7]
+    assert opens(None, None, 3) == [5, 6, 7]  # neither: the newest, the open candle last
+    # start: from the bucket holding it, oldest first, the first `limit`
+    assert opens(base + MIN + 45 * SEC, None, 100) == [1, 2, 3, 4, 5, 6, 7]
+    assert opens(base + MIN + 45 * SEC, None, 2) == [1, 2]
+    assert opens(base + 2 * MIN, None, 2) == [2, 3]  # starting on an empty bucket
+    assert opens(base + 4 * MIN, None, 2) == [4, 5]  # only empty buckets
+    # start and end: buckets opening up to end, whole (minute 1 keeps its later trade)
+    assert opens(base, base + MIN, 100) == [0, 1]
+    assert h.klines("1m", base, base + MIN, 100, now=now)[1].count == 2
+    assert opens(base, base + MIN - 1, 100) == [0]
+    assert opens(base + 4 * MIN, base + 5 * MIN + 1, 100) == [4, 5]
+    assert opens(base + 2 * MIN, base + 6 * MIN, 3) == [2, 3, 4]  # start wins: the first `limit`
+    # only end: the last `limit` up to the bucket holding end
+    assert opens(None, base + 3 * MIN + 1, 100) == [0, 1, 2, 3]
+    assert opens(None, base + 3 * MIN + 1, 2) == [2, 3]
+    assert opens(None, base + 5 * MIN, 2) == [4, 5]
+    assert opens(None, base - 1, 100) == []
+    assert opens(base + 8 * MIN, None, 100) == []
+    # the same rules on trade-built 1s klines
+    def secs(*args: int | None) -> list[int]:
+        return [(k.open_time - base) // SEC for k in h.klines("1s", *args, now=now)]
+
+    assert secs(None, None, 3) == [418, 419, 420]
+    assert secs(base + 60 * SEC + 500, None, 3) == [60, 61, 62]
+    assert secs(None, base + 179_999, 2) == [178, 179]
+    assert secs(base + 11 * SEC, base + 13 * SEC, 10) == [11, 12, 13]
+    assert secs(0, None, 2) == [10, 11]
+    # the 5m buckets: the first holds four trades, the second one trade and is still open
+    first, second = h.klines("5m", base + 4 * MIN, None, 10, now=now)
+    assert (first.open_time, first.count, first.open, first.close) == (base, 4, 100, 103)
+    assert (second.open_time, second.count, second.open) == (base + 5 * MIN, 1, 104)
+
+
+def test_limits_count_empty_candles() -> None:
+    base = ms("2024-03-04T12:00:00")
+    h = build(fills_at([base, base + 10 * MIN]))
+    now = base + 15 * MIN
+    for limit in (1, 2, 5, 9, 11, 16, 17, 1000):
+        n = min(limit, 16)
+        assert len(h.klines("1m", None, None, limit, now=now)) == n
+        assert len(h.klines("1m", base, None, limit, now=now)) == n
+        assert len(h.klines("1m", None, now, limit, now=now)) == n
+        assert len(h.klines("1m", base + MIN, base + 9 * MIN, limit, now=now)) == min(limit, 9)
+    # the limit can be used up by empty candles alone, on either side of a trade
+    assert all(k.count == 0 for k in h.klines("1m", base + MIN, None, 9, now=now))
+    assert all(k.count == 0 for k in h.klines("1m", None, None, 5, now=now))
+    assert [k.count for k in h.klines("1m", None, None, 6, now=now)] == [1, 0, 0, 0, 0, 0]
+
+
+def test_long_gaps_are_not_walked() -> None:
+    # ten years without trades is 315 million 1s buckets: only the returned ones may cost anything
+    far = T0 + 3653 * DAY
+    h = build(fills_at([T0, T0 + 1, far]))
+    began = clock.perf_counter()
+    for _ in range(20):
+        fwd = h.klines("1s", T0, None, 1000, now=far + 5 * SEC)
+        assert len(fwd) == 1000 and fwd[0].count == 2 and fwd[-1] == flat(T0 + 999 * SEC, T0 + 1000 * SEC - 1, 101)
+        back = h.klines("1s", None, None, 1000, now=far + 5 * SEC)
+        assert back[-7].count == 0 and back[-6].count == 1 and back[-7].close == 101 and back[-1].close == 102
+        mid = h.klines("1s", None, T0 + 1000 * DAY, 1000, now=far + 5 * SEC)
+        assert mid[-1] == flat(T0 + 1000 * DAY, T0 + 1000 * DAY + 999, 101)
+        assert h.klines("1s", T0 + 2000 * DAY + 1, None, 1, now=far)[0].open_time == T0 + 2000 * DAY
+        assert len(h.klines("1m", T0 + 5 * DAY, None, 1000, now=far)) == 1000
+        assert len(h.klines("1M", None, None, 1000, 345, now=far)) == 121
+    assert clock.perf_counter() - began < 5  # walking the gap would take minutes
+
+
+def test_a_far_future_start_answers_empty_for_every_interval() -> None:
+    h = build(fills_at([T0]))
+    for interval in ALL_INTERVALS:
+        for start in (2**47, 253_402_300_800_000, 2**63):
+            assert h.klines(interval, start, None, 10, -720, now=T0 + DAY) == []
+        assert len(h.klines(interval, None, 2**47, 1, 840, now=T0 + DAY)) == 1
 
 
 def test_trade_on_a_bucket_boundary_opens_the_new_bucket() -> None:
@@ -309,7 +539,7 @@ def test_trade_on_a_bucket_boundary_opens_the_new_bucket() -> None:
     h = build(fills_at([edge - 1, edge, edge + 1]))
     for interval in ["1s", "1m", "5m", "1h", "4h", "12h"]:
         length = INTERVALS[interval]
-        before, after = h.klines(interval, None, None, 10)
+        before, after = h.klines(interval, None, None, 10, now=edge + 1)
         assert (before.count, after.count) == (1, 2)
         assert after.open_time == edge and after.close_time == edge + length - 1
         assert before.close_time == edge - 1
@@ -321,63 +551,53 @@ def test_kline_fields_count_taker_buys_only() -> None:
              Fill(3, 90, 7, 630, T0 + 2, False, 3), Fill(4, 110, 11, 1210, T0 + 3, True, 4)]
     h = build(fills)
     for interval in ["1s", "1m", "1d"]:
-        (k,) = h.klines(interval, None, None, 5)
+        (k,) = h.klines(interval, None, None, 5, now=T0 + 3)
         assert (k.open, k.high, k.low, k.close) == (100, 120, 90, 110)
         assert (k.volume, k.quote_volume, k.count) == (26, 2740, 4)
         assert (k.taker_buy_volume, k.taker_buy_quote_volume) == (12, 1230)
 
 
-def test_kline_selection_rules_by_example() -> None:
-    # trades in minutes 0, 1, 3 and 4 of an hour (minute 2 is empty and never shows)
-    base = ms("2024-03-04T12:00:00")
-    h = build(fills_at([base + 10 * SEC, base + MIN, base + MIN + 30 * SEC, base + 3 * MIN, base + 4 * MIN + 59_999]))
-    opens = lambda rows: [(k.open_time - base) // MIN for k in rows]  # noqa: E731
-    assert opens(h.klines("1m", None, None, 10)) == [0, 1, 3, 4]
-    assert opens(h.klines("1m", None, None, 2)) == [3, 4]
-    # start in the middle of a bucket includes that bucket
-    assert opens(h.klines("1m", base + MIN + 45 * SEC, None, 10)) == [1, 3, 4]
-    assert opens(h.klines("1m", base + MIN + 45 * SEC, None, 2)) == [1, 3]
-    assert opens(h.klines("1m", base + 2 * MIN, None, 10)) == [3, 4]
-    # end: buckets opening at or before end, whole (the minute-1 bucket keeps its later trade)
-    assert opens(h.klines("1m", base, base + MIN, 10)) == [0, 1]
-    assert h.klines("1m", base, base + MIN, 10)[1].count == 2
-    assert opens(h.klines("1m", base, base + MIN - 1, 10)) == [0]
-    assert opens(h.klines("1m", None, base + 3 * MIN + 1, 10)) == [0, 1, 3]
-    assert opens(h.klines("1m", None, base + 3 * MIN + 1, 2)) == [1, 3]  # the last `limit`
-    assert opens(h.klines("1m", None, base - 1, 10)) == []
-    assert opens(h.klines("1m", base + 5 * MIN, None, 10)) == []
-    # the same rules on trade-built 1s klines
-    sec = lambda rows: [(k.open_time - base) // SEC for k in rows]  # noqa: E731
-    assert sec(h.klines("1s", None, None, 10)) == [10, 60, 90, 180, 299]
-    assert sec(h.klines("1s", base + 60 * SEC + 500, None, 2)) == [60, 90]
-    assert sec(h.klines("1s", None, base + 179_999, 2)) == [60, 90]
-    assert sec(h.klines("1s", base + 11 * SEC, base + 180 * SEC, 10)) == [60, 90, 180]
-    # the 5m bucket holds everything
-    (k,) = h.klines("5m", base + 4 * MIN, None, 10)
-    assert (k.open_time, k.count, k.open, k.close) == (base, 5, 100, 104)
-
-
 def test_weeks_start_on_monday() -> None:
     sunday_night, monday = ms("2024-03-03T23:59:59.999"), ms("2024-03-04T00:00:00")
     h = build(fills_at([sunday_night, monday, ms("2024-03-10T23:59:59.999")]))
-    first, second = h.klines("1w", None, None, 10)
+    first, second = h.klines("1w", None, None, 10, now=ms("2024-03-10T23:59:59.999"))
     assert first.open_time == ms("2024-02-26T00:00:00") and first.count == 1
     assert second.open_time == monday and second.close_time == ms("2024-03-11T00:00:00") - 1
     assert second.count == 2
     assert (EPOCH + timedelta(milliseconds=second.open_time)).weekday() == 0
 
 
+def test_weeks_with_gaps_are_flat_mondays() -> None:
+    h = build(fills_at([ms("2024-03-06T10:00:00"), ms("2024-03-28T10:00:00")]))
+    now = ms("2024-04-09T00:00:00")
+    rows = h.klines("1w", None, None, 10, now=now)
+    mondays = ["2024-03-04", "2024-03-11", "2024-03-18", "2024-03-25", "2024-04-01", "2024-04-08"]
+    assert [k.open_time for k in rows] == [ms(f"{d}T00:00:00") for d in mondays]
+    assert [k.count for k in rows] == [1, 0, 0, 1, 0, 0]
+    assert rows[1] == flat(ms("2024-03-11T00:00:00"), ms("2024-03-18T00:00:00") - 1, 100)
+    assert rows[4] == flat(ms("2024-04-01T00:00:00"), ms("2024-04-08T00:00:00") - 1, 101)
+    assert h.klines("1w", ms("2024-03-13T00:00:00"), ms("2024-03-19T00:00:00"), 10, now=now) == rows[1:3]
+    assert h.klines("1w", None, ms("2024-04-03T00:00:00"), 2, now=now) == rows[3:5]
+    # at +08:00 the Monday begins at 16:00 UTC on Sunday
+    local = h.klines("1w", None, None, 10, 480, now=now)
+    assert local[0].open_time == ms("2024-03-03T16:00:00") and len(local) == 6
+
+
 def test_three_day_buckets_are_aligned_to_the_epoch() -> None:
     h = build(fills_at([ms("2024-03-04T00:00:00")]))
-    (k,) = h.klines("3d", None, None, 1)
+    (k,) = h.klines("3d", None, None, 1, now=ms("2024-03-04T00:00:00"))
     assert k.open_time % (3 * DAY) == 0 and k.open_time <= ms("2024-03-04T00:00:00") < k.close_time
+    rows = h.klines("3d", None, None, 10, now=ms("2024-03-15T00:00:00"))
+    assert all(r.open_time % (3 * DAY) == 0 and r.close_time == r.open_time + 3 * DAY - 1 for r in rows)
+    assert [r.count for r in rows] == [1, 0, 0, 0, 0] and rows[-1].open_time <= ms("2024-03-15T00:00:00")
 
 
 def test_months_are_calendar_months_across_a_leap_february_and_new_year() -> None:
     times = [ms("2023-12-15T00:00:00"), ms("2023-12-31T23:59:59.999"), ms("2024-01-01T00:00:00"),
              ms("2024-02-01T00:00:00"), ms("2024-02-29T23:59:59.999"), ms("2024-03-01T00:00:00")]
     h = build(fills_at(times))
-    rows = h.klines("1M", None, None, 10)
+    now = times[-1]
+    rows = h.klines("1M", None, None, 10, now=now)
     assert [(k.open_time, k.close_time, k.count) for k in rows] == [
         (ms("2023-12-01T00:00:00"), ms("2024-01-01T00:00:00") - 1, 2),
         (ms("2024-01-01T00:00:00"), ms("2024-02-01T00:00:00") - 1, 1),
@@ -385,37 +605,62 @@ def test_months_are_calendar_months_across_a_leap_february_and_new_year() -> Non
         (ms("2024-03-01T00:00:00"), ms("2024-04-01T00:00:00") - 1, 1),
     ]
     # a non-leap February has 28 days
-    (feb,) = build(fills_at([ms("2023-02-10T00:00:00")])).klines("1M", None, None, 1)
+    (feb,) = build(fills_at([ms("2023-02-10T00:00:00")])).klines("1M", None, None, 1, now=ms("2023-02-10T00:00:00"))
     assert feb.close_time - feb.open_time + 1 == 28 * DAY
     # selection by time: the month holding start, then later ones
-    assert [k.count for k in h.klines("1M", ms("2024-02-15T00:00:00"), None, 10)] == [2, 1]
-    assert [k.count for k in h.klines("1M", None, ms("2024-01-31T00:00:00"), 1)] == [1]
+    assert [k.count for k in h.klines("1M", ms("2024-02-15T00:00:00"), None, 10, now=now)] == [2, 1]
+    assert [k.count for k in h.klines("1M", None, ms("2024-01-31T00:00:00"), 1, now=now)] == [1]
+
+
+def test_months_with_gaps_are_flat_calendar_months() -> None:
+    h = build(fills_at([ms("2023-11-20T00:00:00"), ms("2024-03-31T23:00:00")]))
+    now = ms("2024-06-02T00:00:00")
+    rows = h.klines("1M", None, None, 100, now=now)
+    months = ["2023-11", "2023-12", "2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    assert [k.open_time for k in rows] == [ms(f"{m}-01T00:00:00") for m in months]
+    assert [k.count for k in rows] == [1, 0, 0, 0, 1, 0, 0, 0]
+    assert rows[3] == flat(ms("2024-02-01T00:00:00"), ms("2024-03-01T00:00:00") - 1, 100)  # leap February
+    assert rows[-1] == flat(ms("2024-06-01T00:00:00"), ms("2024-07-01T00:00:00") - 1, 101)  # open month
+    assert h.klines("1M", None, None, 3, now=now) == rows[-3:]
+    assert h.klines("1M", ms("2024-01-15T00:00:00"), None, 2, now=now) == rows[2:4]
+    assert h.klines("1M", None, ms("2024-02-15T00:00:00"), 2, now=now) == rows[2:4]
+    assert h.klines("1M", None, ms("2023-11-01T00:00:00"), 2, now=now) == rows[:1]
+    # at +08:00 the March trade at 23:00 UTC is already April's
+    local = h.klines("1M", None, None, 100, 480, now=now)
+    assert [k.count for k in local] == [1, 0, 0, 0, 0, 1, 0, 0]
+    assert local[0].open_time == ms("2023-10-31T16:00:00")
 
 
 def test_time_zone_moves_day_and_month_boundaries() -> None:
     # 16:00 UTC is local midnight at +08:00
     a, b = ms("2024-03-04T15:59:59.999"), ms("2024-03-04T16:00:00")
     h = build(fills_at([a, b]))
-    (utc,) = h.klines("1d", None, None, 10)
+    (utc,) = h.klines("1d", None, None, 10, now=b)
     assert utc.open_time == ms("2024-03-04T00:00:00") and utc.count == 2
-    first, second = h.klines("1d", None, None, 10, 480)
+    first, second = h.klines("1d", None, None, 10, 480, now=b)
     assert first.open_time == ms("2024-03-03T16:00:00") and first.close_time == a
     assert second.open_time == b and second.count == 1
     # start/end are still UTC instants; the bucket holding start is local
-    assert h.klines("1d", b, None, 10, 480) == [second]
-    assert h.klines("1d", None, a, 10, 480) == [first]
+    assert h.klines("1d", b, None, 10, 480, now=b) == [second]
+    assert h.klines("1d", None, a, 10, 480, now=b) == [first]
     # west of UTC, and a 45-minute offset shifting hour buckets
-    (west,) = h.klines("1d", None, None, 10, -300)
+    (west,) = h.klines("1d", None, None, 10, -300, now=b)
     assert west.open_time == ms("2024-03-04T05:00:00")
-    hours = h.klines("1h", None, None, 10, 345)
+    hours = h.klines("1h", None, None, 10, 345, now=b)
     assert [k.open_time for k in hours] == [ms("2024-03-04T15:15:00")]
     # month at +08:00: 16:00 UTC on the last day of December is already January
     new_year = ms("2023-12-31T16:00:00")
-    (jan,) = build(fills_at([new_year])).klines("1M", None, None, 1, 480)
+    (jan,) = build(fills_at([new_year])).klines("1M", None, None, 1, 480, now=new_year)
     assert jan.open_time == new_year and jan.close_time == ms("2024-01-31T16:00:00") - 1
     # intervals below an hour do not move with whole-hour offsets
-    assert h.klines("1m", None, None, 10, 480) == h.klines("1m", None, None, 10)
-    assert h.klines("1s", None, None, 10, -720) == h.klines("1s", None, None, 10)
+    assert h.klines("1m", None, None, 10, 480, now=b) == h.klines("1m", None, None, 10, now=b)
+    assert h.klines("1s", None, None, 10, -720, now=b) == h.klines("1s", None, None, 10, now=b)
+    # the open candle is the local day holding now: 11:00 UTC on the 5th is the local 6th at +14:00
+    now = ms("2024-03-05T11:00:00")
+    assert h.klines("1d", None, None, 1, now=now)[0].open_time == ms("2024-03-05T00:00:00")
+    assert h.klines("1d", None, None, 1, 480, now=now)[0].open_time == b
+    assert h.klines("1d", None, None, 1, 840, now=now)[0].open_time == ms("2024-03-05T10:00:00")
+    assert h.klines("1d", None, None, 1, -300, now=now)[0].open_time == ms("2024-03-05T05:00:00")
 
 
 # ---- ticker windows --------------------------------------------------------------------------------
@@ -513,10 +758,10 @@ def test_two_hundred_thousand_trades_record_and_query_without_full_scans() -> No
     for _ in range(20):
         end = T0 + n * 1_300
         assert h.window(end - DAY, end).count > 0
-        assert len(h.klines("1m", None, None, 1000)) == 1000
-        assert len(h.klines("1s", None, end, 1000)) == 1000
-        assert len(h.klines("1h", T0, None, 1000)) == 73
-        assert len(h.klines("1M", None, None, 1000, 480)) >= 1
+        assert len(h.klines("1m", None, None, 1000, now=end)) == 1000
+        assert len(h.klines("1s", None, end, 1000, now=end)) == 1000
+        assert len(h.klines("1h", T0, None, 1000, now=end)) == 73
+        assert len(h.klines("1M", None, None, 1000, 480, now=end)) >= 1
         assert len(h.agg_trades(None, end - HOUR, end, 1000)) == 1000
         assert len(h.agg_trades(None, None, None, 1000)) == 1000
         assert len(h.recent(1000)) == 1000 and len(h.from_id(n // 2, 1000)) == 1000

@@ -955,7 +955,7 @@ def test_agg_trades_aggregate_one_taker_at_one_price():
 def test_klines_selection():
     sim = Sim()
     seller = sim.trader({"BTC": "1"})
-    # trades: minute 0 at 50000 and 50100, minute 1 at 49900, minute 6 at 50200
+    # trades: minute 0 at 50000 and 50100, minute 1 at 49900, minute 6 at 50200; minutes 2..5 are quiet
     plan = [(0, "50000", "0.01"), (30_000, "50100", "0.02"), (MIN, "49900", "0.01"), (6 * MIN, "50200", "0.03")]
     for at, price, qty in plan:
         sim.clock.set(T0 + at)
@@ -965,14 +965,26 @@ def test_klines_selection():
     def klines(**params):
         return sim.ok(sim.public("/api/v3/klines", {"symbol": "BTCUSDT", **params}))
 
+    def opens(**params):
+        return [k[0] for k in klines(**params)]
+
     one_min = klines(interval="1m")
     assert one_min[0] == [T0, "50000.00000000", "50100.00000000", "50000.00000000", "50100.00000000",
                           "0.03000000", T0 + MIN - 1, "1502.00000000", 2, "0.03000000", "1502.00000000", "0"]
-    assert [k[0] for k in one_min] == [T0, T0 + MIN, T0 + 6 * MIN]
-    assert [k[0] for k in klines(interval="1m", limit=2)] == [T0 + MIN, T0 + 6 * MIN]
-    assert [k[0] for k in klines(interval="1m", startTime=T0, limit=2)] == [T0, T0 + MIN]
-    assert [k[0] for k in klines(interval="1m", startTime=T0 + MIN, endTime=T0 + 5 * MIN)] == [T0 + MIN]
-    assert [k[0] for k in klines(interval="1m", endTime=T0 + MIN)] == [T0, T0 + MIN]
+    # continuous up to now (minute 6): the quiet minutes are flat candles at the previous close
+    assert [k[0] for k in one_min] == [T0 + m * MIN for m in range(7)]
+    assert one_min[2] == [T0 + 2 * MIN, "49900.00000000", "49900.00000000", "49900.00000000", "49900.00000000",
+                          "0.00000000", T0 + 3 * MIN - 1, "0.00000000", 0, "0.00000000", "0.00000000", "0"]
+    assert one_min[2:6] == [[T0 + m * MIN, *one_min[2][1:6], T0 + (m + 1) * MIN - 1, *one_min[2][7:]]
+                            for m in range(2, 6)]
+    assert opens(interval="1m", limit=2) == [T0 + 5 * MIN, T0 + 6 * MIN]
+    assert opens(interval="1m", startTime=T0, limit=2) == [T0, T0 + MIN]
+    assert opens(interval="1m", startTime=T0 + MIN, endTime=T0 + 5 * MIN) == [T0 + m * MIN for m in range(1, 6)]
+    assert opens(interval="1m", startTime=T0 + 2 * MIN, endTime=T0 + 5 * MIN, limit=2) == [T0 + 2 * MIN, T0 + 3 * MIN]
+    assert opens(interval="1m", endTime=T0 + MIN) == [T0, T0 + MIN]
+    assert opens(interval="1m", endTime=T0 + 4 * MIN, limit=2) == [T0 + 3 * MIN, T0 + 4 * MIN]
+    assert opens(interval="1m", startTime=T0 - HOUR, limit=1) == [T0]  # nothing before the first trade
+    assert klines(interval="1m", endTime=T0 - 1) == []
     five = klines(interval="5m")
     assert five == [
         [T0, "50000.00000000", "50100.00000000", "49900.00000000", "49900.00000000", "0.04000000",
@@ -984,6 +996,17 @@ def test_klines_selection():
                                       "50200.00000000", "0.07000000", T0 + HOUR - 1, "3507.00000000", 4,
                                       "0.07000000", "3507.00000000", "0"]]
     assert sim.ok(sim.public("/api/v3/uiKlines", {"symbol": "BTCUSDT", "interval": "1h"})) == klines(interval="1h")
+    # time passes without trades: the candle holding the server's now is open and flat; none after it
+    sim.clock.set(T0 + 12 * MIN + 30_000)
+    assert opens(interval="1m", startTime=T0 + 6 * MIN) == [T0 + m * MIN for m in range(6, 13)]
+    assert klines(interval="1m", limit=1) == [[T0 + 12 * MIN, *["50200.00000000"] * 4, "0.00000000",
+                                               T0 + 13 * MIN - 1, "0.00000000", 0, "0.00000000", "0.00000000", "0"]]
+    assert opens(interval="5m") == [T0, T0 + 5 * MIN, T0 + 10 * MIN]
+    assert opens(interval="1m", endTime=T0 + DAY, limit=2) == [T0 + 11 * MIN, T0 + 12 * MIN]
+    assert klines(interval="1m", startTime=T0 + 13 * MIN) == []
+    assert len(klines(interval="1s", startTime=T0 + 6 * MIN, limit=1000)) == 6 * 60 + 31
+    assert sim.ok(sim.public("/api/v3/uiKlines", {"symbol": "BTCUSDT", "interval": "1m", "limit": 3})) == \
+        klines(interval="1m", limit=3)
 
 
 @pytest.mark.parametrize("bound", ["startTime", "endTime"])
