@@ -1038,7 +1038,7 @@ def test_fetch_order_book(drive):
 
 def test_fetch_ticker_and_tickers(drive):
     """The 24 h ticker after our trades: statistics exactly those of the whole public tape (every
-    trade of this session is inside the window), the touch exactly our resting orders."""
+    trade of this test run is inside the window), the touch exactly our resting orders."""
     async def scenario(box: Sandbox):
         s, b, pub = box.trader(), box.trader(), box.client()
         mid = await inside_spread(pub)
