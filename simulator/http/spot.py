@@ -27,6 +27,16 @@ def _rate(rate: int) -> str:
     return format_units(rate, 8)
 
 
+def _rates(maker: int = 0, taker: int = 0, *, buyer_seller: bool = True) -> dict:
+    out = {"maker": _rate(maker), "taker": _rate(taker)}
+    if buyer_seller:
+        out |= {"buyer": _rate(0), "seller": _rate(0)}
+    return out
+
+
+NO_DISCOUNT = {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB", "discount": _rate(0)}
+
+
 def _order_id(ctx: Ctx, id_name: str = "orderId", client_name: str = "origClientOrderId") -> tuple[int | None, str | None]:
     oid = ctx.params.int(id_name, 0, 2**63 - 1)
     cid = client_id(ctx.params, client_name)
@@ -67,7 +77,7 @@ def account(ctx: Ctx) -> dict:
         "takerCommission": taker * 10_000 // RATE_DENOM,
         "buyerCommission": 0,
         "sellerCommission": 0,
-        "commissionRates": {"maker": _rate(maker), "taker": _rate(taker), "buyer": _rate(0), "seller": _rate(0)},
+        "commissionRates": _rates(maker, taker),
         "canTrade": can_trade,
         "canWithdraw": True,
         "canDeposit": True,
@@ -85,15 +95,8 @@ def account(ctx: Ctx) -> dict:
 def commission(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
     maker, taker = ctx.services.venue.fee_rates(ctx.account)
-    zero = {"maker": _rate(0), "taker": _rate(0), "buyer": _rate(0), "seller": _rate(0)}
-    return {
-        "symbol": market.spec.symbol,
-        "standardCommission": {"maker": _rate(maker), "taker": _rate(taker), "buyer": _rate(0), "seller": _rate(0)},
-        "specialCommission": dict(zero),
-        "taxCommission": dict(zero),
-        "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB",
-                     "discount": _rate(0)},
-    }
+    return {"symbol": market.spec.symbol, "standardCommission": _rates(maker, taker),
+            "specialCommission": _rates(), "taxCommission": _rates(), "discount": dict(NO_DISCOUNT)}
 
 
 def rate_limit_order(ctx: Ctx) -> list:
@@ -116,14 +119,9 @@ def test_order(ctx: Ctx) -> dict:
     if not rates:
         return {}
     maker, taker = ctx.services.venue.fee_rates(ctx.account)
-    zero = {"maker": _rate(0), "taker": _rate(0)}
-    return {
-        "standardCommissionForOrder": {"maker": _rate(maker), "taker": _rate(taker)},
-        "specialCommissionForOrder": dict(zero),
-        "taxCommissionForOrder": dict(zero),
-        "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB",
-                     "discount": _rate(0)},
-    }
+    return {"standardCommissionForOrder": _rates(maker, taker, buyer_seller=False),
+            "specialCommissionForOrder": _rates(buyer_seller=False),
+            "taxCommissionForOrder": _rates(buyer_seller=False), "discount": dict(NO_DISCOUNT)}
 
 
 def query_order(ctx: Ctx) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..wire import format_units
 from .endpoint import Ctx, Endpoint, Param, Security
+from .render import short
 from .market import symbol_of
 
 NETWORK = "SANDEX"  # the one network coins move on here: deposits through the admin API
@@ -67,8 +68,8 @@ def trade_fee(ctx: Ctx) -> list:
     market = symbol_of(ctx, required=False)
     maker, taker = venue.fee_rates(ctx.account)
     markets = [market] if market else list(venue.markets.values())
-    return [{"symbol": m.spec.symbol, "makerCommission": format_units(maker, 8).rstrip("0").rstrip("."),
-             "takerCommission": format_units(taker, 8).rstrip("0").rstrip(".")} for m in markets]
+    return [{"symbol": m.spec.symbol, "makerCommission": short(maker), "takerCommission": short(taker)}
+            for m in markets]
 
 
 def account_status(ctx: Ctx) -> dict:
