@@ -73,6 +73,7 @@ class _Account:
     account_id: int
     permissions: frozenset[str]
     update_time: int
+    house: bool = False  # a liquidity source's: its closed orders and fills are not kept
     orders: dict[str, list[OrderRecord]] = field(default_factory=dict)  # symbol -> every order, by id
     open: dict[tuple[str, int], OrderRecord] = field(default_factory=dict)
     trades: dict[str, list[Fill]] = field(default_factory=dict)  # symbol -> fills, by trade id
@@ -148,10 +149,13 @@ class Venue:
         return market
 
     def create_account(self, balances: dict[str, int], permissions: Iterable[str] = ("SPOT", "MARGIN"),
-                       before_open: Callable[[int], object] | None = None) -> int:
+                       before_open: Callable[[int], object] | None = None, house: bool = False) -> int:
         """Open an account with the house fee rates and starting balances (asset units).
 
-        ``before_open(account_id)`` runs first (e.g. issuing its API key): if it raises, nothing opens."""
+        ``before_open(account_id)`` runs first (e.g. issuing its API key): if it raises, nothing opens.
+        A ``house`` account (a liquidity source's) trades like any other, but the venue forgets its
+        orders once closed and keeps none of its fills, so a market maker quoting all day costs no
+        memory; its trades still make the public tape."""
         with self.lock:
             for asset, amount in balances.items():
                 if asset not in self.assets:
@@ -162,7 +166,7 @@ class Venue:
             if before_open is not None:
                 before_open(account)
             self.engine.apply(SetFeeRates(account, self._maker_rate, self._taker_rate))
-            self._accounts[account] = _Account(account, frozenset(permissions), self.now())
+            self._accounts[account] = _Account(account, frozenset(permissions), self.now(), house)
             for asset, amount in balances.items():
                 if amount:
                     self.deposit(account, asset, amount)
@@ -251,9 +255,10 @@ class Venue:
                                  req.time_in_force, req.price, req.quantity, req.quote_quantity, req.stop_price,
                                  req.stp, now)
             self._orders[(req.symbol, record.order_id)] = record
-            acct.orders.setdefault(req.symbol, []).append(record)
             acct.open[(req.symbol, record.order_id)] = record
-            acct.client_ids[(req.symbol, client_id)] = record
+            if not acct.house:
+                acct.orders.setdefault(req.symbol, []).append(record)
+                acct.client_ids[(req.symbol, client_id)] = record
             acct.update_time = now  # the order locked funds
             fills = self._absorb(events[1:], now, record.order_id)
             return Placement(record.copy(), fills, now)
@@ -422,8 +427,10 @@ class Venue:
             rec.executed_qty += e.quantity
             rec.cummulative_quote_qty += e.quote_quantity
             rec.update_time = now
-            self._accounts[rec.account].trades.setdefault(e.market, []).append(fill)
-            self._touch(rec.account, now)
+            acct = self._accounts[rec.account]
+            if not acct.house:
+                acct.trades.setdefault(e.market, []).append(fill)
+            acct.update_time = now
             if remaining == 0:
                 self._close(rec, "FILLED", now)
             elif rec.status == "NEW":
@@ -457,7 +464,9 @@ class Venue:
             rec.orig_qty = rec.executed_qty
         acct = self._accounts[rec.account]
         acct.open.pop((rec.symbol, rec.order_id), None)
-        self._touch(rec.account, now)
+        acct.update_time = now
+        if acct.house:
+            self._orders.pop((rec.symbol, rec.order_id), None)
 
     def _touch(self, account: int, now: int) -> None:
         acct = self._accounts.get(account)

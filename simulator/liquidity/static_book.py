@@ -25,7 +25,7 @@ def seed_static_book(venue: Venue, levels: int, seed: int) -> int | None:
         return None
     rng = random.Random(seed)
     budget = {code: 10**18 // 10 for code in venue.assets}  # ample: the maker must never run dry
-    maker = venue.create_account(budget, permissions=("SPOT",))
+    maker = venue.create_account(budget, permissions=("SPOT",), house=True)
     for m in markets:
         spec = m.spec
         tick, step = spec.price_filter.tick_size, spec.lot_size.step_size
