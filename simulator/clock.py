@@ -35,3 +35,18 @@ class ManualClock:
         if ms < 0:
             raise ValueError(f"cannot advance by a negative {ms} ms")
         self._now += ms
+
+
+class ScaledClock:
+    """Simulated time that runs ``speed`` times as fast as the wall from ``start_ms`` (replay in serve)."""
+
+    def __init__(self, start_ms: int, speed: int = 1, wall: Clock | None = None) -> None:
+        if speed < 1:
+            raise ValueError(f"speed must be a whole number >= 1, got {speed}")
+        self._wall = wall or WallClock()
+        self._origin = self._wall.now_ms()
+        self._start = start_ms
+        self.speed = speed
+
+    def now_ms(self) -> int:
+        return self._start + (self._wall.now_ms() - self._origin) * self.speed
