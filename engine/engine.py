@@ -566,6 +566,21 @@ class Engine:
             if account is None or o.owner == account
         ]
 
+    def next_order_id(self, market: str) -> int:
+        """The id the market's next order will get: ids are given in order, one per accepted order
+        (a batch's planner names the orders it places by them, as ``apply`` would number them)."""
+        return self._markets[market].book.next_order_id
+
+    def order_rows(self, market: str) -> np.ndarray:
+        """Resting orders as an int64 array of shape (n, 6), in ``open_orders``' priority order (bids
+        best first, then asks best first), without an object per order (for batch-driven callers).
+
+        Columns, in ticks (price / tick size) and lots (quantity / step size), not asset units:
+        0 side (``Side`` value), 1 price in ticks, 2 order id, 3 remaining lots, 4 owner account,
+        5 original lots. A fresh array: the caller may keep or change it.
+        """
+        return k.dump_orders(self._markets[market].st)
+
     def stop_orders(self, market: str, account: int | None = None) -> list[StopOrder]:
         mk = self._markets[market]
         return sorted((s for s in mk.triggers.orders.values() if account is None or s.account == account),

@@ -18,6 +18,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", default=None, help="a TOML file of settings (see SimulatorConfig)")
     serve.add_argument("--seed", type=int, default=None, help="seed of everything random (default 1)")
     serve.add_argument("--no-liquidity", action="store_true", help="start with empty order books")
+    serve.add_argument("--static", action="store_true", help="a fixed two-sided book instead of moving markets")
+    serve.add_argument("--replay", metavar="FILE", default=None,
+                       help="replay a Binance data file (aggTrades or klines; csv, zip or parquet) in simulated time")
+    serve.add_argument("--replay-symbol", default=None, help="the market the replay trades (default: the first)")
+    serve.add_argument("--replay-speed", type=int, default=None, help="simulated ms per wall ms (default 1)")
+    serve.add_argument("--mirror", metavar="EXCHANGE:SYMBOL", default=None,
+                       help="follow a real exchange's public book and trades, e.g. binance:BTC/USDT")
     return parser
 
 
@@ -25,9 +32,13 @@ def _serve(args: argparse.Namespace) -> None:
     from .config import SimulatorConfig
     from .launcher import serve
 
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("seed", args.seed)) if v is not None}
+    given = (("host", args.host), ("port", args.port), ("seed", args.seed), ("replay", args.replay),
+             ("replay_symbol", args.replay_symbol), ("replay_speed", args.replay_speed), ("mirror", args.mirror))
+    overrides = {k: v for k, v in given if v is not None}
     if args.no_liquidity:
         overrides["liquidity"] = False
+    if args.static:
+        overrides["liquidity_mode"] = "static"
     config = (SimulatorConfig.from_toml(args.config, **overrides) if args.config
               else SimulatorConfig(**overrides))
 

@@ -44,7 +44,13 @@ class SimulatorConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     seed: int = 1
-    liquidity: bool = True  # seed a static two-sided book from a market-maker account
+    liquidity: bool = True  # False: empty books, only users trade
+    liquidity_mode: str = "synthetic"  # "synthetic" (moving markets) or "static" (a fixed two-sided book)
+    synthetic: dict[str, dict[str, Any]] = field(default_factory=dict)  # "default" or a symbol -> SyntheticSettings
+    replay: str = ""  # a Binance data file (aggTrades or klines: csv, zip, parquet) replayed in simulated time
+    replay_symbol: str = ""  # the market the replay trades (default: the first market)
+    replay_speed: int = 1  # simulated milliseconds per wall millisecond while replaying
+    mirror: str = ""  # EXCHANGE:SYMBOL (e.g. binance:BTC/USDT): follow a real exchange's public book
     admin_token: str = ""  # empty: a random one is made at start
     demo_api_key: str = ""
     demo_api_secret: str = ""
@@ -65,6 +71,17 @@ class SimulatorConfig:
         symbols = [m.symbol for m in self.markets]
         if len(set(symbols)) != len(symbols):
             raise ValueError(f"a market is listed twice: {symbols}")
+        if self.liquidity_mode not in LIQUIDITY_MODES:
+            raise ValueError(f"liquidity_mode must be one of {LIQUIDITY_MODES}, got {self.liquidity_mode!r}")
+        unknown = sorted(set(self.synthetic) - {"default", *symbols})
+        if unknown:
+            raise ValueError(f"synthetic: {unknown} are not markets; use 'default' or one of {symbols}")
+        if self.replay_symbol and self.replay_symbol not in symbols:
+            raise ValueError(f"replay_symbol {self.replay_symbol!r} is not a market; markets: {symbols}")
+        if self.replay_speed < 1:
+            raise ValueError(f"replay_speed must be a whole number >= 1, got {self.replay_speed}")
+        if self.mirror and ":" not in self.mirror:
+            raise ValueError(f"mirror must be EXCHANGE:SYMBOL such as binance:BTC/USDT, got {self.mirror!r}")
 
     def with_secrets(self) -> SimulatorConfig:
         """Fill the admin token and demo key from ``SANDEX_*`` variables, else make random ones."""
@@ -112,6 +129,7 @@ def _token(n: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(n))
 
 
+LIQUIDITY_MODES = ("synthetic", "static")
 DEMO_BALANCES = {"USDT": "100000", "BTC": "1", "ETH": "10", "BNB": "50", "SOL": "100"}
 
 DEFAULT_MARKETS: tuple[MarketConfig, ...] = (

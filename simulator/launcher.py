@@ -15,10 +15,11 @@ from dataclasses import dataclass, replace
 
 import uvicorn
 
-from .clock import Clock, WallClock
+from .clock import Clock, ManualClock, ScaledClock, WallClock
 from .config import SimulatorConfig
 from .http.app import SandexApp, create_app
-from .liquidity.static_book import seed_static_book
+from .liquidity.driver import LiquidityDriver
+from .liquidity.setup import liquidity_sources, replay_start_ms
 from .venue import Venue
 from .wire import parse_units
 
@@ -31,6 +32,7 @@ class Simulator:
     venue: Venue
     app: SandexApp
     demo_account: int
+    liquidity: LiquidityDriver
 
     @property
     def demo_key(self) -> str:
@@ -51,14 +53,18 @@ class Simulator:
 def build(config: SimulatorConfig | None = None, clock: Clock | None = None) -> Simulator:
     """Venue, markets, demo account (with the configured key), optional static book, app."""
     config = (config or SimulatorConfig()).with_secrets()
-    venue = Venue(config, clock or WallClock())
+    if clock is None:  # a replay runs in simulated time from its first row, at replay_speed
+        clock = ScaledClock(replay_start_ms(config.replay), config.replay_speed) if config.replay else WallClock()
+    venue = Venue(config, clock)
     decimals = config.asset_decimals
     demo = venue.create_account({a: parse_units(v, decimals, f"demo_balances.{a}")
                                  for a, v in config.demo_balances.items()})
     venue.keys.issue(demo, api_key=config.demo_api_key, secret=config.demo_api_secret, now_ms=venue.now())
-    if config.liquidity:
-        seed_static_book(venue, config.book_levels, config.seed)
-    return Simulator(config, venue, create_app(venue, config.admin_token), demo)
+    driver = LiquidityDriver(venue, liquidity_sources(config, venue))
+    driver.start()
+    app = create_app(venue, config.admin_token)
+    app.services.liquidity = driver
+    return Simulator(config, venue, app, demo, driver)
 
 
 def serve(config: SimulatorConfig | None = None, on_ready=None) -> None:
@@ -70,8 +76,12 @@ def serve(config: SimulatorConfig | None = None, on_ready=None) -> None:
     # less often (full collections of a large heap stalled requests for 100+ ms).
     gc.freeze()
     gc.set_threshold(10_000, 50, 100)
-    uvicorn.run(sim.app, host=sim.config.host, port=sim.config.port, log_level=sim.config.log_level,
-                access_log=False)
+    sim.liquidity.run_in_background()
+    try:
+        uvicorn.run(sim.app, host=sim.config.host, port=sim.config.port, log_level=sim.config.log_level,
+                    access_log=False)
+    finally:
+        sim.liquidity.stop()
 
 
 @dataclass(frozen=True)
@@ -103,8 +113,11 @@ def running_server(config: SimulatorConfig | None = None, clock: Clock | None = 
             raise RuntimeError("the simulator's server did not start")
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
+    if not isinstance(sim.venue.clock, ManualClock):  # a hand-moved clock is stepped by its owner
+        sim.liquidity.run_in_background()
     try:
         yield RunningServer(f"http://127.0.0.1:{port}", sim)
     finally:
+        sim.liquidity.stop()
         server.should_exit = True
         thread.join(timeout=10)

@@ -38,13 +38,16 @@ from engine import (
     OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderType,
     PercentPriceBySide,
     PlaceOrder,
     PriceFilter,
+    SelfTradePrevention,
     SetFeeRates,
     SetMarketStatus,
     Side,
     StopTriggered,
+    TimeInForce,
 )
 
 from . import binance_errors as err
@@ -260,7 +263,7 @@ class Venue:
                 acct.orders.setdefault(req.symbol, []).append(record)
                 acct.client_ids[(req.symbol, client_id)] = record
             acct.update_time = now  # the order locked funds
-            fills = self._absorb(events[1:], now, record.order_id)
+            fills = self.absorb(events[1:], now, record.order_id)
             return Placement(record.copy(), fills, now)
 
     def _named(self, acct: _Account, symbol: str, order_id: int | None, client_id: str | None) -> OrderRecord | None:
@@ -292,7 +295,7 @@ class Venue:
             if isinstance(events[0], OrderRejected):
                 raise err.UNKNOWN_ORDER_CANCEL
             self.markets[symbol].update_id += 1
-            self._absorb(events, now)
+            self.absorb(events, now)
             return rec.copy()
 
     def cancel_all(self, account: int, symbol: str) -> list[OrderRecord]:
@@ -304,7 +307,7 @@ class Venue:
             now = self.now()
             events = self.engine.apply(CancelAllOrders(symbol, account, now))
             self.markets[symbol].update_id += 1
-            self._absorb(events, now)
+            self.absorb(events, now)
             return [self._orders[(symbol, e.order_id)].copy() for e in events if isinstance(e, OrderCanceled)]
 
     def amend(self, account: int, symbol: str, order_id: int | None, client_id: str | None, new_qty: int,
@@ -325,7 +328,7 @@ class Venue:
             if isinstance(events[0], OrderRejected):
                 raise err.for_reject(events[0].reason)
             self.markets[symbol].update_id += 1
-            self._absorb(events, now)
+            self.absorb(events, now)
             old = rec.client_order_id
             if new_client_id is not None:
                 rec.client_order_id = new_client_id
@@ -382,34 +385,92 @@ class Venue:
                 fills = fills[bisect_left(fills, from_id, key=lambda f: f.trade_id):]
             return _window(fills, start, end, limit, key=lambda f: f.time, oldest_first=from_id is not None)
 
+    # ---- batch-driven sources ----------------------------------------------------------------
+    # A liquidity source sending its house orders through ``Engine.apply_batch`` (the historical
+    # replay) bypasses ``place``/``cancel``/``amend``, so the venue holds no record of those orders
+    # and sees none of their events. These let it keep the records it needs (the house orders left
+    # resting, for openOrders and for fills with users later) without reaching into the venue's state.
+    # Only a house account's orders are handled so: a user's orders always come through ``place``.
+
+    def is_open(self, symbol: str, order_id: int) -> bool:
+        """Whether the venue keeps an open record of the order."""
+        with self.lock:
+            rec = self._orders.get((symbol, order_id))
+            return rec is not None and rec.is_open
+
+    def adopt_resting(self, account: int, symbol: str, order_id: int, side: Side, order_type: OrderType, price: int,
+                      qty: int, time: int, executed_qty: int = 0, executed_quote_qty: int = 0) -> None:
+        """Record an order of house ``account`` that the engine holds from a batch as an open GTC order
+        of ``qty`` at ``price`` (asset units) placed at ``time``, as ``place`` would have, with
+        ``executed_qty`` of it filled for ``executed_quote_qty``; for an order already recorded only
+        the executed amounts (and NEW / PARTIALLY_FILLED) are brought up to date. From then on the
+        order's events (``absorb``) keep the record; a record of an order the engine no longer holds
+        is dropped by ``forget_order``. Also gives an order of the batch a passing record so that a
+        fill with a user's order can go through ``absorb``."""
+        with self.lock:
+            acct = self._account(account)
+            if not acct.house:
+                raise ValueError(f"account {account} is not a house account; its orders come through place()")
+            key = (symbol, order_id)
+            rec = self._orders.get(key)
+            if rec is None:
+                rec = OrderRecord(symbol, order_id, account, "", side, order_type, TimeInForce.GTC, price, qty, 0, 0,
+                                  SelfTradePrevention.NONE, time)
+                self._orders[key] = rec
+                acct.open[key] = rec
+            if rec.executed_qty != executed_qty:
+                rec.executed_qty = executed_qty
+                rec.cummulative_quote_qty = executed_quote_qty
+                rec.status = "PARTIALLY_FILLED" if executed_qty else "NEW"
+
+    def forget_order(self, symbol: str, order_id: int) -> None:
+        """Drop the record of a house order the engine closed inside a batch (no event of it reached
+        the venue), or a passing record; the venue keeps no closed order of a house account anyway."""
+        with self.lock:
+            key = (symbol, order_id)
+            rec = self._orders.get(key)
+            if rec is None:
+                return
+            acct = self._accounts[rec.account]
+            if not acct.house:
+                raise ValueError(f"order {order_id} is account {rec.account}'s, not a house account's")
+            del self._orders[key]
+            acct.open.pop(key, None)
+
     # ---- events -> records -------------------------------------------------------------------
 
-    def _absorb(self, events: list[Event], now: int, taker_id: int = 0) -> list[Fill]:
-        """Apply the engine's events to the records; returns the fills of order ``taker_id``."""
-        taker_fills: list[Fill] = []
-        for e in events:
-            kind = type(e)
-            if kind is OrderFilled:
-                fill = self._on_fill(e, now)
-                if e.taker_order_id == taker_id:
-                    taker_fills.append(fill)
-            elif kind is OrderCanceled:
-                self._close(self._orders[(e.market, e.order_id)], "CANCELED", now)
-            elif kind is OrderExpired:
-                self._on_expired(e, now)
-            elif kind is OrderAmended:
-                rec = self._orders[(e.market, e.order_id)]
-                rec.orig_qty = e.new_quantity
-                rec.update_time = now
-                self._touch(rec.account, now)
-                if e.remaining == 0:
-                    self._close(rec, "FILLED", now)
-            elif kind is StopTriggered:
-                rec = self._orders[(e.market, e.order_id)]
-                rec.working_time = rec.update_time = now
-            elif kind is OrderAccepted:  # a triggered stop entering the book
-                self._touch(e.owner, now)
-        return taker_fills
+    def absorb(self, events: list[Event], now: int, taker_id: int = 0) -> list[Fill]:
+        """Apply the engine's events to the records; returns the fills of order ``taker_id``.
+
+        Every command sent through this class ends here. Public for batch-driven sources
+        (``Engine.apply_batch``), whose commands bypass ``place``/``cancel``/``amend``: they hand over
+        the events the records need (a fill with a user's order); every order the events name must
+        then have a record (``adopt_resting`` gives a house order one)."""
+        with self.lock:
+            taker_fills: list[Fill] = []
+            for e in events:
+                kind = type(e)
+                if kind is OrderFilled:
+                    fill = self._on_fill(e, now)
+                    if e.taker_order_id == taker_id:
+                        taker_fills.append(fill)
+                elif kind is OrderCanceled:
+                    self._close(self._orders[(e.market, e.order_id)], "CANCELED", now)
+                elif kind is OrderExpired:
+                    self._on_expired(e, now)
+                elif kind is OrderAmended:
+                    rec = self._orders[(e.market, e.order_id)]
+                    rec.orig_qty = e.new_quantity
+                    rec.update_time = now
+                    self._touch(rec.account, now)
+                    if e.remaining == 0:
+                        self._close(rec, "FILLED", now)
+                elif kind is StopTriggered:
+                    rec = self._orders[(e.market, e.order_id)]
+                    rec.working_time = rec.update_time = now
+                elif kind is OrderAccepted:  # a triggered stop entering the book
+                    self._touch(e.owner, now)
+            return taker_fills
 
     def _on_fill(self, e: OrderFilled, now: int) -> Fill:
         market = self.markets[e.market]

@@ -177,6 +177,31 @@ def build_routes(services) -> list[Route]:
         venue.set_market_status(symbol, MarketStatus[status])
         return _ok({"symbol": symbol, "status": status})
 
+    async def reference_price(request: Request) -> Response:
+        symbol = request.path_params["symbol"]
+        data = await _json(request)
+        _only(data, {"price"})
+        market = venue.markets.get(symbol)
+        if market is None:
+            raise ApiError(404, -1121, f"no market {symbol!r}")
+        source = next((s for s in getattr(services.liquidity, "sources", ()) if hasattr(s, "set_reference")), None)
+        if source is None or symbol not in source.symbols:
+            raise _bad(f"{symbol} has no synthetic market to move (liquidity is off, static, replayed or mirrored)")
+        price = data.get("price")
+        if not isinstance(price, str):
+            raise _bad('price is a decimal string such as "95000.5"')
+        try:
+            units = parse_units(price, market.spec.quote.decimals, "price")
+        except ApiError:
+            raise _bad(f"{price!r} is not a decimal price") from None
+        try:
+            with venue.lock:
+                source.set_reference(symbol, units)
+        except ValueError as e:
+            raise _bad(str(e)) from None
+        return _ok({"symbol": symbol, "referencePrice": format_units(source.reference(symbol),
+                                                                      market.spec.quote.decimals)})
+
     async def health(request: Request) -> Response:
         return _ok({"status": "ok", "serverTime": venue.now(), "markets": len(venue.markets),
                     "accounts": len(venue.account_ids())})
@@ -189,6 +214,7 @@ def build_routes(services) -> list[Route]:
         Route("/sandex/v1/accounts/{account_id}/keys", guarded(new_key), methods=["POST"]),
         Route("/sandex/v1/keys/{api_key}", guarded(revoke), methods=["DELETE"]),
         Route("/sandex/v1/markets/{symbol}/status", guarded(market_status), methods=["PUT"]),
+        Route("/sandex/v1/markets/{symbol}/price", guarded(reference_price), methods=["PUT"]),
     ]
 
 
@@ -203,6 +229,8 @@ _ADMIN_DOCS = {
     ("/sandex/v1/accounts/{account_id}/keys", "post"): "Issue another API key (same options as opening an account)",
     ("/sandex/v1/keys/{api_key}", "delete"): "Revoke an API key at once",
     ("/sandex/v1/markets/{symbol}/status", "put"): 'Set a market\'s status: {"status": "TRADING"|"HALT"|"BREAK"}',
+    ("/sandex/v1/markets/{symbol}/price", "put"): 'Move a synthetic market\'s reference price: {"price": "95000"}; '
+                                                 'its makers and takers follow',
 }
 
 

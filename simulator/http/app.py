@@ -27,6 +27,7 @@ class Services:
     venue: Venue
     limiter: RateLimiter
     admin_token: str
+    liquidity: object = None  # the LiquidityDriver, once the launcher has started it
 
 
 class SandexApp:

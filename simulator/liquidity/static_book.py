@@ -18,9 +18,26 @@ SPACING_BPS = 5  # levels 0.05 % apart
 LEVEL_NOTIONALS = 400  # each level holds about this many times the market's minimum notional
 
 
-def seed_static_book(venue: Venue, levels: int, seed: int) -> int | None:
+class StaticBook:
+    """A liquidity source that quotes once and never moves (``liquidity_mode = "static"``)."""
+
+    def __init__(self, levels: int, seed: int, exclude: set[str] = frozenset()) -> None:
+        self.levels, self.seed, self.exclude = levels, seed, exclude
+        self.account: int | None = None
+
+    def start(self, venue: Venue, now: int) -> None:
+        self.account = seed_static_book(venue, self.levels, self.seed, self.exclude)
+
+    def advance(self, venue: Venue, now: int) -> None:
+        pass
+
+    def next_due(self) -> int | None:
+        return None
+
+
+def seed_static_book(venue: Venue, levels: int, seed: int, exclude: set[str] = frozenset()) -> int | None:
     """Place ``levels`` bids and asks per market with a reference price; returns the maker's account."""
-    markets = [m for m in venue.markets.values() if m.config.reference_price]
+    markets = [m for m in venue.markets.values() if m.config.reference_price and m.spec.symbol not in exclude]
     if not markets or levels <= 0:
         return None
     rng = random.Random(seed)

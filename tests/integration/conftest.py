@@ -56,10 +56,12 @@ def new_account(server: RunningServer, balances: dict[str, str] | None = None, *
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[RunningServer]:
-    """One simulator for the session: default markets and static book. The whole suite calls from
-    one IP far faster than Binance's 6000 weight a minute allows, so limits are off here (headers
-    still count); the rate-limit tests start servers of their own with small limits."""
-    with running_server(SimulatorConfig(rate_limits=RateLimitConfig(enabled=False))) as srv:
+    """One simulator for the session: default markets and a static book, so expectations can be
+    computed from prices that hold still (tests of moving markets start their own). The whole
+    suite calls from one IP far faster than Binance's 6000 weight a minute allows, so limits are
+    off here (headers still count); the rate-limit tests start servers of their own."""
+    config = SimulatorConfig(liquidity_mode="static", rate_limits=RateLimitConfig(enabled=False))
+    with running_server(config) as srv:
         yield srv
 
 

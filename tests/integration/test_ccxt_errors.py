@@ -281,7 +281,7 @@ def test_max_num_algo_orders(server, loaded, ex, observer):
 def roomy_server() -> Iterator[RunningServer]:
     """Order rate limits far above MAX_NUM_ORDERS, so 200 open orders can be placed at once."""
     limits = RateLimitConfig(orders_per_10s=100_000, orders_per_day=1_000_000, request_weight_per_minute=1_000_000)
-    with running_server(SimulatorConfig(rate_limits=limits)) as srv:
+    with running_server(SimulatorConfig(liquidity_mode="static", rate_limits=limits)) as srv:
         yield srv
 
 
@@ -551,7 +551,7 @@ def venue_state(srv: RunningServer, account_id: int) -> tuple:
 @pytest.fixture()
 def tight_server() -> Iterator[RunningServer]:
     """60 request weight per minute (a depth call weighs 5); Binance's defaults otherwise."""
-    with running_server(SimulatorConfig(rate_limits=RateLimitConfig(request_weight_per_minute=60))) as srv:
+    with running_server(SimulatorConfig(liquidity_mode="static", rate_limits=RateLimitConfig(request_weight_per_minute=60))) as srv:
         yield srv
 
 
@@ -636,7 +636,7 @@ def test_request_weight_async(tight_server, loaded):
 
 @pytest.fixture()
 def order_limited_server() -> Iterator[RunningServer]:
-    with running_server(SimulatorConfig(rate_limits=RateLimitConfig(orders_per_10s=3))) as srv:
+    with running_server(SimulatorConfig(liquidity_mode="static", rate_limits=RateLimitConfig(orders_per_10s=3))) as srv:
         yield srv
 
 

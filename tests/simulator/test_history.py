@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import time as clock
+from array import array
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -227,6 +230,142 @@ def test_record_refuses_gaps_in_ids_and_time_going_back() -> None:
         h.record(9, 1, 1, 1, T0 + 4, True, 1)  # earlier than trade 8
     h.record(9, 1, 1, 1, T0 + 5, True, 1)  # same time is fine
     assert h.last().id == 9 and len(h) == 3
+
+
+# ---- record_many: a batch's fills at once ----------------------------------------------------------
+
+STATE = ("_first_id", "_price", "_qty", "_quote", "_time", "_taker_buy", "_agg_first", "_agg_qty", "_agg_time",
+         "_last_taker", "_m_start", "_m_first", "_m_high", "_m_low", "_m_volume", "_m_quote", "_m_buy_volume",
+         "_m_buy_quote")
+
+
+def state(h: MarketHistory) -> dict:
+    """Every column of the history, with each value's type (numpy ints must not leak in)."""
+    out = {}
+    for name in STATE:
+        v = getattr(h, name)
+        if isinstance(v, array):
+            out[name] = (v.typecode, v.tolist())
+        elif isinstance(v, list):
+            out[name] = [(type(x), x) for x in v]
+        else:
+            out[name] = (type(v), v)
+    return out
+
+
+def columns(fills: list[Fill], bool_maker: bool = False) -> tuple[np.ndarray, ...]:
+    maker = np.array([f.maker for f in fills], dtype=bool if bool_maker else np.int64)
+    return (*(np.array([getattr(f, a) for f in fills], dtype=np.int64) for a in ("price", "qty", "quote", "time")),
+            maker, np.array([f.taker for f in fills], dtype=np.int64))
+
+
+def record_each(h: MarketHistory, first_id: int, cols: tuple[np.ndarray, ...]) -> None:
+    """``record`` per fill of a ``record_many`` call's arguments."""
+    for k, (p, q, qq, t, m, tk) in enumerate(zip(*(c.tolist() for c in cols))):
+        h.record(first_id + k, p, q, qq, t, bool(m), tk)
+
+
+def refusal(call, *args) -> str:
+    with pytest.raises(ValueError) as info:
+        call(*args)
+    return str(info.value)
+
+
+@st.composite
+def batch_streams(draw) -> list[Fill]:
+    """Fills with few prices and takers repeated across time, so aggregates and minutes often run on
+    from one batch into the next; gaps around the minute's edges."""
+    n = draw(st.integers(0, 60))
+    first_id = draw(st.integers(1, 10_000))
+    t = T0 + draw(st.integers(-400 * DAY, 400 * DAY))
+    taker, out = draw(st.integers(1, 5)), []
+    for k in range(n):
+        t += draw(gaps_of(MIN)) if k else 0
+        if draw(st.integers(0, 3)) == 0:
+            taker = draw(st.integers(1, 5))
+        price = draw(st.sampled_from([99, 100, 100, 101]))
+        qty = draw(st.integers(1, 10**12))
+        out.append(Fill(first_id + k, price, qty, price * qty, t, draw(st.booleans()), taker))
+    return out
+
+
+@given(batch_streams(), st.data())
+def test_record_many_leaves_exactly_the_state_of_record_per_fill(fills: list[Fill], data: st.DataObject) -> None:
+    """The stream cut into batches (empty ones too), each through ``record_many`` or ``record`` per fill,
+    with refused batches (an id gap, a time going back at the start or inside) on the way: the same
+    state as ``record`` per fill, the same refusals, and a refused batch changes nothing."""
+    n = len(fills)
+    cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=8)))
+    loop, many = build(fills), MarketHistory()
+    many._vector_from = data.draw(st.sampled_from([0, MarketHistory._vector_from]))  # 0: the vector steps always
+    for a, b in zip([0, *cuts], [*cuts, n]):
+        cols = columns(fills[a:b], bool_maker=data.draw(st.booleans()))
+        first = fills[a].id if a < n else 0
+        if a < b and len(many) and data.draw(st.booleans()):
+            bad = [np.copy(c) for c in cols]
+            what = data.draw(st.sampled_from(["gap", "back_first", "back_inside"]))
+            bad_first = first + data.draw(st.sampled_from([1, 2, -1])) if what == "gap" else first
+            if what == "back_first":
+                bad[3][0] = many.last().time - data.draw(st.integers(1, DAY))
+            elif what == "back_inside":
+                if b - a < 2:
+                    bad[3][0] = many.last().time - 1
+                else:
+                    j = data.draw(st.integers(1, b - a - 1))
+                    bad[3][j] = bad[3][j - 1] - data.draw(st.integers(1, DAY))
+            before = state(many)
+            expected = refusal(record_each, copy.deepcopy(many), bad_first, tuple(bad))
+            assert refusal(many.record_many, bad_first, *bad) == expected
+            assert state(many) == before
+        if data.draw(st.booleans()):
+            many.record_many(first, *cols)
+        else:
+            record_each(many, first, cols)
+    assert state(many) == state(loop)
+    assert many.agg_trades(1, None, None, 1000) == ref_aggs(fills)
+
+
+def test_record_many_of_nothing_changes_nothing() -> None:
+    h = build(fills_at([T0, T0 + 5], first_id=7))
+    before = state(h)
+    empty = np.zeros(0, dtype=np.int64)
+    h.record_many(12345, *[empty] * 6)  # (no fill, so no id to check)
+    assert state(h) == before
+    fresh = MarketHistory()
+    fresh.record_many(1, *[empty] * 6)
+    assert state(fresh) == state(MarketHistory())
+
+
+def test_record_many_refuses_columns_of_different_lengths() -> None:
+    h = MarketHistory()
+    one, two = np.ones(1, dtype=np.int64), np.ones(2, dtype=np.int64)
+    with pytest.raises(ValueError):
+        h.record_many(1, one, one, one, two, one, one)
+    assert len(h) == 0
+
+
+def test_record_many_continues_an_aggregate_and_a_minute_across_batches() -> None:
+    h = MarketHistory()
+    h._vector_from = 0  # the vector steps even for these few fills
+    h.record_many(1, *columns([Fill(1, 100, 5, 500, T0, False, 9)]))
+    h.record_many(2, *columns([Fill(2, 100, 3, 300, T0 + 1, False, 9), Fill(3, 101, 1, 101, T0 + MIN, True, 9)]))
+    assert h.agg_trades(1, None, None, 10) == [AggTrade(1, 100, 8, 1, 2, T0, False),
+                                               AggTrade(2, 101, 1, 3, 3, T0 + MIN, True)]
+    minute = T0 - T0 % MIN
+    first, second = h.klines("1m", minute, None, 10, now=T0 + MIN)
+    assert (first.open_time, first.volume, first.count, first.taker_buy_volume) == (minute, 8, 2, 8)
+    assert (second.volume, second.count, second.taker_buy_volume) == (1, 1, 0)
+
+
+def test_record_many_of_huge_amounts_sums_like_record() -> None:
+    """Amounts whose int64 batch sums could overflow are recorded one by one (Python int sums)."""
+    big = 1 << 61
+    fills = [Fill(1 + k, 100, big, big + k, T0 + k * 20_000, k % 2 == 0, 1) for k in range(3)]
+    h = MarketHistory()
+    h._vector_from = 0  # (so it is the amounts that make it record one by one)
+    h.record_many(1, *columns(fills))
+    assert state(h) == state(build(fills))
+    assert h.window(T0, T0 + MIN).quote_volume == 3 * big + 3
 
 
 def test_price_before_is_strictly_before() -> None:

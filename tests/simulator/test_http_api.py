@@ -61,7 +61,7 @@ class Sim:
     def __init__(self, *, liquidity: bool = False, rate_limits: RateLimitConfig | None = None,
                  start_ms: int = T0, markets=()) -> None:
         self.clock = ManualClock(start_ms)
-        config = SimulatorConfig(liquidity=liquidity, rate_limits=rate_limits or RateLimitConfig(),
+        config = SimulatorConfig(liquidity=liquidity, liquidity_mode="static", rate_limits=rate_limits or RateLimitConfig(),
                                  admin_token=ADMIN_TOKEN, demo_api_key=DEMO_KEY, demo_api_secret=DEMO_SECRET,
                                  markets=tuple(markets))
         self.sim = build(config, clock=self.clock)

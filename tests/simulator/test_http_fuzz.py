@@ -53,7 +53,7 @@ class FuzzSim:
         self.clock = ManualClock(T0)
         limits = RateLimitConfig(request_weight_per_minute=10**9, orders_per_10s=10**6, orders_per_day=10**8,
                                  raw_requests_per_5min=10**9)
-        self.sim = build(SimulatorConfig(liquidity=True, demo_api_key=KEY, demo_api_secret=SECRET,
+        self.sim = build(SimulatorConfig(liquidity=True, liquidity_mode="static", demo_api_key=KEY, demo_api_secret=SECRET,
                                          rate_limits=limits), clock=self.clock)
         self.venue = self.sim.venue
         self.client = TestClient(self.sim.app)

@@ -1,0 +1,73 @@
+"""Which liquidity a configuration asks for: the sources ``build`` starts, in one place."""
+
+from __future__ import annotations
+
+from ..config import SimulatorConfig
+from ..venue import Venue
+from ..wire import parse_units
+from .source import LiquiditySource
+from .static_book import StaticBook
+from .synthetic import SyntheticMarkets, SyntheticSettings
+
+
+def synthetic_settings(config: SimulatorConfig) -> dict[str, SyntheticSettings]:
+    """Per market: the defaults, then ``[synthetic.default]``, then ``[synthetic.SYMBOL]``."""
+    base = config.synthetic.get("default", {})
+    return {m.symbol: SyntheticSettings(**{**base, **config.synthetic.get(m.symbol, {})})
+            for m in config.markets if m.reference_price}
+
+
+def mirror_source(spec: str, venue: Venue) -> tuple[str, LiquiditySource]:
+    """``binance:BTC/USDT`` -> (the local market id, a mirror of that exchange's public book)."""
+    import ccxt  # only a mirror needs it at run time
+
+    from .mirror import CcxtPollingFeed, LiveMirror
+
+    exchange_id, _, symbol = spec.partition(":")
+    if exchange_id not in ccxt.exchanges:
+        raise ValueError(f"mirror: {exchange_id!r} is not a ccxt exchange id")
+    market_id = symbol.replace("/", "")
+    if market_id not in venue.markets:
+        raise ValueError(f"mirror: {symbol!r} has no local market {market_id!r}; markets: {list(venue.markets)}")
+    feed = CcxtPollingFeed(getattr(ccxt, exchange_id)({"enableRateLimit": True}), symbol, 1000)
+    return market_id, LiveMirror(market_id, feed)
+
+
+def replay_start_ms(path: str) -> int:
+    """The time of a data file's first row: where a replay's simulated clock starts."""
+    from . import datafiles as df
+
+    rows = df.iter_agg_trades(path) if df.detect_kind(path) == df.AGG_TRADES else df.iter_klines(path)
+    first = next(iter(rows), None)
+    if first is None:
+        raise ValueError(f"{path}: no rows to replay")
+    return first.time if isinstance(first, df.AggTradeRow) else first.open_time
+
+
+def replay_symbol(config: SimulatorConfig) -> str:
+    return config.replay_symbol or config.markets[0].symbol
+
+
+def liquidity_sources(config: SimulatorConfig, venue: Venue) -> list[LiquiditySource]:
+    """The replay and the mirror (if asked) for their markets, the configured mode for the rest."""
+    if not config.liquidity:
+        return []
+    sources: list[LiquiditySource] = []
+    taken: set[str] = set()
+    if config.replay:
+        from .replay import HistoricalReplay
+
+        symbol = replay_symbol(config)
+        sources.append(HistoricalReplay.from_file(config.replay, symbol, venue))
+        taken.add(symbol)
+    if config.mirror:
+        market_id, mirror = mirror_source(config.mirror, venue)
+        sources.append(mirror)
+        taken.add(market_id)
+    if config.liquidity_mode == "static":
+        return sources + [StaticBook(config.book_levels, config.seed, exclude=taken)]
+    settings = {s: v for s, v in synthetic_settings(config).items() if s not in taken}
+    prices = {m.symbol: parse_units(m.reference_price, venue.markets[m.symbol].spec.quote.decimals,
+                                    f"{m.symbol}.reference_price")
+              for m in config.markets if m.symbol in settings}
+    return sources + [SyntheticMarkets(settings, config.seed, prices)] if settings else sources
