@@ -57,10 +57,12 @@ HOST = "127.0.0.1"
 ADMIN_TOKEN = "bench-admin-token"
 DEMO_KEY = "B" * 64
 DEMO_SECRET = "S" * 64
-BALANCES = {"USDT": "1000000000", "BTC": "1000000", "ETH": "10000000"}  # x 1e8 units stays inside int64
+BALANCES = {"USDT": "1000000000", "FDUSD": "1000000000", "BTC": "1000000", "ETH": "10000000"}  # x 1e8 fits int64
 CCXT_OPTIONS = {"fetchCurrencies": False, "fetchMargins": False, "fetchMarkets": {"types": ["spot"]}}
-LOAD_SYMBOL, LOAD_PRICE, LOAD_QTY = "BTCUSDT", "60000", "0.001"
-CCXT_SYMBOL, CCXT_PRICE, CCXT_QTY = "ETH/USDT", 3000, 0.01
+# The measured orders go to two markets no liquidity source quotes, so the same order stream stays
+# valid (fills among the load's own accounts, a small book) with synthetic markets running beside it.
+LOAD_SYMBOL, LOAD_PRICE, LOAD_QTY = "BTCFDUSD", "60000", "0.001"
+CCXT_SYMBOL, CCXT_PRICE, CCXT_QTY = "ETH/FDUSD", 3000, 0.01
 SIGN_BATCH = 64
 
 
@@ -72,13 +74,16 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
-def _serve_simulator(port: int, profile: str | None) -> None:
-    from simulator.config import SimulatorConfig
+def _serve_simulator(port: int, profile: str | None, liquidity: bool = False) -> None:
+    from simulator.config import DEFAULT_MARKETS, MarketConfig, SimulatorConfig
     from simulator.launcher import serve
     from simulator.ratelimit import RateLimitConfig
 
     _exit_on_sigterm()
-    config = SimulatorConfig(host=HOST, port=port, liquidity=False, rate_limits=RateLimitConfig(enabled=False),
+    quiet = (MarketConfig("BTCFDUSD", "BTC", "FDUSD", "0.01", "0.00001", "0.00001", "9000", "100", "5"),
+             MarketConfig("ETHFDUSD", "ETH", "FDUSD", "0.01", "0.0001", "0.0001", "9000", "1000", "5"))
+    config = SimulatorConfig(host=HOST, port=port, liquidity=liquidity, markets=DEFAULT_MARKETS + quiet,
+                             rate_limits=RateLimitConfig(enabled=False),
                              log_level="warning", admin_token=ADMIN_TOKEN, demo_api_key=DEMO_KEY,
                              demo_api_secret=DEMO_SECRET, demo_balances=dict(BALANCES))
     if not profile:
@@ -407,6 +412,13 @@ def ccxt_client(url: str, key: str, secret: str):
     return ex
 
 
+def quote_updates(url: str) -> dict[str, int]:
+    """Per market, the orders the synthetic makers have placed or cancelled (admin health)."""
+    req = urllib.request.Request(url + "/sandex/v1/health", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())["quoteUpdates"]
+
+
 def ccxt_latency(sim, canned, orders: int, warmup: int) -> tuple[np.ndarray, np.ndarray]:
     """Round trips in ns of ``create_order``, interleaved call by call (the first of each pair alternates)."""
     clock = time.perf_counter_ns
@@ -427,8 +439,8 @@ def ccxt_latency(sim, canned, orders: int, warmup: int) -> tuple[np.ndarray, np.
 
 def run(warmup: float = 5.0, seconds: float = 10.0, connections: int = 32, orders: int = 500,
         ccxt_warmup: int = 100, baselines: bool = True, baseline_seconds: float = 3.0,
-        profile: str | None = None) -> dict:
-    sim = ServerProcess(_serve_simulator, profile)
+        profile: str | None = None, liquidity: bool = False) -> dict:
+    sim = ServerProcess(_serve_simulator, profile, liquidity)
     canned = None
     try:
         sim.wait_ready()
@@ -438,11 +450,17 @@ def run(warmup: float = 5.0, seconds: float = 10.0, connections: int = 32, order
         accounts = [new_account(sim.url) for _ in range(connections + 1)]
         canned.wait_ready()
 
+        quotes_before, t0 = quote_updates(sim.url), time.monotonic()
         tp = load(sim, [OrderSource(host, k, s) for k, s in accounts[:connections]], warmup, seconds)
+        quotes_after, elapsed = quote_updates(sim.url), time.monotonic() - t0
         figures: dict = {
             "orders_per_s": tp["per_s"],
             "target_orders_per_s": TARGET_ORDERS_PER_S,
         }
+        if liquidity:  # what the synthetic markets kept doing while the load ran
+            rates = {s: (quotes_after[s] - quotes_before.get(s, 0)) / elapsed for s in quotes_after}
+            figures["quote_updates_per_s"] = {s: round(r, 1) for s, r in rates.items()}
+            figures["quote_updates_per_s_min"] = min(rates.values()) if rates else 0.0
 
         key, secret = accounts[connections]
         sim_lat, floor_lat = ccxt_latency(ccxt_client(sim.url, key, secret), ccxt_client(canned.url, key, secret),
@@ -506,9 +524,12 @@ def main() -> None:
     parser.add_argument("--no-baselines", action="store_true", help="skip the ping and canned throughput runs")
     parser.add_argument("--baseline-seconds", type=float, default=3.0, help="measured seconds of each baseline")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the simulator's server process into FILE")
+    parser.add_argument("--liquidity", action="store_true",
+                        help="run the synthetic markets of sandex serve beside the load (target: >= 50 quote "
+                             "updates/s per market, orders/s within 20%% of the target)")
     args = parser.parse_args()
     figures = run(args.warmup, args.seconds, args.connections, args.orders, args.ccxt_warmup,
-                  not args.no_baselines, args.baseline_seconds, args.profile)
+                  not args.no_baselines, args.baseline_seconds, args.profile, args.liquidity)
     if args.json:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
     else:

@@ -203,8 +203,12 @@ def build_routes(services) -> list[Route]:
                                                                       market.spec.quote.decimals)})
 
     async def health(request: Request) -> Response:
+        with venue.lock:
+            quotes = {symbol: source.quote_updates(symbol) for source in getattr(services.liquidity, "sources", ())
+                      if hasattr(source, "quote_updates") for symbol in source.symbols}
         return _ok({"status": "ok", "serverTime": venue.now(), "markets": len(venue.markets),
-                    "accounts": len(venue.account_ids())})
+                    "accounts": len(venue.account_ids()), "quoteUpdates": quotes,
+                    "liquidityFailures": getattr(services.liquidity, "failures", 0)})
 
     return [
         Route("/sandex/v1/health", guarded(health), methods=["GET"]),
