@@ -88,3 +88,12 @@ def test_a_replay_runs_in_simulated_time_that_clients_follow() -> None:
         assert ex.fetch_balance()["USDT"]["free"] == 100000.0
         with pytest.raises(ccxt.InvalidNonce):  # a client on the wall clock is refused, as Binance would
             binance(srv.url, sim.demo_key, sim.demo_secret).fetch_balance()
+
+
+def test_health_reports_each_synthetic_market_quoting(live) -> None:
+    first = admin(live, "GET", "/sandex/v1/health")
+    time.sleep(0.5)
+    second = admin(live, "GET", "/sandex/v1/health")
+    assert set(second["quoteUpdates"]) == {"BTCUSDT", "ETHUSDT", "ETHBTC", "BNBUSDT", "SOLUSDT"}
+    assert all(second["quoteUpdates"][s] > first["quoteUpdates"][s] for s in second["quoteUpdates"])
+    assert second["liquidityFailures"] == 0
