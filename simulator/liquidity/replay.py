@@ -83,18 +83,11 @@ _ERR_PRICE, _ERR_SIZE = 1, 2
 _UNKNOWN_ORDER = int(RejectReason.UNKNOWN_ORDER)
 _R_SIDE, _R_PRICE, _R_OID, _R_QTY, _R_OWNER, _R_ORIG = range(6)  # the columns ``Engine.order_rows`` documents
 
-# The engine's batch rows. Command rows for ``Engine.apply_batch`` have the columns ``encode_orders``
-# documents (kind, account, side, type, tif, price, quantity, quote, stop, stp, order id, time); the
-# event rows it hands the sink are the compiled book's (``OrderFilled`` and the other book events are
-# decoded from them: kind, order id, other id, price ticks, lots, owner, other owner, remaining,
-# maker remaining, trade id, side, reason, and the fees of a fill). The numbers are the engine's
-# (``engine._exchange`` / ``engine._kernel``), repeated here rather than imported from its private
-# modules; ``test_replay`` checks that they agree.
-XW = 12
-X_KIND, X_ACCT, X_SIDE, X_TYPE, X_TIF, X_PRICE, X_QTY, X_QUOTE, X_STOP, X_STP, X_OID, X_TIME = range(XW)
-X_PLACE, X_CANCEL, X_AMEND = 1, 2, 4  # command kinds
-EV_ACCEPTED, EV_FILL, EV_CANCELED, EV_REJECTED, EV_AMENDED = 1, 2, 3, 5, 6  # event kinds
-E_KIND, E_OID, E_OTHER, E_PRICE, E_QTY, E_OWNER, E_OOWNER, E_REM, E_MREM, E_TID, E_SIDE, E_REASON = range(12)
+from engine.batch import (  # the engine's batch row layout (see engine/batch.py)
+    E_KIND, E_OID, E_OOWNER, E_OTHER, E_OWNER, E_PRICE, E_QTY, E_REASON, E_SIDE, E_TID, EV_ACCEPTED,
+    EV_AMENDED, EV_CANCELED, EV_FILL, EV_REJECTED, X_ACCT, X_AMEND, X_CANCEL, X_KIND, X_OID, X_PLACE, X_PRICE, X_QTY,
+    X_QUOTE, X_SIDE, X_STOP, X_STP, X_TIF, X_TIME, X_TYPE, XW,
+)
 
 DEFAULT_BUDGET = 1 << 59  # units of each of the market's assets, per house account
 

@@ -211,20 +211,6 @@ def test_batch_records_are_for_house_accounts_only() -> None:
     assert venue.open_orders(house, SYMBOL) == [] and not venue.is_open(SYMBOL, 99)
 
 
-def test_replay_repeats_the_engines_batch_row_layout() -> None:
-    """The replay writes command rows and reads event rows by the engine's numbers, repeated in
-    ``replay`` rather than imported from the engine's private modules: they must agree."""
-    from engine import _exchange as x
-    from engine import _kernel as k
-    from simulator.liquidity import replay as rp
-
-    names = [n for n in dir(rp) if n == "XW" or n.startswith(("X_", "E_", "EV_"))]
-    assert len(names) == 1 + 12 + 3 + 12 + 5
-    for name in names:
-        assert getattr(rp, name) == getattr(x if name == "XW" or name.startswith("X_") else k, name), name
-    assert k.EVW == 14 and (k.E_X1, k.E_X2) == (12, 13)  # the fees, read by position in ``_BatchSink``
-
-
 def tape(rows: list[tuple[int, str, str, Side]]) -> list[TradeTape]:
     """Trades (ms after T0, price, quantity, taker side) as one tape."""
     return [TradeTape(np.array([T0 + t for t, *_ in rows], dtype=np.int64),
