@@ -82,6 +82,25 @@ class Withdraw:
 
 
 @dataclass(frozen=True, slots=True)
+class Leg:
+    """One movement of free balance from one account to another."""
+
+    from_account: int
+    to_account: int
+    asset: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Move free balances between accounts, all legs or none (a conversion is two legs; a wallet
+    transfer one). The receiving account is opened if new; nothing is created or destroyed."""
+
+    legs: tuple[Leg, ...]
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ListAsset:
     spec: AssetSpec
 
@@ -115,6 +134,7 @@ Command = (
     | AmendOrder
     | Deposit
     | Withdraw
+    | Transfer
     | ListAsset
     | ListMarket
     | SetMarketStatus

@@ -29,6 +29,7 @@ from .commands import (
     PlaceOrder,
     SetFeeRates,
     SetMarketStatus,
+    Transfer,
     Withdraw,
 )
 from .enums import CancelReason, ExpireReason, MarketStatus, OrderType, SelfTradePrevention, Side, TimeInForce
@@ -53,6 +54,7 @@ from .fees import valid_rate
 from .ledger import MAX_ACCOUNT_ID, Ledger
 from .specs import AssetSpec, MarketSpec
 from .triggers import StopOrder, TriggerBook
+from .units import INT64_SAFE
 
 _SIDES = tuple(Side)
 _REASONS = {int(r): r for r in RejectReason}
@@ -194,6 +196,7 @@ class Engine:
             AmendOrder: self._amend,
             Deposit: self._deposit,
             Withdraw: self._withdraw,
+            Transfer: self._transfer,
             ListAsset: self._list_asset,
             ListMarket: self._list_market,
             SetMarketStatus: self._set_status,
@@ -413,6 +416,34 @@ class Engine:
         if self._ledger.free(c.account, asset[0]) < c.amount:
             return [CommandRejected(RejectReason.INSUFFICIENT_BALANCE)]
         return [BalanceChanged(c.account, c.asset, -c.amount, self._ledger.credit(c.account, asset[0], -c.amount))]
+
+    def _transfer(self, c: Transfer) -> list[Event]:
+        led = self._ledger
+        if not c.legs:
+            return [CommandRejected(RejectReason.INVALID_AMOUNT)]
+        needed: dict[tuple[int, int], int] = {}
+        for leg in c.legs:
+            asset = led.assets.get(leg.asset)
+            if not led.is_live(leg.from_account) or not 0 < leg.to_account <= MAX_ACCOUNT_ID:
+                return [CommandRejected(RejectReason.UNKNOWN_ACCOUNT)]
+            if asset is None:
+                return [CommandRejected(RejectReason.UNKNOWN_ASSET)]
+            if not 0 < leg.amount < INT64_SAFE:
+                return [CommandRejected(RejectReason.INVALID_AMOUNT)]
+            key = (leg.from_account, asset[0])
+            needed[key] = needed.get(key, 0) + leg.amount
+        if any(led.free(account, i) < amount for (account, i), amount in needed.items()):
+            return [CommandRejected(RejectReason.INSUFFICIENT_BALANCE)]
+        events: list[Event] = []
+        for leg in c.legs:  # every check passed: now move
+            i = led.assets[leg.asset][0]
+            col = led.free_col(i)
+            led.open_account(leg.to_account)
+            led.array[leg.from_account, col] -= leg.amount
+            led.array[leg.to_account, col] += leg.amount
+            events.append(BalanceChanged(leg.from_account, leg.asset, -leg.amount, int(led.array[leg.from_account, col])))
+            events.append(BalanceChanged(leg.to_account, leg.asset, leg.amount, int(led.array[leg.to_account, col])))
+        return events
 
     def _set_fees(self, c: SetFeeRates) -> list[Event]:
         if not 0 < c.account <= MAX_ACCOUNT_ID:

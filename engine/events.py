@@ -110,7 +110,7 @@ class CommandRejected(NamedTuple):
 
 
 class BalanceChanged(NamedTuple):
-    """A deposit (amount > 0) or withdrawal (amount < 0) of free balance."""
+    """Free balance in (amount > 0) or out (amount < 0): a deposit, a withdrawal or a transfer leg."""
 
     account: int
     asset: str

@@ -28,6 +28,8 @@ from engine import (
     SetMarketStatus,
     Side,
     TimeInForce,
+    Leg,
+    Transfer,
     Withdraw,
 )
 from engine.units import RATE_DENOM
@@ -114,6 +116,11 @@ class ExchangeMachine(RuleBasedStateMachine):
     @rule(account=st.integers(0, 4), asset=st.sampled_from(ASSETS), amount=st.integers(-5, 3_000))
     def withdraw(self, account, asset, amount) -> None:
         self._apply(Withdraw(account, asset, amount))
+
+    @rule(legs=st.lists(st.tuples(st.integers(-1, 5), st.integers(-1, 6), st.sampled_from([*ASSETS, "NOPE"]),
+                                  st.integers(-5, 3_000)), min_size=0, max_size=3))
+    def transfer(self, legs) -> None:
+        self._apply(Transfer(tuple(Leg(*leg) for leg in legs), self.now))
 
     @rule(account=ACCOUNTS, maker=st.integers(-1, RATE_DENOM // 10), taker=st.integers(0, RATE_DENOM + 1))
     def set_fees(self, account, maker, taker) -> None:
