@@ -462,14 +462,14 @@ class Venue:
                     rec = self._orders[(e.market, e.order_id)]
                     rec.orig_qty = e.new_quantity
                     rec.update_time = now
-                    self._touch(rec.account, now)
+                    self.touch(rec.account, now)
                     if e.remaining == 0:
                         self._close(rec, "FILLED", now)
                 elif kind is StopTriggered:
                     rec = self._orders[(e.market, e.order_id)]
                     rec.working_time = rec.update_time = now
                 elif kind is OrderAccepted:  # a triggered stop entering the book
-                    self._touch(e.owner, now)
+                    self.touch(e.owner, now)
             return taker_fills
 
     def _on_fill(self, e: OrderFilled, now: int) -> Fill:
@@ -529,7 +529,8 @@ class Venue:
         if acct.house:
             self._orders.pop((rec.symbol, rec.order_id), None)
 
-    def _touch(self, account: int, now: int) -> None:
+    def touch(self, account: int, now: int) -> None:
+        """Date the account's balances (a conversion or transfer changed them outside the book)."""
         acct = self._accounts.get(account)
         if acct is not None:
             acct.update_time = now

@@ -14,10 +14,11 @@ from starlette.routing import Route
 from .. import binance_errors as err
 from ..ratelimit import RateLimiter
 from ..venue import Venue
-from . import admin, market, spot, wallet
+from ..convert import ConvertDesk
+from . import admin, convert, market, spot, wallet
 from .endpoint import Endpoint, build_handler, error_response, openapi_paths
 
-ENDPOINTS: list[Endpoint] = [*market.ENDPOINTS, *spot.ENDPOINTS, *wallet.ENDPOINTS]
+ENDPOINTS: list[Endpoint] = [*market.ENDPOINTS, *spot.ENDPOINTS, *wallet.ENDPOINTS, *convert.ENDPOINTS]
 
 
 @dataclass(slots=True)
@@ -28,6 +29,7 @@ class Services:
     limiter: RateLimiter
     admin_token: str
     liquidity: object = None  # the LiquidityDriver, once the launcher has started it
+    convert: ConvertDesk | None = None  # Binance Convert: quotes against the house inventory
 
 
 class SandexApp:
@@ -50,7 +52,8 @@ class SandexApp:
 
 
 def create_app(venue: Venue, admin_token: str) -> SandexApp:
-    services = Services(venue, RateLimiter(venue.config.rate_limits, venue.clock), admin_token)
+    services = Services(venue, RateLimiter(venue.config.rate_limits, venue.clock), admin_token,
+                        convert=ConvertDesk(venue))
     app = FastAPI(title="sandex", version="0.1.0",
                   description="A sandboxed exchange speaking Binance's spot REST API, plus an admin API.")
     by_path: dict[str, dict[str, Endpoint]] = {}
