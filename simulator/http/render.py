@@ -80,7 +80,6 @@ def order_query(spec: MarketSpec, rec: OrderRecord) -> dict:
     out["updateTime"] = rec.update_time
     out["isWorking"] = rec.working_time != -1
     out["workingTime"] = rec.working_time
-    out["origQuoteOrderQty"] = px(spec, rec.orig_quote_qty)
     out["selfTradePreventionMode"] = rec.stp.name
     if rec.prevented_qty:
         out["preventedQuantity"] = qty(spec, rec.prevented_qty)

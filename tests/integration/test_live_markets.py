@@ -5,7 +5,9 @@ A real server with the wall clock and synthetic liquidity; a replay server in si
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
 from pathlib import Path
 
 import ccxt
@@ -69,9 +71,10 @@ def test_a_resting_user_order_fills_when_the_market_comes_to_it(live) -> None:
 
 def test_the_admin_api_refuses_to_move_a_market_that_is_not_synthetic(server) -> None:
     # the shared integration server quotes a static book
-    with pytest.raises(Exception) as e:
+    with pytest.raises(urllib.error.HTTPError) as e:
         admin(server, "PUT", "/sandex/v1/markets/BTCUSDT/price", {"price": "1"})
-    assert "400" in str(e.value)
+    body = json.loads(e.value.read())
+    assert e.value.code == 400 and body["code"] == -1130 and "no synthetic market" in body["msg"]
 
 
 def test_a_replay_runs_in_simulated_time_that_clients_follow() -> None:
