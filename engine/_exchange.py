@@ -531,9 +531,13 @@ def _ex_dispatch(st, led, out, n0, kind, acct, side, otype, tif, price, qty, quo
         return _ex_cancel_all(st, led, out, n0, acct)
     if kind == X_AMEND:
         return _ex_amend(st, led, out, n0, acct, oid, qty)
-    if kind == X_CHECK:  # a dry run: the rejection row, or no row when the order would be accepted
-        r = _check_place(st, led, acct, side, otype, tif, price, qty, quote, stop, stp, now)[0]
-        return n0 if r == 0 else _emit(out, n0, EV_REJECTED, 0, 0, price, qty, acct, 0, 0, 0, 0, side, r)
+    if kind == X_CHECK:  # a dry run: the rejection row, or no row (the lock left in E_X1) when accepted
+        checked = _check_place(st, led, acct, side, otype, tif, price, qty, quote, stop, stp, now)
+        r = checked[0]
+        if r == 0:
+            out[n0, E_X1] = checked[4]
+            return n0
+        return _emit(out, n0, EV_REJECTED, 0, 0, price, qty, acct, 0, 0, 0, 0, side, r)
     return _emit(out, n0, EV_REJECTED, oid, 0, price, qty, acct, 0, 0, 0, 0, side, R_INVALID_PARAMS)
 
 

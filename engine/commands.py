@@ -101,6 +101,55 @@ class Transfer:
 
 
 @dataclass(frozen=True, slots=True)
+class Borrow:
+    """Lend ``amount`` from the ``pool`` account's free balance to ``account``; the first hour's
+    interest is charged at once (Binance's rule), later hours by ``ChargeInterest``."""
+
+    account: int
+    asset: str
+    amount: int
+    pool: int
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Repay:
+    """Pay back up to the liability from free balance: interest first, then principal."""
+
+    account: int
+    asset: str
+    amount: int
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeInterest:
+    """Charge every hour begun by ``time`` and not yet charged, on every loan (or one account's)."""
+
+    time: int
+    account: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOff:
+    """Close a liability the borrower cannot pay (after a liquidation): ``payer`` covers what it
+    can from its free balance, the pool loses the rest."""
+
+    account: int
+    asset: str
+    payer: int
+    time: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SetInterestRate:
+    """An asset's daily interest rate over ``units.RATE_DENOM`` (hourly = daily / 24)."""
+
+    asset: str
+    daily_rate: int
+
+
+@dataclass(frozen=True, slots=True)
 class ListAsset:
     spec: AssetSpec
 
@@ -135,6 +184,11 @@ Command = (
     | Deposit
     | Withdraw
     | Transfer
+    | Borrow
+    | Repay
+    | ChargeInterest
+    | WriteOff
+    | SetInterestRate
     | ListAsset
     | ListMarket
     | SetMarketStatus

@@ -20,17 +20,22 @@ from . import _kernel as k
 from .book import OrderBook, batch_buffer
 from .commands import (
     AmendOrder,
+    Borrow,
     CancelAllOrders,
     CancelOrder,
+    ChargeInterest,
     Command,
     Deposit,
     ListAsset,
     ListMarket,
     PlaceOrder,
+    Repay,
     SetFeeRates,
+    SetInterestRate,
     SetMarketStatus,
     Transfer,
     Withdraw,
+    WriteOff,
 )
 from .enums import CancelReason, ExpireReason, MarketStatus, OrderType, SelfTradePrevention, Side, TimeInForce
 from .errors import InvariantViolation, RejectReason
@@ -52,6 +57,8 @@ from .events import (
 )
 from .fees import valid_rate
 from .ledger import MAX_ACCOUNT_ID, Ledger
+from .lending import Lending
+from .margin import Loan
 from .specs import AssetSpec, MarketSpec
 from .triggers import StopOrder, TriggerBook
 from .units import INT64_SAFE
@@ -189,6 +196,7 @@ class Engine:
         self._ledger = Ledger()
         self._markets: dict[str, _Market] = {}
         self._ledger.on_relayout(self._rewrite_columns)
+        self._lending = Lending(self._ledger)
         self._handlers: dict[type, Callable[[object], list[Event]]] = {
             PlaceOrder: self._place,
             CancelOrder: self._cancel,
@@ -197,6 +205,11 @@ class Engine:
             Deposit: self._deposit,
             Withdraw: self._withdraw,
             Transfer: self._transfer,
+            Borrow: self._lending.borrow,
+            Repay: self._lending.repay,
+            ChargeInterest: self._lending.charge,
+            WriteOff: self._lending.write_off,
+            SetInterestRate: self._lending.set_rate,
             ListAsset: self._list_asset,
             ListMarket: self._list_market,
             SetMarketStatus: self._set_status,
@@ -271,6 +284,26 @@ class Engine:
         except OverflowError:
             return _out_of_range(c)
         return _REASONS[int(mk.book._out[0, k.E_REASON])] if n else None
+
+    def requirement(self, c: PlaceOrder) -> tuple[RejectReason | None, str, int]:
+        """What ``c`` would lock if its account had unlimited funds of the asset it spends:
+        (why it would still be refused or None, that asset, the units). Changes nothing; margin
+        orders that borrow what they lack ask this first."""
+        mk = self._markets.get(c.market)
+        if mk is None:
+            return RejectReason.UNKNOWN_MARKET, "", 0
+        asset = mk.spec.quote.code if c.side == Side.BUY else mk.spec.base.code
+        if not self._ledger.is_live(c.account):
+            return RejectReason.UNKNOWN_ACCOUNT, asset, 0
+        col = self._ledger.free_col(mk.quote if c.side == Side.BUY else mk.base)
+        arr = self._ledger.array
+        saved = int(arr[c.account, col])
+        arr[c.account, col] = INT64_SAFE
+        try:
+            reason = self.check(c)
+        finally:
+            arr[c.account, col] = saved
+        return reason, asset, (0 if reason else int(mk.book._out[0, k.E_X1]))
 
     def _file_stop(self, mk: _Market, c: PlaceOrder, oid: int, lock: int, stop_ticks: int) -> None:
         mk.triggers.add(
@@ -572,6 +605,21 @@ class Engine:
         """Deposits minus withdrawals: what all balances of the asset add up to, fees included."""
         return self._ledger.supply[self._ledger.assets[asset][0]]
 
+    def loans(self, account: int | None = None) -> list[Loan]:
+        """Open loans (copies), of one account or all, by account then asset listing order."""
+        order = {code: i for code, (i, _) in self._ledger.assets.items()}
+        found = [Loan(**{f: getattr(loan, f) for f in Loan.__slots__}) for loan in self._lending.loans.values()
+                 if account is None or loan.account == account]
+        return sorted(found, key=lambda loan: (loan.account, order[loan.asset]))
+
+    def loan(self, account: int, asset: str) -> Loan | None:
+        loan = self._lending.loans.get((account, asset))
+        return None if loan is None else Loan(**{f: getattr(loan, f) for f in Loan.__slots__})
+
+    def interest_rate(self, asset: str) -> int:
+        """The asset's daily interest rate over RATE_DENOM (0 until set)."""
+        return self._lending.rates.get(asset, 0)
+
     def fee_rates(self, account: int) -> tuple[int, int]:
         """(maker, taker) over ``units.RATE_DENOM``."""
         return self._ledger.rates(account)
@@ -649,6 +697,7 @@ class Engine:
             h.update(k.dump_orders(st).tobytes())
             h.update(repr(sorted(mk.triggers.orders.items())).encode())
             h.update(repr(sorted(mk.client_ids.items())).encode())
+        h.update(repr(self._lending.fingerprint_items()).encode())
         return h.hexdigest()
 
     def check_invariants(self) -> None:
@@ -658,6 +707,7 @@ class Engine:
         withdrawals; nothing is negative; each account's locked balance equals what its open
         orders and waiting stops reserve; order counts match; every book is consistent.
         """
+        self._lending.check_invariants()
         led = self._ledger
         arr = led.array
         n_assets = len(led.assets)

@@ -36,6 +36,10 @@ class RejectReason(IntEnum):
     ALREADY_LISTED = 23  # asset or market listed twice
     INVALID_FEE_RATE = 24  # fee rate outside [0, RATE_DENOM]
     INVALID_MARKET_STATUS = 25  # not one of TRADING, HALT, BREAK
+    POOL_INSUFFICIENT = 26  # the lending pool cannot lend that much of the asset now
+    REPAY_EXCEEDS_LIABILITY = 27  # a repayment larger than what is owed (principal plus interest)
+    NO_LOAN = 28  # nothing of that asset is owed by that account
+    INVALID_RATE = 29  # an interest rate outside [0, RATE_DENOM] a day
 
 
 class InvariantViolation(AssertionError):

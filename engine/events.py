@@ -118,6 +118,60 @@ class BalanceChanged(NamedTuple):
     free: int
 
 
+class Borrowed(NamedTuple):
+    """A loan grew: ``amount`` moved from the pool to the borrower's free balance."""
+
+    account: int
+    asset: str
+    amount: int
+    principal: int  # owed after the change
+    interest: int
+    time: int
+
+
+class Repaid(NamedTuple):
+    """A loan shrank: interest is paid first, then principal; the amounts moved to the pool."""
+
+    account: int
+    asset: str
+    interest_paid: int
+    principal_paid: int
+    principal: int  # owed after the change
+    interest: int
+    time: int
+
+
+class InterestCharged(NamedTuple):
+    """One hour's interest added to a loan (``on_borrow``: the first hour, charged when borrowing)."""
+
+    account: int
+    asset: str
+    amount: int
+    principal: int  # the principal it was charged on
+    interest: int  # unpaid interest after the charge
+    daily_rate: int  # over RATE_DENOM
+    time: int  # the hour it was charged for (the borrow time for the first hour)
+    on_borrow: bool
+
+
+class DebtWrittenOff(NamedTuple):
+    """A liability closed without the borrower paying it: ``covered`` came from ``payer``
+    (the insurance fund) to the pool, the rest is the pool's loss."""
+
+    account: int
+    asset: str
+    principal: int
+    interest: int
+    covered: int
+    payer: int
+    time: int
+
+
+class InterestRateChanged(NamedTuple):
+    asset: str
+    daily_rate: int  # over RATE_DENOM
+
+
 class AssetListed(NamedTuple):
     asset: str
 
@@ -143,6 +197,11 @@ Event = (
     | StopTriggered
     | CommandRejected
     | BalanceChanged
+    | Borrowed
+    | Repaid
+    | InterestCharged
+    | DebtWrittenOff
+    | InterestRateChanged
     | AssetListed
     | MarketListed
     | MarketStatusChanged
