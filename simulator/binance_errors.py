@@ -154,7 +154,27 @@ _REJECTS: dict[RejectReason, ApiError] = {
     RejectReason.ALREADY_LISTED: ApiError(400, -1130, "Invalid data sent for a parameter. Already listed."),
     RejectReason.INVALID_FEE_RATE: ApiError(400, -1130, "Invalid data sent for a parameter. Invalid fee rate."),
     RejectReason.INVALID_MARKET_STATUS: ApiError(400, -1130, "Invalid data sent for a parameter. Invalid status."),
+    RejectReason.POOL_INSUFFICIENT: ApiError(400, -3045, "The system does not have enough asset now."),
+    RejectReason.REPAY_EXCEEDS_LIABILITY: ApiError(400, -3015, "Repayment amount exceeds borrow amount."),
+    RejectReason.NO_LOAN: ApiError(400, -3015, "Repayment amount exceeds borrow amount."),
+    RejectReason.INVALID_RATE: ApiError(400, -1130, "Invalid data sent for a parameter. Invalid rate."),
 }
+
+
+# ---- margin (-3xxx, -11xxx) -------------------------------------------------------------------------
+# ccxt maps Binance's margin codes to exception classes only for Binance's production hostname;
+# against any other URL a -3xxx code is a plain ExchangeError. Where a message alone decides the
+# class (ccxt matches exact texts before codes), the message is chosen for the class Binance users
+# get: a margin "balance not enough" keeps its code -3041 but says Binance's insufficient-balance
+# text, so ccxt raises InsufficientFunds against sandex as against Binance.
+MARGIN_BALANCE_NOT_ENOUGH = ApiError(400, -3041, "Account has insufficient balance for requested action.")
+EXCEEDS_MAX_BORROWABLE = ApiError(400, -3006, "Your borrow amount has exceed maximum borrow amount.")
+NOT_MARGIN_ASSET = ApiError(400, -3027, "Not a valid margin asset.")
+NOT_MARGIN_PAIR = ApiError(400, -3028, "Not a valid margin pair.")
+TRANSFER_OUT_REFUSED = ApiError(400, -3020, "Transfer out amount exceeds max amount.")
+ISOLATED_NOT_OPEN = ApiError(400, -11001, "Isolated margin account does not exist.")
+SAME_WALLET = ApiError(400, -1130, "Invalid data sent for a parameter. The transfer's source and target are the same "
+                                   "account.")
 
 
 def for_reject(reason: RejectReason) -> ApiError:

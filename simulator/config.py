@@ -39,6 +39,37 @@ class MarketConfig:
     reference_price: str = ""  # where a static book is centred
 
 
+# Daily rates in the range Binance's VIP 0 margin data shows.
+DAILY_INTEREST_RATES = {"BTC": "0.00005", "ETH": "0.00005", "USDT": "0.0002", "BNB": "0.0003", "SOL": "0.0003"}
+
+
+@dataclass(frozen=True, slots=True)
+class MarginConfig:
+    """Cross and isolated margin: rates, leverage, risk thresholds and the house's funds (decimal text)."""
+
+    daily_interest_rates: dict[str, str] = field(default_factory=lambda: dict(DAILY_INTEREST_RATES))
+    default_daily_interest_rate: str = "0.0002"  # for an asset missing above
+    cross_leverage: int = 3  # Binance's cross margin classic
+    isolated_leverage: int = 10
+    leverage: dict[str, int] = field(default_factory=dict)  # an asset (cross) or a symbol (isolated) -> leverage
+    cross_margin_call: str = "1.5"  # margin levels (assets / debt) for the warning and the liquidation
+    cross_liquidation: str = "1.1"
+    isolated_margin_call: str = "1.3"
+    isolated_liquidation: str = "1.1"
+    transfer_out_level: str = "2"  # a transfer out of a margin account with debt must leave at least this
+    lending_pool: str = "1000000000"  # whole coins of every asset the house can lend
+    insurance_fund: str = "1000000"  # whole coins of every asset that absorb bad debt after a liquidation
+    check_interval_ms: int = 1000  # how often margin levels are checked for liquidation
+
+    def __post_init__(self) -> None:
+        for name in ("cross_leverage", "isolated_leverage", *self.leverage):
+            value = getattr(self, name) if name.endswith("_leverage") else self.leverage[name]
+            if not isinstance(value, int) or not 2 <= value <= 125:
+                raise ValueError(f"margin leverage {name} must be a whole number in [2, 125], got {value!r}")
+        if self.check_interval_ms < 1:
+            raise ValueError(f"margin check_interval_ms must be >= 1, got {self.check_interval_ms}")
+
+
 @dataclass(frozen=True, slots=True)
 class SimulatorConfig:
     host: str = "127.0.0.1"
@@ -60,6 +91,7 @@ class SimulatorConfig:
     asset_decimals: int = 8
     markets: tuple[MarketConfig, ...] = ()
     rate_limits: RateLimitConfig = RateLimitConfig()
+    margin: MarginConfig = field(default_factory=MarginConfig)
     book_levels: int = 20  # per side, for the static book
     log_level: str = "warning"
 
@@ -95,7 +127,7 @@ class SimulatorConfig:
 
     @classmethod
     def from_toml(cls, path: str | Path, **overrides: Any) -> SimulatorConfig:
-        """Read a TOML file: top-level keys are fields, ``[rate_limits]`` a table and
+        """Read a TOML file: top-level keys are fields, ``[rate_limits]`` and ``[margin]`` tables and
         ``[[markets]]`` an array of tables; unknown keys raise ``ValueError``."""
         with open(path, "rb") as f:
             data = tomllib.load(f)
@@ -114,6 +146,9 @@ class SimulatorConfig:
         if "rate_limits" in data:
             _check_keys(RateLimitConfig, data["rate_limits"], "rate_limits")
             data["rate_limits"] = RateLimitConfig(**data["rate_limits"])
+        if "margin" in data:
+            _check_keys(MarginConfig, data["margin"], "margin")
+            data["margin"] = MarginConfig(**data["margin"])
         return cls(**data)
 
 

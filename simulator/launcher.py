@@ -20,6 +20,7 @@ from .config import SimulatorConfig
 from .http.app import SandexApp, create_app
 from .liquidity.driver import LiquidityDriver
 from .liquidity.setup import liquidity_sources, replay_start_ms
+from .margin import MarginKeeper
 from .venue import Venue
 from .wire import parse_units
 
@@ -60,9 +61,10 @@ def build(config: SimulatorConfig | None = None, clock: Clock | None = None) -> 
     demo = venue.create_account({a: parse_units(v, decimals, f"demo_balances.{a}")
                                  for a, v in config.demo_balances.items()})
     venue.keys.issue(demo, api_key=config.demo_api_key, secret=config.demo_api_secret, now_ms=venue.now())
-    driver = LiquidityDriver(venue, liquidity_sources(config, venue))
-    driver.start()
     app = create_app(venue, config.admin_token)
+    keeper = MarginKeeper(app.services.margin, config.margin.check_interval_ms)  # interest and liquidations
+    driver = LiquidityDriver(venue, [*liquidity_sources(config, venue), keeper])
+    driver.start()
     app.services.liquidity = driver
     return Simulator(config, venue, app, demo, driver)
 

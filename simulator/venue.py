@@ -241,6 +241,19 @@ class Venue:
             if reason is not None:
                 raise err.for_reject(reason)
 
+    def requirement(self, account: int, req: OrderRequest) -> tuple[str, int]:
+        """(asset, units) the order would lock, whatever the account holds; raises what else would
+        refuse it. An order that borrows what it lacks asks this before borrowing."""
+        with self.lock:
+            acct = self._account(account)
+            self.market(req.symbol)
+            if req.client_order_id is not None:
+                self._check_client_id(acct, req.symbol, req.client_order_id)
+            reason, asset, units = self.engine.requirement(self._command(account, req, self.now()))
+            if reason is not None:
+                raise err.for_reject(reason)
+            return asset, units
+
     def place(self, account: int, req: OrderRequest) -> Placement:
         with self.lock:
             acct = self._account(account)
@@ -391,6 +404,12 @@ class Venue:
     # and sees none of their events. These let it keep the records it needs (the house orders left
     # resting, for openOrders and for fills with users later) without reaching into the venue's state.
     # Only a house account's orders are handled so: a user's orders always come through ``place``.
+
+    def order_record(self, symbol: str, order_id: int) -> OrderRecord | None:
+        """Any kept order by id, whoever's it is (a copy)."""
+        with self.lock:
+            rec = self._orders.get((symbol, order_id))
+            return None if rec is None else rec.copy()
 
     def is_open(self, symbol: str, order_id: int) -> bool:
         """Whether the venue keeps an open record of the order."""

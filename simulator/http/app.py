@@ -15,6 +15,7 @@ from .. import binance_errors as err
 from ..ratelimit import RateLimiter
 from ..venue import Venue
 from ..convert import ConvertDesk
+from ..margin import MarginDesk
 from . import admin, convert, market, spot, wallet
 from .endpoint import Endpoint, build_handler, error_response, openapi_paths
 
@@ -30,6 +31,7 @@ class Services:
     admin_token: str
     liquidity: object = None  # the LiquidityDriver, once the launcher has started it
     convert: ConvertDesk | None = None  # Binance Convert: quotes against the house inventory
+    margin: MarginDesk | None = None  # cross and isolated margin: wallets, loans, interest, liquidation
 
 
 class SandexApp:
@@ -53,7 +55,7 @@ class SandexApp:
 
 def create_app(venue: Venue, admin_token: str) -> SandexApp:
     services = Services(venue, RateLimiter(venue.config.rate_limits, venue.clock), admin_token,
-                        convert=ConvertDesk(venue))
+                        convert=ConvertDesk(venue), margin=MarginDesk(venue, venue.config.margin))
     app = FastAPI(title="sandex", version="0.1.0",
                   description="A sandboxed exchange speaking Binance's spot REST API, plus an admin API.")
     by_path: dict[str, dict[str, Endpoint]] = {}

@@ -95,11 +95,12 @@ def admin() -> Admin:
 # ---- accounts and keys ---------------------------------------------------------------------------
 
 def test_create_account_hmac(admin: Admin):
+    supply = admin.venue.engine.total_supply("USDT")
     body = admin.ok("POST", "/sandex/v1/accounts", {"balances": {"USDT": "1000.5", "BTC": 2}, "permissions": ["SPOT"]})
     assert set(body) == {"accountId", "apiKey", "secret", "keyType"}
-    assert body["keyType"] == "HMAC" and body["accountId"] == admin.sim.demo_account + 1
+    assert body["keyType"] == "HMAC" and body["accountId"] == max(admin.venue.account_ids())
     assert len(body["apiKey"]) == 64 and len(body["secret"]) == 64
-    assert admin.venue.engine.total_supply("USDT") == (100_000 + 1000.5) * 10**8
+    assert admin.venue.engine.total_supply("USDT") == supply + 1000.5 * 10**8
     sign = hmac_signer(body["secret"])
     account = admin.signed("GET", "/api/v3/account", body["apiKey"], sign, [("omitZeroBalances", "true")]).json()
     assert account["balances"] == [{"asset": "BTC", "free": "2.00000000", "locked": "0.00000000"},
@@ -170,6 +171,7 @@ def test_create_account_with_supplied_public_key(admin: Admin):
 
 
 def test_deposit(admin: Admin):
+    supply = admin.venue.engine.total_supply("BTC")
     account = admin.ok("POST", "/sandex/v1/accounts", {"balances": {"USDT": "10"}})
     aid = account["accountId"]
     admin.clock.advance(250)
@@ -177,7 +179,7 @@ def test_deposit(admin: Admin):
     assert body == {"accountId": aid, "asset": "USDT", "free": "15.12345678", "locked": "0.00000000"}
     body = admin.ok("POST", f"/sandex/v1/accounts/{aid}/deposit", {"asset": "BTC", "amount": 3})
     assert body == {"accountId": aid, "asset": "BTC", "free": "3.00000000", "locked": "0.00000000"}
-    assert admin.venue.engine.total_supply("BTC") == 4 * 10**8
+    assert admin.venue.engine.total_supply("BTC") == supply + 3 * 10**8
     shown = admin.ok("GET", f"/sandex/v1/accounts/{aid}")
     assert shown["updateTime"] == T0 + 250
     assert shown["balances"]["spot"]["USDT"] == {"free": "15.12345678", "locked": "0.00000000"}
@@ -282,9 +284,9 @@ def test_market_halt_refuses_orders_but_allows_cancels(admin: Admin):
 def test_health(admin: Admin):
     admin.clock.advance(42)
     assert admin.ok("GET", "/sandex/v1/health") == {"status": "ok", "serverTime": T0 + 42, "markets": 5,
-                                                     "accounts": 1, "quoteUpdates": {}, "liquidityFailures": 0}
+                                                     "accounts": 3, "quoteUpdates": {}, "liquidityFailures": 0}
     admin.ok("POST", "/sandex/v1/accounts", {})
-    assert admin.ok("GET", "/sandex/v1/health")["accounts"] == 2
+    assert admin.ok("GET", "/sandex/v1/health")["accounts"] == 4
 
 
 # ---- the admin token -----------------------------------------------------------------------------

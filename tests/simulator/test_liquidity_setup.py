@@ -11,6 +11,7 @@ from simulator.config import SimulatorConfig
 from simulator.launcher import build
 from simulator.liquidity.mirror import LiveMirror
 from simulator.liquidity.replay import HistoricalReplay
+from simulator.margin import MarginKeeper
 from simulator.liquidity.setup import liquidity_sources, synthetic_settings
 from simulator.liquidity.static_book import StaticBook
 from simulator.liquidity.synthetic import SyntheticMarkets
@@ -19,7 +20,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "simulator" / "liquidity" / "samp
 
 
 def kinds(sim) -> list[type]:
-    return [type(s) for s in sim.liquidity.sources]
+    return [type(s) for s in sim.liquidity.sources if not isinstance(s, MarginKeeper)]
 
 
 def test_the_default_is_synthetic_markets_for_every_market_with_a_reference_price() -> None:
