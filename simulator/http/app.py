@@ -16,10 +16,11 @@ from ..ratelimit import RateLimiter
 from ..venue import Venue
 from ..convert import ConvertDesk
 from ..margin import MarginDesk
-from . import admin, convert, market, spot, wallet
+from . import admin, convert, margin, margin_orders, market, spot, wallet
 from .endpoint import Endpoint, build_handler, error_response, openapi_paths
 
-ENDPOINTS: list[Endpoint] = [*market.ENDPOINTS, *spot.ENDPOINTS, *wallet.ENDPOINTS, *convert.ENDPOINTS]
+ENDPOINTS: list[Endpoint] = [*market.ENDPOINTS, *spot.ENDPOINTS, *wallet.ENDPOINTS, *convert.ENDPOINTS,
+                             *margin.ENDPOINTS, *margin_orders.ENDPOINTS]
 
 
 @dataclass(slots=True)
