@@ -158,8 +158,10 @@ class MarginDesk:
             return self.config.leverage.get(ref.symbol, self.config.isolated_leverage)
         return self.config.leverage.get(asset, self.config.cross_leverage)
 
-    def _value(self, account: int, ref: WalletRef) -> tuple[int, int, tuple[AssetRow, ...]]:
-        """(assets value, debt value, per-asset rows) of a wallet, in reference units."""
+    def value(self, account: int, ref: WalletRef, unit: str = "") -> tuple[int, int, tuple[AssetRow, ...]]:
+        """(assets value, debt value, per-asset rows) of a wallet in units of ``unit`` (the
+        reference asset by default; a limit on one asset is best figured in that asset, with no
+        round trip through another)."""
         engine, val = self.venue.engine, self.valuation
         loans = {loan.asset: loan for loan in engine.loans(account)}
         rows, assets, debt = [], 0, 0
@@ -168,10 +170,10 @@ class MarginDesk:
             loan = loans.get(asset)
             row = AssetRow(asset, bal.free, bal.locked, loan.principal if loan else 0, loan.interest if loan else 0)
             rows.append(row)
-            assets += val.value(row.free + row.locked, asset) or 0
+            assets += val.convert(row.free + row.locked, asset, unit or val.reference) or 0
             owed = row.borrowed + row.interest
             if owed:
-                owed_value = val.value(owed, asset, round_up=True)
+                owed_value = val.convert(owed, asset, unit or val.reference, round_up=True)
                 if owed_value is None:  # a debt nobody can price is worth everything: nothing may leave
                     owed_value = 1 << 62
                 debt += owed_value
@@ -188,7 +190,7 @@ class MarginDesk:
                 rows = tuple(AssetRow(a, 0, 0, 0, 0) for a in self.wallet_assets(ref))
                 return WalletView(ref, rows, 0, 0, None, self.liquidation_ratio[kind], self.call_ratio[kind], lev,
                                   False)
-            assets, debt, rows = self._value(account, ref)
+            assets, debt, rows = self.value(account, ref)
             return WalletView(ref, rows, assets, debt, margin_level(assets, debt), self.liquidation_ratio[kind],
                               self.call_ratio[kind], lev, True)
 
@@ -205,8 +207,8 @@ class MarginDesk:
         account = self.wallets.find(owner, ref)
         if account is None:
             return 0, 0
-        assets, debt, _ = self._value(account, ref)
-        room = self.valuation.amount_for(max_borrow_value(assets, debt, self.leverage(ref, asset)), asset) or 0
+        assets, debt, _ = self.value(account, ref, asset)
+        room = max_borrow_value(assets, debt, self.leverage(ref, asset))
         pool = self.venue.engine.balance(self.pool, asset).free
         return min(room, pool), room
 
@@ -223,11 +225,8 @@ class MarginDesk:
         free = self.venue.engine.balance(account, asset).free
         if not ref.is_margin:
             return free
-        assets, debt, _ = self._value(account, ref)
-        if debt == 0:
-            return free
-        room = self.valuation.amount_for(max_withdraw_value(assets, debt, self.transfer_ratio), asset) or 0
-        return min(free, room)
+        assets, debt, _ = self.value(account, ref, asset)
+        return min(free, max_withdraw_value(assets, debt, self.transfer_ratio))
 
     def _check_asset(self, asset: str, ref: WalletRef) -> None:
         self.check_ref(ref)
@@ -314,7 +313,9 @@ class MarginDesk:
                 raise err.NOT_MARGIN_PAIR
             now = self.venue.now()
             self.catch_up(now)
-            account = self.wallets.open(owner, ref)
+            account = self.wallets.find(owner, ref)
+            if account is None:  # an empty wallet: nothing to trade with, nothing to borrow against
+                raise err.for_reject(RejectReason.INSUFFICIENT_BALANCE)
             lack, asset = 0, ""
             if side_effect in _BORROWS:
                 asset, need = self.venue.requirement(account, req)

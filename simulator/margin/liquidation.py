@@ -27,6 +27,8 @@ log = logging.getLogger("sandex.margin")
 
 SLIPPAGE_BPS = 500  # liquidation orders ask for 5 % more than the shortfall at the mark, to cover the walk
 MAX_ROUNDS = 8  # sell/buy rounds per liquidation (a bridge asset takes two)
+TRADED, STUCK, EXHAUSTED = "traded", "stuck", "exhausted"
+MARKET_CLOSED = "Market is closed."
 
 
 class Liquidator:
@@ -44,7 +46,7 @@ class Liquidator:
                 continue
             owner, ref = desk.wallets.owner_of(account)
             kind = "ISOLATED" if ref.kind == "ISOLATED" else "CROSS"
-            assets, debt, _ = desk._value(account, ref)
+            assets, debt, _ = desk.value(account, ref)
             if not margin_level_at_least(assets, debt, desk.liquidation_ratio[kind]):
                 self.liquidate(owner, ref, account, now)
             elif not margin_level_at_least(assets, debt, desk.call_ratio[kind]):
@@ -58,33 +60,39 @@ class Liquidator:
         venue, engine = self.venue, self.venue.engine
         for rec in venue.open_orders(account, None):
             venue.cancel(account, rec.symbol, rec.order_id, None)
+        outcome = TRADED
         for _ in range(MAX_ROUNDS):
-            if not self._round(owner, ref, account, now):
+            outcome = self._round(owner, ref, account, now)
+            if outcome != TRADED:
                 break
         for loan in engine.loans(account):  # repay from whatever the sales brought in
             pay = min(engine.balance(account, loan.asset).free, loan.liability)
             if pay:
                 self.desk._apply_repay(owner, ref, account, loan.asset, pay, now)
-        if engine.loans(account) and not self._sellable(account, ref):
+        if outcome == EXHAUSTED:  # nothing left worth an order: the rest is bad debt
             for loan in engine.loans(account):
                 self.desk.write_off(account, loan.asset, now)
         venue.touch(account, now)
 
-    def _round(self, owner: int, ref: WalletRef, account: int, now: int) -> bool:
-        """Send one liquidation order toward the largest uncovered debt; False when none helps."""
+    def _round(self, owner: int, ref: WalletRef, account: int, now: int) -> str:
+        """Send one liquidation order toward the largest uncovered debt: TRADED, or why not (STUCK:
+        something could still be sold but the book took none; EXHAUSTED: only dust is left)."""
         engine, val = self.venue.engine, self.desk.valuation
         shortfalls = []
         for loan in engine.loans(account):
             short = loan.liability - engine.balance(account, loan.asset).free
             if short > 0:
                 shortfalls.append((val.value(short, loan.asset, round_up=True) or 0, loan.asset, short))
+        outcome = EXHAUSTED
         for _, debt_asset, short in sorted(shortfalls, reverse=True):
             for held in self._sellable(account, ref):
-                if held == debt_asset:
-                    continue
-                if self._trade_toward(owner, ref, account, held, debt_asset, short, now):
-                    return True
-        return False
+                if held != debt_asset:
+                    result = self._trade_toward(owner, ref, account, held, debt_asset, short, now)
+                    if result == TRADED:
+                        return TRADED
+                    if result == STUCK:
+                        outcome = STUCK
+        return outcome if shortfalls else TRADED
 
     def _sellable(self, account: int, ref: WalletRef) -> list[str]:
         """Assets the wallet holds beyond what it owes of them, most valuable first."""
@@ -98,52 +106,49 @@ class Liquidator:
         return [asset for value, asset in sorted(spare, reverse=True) if value > 0]
 
     def _trade_toward(self, owner: int, ref: WalletRef, account: int, held: str, want: str, short: int,
-                      now: int) -> bool:
+                      now: int) -> str:
         """One market order turning ``held`` into ``want`` (directly, or into a bridge asset first)."""
-        venue = self.venue
-        pair = self.desk.valuation._pair
+        venue, val = self.venue, self.desk.valuation
         target = want
-        if (held, want) not in pair:
-            bridges = [b for (a, b) in pair if a == held and (b, want) in pair]
+        if (held, want) not in val.pairs:
+            bridges = [b for (a, b) in val.pairs if a == held and (b, want) in val.pairs]
             if not bridges:
-                return False
+                return EXHAUSTED  # nothing trades it toward the debt
             target = bridges[0]
-            short = self.desk.valuation.convert(short, want, target, round_up=True) or 0
-        symbol, held_is_base = pair[(held, target)]
+            short = val.convert(short, want, target, round_up=True) or 0
+        symbol, held_is_base = val.pairs[(held, target)]
         spec = venue.markets[symbol].spec
+        price = val.mark(symbol)
+        if not price:
+            return STUCK
         owed = next((loan.liability for loan in venue.engine.loans(account) if loan.asset == held), 0)
         spare = venue.engine.balance(account, held).free - owed
         short = mul_div_ceil(short, 10_000 + SLIPPAGE_BPS, 10_000)
         client_id = "autoclose-" + venue.new_client_id()[:16]  # Binance's prefix for liquidation orders
-        if held_is_base:  # sell the base for the quote we want
-            price = self.desk.valuation.mark(symbol) or 0
-            if not price:
-                return False
+        if held_is_base:  # sell the base for the quote owed: enough lots to cover the shortfall, or all
             step = spec.lot_size.step_size
-            qty = min(mul_div_ceil(short, 10**spec.base.decimals, price), spare)
-            qty = -(-qty // step) * step
-            if qty > spare:
-                qty = spare // step * step
+            qty = min(-(-mul_div_ceil(short, 10**spec.base.decimals, price) // step) * step, spare // step * step)
             req = OrderRequest(symbol, Side.SELL, OrderType.MARKET, TimeInForce.GTC, qty, 0, 0, 0, client_id,
                                SelfTradePrevention.NONE, "FULL")
-        else:  # buy the base we want with the quote we hold
-            price = self.desk.valuation.mark(symbol) or 0
-            budget = min(mul_div_ceil(short, price, 10**spec.base.decimals), spare) if price else spare
-            req = OrderRequest(symbol, Side.BUY, OrderType.MARKET, TimeInForce.GTC, 0, 0, budget, 0, client_id,
+        else:  # buy the base owed with the quote held
+            qty = min(mul_div_ceil(short, price, 10**spec.base.decimals), spare)
+            req = OrderRequest(symbol, Side.BUY, OrderType.MARKET, TimeInForce.GTC, 0, 0, qty, 0, client_id,
                                SelfTradePrevention.NONE, "FULL")
+        if qty <= 0:
+            return EXHAUSTED
         try:
             placement = venue.place(account, req)
-        except ApiError as e:  # dust below the filters, an empty book: this asset cannot help now
+        except ApiError as e:  # below the filters (dust), or a closed market (try again later)
             log.info("liquidation order %s %s refused: %s", symbol, req.side.name, e.msg)
-            return False
+            return STUCK if e.msg == MARKET_CLOSED else EXHAUSTED
         rec = placement.order
         if rec.executed_qty == 0:
-            return False
+            return STUCK  # an empty book
         avg = rec.cummulative_quote_qty * 10**spec.base.decimals // rec.executed_qty
         self.desk.liquidations.append(LiquidationRecord(owner, ref, symbol, rec.order_id, rec.side.name, avg,
                                                         rec.orig_qty or rec.executed_qty, rec.executed_qty,
                                                         rec.cummulative_quote_qty, "GTC", now))
-        return True
+        return TRADED
 
 
 class MarginKeeper:

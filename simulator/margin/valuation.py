@@ -22,11 +22,11 @@ class Valuation:
     def __init__(self, venue: Venue, reference: str = REFERENCE) -> None:
         self.venue = venue
         self.reference = reference if reference in venue.assets else next(iter(venue.assets))
-        self._pair: dict[tuple[str, str], tuple[str, bool]] = {}  # (a, b) -> (symbol, a is its base)
+        self.pairs: dict[tuple[str, str], tuple[str, bool]] = {}  # (a, b) -> (symbol, a is its base)
         for symbol, m in venue.markets.items():
             base, quote = m.spec.base.code, m.spec.quote.code
-            self._pair.setdefault((base, quote), (symbol, True))
-            self._pair.setdefault((quote, base), (symbol, False))
+            self.pairs.setdefault((base, quote), (symbol, True))
+            self.pairs.setdefault((quote, base), (symbol, False))
 
     def mark(self, symbol: str) -> int | None:
         """Quote units per whole base coin, or None when the market has no price at all."""
@@ -47,8 +47,8 @@ class Valuation:
         hop = self._hop(source, target, amount, round_up)
         if hop is not None:
             return hop
-        for (a, bridge) in self._pair:
-            if a == source and (bridge, target) in self._pair:
+        for (a, bridge) in self.pairs:
+            if a == source and (bridge, target) in self.pairs:
                 mid = self._hop(source, bridge, amount, round_up)
                 if mid is not None:
                     return self._hop(bridge, target, mid, round_up)
@@ -58,12 +58,8 @@ class Valuation:
         """In reference units (BTC satoshis by default)."""
         return self.convert(amount, asset, self.reference, round_up)
 
-    def amount_for(self, value: int, asset: str) -> int | None:
-        """How many units of ``asset`` ``value`` reference units buy, rounded down."""
-        return self.convert(value, self.reference, asset, False)
-
     def _hop(self, source: str, target: str, amount: int, round_up: bool) -> int | None:
-        found = self._pair.get((source, target))
+        found = self.pairs.get((source, target))
         if found is None:
             return None
         symbol, source_is_base = found
