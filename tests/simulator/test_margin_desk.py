@@ -4,7 +4,7 @@ property test that no sequence of margin operations creates or destroys money.""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine import OrderType, SelfTradePrevention, Side, TimeInForce
@@ -181,7 +181,8 @@ def test_a_margin_call_is_recorded_once_per_dip():
 # ---- property: margin operations never create or destroy money --------------------------------------
 
 OPS = st.lists(st.tuples(
-    st.sampled_from(["deposit_margin", "withdraw_margin", "borrow", "repay", "buy", "sell", "hours", "price"]),
+    st.sampled_from(["deposit_margin", "withdraw_margin", "borrow", "repay", "buy", "sell", "hours", "price",
+                     "leverage", "leverage", "leverage", "crash", "crash"]),
     st.sampled_from([CROSS_MARGIN, ISO]),
     st.integers(1, 10_000),
 ), min_size=1, max_size=25)
@@ -189,6 +190,9 @@ OPS = st.lists(st.tuples(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(OPS)
+@example([("leverage", ISO, 7_000), ("crash", ISO, 2_000), ("repay", ISO, 1)])  # a liquidation
+@example([("leverage", ISO, 7_000), ("hours", ISO, 49), ("crash", ISO, 9_000)])  # bad debt after interest
+@example([("leverage", CROSS_MARGIN, 1_999), ("borrow", CROSS_MARGIN, 1), ("crash", CROSS_MARGIN, 10_000)])
 def test_no_sequence_of_margin_operations_creates_or_destroys_money(ops):
     m = Market(interval_ms=500)
     user = m.user({"USDT": 20_000 * COIN, "BTC": COIN})
@@ -211,6 +215,14 @@ def test_no_sequence_of_margin_operations_creates_or_destroys_money(ops):
                 req = OrderRequest("BTCUSDT", Side.SELL, OrderType.MARKET, TimeInForce.GTC, n * 1_000, 0, 0, 0, None,
                                    SelfTradePrevention.NONE, "FULL")
                 desk.place(user, ref, req, "AUTO_REPAY" if n % 2 else "MARGIN_BUY")
+            elif op == "leverage":  # own 1000 USDT more, buy up to 10x that in BTC, borrowing the rest
+                desk.transfer(user, "USDT", 1_000 * COIN, SPOT, ref)
+                before = m.venue.engine.fingerprint()  # two requests: the second may be refused alone
+                spend = 1_000 + n % (8_000 if ref.kind == "ISOLATED" else 2_000)  # within 10x / 3x
+                desk.place(user, ref, market_buy_quote(spend * COIN), "MARGIN_BUY")
+            elif op == "crash":
+                m.quote(90_000 - n * 3)
+                m.tick()
             elif op == "hours":
                 m.tick(n % 50 * HOUR_MS // 7 + 1)
             else:
