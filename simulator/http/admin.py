@@ -17,6 +17,7 @@ from engine import MarketStatus
 
 from ..accounts import PERMISSIONS, KeyType, mask
 from ..binance_errors import ApiError
+from ..margin import CROSS_MARGIN, WalletRef, WalletView
 from ..wire import format_units, parse_units
 from .endpoint import error_response
 
@@ -106,9 +107,19 @@ def _account_id(request: Request, venue) -> int:
     return int(text)
 
 
+def _wallet_balances(view: WalletView, units) -> dict:
+    """A margin wallet's balances and debts (only assets it holds or owes)."""
+    return {row.asset: {"free": units(row.asset, row.free), "locked": units(row.asset, row.locked),
+                        "borrowed": units(row.asset, row.borrowed), "interest": units(row.asset, row.interest)}
+            for row in view.rows if row.free or row.locked or row.borrowed or row.interest}
+
+
 def build_routes(services) -> list[Route]:
     venue = services.venue
     token = services.admin_token.encode()
+
+    def units(asset: str, amount: int) -> str:
+        return format_units(amount, venue.assets[asset].decimals)
 
     def guarded(fn):
         async def handle(request: Request) -> Response:
@@ -149,12 +160,21 @@ def build_routes(services) -> list[Route]:
     async def show_account(request: Request) -> Response:
         account = _account_id(request, venue)
         balances, updated = venue.balances(account)
-        spot = {a: {"free": format_units(b.free, venue.assets[a].decimals),
-                    "locked": format_units(b.locked, venue.assets[a].decimals)} for a, b in balances.items()}
         keys = [{"apiKey": mask(k.api_key), "keyType": k.key_type.value, "permissions": sorted(k.permissions),
                  "revoked": k.revoked} for k in venue.keys.keys_of(account)]
-        return _ok({"accountId": account, "updateTime": updated, "balances": {"spot": spot, "crossMargin": {},
-                    "isolatedMargin": {}}, "loans": [], "keys": keys})
+        desk = services.margin
+        cross = desk.view(account, CROSS_MARGIN)
+        isolated = {symbol: desk.view(account, WalletRef("ISOLATED", symbol))
+                    for symbol in desk.wallets.isolated_symbols(account)}
+        loans = [{"wallet": "ISOLATED" if view.ref.symbol else "CROSS", "symbol": view.ref.symbol or None,
+                  "asset": row.asset, "principal": units(row.asset, row.borrowed),
+                  "interest": units(row.asset, row.interest)}
+                 for view in (cross, *isolated.values()) for row in view.rows if row.borrowed or row.interest]
+        return _ok({"accountId": account, "updateTime": updated, "balances": {
+            "spot": {a: {"free": units(a, b.free), "locked": units(a, b.locked)} for a, b in balances.items()},
+            "crossMargin": _wallet_balances(cross, units),
+            "isolatedMargin": {symbol: _wallet_balances(view, units) for symbol, view in isolated.items()},
+        }, "loans": loans, "keys": keys})
 
     async def new_key(request: Request) -> Response:
         account = _account_id(request, venue)

@@ -577,3 +577,22 @@ def test_docs_page(admin: Admin):
     assert r.status_code == 200
     assert "text/html" in r.headers["content-type"]
     assert "/openapi.json" in r.text
+
+
+def test_show_account_lists_margin_wallets_and_loans(admin: Admin):
+    from simulator.margin import CROSS_MARGIN, SPOT, WalletRef
+
+    aid = admin.ok("POST", "/sandex/v1/accounts", {"balances": {"USDT": "1000"}})["accountId"]
+    desk = admin.sim.app.services.margin
+    desk.transfer(aid, "USDT", 300 * 10**8, SPOT, CROSS_MARGIN)
+    desk.transfer(aid, "USDT", 100 * 10**8, SPOT, WalletRef("ISOLATED", "BTCUSDT"))
+    desk.borrow(aid, "USDT", 50 * 10**8, CROSS_MARGIN)
+    body = admin.ok("GET", f"/sandex/v1/accounts/{aid}")
+    # the first hour's interest at 0.0002 a day: ceil(50e8 * 20000 / 24e8) = 41667 units
+    assert body["balances"]["crossMargin"] == {
+        "USDT": {"free": "350.00000000", "locked": "0.00000000", "borrowed": "50.00000000", "interest": "0.00041667"}}
+    assert body["balances"]["isolatedMargin"] == {"BTCUSDT": {
+        "USDT": {"free": "100.00000000", "locked": "0.00000000", "borrowed": "0.00000000", "interest": "0.00000000"}}}
+    assert body["balances"]["spot"]["USDT"]["free"] == "600.00000000"
+    assert body["loans"] == [{"wallet": "CROSS", "symbol": None, "asset": "USDT", "principal": "50.00000000",
+                              "interest": "0.00041667"}]
