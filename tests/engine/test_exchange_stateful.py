@@ -218,6 +218,11 @@ class ExchangeMachine(RuleBasedStateMachine):
     def _free(self, account: int, asset: str) -> int:
         return self.engine.balance(account, asset).free if account in self.engine.accounts() else 0
 
+    def _open_loan(self, pick: int, account: int, asset: str) -> tuple[int, str]:
+        """Mostly an open loan (when there is one), so repayments and write-offs are not all refused."""
+        keys = sorted(self.loans)
+        return keys[pick % len(keys)] if keys and pick % 5 else (account, asset)
+
     @rule(asset=LOAN_ASSETS, rate=RATES)
     def set_interest_rate(self, asset, rate) -> None:
         reason = (RejectReason.UNKNOWN_ASSET if asset not in ASSETS
@@ -226,11 +231,6 @@ class ExchangeMachine(RuleBasedStateMachine):
         if reason is None:
             assert events == [InterestRateChanged(asset, rate)]
             self.rates[asset] = rate
-
-    def _open_loan(self, pick: int, account: int, asset: str) -> tuple[int, str]:
-        """Mostly an open loan (when there is one), so repayments and write-offs are not all refused."""
-        keys = sorted(self.loans)
-        return keys[pick % len(keys)] if keys and pick % 5 else (account, asset)
 
     @rule(account=BORROWERS, asset=LOAN_ASSETS, pool=st.sampled_from([7, 7, 7, 7, 8, 8, DEAD, 0, None]),
           amount=st.integers(-2, 3_000), huge=st.sampled_from([0] * 8 + [30_000, INT64_SAFE, 2**70]),
@@ -271,8 +271,8 @@ class ExchangeMachine(RuleBasedStateMachine):
             loan.interest += hour_interest(amount, rate)
 
     @rule(account=BORROWERS, asset=LOAN_ASSETS, pick=st.integers(0, 10**6),
-          how=st.sampled_from(["all", "all", "over", "part", "part", "beyond free", "any"]), amount=st.integers(-2, 3_000),
-          advance=st.integers(0, 3 * HOUR_MS))
+          how=st.sampled_from(["all", "all", "over", "part", "part", "beyond free", "any"]),
+          amount=st.integers(-2, 3_000), advance=st.integers(0, 3 * HOUR_MS))
     def repay(self, account, asset, pick, how, amount, advance) -> None:
         self.now += advance
         account, asset = self._open_loan(pick, account, asset)
@@ -348,7 +348,8 @@ class ExchangeMachine(RuleBasedStateMachine):
             interest = sum(ln.interest for ln in open_loans)
             assert principal == (sums["borrowed", code] - sums["principal repaid", code]
                                  - sums["principal written off", code])
-            assert interest == sums["charged", code] - sums["interest repaid", code] - sums["interest written off", code]
+            assert interest == (sums["charged", code] - sums["interest repaid", code]
+                                - sums["interest written off", code])
             for pool, funds in POOLS.items():
                 balance = e.balance(pool, code)
                 assert balance.locked == 0

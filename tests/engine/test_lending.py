@@ -23,7 +23,6 @@ from engine import (
     Engine,
     InterestCharged,
     InterestRateChanged,
-    ListAsset,
     ListMarket,
     LotSize,
     MarketSpec,
@@ -251,6 +250,20 @@ def test_borrowing_more_charges_due_hours_on_the_old_principal_then_a_first_hour
     ]
 
 
+def test_a_loan_taken_on_the_hour_is_charged_that_hour_once() -> None:
+    """Borrowed at 14:00:00.000: the borrow's charge is the 14:00 hour's; the next is at 15:00."""
+    e = lending_engine()
+    e.apply(Borrow(1, USDT, 1000 * U, POOL, at(0, 14)))
+    assert e.apply(ChargeInterest(at(0, 14))) == [] and e.apply(ChargeInterest(at(0, 15) - 1)) == []
+    assert e.apply(ChargeInterest(at(0, 15))) == [
+        InterestCharged(1, USDT, 833_334, 1000 * U, 2 * 833_334, DAILY, at(0, 15), False)]
+    # repaying on the hour owes that hour: 16:00 is due at 16:00:00.000
+    assert e.apply(Repay(1, USDT, 1000 * U + 3 * 833_334 + 1, at(0, 16))) == [
+        CommandRejected(RejectReason.REPAY_EXCEEDS_LIABILITY)]
+    assert e.apply(Repay(1, USDT, 1000 * U + 3 * 833_334, at(0, 16)))[-1] == Repaid(
+        1, USDT, 3 * 833_334, 1000 * U, 0, 0, at(0, 16))
+
+
 def test_charge_interest_for_one_account_leaves_the_others_alone() -> None:
     e = lending_engine()
     e.apply(Borrow(1, USDT, 1000 * U, POOL, at(0, 13, 20)))
@@ -421,6 +434,7 @@ REQUIREMENTS = [
     (PlaceOrder(SYMBOL, NOBODY, BUY, OrderType.LIMIT, STEP, 100 * U), (RejectReason.UNKNOWN_ACCOUNT, USDT, 0)),
     (PlaceOrder(SYMBOL, 0, SELL, OrderType.LIMIT, STEP, 100 * U), (RejectReason.UNKNOWN_ACCOUNT, BTC, 0)),
     (PlaceOrder("NOPE", 3, BUY, OrderType.LIMIT, STEP, 100 * U), (RejectReason.UNKNOWN_MARKET, "", 0)),
+    (PlaceOrder(SYMBOL, 3, BUY, OrderType.LIMIT, 2**70, 100 * U), (RejectReason.LOT_SIZE, USDT, 0)),  # beyond int64
 ]
 
 
