@@ -27,7 +27,7 @@ from . import render
 from .endpoint import Ctx, Endpoint, Param, Security
 from .market import DAY_MS, MAX_TIME, SYMBOL, symbol_of, time_range
 from .order_params import CLIENT_ID_RANGE, ORDER_PARAMS, client_id, order_request
-from .spot import placement_response
+from .spot import order_id_of, placement_response
 
 IS_ISOLATED = Param("isIsolated", doc='"TRUE" for the isolated wallet of symbol; default "FALSE" (cross)')
 SIDE_EFFECT = Param("sideEffectType", doc="NO_SIDE_EFFECT (default), MARGIN_BUY, AUTO_REPAY, AUTO_BORROW_REPAY")
@@ -60,21 +60,6 @@ def _wallet(ctx: Ctx, market: Market | None) -> tuple[WalletRef, bool]:
 def _account(ctx: Ctx, ref: WalletRef) -> int | None:
     """The wallet's venue account, or None if the caller never opened it (nothing to show)."""
     return ctx.services.margin.wallet_of(ctx.account, ref)
-
-
-def _margin_market(market: Market) -> None:
-    """A pair not on the margin lists cannot be traded from any margin wallet."""
-    if not market.config.margin:
-        raise err.NOT_MARGIN_PAIR
-
-
-def _order_ref(ctx: Ctx) -> tuple[int | None, str | None]:
-    """``orderId`` or ``origClientOrderId`` (spot's rule and errors)."""
-    oid = ctx.params.int("orderId", 0, MAX_ID)
-    cid = client_id(ctx.params, "origClientOrderId")
-    if oid is None and cid is None:
-        raise err.one_of("orderId", "origClientOrderId")
-    return oid, cid
 
 
 # ---- rendering: spot's JSON plus the margin fields ---------------------------------------------------
@@ -115,17 +100,16 @@ def new_order(ctx: Ctx) -> dict:
     p = ctx.params
     req = order_request(p, market)
     side_effect = p.choice("sideEffectType", _SIDE_EFFECTS, default="NO_SIDE_EFFECT")
-    p.flag("autoRepayAtCancel", default=True)  # read (Binance's default); the desk repays nothing on cancel yet
+    repay_at_cancel = p.flag("autoRepayAtCancel", default=True)
     ref, isolated = _wallet(ctx, market)
-    _margin_market(market)
-    placed = ctx.services.margin.place(ctx.account, ref, req, side_effect)
+    placed = ctx.services.margin.place(ctx.account, ref, req, side_effect, repay_at_cancel)
     return _placed(ctx, placed, req.resp_type, isolated)
 
 
 def query_order(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
     ref, isolated = _wallet(ctx, market)
-    oid, cid = _order_ref(ctx)
+    oid, cid = order_id_of(ctx)
     account = _account(ctx, ref)
     if account is None:
         raise err.NO_SUCH_ORDER
@@ -136,13 +120,14 @@ def query_order(ctx: Ctx) -> dict:
 def cancel_order(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
     ref, isolated = _wallet(ctx, market)
-    oid, cid = _order_ref(ctx)
+    oid, cid = order_id_of(ctx)
     cancel_id = client_id(ctx.params, "newClientOrderId")
     account = _account(ctx, ref)
     if account is None:
         raise err.UNKNOWN_ORDER_CANCEL
     venue = ctx.services.venue
     rec = venue.cancel(account, market.spec.symbol, oid, cid)
+    ctx.services.margin.settle_auto_repay(venue.now())  # autoRepayAtCancel
     row = _canceled_row(market.spec, rec, cancel_id or venue.new_client_id(), venue.now(), isolated)
     row["orderId"] = str(rec.order_id)  # Binance's margin cancel answers the id as a string
     return row
@@ -157,6 +142,7 @@ def cancel_open_orders(ctx: Ctx) -> list:
     venue = ctx.services.venue
     recs = venue.cancel_all(account, market.spec.symbol)
     now = venue.now()
+    ctx.services.margin.settle_auto_repay(now)  # autoRepayAtCancel
     return [_canceled_row(market.spec, r, venue.new_client_id(), now, isolated) for r in recs]
 
 

@@ -37,7 +37,7 @@ def _rates(maker: int = 0, taker: int = 0, *, buyer_seller: bool = True) -> dict
 NO_DISCOUNT = {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB", "discount": _rate(0)}
 
 
-def _order_id(ctx: Ctx, id_name: str = "orderId", client_name: str = "origClientOrderId") -> tuple[int | None, str | None]:
+def order_id_of(ctx: Ctx, id_name: str = "orderId", client_name: str = "origClientOrderId") -> tuple[int | None, str | None]:
     oid = ctx.params.int(id_name, 0, 2**63 - 1)
     cid = client_id(ctx.params, client_name)
     if oid is None and cid is None:
@@ -126,13 +126,13 @@ def test_order(ctx: Ctx) -> dict:
 
 def query_order(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
-    oid, cid = _order_id(ctx)
+    oid, cid = order_id_of(ctx)
     return render.order_query(market.spec, ctx.services.venue.order(ctx.account, market.spec.symbol, oid, cid))
 
 
 def cancel_order(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
-    oid, cid = _order_id(ctx)
+    oid, cid = order_id_of(ctx)
     cancel_id = client_id(ctx.params, "newClientOrderId")
     restriction = _restriction(ctx)
     venue = ctx.services.venue
@@ -184,7 +184,7 @@ def cancel_replace(ctx: Ctx) -> object:
     p = ctx.params
     mode = p.choice("cancelReplaceMode", frozenset({"STOP_ON_FAILURE", "ALLOW_FAILURE"}), required=True)
     req = order_request(p, market)
-    oid, cid = _order_id(ctx, "cancelOrderId", "cancelOrigClientOrderId")
+    oid, cid = order_id_of(ctx, "cancelOrderId", "cancelOrigClientOrderId")
     cancel_id = client_id(p, "cancelNewClientOrderId")
     restriction = _restriction(ctx)
     p.choice("orderRateLimitExceededMode", frozenset({"DO_NOTHING", "CANCEL_ONLY"}))
@@ -219,7 +219,7 @@ def cancel_replace(ctx: Ctx) -> object:
 
 def amend_keep_priority(ctx: Ctx) -> dict:
     market = symbol_of(ctx)
-    oid, cid = _order_id(ctx)
+    oid, cid = order_id_of(ctx)
     new_cid = client_id(ctx.params, "newClientOrderId")
     new_qty = ctx.params.units("newQty", market.spec.base.decimals, required=True)
     venue = ctx.services.venue

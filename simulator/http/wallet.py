@@ -87,7 +87,7 @@ def api_restrictions(ctx: Ctx) -> dict:
         "enableInternalTransfer": False,
         "enableMargin": "MARGIN" in key.permissions,
         "enableFutures": False,
-        "permitsUniversalTransfer": False,
+        "permitsUniversalTransfer": True,
         "enableVanillaOptions": False,
         "enableFixApiTrade": False,
         "enableFixReadOnly": False,

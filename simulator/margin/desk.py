@@ -104,6 +104,7 @@ class MarginDesk:
         self.margin_calls: list[MarginCall] = []
         self._tran_ids = itertools.count(100_000_001)
         self._auto_repay: dict[tuple[str, int], int] = {}  # (symbol, order id) -> proceeds already repaid
+        self._repay_at_cancel: dict[tuple[str, int], tuple[str, int]] = {}  # (symbol, id) -> what it borrowed
         with venue.lock:
             decimals = {code: spec.decimals for code, spec in venue.assets.items()}
             self.pool = venue.create_account(
@@ -304,12 +305,15 @@ class MarginDesk:
 
     # ---- margin orders ------------------------------------------------------------------------
 
-    def place(self, owner: int, ref: WalletRef, req: OrderRequest, side_effect: str) -> MarginPlacement:
-        """A margin order; MARGIN_BUY and AUTO_BORROW_REPAY first borrow what the order lacks,
-        AUTO_REPAY and AUTO_BORROW_REPAY repay debt in the asset it receives as it fills."""
+    def place(self, owner: int, ref: WalletRef, req: OrderRequest, side_effect: str,
+              repay_at_cancel: bool = True) -> MarginPlacement:
+        """A margin order; MARGIN_BUY and AUTO_BORROW_REPAY first borrow what the order lacks (and,
+        with ``repay_at_cancel``, pay it back if the order is cancelled), AUTO_REPAY and
+        AUTO_BORROW_REPAY repay debt in the asset it receives as it fills."""
         with self.venue.lock:
             self.check_ref(ref)
-            if ref.kind == "ISOLATED" and req.symbol != ref.symbol:
+            market = self.venue.market(req.symbol)
+            if not market.config.margin or (ref.kind == "ISOLATED" and req.symbol != ref.symbol):
                 raise err.NOT_MARGIN_PAIR
             now = self.venue.now()
             self.catch_up(now)
@@ -327,13 +331,28 @@ class MarginDesk:
                     self._apply(Borrow(account, asset, lack, self.pool, now))
                     self._loan_record(owner, ref, asset, "BORROW", lack, lack, 0, now)
             placement = self.venue.place(account, req)
+            key = (req.symbol, placement.order.order_id)
+            if lack > 0 and repay_at_cancel:
+                self._repay_at_cancel[key] = (asset, lack)
             if side_effect in _REPAYS:
-                self._auto_repay[(req.symbol, placement.order.order_id)] = 0
-                self.settle_auto_repay(now)
+                self._auto_repay[key] = 0
+            self.settle_auto_repay(now)
             return MarginPlacement(placement, max(lack, 0), asset if lack > 0 else "")
 
     def settle_auto_repay(self, now: int) -> None:
-        """Repay debt from what AUTO_REPAY orders received since the last pass."""
+        """Repay debt from what AUTO_REPAY orders received since the last pass, and what a cancelled
+        order borrowed (``autoRepayAtCancel``); called after every margin order and cancel."""
+        for key, (asset, borrowed) in list(self._repay_at_cancel.items()):
+            rec = self.venue.order_record(*key)
+            if rec is not None and rec.is_open:
+                continue
+            del self._repay_at_cancel[key]
+            found = self.wallets.owner_of(rec.account) if rec is not None else None
+            loan = self.venue.engine.loan(rec.account, asset) if found is not None else None
+            if loan is not None and rec.status in ("CANCELED", "EXPIRED", "EXPIRED_IN_MATCH"):
+                pay = min(borrowed, self.venue.engine.balance(rec.account, asset).free, loan.liability)
+                if pay > 0:
+                    self._apply_repay(found[0], found[1], rec.account, asset, pay, now)
         for key, used in list(self._auto_repay.items()):
             symbol, order_id = key
             rec = self.venue.order_record(symbol, order_id)

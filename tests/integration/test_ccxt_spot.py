@@ -246,7 +246,7 @@ async def public_tape(box: Sandbox, symbol: str = BTC) -> list[dict]:
     rows: list[dict] = []
     while True:
         page = await box.client().fetch_trades(symbol, limit=1000, params={"fromId": len(rows) + 1})
-        rows += page
+        rows += sorted(page, key=lambda r: int(r["id"]))  # ccxt sorts same-millisecond trades by id as text
         if len(page) < 1000:
             assert [int(r["id"]) for r in rows] == list(range(1, len(rows) + 1))
             return rows

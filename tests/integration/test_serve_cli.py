@@ -23,9 +23,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _readme_snippet() -> str:
+def _readme_snippet(heading: str = "## Trading against `sandex serve` with ccxt") -> str:
     text = (ROOT / "README.md").read_text()
-    section = text.split("## Trading against `sandex serve` with ccxt", 1)[1]
+    section = text.split(heading, 1)[1]
     return section.split("```python", 1)[1].split("```", 1)[0]
 
 
@@ -56,11 +56,15 @@ def test_serve_prints_credentials_answers_the_readme_snippet_and_stops_on_ctrl_c
         code = (_readme_snippet().replace("<API key>", key).replace("<API secret>", secret)
                 .replace("127.0.0.1:8765", f"127.0.0.1:{port}"))
         out = io.StringIO()
+        namespace: dict = {}
         with redirect_stdout(out):
-            exec(compile(code, "README snippet", "exec"), {})
+            exec(compile(code, "README snippet", "exec"), namespace)
         printed = out.getvalue()
         assert "'free': 100000.0" in printed  # the demo account's USDT
         assert "'status': 'open'" in printed  # the order it placed, before cancelling it
+        with redirect_stdout(io.StringIO()) as margin_out:  # the margin round trip, with the same exchange
+            exec(compile(_readme_snippet("### A margin round trip"), "README margin snippet", "exec"), namespace)
+        assert "'debt': 0.005" in margin_out.getvalue()  # the cross BTC loan, with its first hour
     finally:
         proc.send_signal(signal.SIGINT)
         try:
