@@ -377,8 +377,8 @@ def borrow_repay(ctx: Ctx) -> dict:
 def loan_history(ctx: Ctx) -> dict:
     """``GET margin/borrow-repay``: one type's records of the cross wallet, or of ``isolatedSymbol``'s;
     ``txId`` finds one record whatever its time; otherwise the last 7 days by default, at most 30
-    days with ``asset`` and 7 without. Rows have no ``type`` (AUTO/MANUAL): the desk does not
-    record which borrows an order made."""
+    days with ``asset`` and 7 without. ``type`` in a row says AUTO (an order's side effect or a
+    liquidation) or MANUAL."""
     p = ctx.params
     kind = p.choice("type", frozenset({"BORROW", "REPAY"}), required=True)
     asset = _asset(ctx, required=False)
@@ -395,7 +395,9 @@ def loan_history(ctx: Ctx) -> dict:
                 and (tx_id is None or r.tran_id == tx_id))
 
     def render(r) -> dict:
-        row = {"isolatedSymbol": r.wallet.symbol} if r.wallet.kind == "ISOLATED" else {}
+        row = {"type": "AUTO" if r.auto else "MANUAL"}
+        if r.wallet.kind == "ISOLATED":
+            row["isolatedSymbol"] = r.wallet.symbol
         return row | {"amount": _units(ctx, r.asset, r.amount), "asset": r.asset,
                       "interest": _units(ctx, r.asset, r.interest), "principal": _units(ctx, r.asset, r.principal),
                       "status": "CONFIRMED", "timestamp": r.time, "txId": r.tran_id}
@@ -496,8 +498,7 @@ def next_hourly_rate(ctx: Ctx) -> list:
 def interest_history(ctx: Ctx) -> dict:
     """``margin/interestHistory``: hourly charges of the cross wallet, or of ``isolatedSymbol``'s; the
     last 7 days by default, 30 days at most. Isolated rows carry ``isolatedSymbol``, cross rows
-    ``rawAsset`` (ccxt tells the two apart by that key). Rows have no ``txId``: the desk's interest
-    records have no id."""
+    ``rawAsset`` (ccxt tells the two apart by that key)."""
     p = ctx.params
     asset = _asset(ctx, required=False)
     ref = _isolated(ctx, "isolatedSymbol") or CROSS_MARGIN
@@ -510,7 +511,7 @@ def interest_history(ctx: Ctx) -> dict:
 
     def render(r) -> dict:
         isolated = r.wallet.kind == "ISOLATED"
-        row = {"interestAccuredTime": r.time, "asset": r.asset}
+        row = {"txId": r.tx_id, "interestAccuredTime": r.time, "asset": r.asset}
         if not isolated:
             row["rawAsset"] = r.asset
         row |= {"principal": _units(ctx, r.asset, r.principal), "interest": _units(ctx, r.asset, r.amount),

@@ -103,6 +103,7 @@ class MarginDesk:
         self.liquidations: list[LiquidationRecord] = []
         self.margin_calls: list[MarginCall] = []
         self._tran_ids = itertools.count(100_000_001)
+        self._interest_ids = itertools.count(1)
         self._auto_repay: dict[tuple[str, int], int] = {}  # (symbol, order id) -> proceeds already repaid
         self._repay_at_cancel: dict[tuple[str, int], tuple[str, int]] = {}  # (symbol, id) -> what it borrowed
         with venue.lock:
@@ -131,7 +132,7 @@ class MarginDesk:
             if isinstance(e, InterestCharged):
                 found = self.wallets.owner_of(e.account)
                 if found is not None:
-                    self.interest.append(InterestRecord(found[0], found[1], e.asset, e.amount, e.principal,
+                    self.interest.append(InterestRecord(next(self._interest_ids), found[0], found[1], e.asset, e.amount, e.principal,
                                                         e.daily_rate, e.time, e.on_borrow))
 
     def catch_up(self, now: int) -> None:
@@ -248,7 +249,7 @@ class MarginDesk:
                 raise err.EXCEEDS_MAX_BORROWABLE
             account = self.wallets.open(owner, ref)
             self._apply(Borrow(account, asset, amount, self.pool, now))
-            return self._loan_record(owner, ref, asset, "BORROW", amount, amount, 0, now)
+            return self._loan_record(owner, ref, asset, "BORROW", amount, amount, 0, now, auto=False)
 
     def repay(self, owner: int, asset: str, amount: int, ref: WalletRef) -> LoanRecord:
         with self.venue.lock:
@@ -263,18 +264,19 @@ class MarginDesk:
                 raise REPAY_EXCEEDS
             if self.venue.engine.balance(account, asset).free < amount:
                 raise err.MARGIN_BALANCE_NOT_ENOUGH
-            return self._apply_repay(owner, ref, account, asset, amount, now)
+            return self._apply_repay(owner, ref, account, asset, amount, now, auto=False)
 
-    def _apply_repay(self, owner: int, ref: WalletRef, account: int, asset: str, amount: int, now: int) -> LoanRecord:
+    def _apply_repay(self, owner: int, ref: WalletRef, account: int, asset: str, amount: int, now: int,
+                     auto: bool = True) -> LoanRecord:
         """Repay (checked by the caller, interest caught up) and record how much of it was interest."""
         loan = self.venue.engine.loan(account, asset)
         interest = min(amount, loan.interest)
         self._apply(Repay(account, asset, amount, now))
-        return self._loan_record(owner, ref, asset, "REPAY", amount, amount - interest, interest, now)
+        return self._loan_record(owner, ref, asset, "REPAY", amount, amount - interest, interest, now, auto)
 
     def _loan_record(self, owner: int, ref: WalletRef, asset: str, kind: str, amount: int, principal: int,
-                     interest: int, now: int) -> LoanRecord:
-        rec = LoanRecord(next(self._tran_ids), owner, ref, asset, kind, amount, principal, interest, now)
+                     interest: int, now: int, auto: bool) -> LoanRecord:
+        rec = LoanRecord(next(self._tran_ids), owner, ref, asset, kind, amount, principal, interest, now, auto)
         self.loans.append(rec)
         self.venue.touch(self.wallets.find(owner, ref) or owner, now)
         return rec
@@ -329,7 +331,7 @@ class MarginDesk:
                     if lack > self._max_borrowable(owner, asset, ref)[1]:
                         raise err.EXCEEDS_MAX_BORROWABLE
                     self._apply(Borrow(account, asset, lack, self.pool, now))
-                    self._loan_record(owner, ref, asset, "BORROW", lack, lack, 0, now)
+                    self._loan_record(owner, ref, asset, "BORROW", lack, lack, 0, now, auto=True)
             placement = self.venue.place(account, req)
             key = (req.symbol, placement.order.order_id)
             if lack > 0 and repay_at_cancel:

@@ -20,12 +20,14 @@ class LoanRecord:
     principal: int  # of this amount: the principal part (a repay pays interest first)
     interest: int
     time: int
+    auto: bool = False  # made by an order's side effect or a liquidation, not asked for
 
 
 @dataclass(frozen=True, slots=True)
 class InterestRecord:
     """One hour's interest (``margin/interestHistory``)."""
 
+    tx_id: int
     owner: int
     wallet: WalletRef
     asset: str

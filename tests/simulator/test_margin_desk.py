@@ -87,6 +87,7 @@ def test_a_margin_buy_borrows_exactly_the_shortfall_and_charges_the_first_hour()
     loan = m.venue.engine.loan(wallet, "USDT")
     # 8000 USDT at 0.0002 a day: ceil(8000e8 * 20000 / (24 * 1e8)) = 6666667 units for the first hour
     assert (loan.principal, loan.interest) == (8_000 * COIN, 6_666_667)
+    assert [(r.kind, r.amount, r.auto) for r in m.desk.loans] == [("BORROW", 8_000 * COIN, True)]  # type AUTO
     btc = m.venue.engine.balance(wallet, "BTC").free
     assert btc == 9_000 * COIN * COIN // (90_010 * COIN) // 1000 * 1000 * 999 // 1000  # the fill less 0.1 % fee
     m.conserved()

@@ -290,17 +290,17 @@ def test_borrow_and_repay_records_split_interest_from_principal(sim: Sim) -> Non
     sim.transfer(t, "MAIN_ISOLATED_MARGIN", "USDT", "100", toSymbol="BTCUSDT")
     sim.borrow(t, "USDT", "50", "BTCUSDT")  # tran 5
     paid = 2 * USDT_HOUR
-    repay = {"amount": "500.00000000", "asset": "USDT", "interest": f"0.0{paid}",
+    repay = {"type": "MANUAL", "amount": "500.00000000", "asset": "USDT", "interest": f"0.0{paid}",
              "principal": f"{(500 * COIN - paid) // COIN}.{(500 * COIN - paid) % COIN:08d}", "status": "CONFIRMED",
              "timestamp": T0 + HOUR, "txId": 100_000_003}
     assert repay["interest"] == "0.01666668" and repay["principal"] == "499.98333332"
     loans = "/sapi/v1/margin/borrow-repay"
     assert sim.ok(t, "GET", loans, {"type": "REPAY"}) == {"rows": [repay], "total": 1}
     assert sim.ok(t, "GET", loans, {"type": "BORROW"}) == {"rows": [
-        {"amount": "1000.00000000", "asset": "USDT", "interest": "0.00000000", "principal": "1000.00000000",
-         "status": "CONFIRMED", "timestamp": T0, "txId": 100_000_002}], "total": 1}
+        {"type": "MANUAL", "amount": "1000.00000000", "asset": "USDT", "interest": "0.00000000",
+         "principal": "1000.00000000", "status": "CONFIRMED", "timestamp": T0, "txId": 100_000_002}], "total": 1}
     assert sim.ok(t, "GET", loans, {"type": "BORROW", "isolatedSymbol": "BTCUSDT"}) == {"rows": [
-        {"isolatedSymbol": "BTCUSDT", "amount": "50.00000000", "asset": "USDT", "interest": "0.00000000",
+        {"type": "MANUAL", "isolatedSymbol": "BTCUSDT", "amount": "50.00000000", "asset": "USDT", "interest": "0.00000000",
          "principal": "50.00000000", "status": "CONFIRMED", "timestamp": T0 + HOUR, "txId": 100_000_005}],
         "total": 1}
     sim.clock.advance(20 * DAY)  # txId finds a record outside any window
@@ -325,10 +325,11 @@ def test_interest_over_a_day_hour_by_hour_matches_the_rule(sim: Sim) -> None:
     sim.clock.set(T0 + 24 * HOUR + 20 * 60_000)
     history = sim.ok(t, "GET", "/sapi/v1/margin/interestHistory", {"size": 100})
     assert history["total"] == 25
-    assert history["rows"][0] == {"interestAccuredTime": T0 + 24 * HOUR, "asset": "USDT", "rawAsset": "USDT",
+    assert history["rows"][0] == {"txId": 25, "interestAccuredTime": T0 + 24 * HOUR, "asset": "USDT",
+                                  "rawAsset": "USDT",
                                   "principal": "1000.00000000", "interest": "0.00833334",
                                   "interestRate": "0.00020000", "type": "PERIODIC"}
-    assert history["rows"][-1] == history["rows"][0] | {"interestAccuredTime": T0 + 20 * 60_000,
+    assert history["rows"][-1] == history["rows"][0] | {"txId": 1, "interestAccuredTime": T0 + 20 * 60_000,
                                                         "type": "ON_BORROW"}
     assert sum(units(r["interest"]) for r in history["rows"]) == 20_833_350  # 25 x 833334
     assert sim.ok(t, "GET", "/sapi/v1/margin/account")["userAssets"][1]["interest"] == "0.20833350"
@@ -342,7 +343,7 @@ def test_a_day_at_once_charges_every_hour_and_isolated_rows_name_their_symbol(si
     history = sim.ok(t, "GET", "/sapi/v1/margin/interestHistory",
                      {"isolatedSymbol": "BTCUSDT", "asset": "BTC", "size": 100})
     assert history["total"] == 25
-    assert history["rows"][-1] == {"interestAccuredTime": T0, "asset": "BTC", "principal": "0.01000000",
+    assert history["rows"][-1] == {"txId": 1, "interestAccuredTime": T0, "asset": "BTC", "principal": "0.01000000",
                                    "interest": "0.00000003", "interestRate": "0.00005000", "type": "ON_BORROW",
                                    "isolatedSymbol": "BTCUSDT"}
     body = sim.ok(t, "GET", "/sapi/v1/margin/isolated/account", {"symbols": "BTCUSDT"})
