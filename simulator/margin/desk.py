@@ -264,9 +264,9 @@ class MarginDesk:
                 raise REPAY_EXCEEDS
             if self.venue.engine.balance(account, asset).free < amount:
                 raise err.MARGIN_BALANCE_NOT_ENOUGH
-            return self._apply_repay(owner, ref, account, asset, amount, now, auto=False)
+            return self.apply_repay(owner, ref, account, asset, amount, now, auto=False)
 
-    def _apply_repay(self, owner: int, ref: WalletRef, account: int, asset: str, amount: int, now: int,
+    def apply_repay(self, owner: int, ref: WalletRef, account: int, asset: str, amount: int, now: int,
                      auto: bool = True) -> LoanRecord:
         """Repay (checked by the caller, interest caught up) and record how much of it was interest."""
         loan = self.venue.engine.loan(account, asset)
@@ -354,7 +354,7 @@ class MarginDesk:
             if loan is not None and rec.status in ("CANCELED", "EXPIRED", "EXPIRED_IN_MATCH"):
                 pay = min(borrowed, self.venue.engine.balance(rec.account, asset).free, loan.liability)
                 if pay > 0:
-                    self._apply_repay(found[0], found[1], rec.account, asset, pay, now)
+                    self.apply_repay(found[0], found[1], rec.account, asset, pay, now)
         for key, used in list(self._auto_repay.items()):
             symbol, order_id = key
             rec = self.venue.order_record(symbol, order_id)
@@ -370,7 +370,7 @@ class MarginDesk:
                 free = self.venue.engine.balance(rec.account, received_asset).free
                 pay = min(proceeds - used, free, loan.liability)
                 if pay > 0:
-                    self._apply_repay(found[0], found[1], rec.account, received_asset, pay, now)
+                    self.apply_repay(found[0], found[1], rec.account, received_asset, pay, now)
                     used += pay
             if rec.is_open:
                 self._auto_repay[key] = used

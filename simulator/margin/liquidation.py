@@ -68,7 +68,7 @@ class Liquidator:
         for loan in engine.loans(account):  # repay from whatever the sales brought in
             pay = min(engine.balance(account, loan.asset).free, loan.liability)
             if pay:
-                self.desk._apply_repay(owner, ref, account, loan.asset, pay, now)
+                self.desk.apply_repay(owner, ref, account, loan.asset, pay, now)
         if outcome == EXHAUSTED:  # nothing left worth an order: the rest is bad debt
             for loan in engine.loans(account):
                 self.desk.write_off(account, loan.asset, now)
