@@ -47,6 +47,19 @@ class Simulator:
     def admin_token(self) -> str:
         return self.config.admin_token
 
+    def ensure_account(self, api_key: str, secret: str, balances: dict[str, str] | None = None) -> int:
+        """The account of an HMAC key, opened and funded (the demo balances by default) the first
+        time the key is seen: how an embedded simulator takes whatever credentials a user has."""
+        with self.venue.lock:
+            known = self.venue.keys.get(api_key)
+            if known is not None:
+                return known.account_id
+            decimals = self.config.asset_decimals
+            chosen = self.config.demo_balances if balances is None else balances
+            account = self.venue.create_account({a: parse_units(v, decimals, f"balances.{a}") for a, v in chosen.items()})
+            self.venue.keys.issue(account, api_key=api_key, secret=secret, now_ms=self.venue.now())
+            return account
+
     def __repr__(self) -> str:
         return f"Simulator({len(self.venue.markets)} markets, demo account {self.demo_account})"
 

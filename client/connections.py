@@ -1,0 +1,90 @@
+"""One ccxt instance per credential and target (and, for async, per event loop), built once.
+
+Markets load on the first call and are reused; instances close at exit (sync) or on
+``client.aio.close()`` (async, since ccxt's async instances hold an aiohttp session of their loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import threading
+
+import ccxt
+import ccxt.async_support as ccxt_async
+
+from . import embedded
+from .credentials import Credential, CredentialError
+from .targets import EMBEDDED, TESTNET, URL, point_at, resolve
+
+_lock = threading.Lock()
+_sync: dict[tuple, ccxt.Exchange] = {}
+_async: dict[tuple, ccxt_async.Exchange] = {}
+
+
+def _as_credential(credentials: Credential | str) -> Credential:
+    """A credential, or an exchange id for public calls (no keys)."""
+    if isinstance(credentials, Credential):
+        return credentials
+    if isinstance(credentials, str):
+        if credentials not in ccxt.exchanges:
+            raise CredentialError(f"unknown exchange {credentials!r}; see client.exchanges()")
+        return Credential(credentials)
+    raise CredentialError(f"expected a Credential or an exchange id, got {type(credentials).__name__}")
+
+
+def _configure(exchange, cred: Credential) -> None:
+    target = resolve(cred.target)
+    if target.kind == EMBEDDED:
+        fields = cred.ccxt_config()
+        point_at(exchange, embedded.url_for(fields.get("apiKey", ""), fields.get("secret", "")))
+    elif target.kind == URL:
+        point_at(exchange, target.url)
+    elif target.kind == TESTNET:
+        exchange.set_sandbox_mode(True)  # ccxt's testnet URLs; raises NotSupported where there are none
+
+
+def _key(cred: Credential) -> tuple:
+    return cred.name, tuple(sorted(cred.ccxt_config().items())), str(resolve(cred.target))
+
+
+def sync_exchange(credentials: Credential | str) -> ccxt.Exchange:
+    cred = _as_credential(credentials)
+    key = _key(cred)
+    with _lock:
+        exchange = _sync.get(key)
+        if exchange is None:
+            exchange = getattr(ccxt, cred.name)({**cred.ccxt_config(), "enableRateLimit": True})
+            _configure(exchange, cred)
+            _sync[key] = exchange
+        return exchange
+
+
+def async_exchange(credentials: Credential | str) -> ccxt_async.Exchange:
+    cred = _as_credential(credentials)
+    key = (*_key(cred), id(asyncio.get_running_loop()))
+    with _lock:
+        exchange = _async.get(key)
+        if exchange is None:
+            exchange = getattr(ccxt_async, cred.name)({**cred.ccxt_config(), "enableRateLimit": True})
+            _configure(exchange, cred)
+            _async[key] = exchange
+        return exchange
+
+
+async def close_async() -> None:
+    """Close the async instances of the running loop."""
+    loop = id(asyncio.get_running_loop())
+    with _lock:
+        mine = [k for k in _async if k[-1] == loop]
+        closing = [_async.pop(k) for k in mine]
+    for exchange in closing:
+        await exchange.close()
+
+
+def forget_sync() -> None:
+    with _lock:
+        _sync.clear()
+
+
+atexit.register(forget_sync)
