@@ -15,6 +15,7 @@ import ccxt.async_support as ccxt_async
 
 from . import embedded
 from .credentials import Credential, CredentialError
+from .redaction import SECRETS
 from .targets import EMBEDDED, TESTNET, URL, point_at, resolve
 
 _lock = threading.Lock()
@@ -34,6 +35,7 @@ def _as_credential(credentials: Credential | str) -> Credential:
 
 
 def _configure(exchange, cred: Credential) -> None:
+    SECRETS.register(cred.ccxt_config())
     target = resolve(cred.target)
     if target.kind == EMBEDDED:
         fields = cred.ccxt_config()
@@ -45,7 +47,10 @@ def _configure(exchange, cred: Credential) -> None:
 
 
 def _key(cred: Credential) -> tuple:
-    return cred.name, tuple(sorted(cred.ccxt_config().items())), str(resolve(cred.target))
+    """Same credential, same place -> same instance; a restarted embedded simulator is a new place."""
+    target = resolve(cred.target)
+    where = embedded.identity() if target.kind == EMBEDDED else str(target)
+    return cred.name, tuple(sorted(cred.ccxt_config().items())), where
 
 
 def sync_exchange(credentials: Credential | str) -> ccxt.Exchange:

@@ -8,22 +8,27 @@ constructor receives the plain text.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 import ccxt
 
-# ccxt's credential field -> the names a caller may use for it (the seed's first)
-_ALIASES = {
-    "apiKey": ("apiKey", "api_key"),
-    "secret": ("secret", "secret_key", "api_secret"),
-    "password": ("password", "passphrase"),
-    "uid": ("uid",),
-    "privateKey": ("privateKey", "private_key"),
-    "walletAddress": ("walletAddress", "wallet_address"),
-    "token": ("token",),
-}
-_ENV_SUFFIX = {"apiKey": "API_KEY", "secret": "SECRET_KEY", "password": "PASSWORD", "uid": "UID",
-               "privateKey": "PRIVATE_KEY", "walletAddress": "WALLET_ADDRESS", "token": "TOKEN"}
+# ccxt's credential fields (``requiredCredentials`` keys); each is accepted by its own name, in
+# snake_case, and by the extra names below; the environment variable is <PREFIX>_<SUFFIX>.
+_FIELDS = tuple(ccxt.Exchange.requiredCredentials)
+_EXTRA_NAMES = {"secret": ("secret_key", "api_secret"), "password": ("passphrase",)}
+_ENV_SUFFIX = {"secret": "SECRET_KEY"}  # the seed's BINANCE_SECRET_KEY; others are their snake_case
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+_ALIASES = {key: (key, _snake(key), *_EXTRA_NAMES.get(key, ())) for key in _FIELDS}
+
+
+def env_variable(prefix: str, key: str) -> str:
+    return f"{prefix}_{_ENV_SUFFIX.get(key, _snake(key).upper())}"
 
 
 class CredentialError(ValueError):
@@ -105,11 +110,14 @@ class Credential:
         """Read ``BINANCE_API_KEY`` and ``BINANCE_SECRET_KEY`` (``<PREFIX>_PASSWORD``, ``_UID`` ...
         when the exchange needs them); the prefix defaults to the exchange id in capitals."""
         prefix = (prefix or name).upper()
-        given = {key: os.environ.get(f"{prefix}_{suffix}") for key, suffix in _ENV_SUFFIX.items()}
-        try:
-            return cls.new(name, target, **{k: v for k, v in given.items() if v})
-        except CredentialError as e:
-            raise CredentialError(f"{e} (set {prefix}_API_KEY and {prefix}_SECRET_KEY in the environment)") from None
+        given = {key: os.environ.get(env_variable(prefix, key)) for key in _FIELDS}
+        required = [key for key, needed in required_credentials(name).items() if needed]
+        missing = [env_variable(prefix, key) for key in required if not given.get(key)]
+        if missing:
+            raise CredentialError(f"{name} requires {', '.join(required)}: set "
+                                  f"{', '.join(env_variable(prefix, key) for key in required)} in the environment "
+                                  f"(missing or empty: {', '.join(missing)})")
+        return cls.new(name, target, **{k: v for k, v in given.items() if v})
 
     def ccxt_config(self) -> dict[str, str]:
         """The plain-text fields for a ccxt constructor (the only place secrets are revealed)."""

@@ -20,6 +20,7 @@ _lock = threading.Lock()
 _server: RunningServer | None = None
 _stop = None
 _config: SimulatorConfig | None = None
+_starts = 0  # how many simulators this process has started: tells a restart on the same port apart
 
 
 def configure(config: SimulatorConfig | None) -> None:
@@ -33,7 +34,7 @@ def configure(config: SimulatorConfig | None) -> None:
 
 def server() -> RunningServer:
     """The running embedded simulator, started now if need be."""
-    global _server, _stop
+    global _server, _stop, _starts
     with _lock:
         if _server is None:
             config = _config
@@ -43,8 +44,15 @@ def server() -> RunningServer:
             context = running_server(config)
             _server = context.__enter__()
             _stop = context
+            _starts += 1
             atexit.register(stop)
         return _server
+
+
+def identity() -> tuple[int, str]:
+    """Which simulator is running (started now if need be): (its start number, its URL)."""
+    url = server().url
+    return _starts, url
 
 
 def stop() -> None:

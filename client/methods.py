@@ -21,7 +21,7 @@ PRIVATE = (
 )
 PUBLIC = (
     "load_markets", "fetch_markets", "fetch_currencies", "fetch_status", "fetch_ticker", "fetch_tickers",
-    "fetch_order_book", "fetch_trades", "fetch_ohlcv", "fetch_time",
+    "fetch_order_book", "fetch_trades", "fetch_ohlcv", "fetch_time", "load_time_difference",
 )
 CREDENTIALS = inspect.Parameter("credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                 annotation=Credential | str)

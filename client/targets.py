@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 
 ENV = "SANDEX_TARGET"
@@ -36,11 +37,22 @@ def resolve(explicit: str | None) -> Target:
         return Target(EMBEDDED)
     if text in (TESTNET, LIVE):
         return Target(text)
-    if re.match(r"^https?://[^/\s]+/?$", text):
+    if _is_base_url(text):
         return Target(URL, text.rstrip("/"))
     source = "the credential's target" if explicit is not None else ENV
     raise TargetError(f"{source} is {text!r}: use 'embedded', 'testnet', 'live' or a sandex URL such as "
                       "http://127.0.0.1:8765")
+
+
+def _is_base_url(text: str) -> bool:
+    """http(s)://host[:port][/] and nothing more (a path, query or bad port is a mistake)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path in ("", "/")
+            and not parts.query and not parts.fragment and not re.search(r"\s", text))
 
 
 def point_at(exchange, base_url: str) -> None:
