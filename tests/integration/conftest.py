@@ -6,6 +6,7 @@ all a user does.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import urllib.request
@@ -76,3 +77,25 @@ def exchange(server: RunningServer, account: dict) -> ccxt.binance:
     ex = binance(server.url, account["apiKey"], account["secret"])
     ex.load_markets()
     return ex
+
+
+async def call(ex, name: str, *args, **kwargs):
+    """``ex.name(...)`` for a sync or an async ccxt instance alike, so one scenario serves both."""
+    result = getattr(ex, name)(*args, **kwargs)
+    return await result if asyncio.iscoroutine(result) else result
+
+
+def run_scenario(server: RunningServer, scenario, use_async: bool, balances: dict[str, str] | None = None) -> None:
+    """Run ``await scenario(exchange)`` on a fresh account with sync or async ccxt (closed after)."""
+    acct = new_account(server, balances)
+
+    async def main() -> None:
+        make = binance_async if use_async else binance
+        ex = make(server.url, acct["apiKey"], acct["secret"])
+        try:
+            await scenario(ex)
+        finally:
+            if use_async:
+                await ex.close()
+
+    asyncio.run(main())

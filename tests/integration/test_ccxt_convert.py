@@ -4,14 +4,13 @@ tests with a manual clock: this server runs on the wall clock."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from decimal import Decimal
 
 import ccxt
 import pytest
 
-from .conftest import binance, binance_async, new_account
+from .conftest import binance, call, new_account, run_scenario
 
 D = Decimal
 
@@ -20,57 +19,39 @@ def free(balance: dict, code: str) -> Decimal:
     return D(str(balance[code]["free"]))
 
 
-async def _call(ex, name: str, *args, **kwargs):
-    result = getattr(ex, name)(*args, **kwargs)
-    return await result if asyncio.iscoroutine(result) else result
-
-
 async def _scenario(ex) -> None:
-    await _call(ex, "load_markets")
-    before = await _call(ex, "fetch_balance")
+    await call(ex, "load_markets")
+    before = await call(ex, "fetch_balance")
 
-    quote = await _call(ex, "fetch_convert_quote", "BTC", "USDT", 0.01)
+    quote = await call(ex, "fetch_convert_quote", "BTC", "USDT", 0.01)
     assert quote["fromCurrency"] == "BTC" and quote["toCurrency"] == "USDT"
     assert D(str(quote["fromAmount"])) == D("0.01")
     assert D(str(quote["toAmount"])) == D("899.1")  # mid 90000 less the 0.1% spread
     assert quote["info"]["ratio"] == "89910.00000000" and quote["timestamp"] > time.time() * 1000
 
-    trade = await _call(ex, "create_convert_trade", quote["id"], "BTC", "USDT", 0.01)
+    trade = await call(ex, "create_convert_trade", quote["id"], "BTC", "USDT", 0.01)
     assert trade["id"] and trade["info"]["orderStatus"] == "SUCCESS"
-    after = await _call(ex, "fetch_balance")
+    after = await call(ex, "fetch_balance")
     assert free(after, "BTC") == free(before, "BTC") - D("0.01")
     assert free(after, "USDT") == free(before, "USDT") + D("899.1")
 
-    fetched = await _call(ex, "fetch_convert_trade", trade["id"])
+    fetched = await call(ex, "fetch_convert_trade", trade["id"])
     assert fetched["id"] == trade["id"] and fetched["timestamp"] == trade["timestamp"]
     assert (fetched["fromCurrency"], fetched["toCurrency"]) == ("BTC", "USDT")
     assert (D(str(fetched["fromAmount"])), D(str(fetched["toAmount"]))) == (D("0.01"), D("899.1"))
 
-    history = await _call(ex, "fetch_convert_trade_history", "BTC")
+    history = await call(ex, "fetch_convert_trade_history", "BTC")
     assert [h["id"] for h in history] == [trade["id"]]
     assert D(str(history[0]["toAmount"])) == D("899.1")
 
     with pytest.raises(ccxt.ExchangeError):  # a quote converts once
-        await _call(ex, "create_convert_trade", quote["id"], "BTC", "USDT", 0.01)
-    assert free(await _call(ex, "fetch_balance"), "BTC") == free(after, "BTC")
+        await call(ex, "create_convert_trade", quote["id"], "BTC", "USDT", 0.01)
+    assert free(await call(ex, "fetch_balance"), "BTC") == free(after, "BTC")
 
 
-def test_sync_quote_convert_and_history(server) -> None:
-    acct = new_account(server)
-    asyncio.run(_scenario(binance(server.url, acct["apiKey"], acct["secret"])))
-
-
-def test_async_quote_convert_and_history(server) -> None:
-    acct = new_account(server)
-
-    async def main() -> None:
-        ex = binance_async(server.url, acct["apiKey"], acct["secret"])
-        try:
-            await _scenario(ex)
-        finally:
-            await ex.close()
-
-    asyncio.run(main())
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+def test_quote_convert_and_history(server, use_async: bool) -> None:
+    run_scenario(server, _scenario, use_async)
 
 
 def test_insufficient_funds_raise_and_change_nothing(server) -> None:

@@ -9,13 +9,12 @@ checked against the hour rule) rather than with a count of hours.
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 import ccxt
 import pytest
 
-from .conftest import binance, binance_async, new_account
+from .conftest import call, run_scenario
 
 D = Decimal
 USDT_500_HOUR = D("0.00416667")  # ceil(500 x 0.0002 / 24) at 8 decimals
@@ -23,36 +22,31 @@ BTC_0_001_HOUR = D("0.00000001")  # ceil(0.001 x 0.00005 / 24) at 8 decimals
 MARGIN_PAIRS = ["BNB/USDT", "BTC/USDT", "ETH/BTC", "ETH/USDT", "SOL/USDT"]
 
 
-async def _call(ex, name: str, *args, **kwargs):
-    result = getattr(ex, name)(*args, **kwargs)
-    return await result if asyncio.iscoroutine(result) else result
-
-
 def _num(value) -> Decimal:
     return D(str(value))
 
 
 async def _interest(ex, code: str, symbol: str | None = None) -> list[dict]:
-    return await _call(ex, "fetch_borrow_interest", code, symbol)
+    return await call(ex, "fetch_borrow_interest", code, symbol)
 
 
 async def _debt_and_interest(ex, code: str, params: dict, symbol: str | None = None) -> tuple[dict, Decimal]:
     """A margin balance of ``code`` and the interest charged on it so far, read on the same side of an hour."""
     while True:
         charged = await _interest(ex, code, symbol)
-        balance = await _call(ex, "fetch_balance", params)
+        balance = await call(ex, "fetch_balance", params)
         if len(await _interest(ex, code, symbol)) == len(charged):
             return balance[code], sum((_num(i["interest"]) for i in charged), D(0))
 
 
 async def _cross(ex) -> None:
     """Spot -> cross, borrow, repay (interest first), cross -> spot."""
-    empty = await _call(ex, "fetch_balance", {"type": "margin"})
+    empty = await call(ex, "fetch_balance", {"type": "margin"})
     assert {code: (_num(empty[code]["total"]), _num(empty[code]["debt"])) for code in ("BTC", "USDT", "ETH")} \
         == {"BTC": (0, 0), "USDT": (0, 0), "ETH": (0, 0)}
-    moved = await _call(ex, "transfer", "USDT", 1000, "spot", "margin")
+    moved = await call(ex, "transfer", "USDT", 1000, "spot", "margin")
     assert moved["id"] and moved["currency"] == "USDT"
-    loan = await _call(ex, "borrow_cross_margin", "USDT", 500)
+    loan = await call(ex, "borrow_cross_margin", "USDT", 500)
     assert loan["id"] and loan["currency"] == "USDT"
 
     usdt, interest = await _debt_and_interest(ex, "USDT", {"type": "margin"})
@@ -64,95 +58,82 @@ async def _cross(ex) -> None:
     assert all(c["marginMode"] == "cross" and c["symbol"] is None and _num(c["amountBorrowed"]) == 500
                and _num(c["interestRate"]) == D("0.0002") for c in charged)
 
-    await _call(ex, "repay_cross_margin", "USDT", 200)  # pays the interest, then principal
+    await call(ex, "repay_cross_margin", "USDT", 200)  # pays the interest, then principal
     usdt, interest = await _debt_and_interest(ex, "USDT", {"marginMode": "cross"})
     assert _num(usdt["free"]) == 1300 and _num(usdt["debt"]) == 300 + interest
-    repaid = (await _call(ex, "sapi_get_margin_borrow_repay", {"type": "REPAY"}))["rows"]  # implicit API
+    repaid = (await call(ex, "sapi_get_margin_borrow_repay", {"type": "REPAY"}))["rows"]  # implicit API
     assert len(repaid) == 1 and _num(repaid[0]["principal"]) + _num(repaid[0]["interest"]) == 200
     assert _num(repaid[0]["interest"]) % USDT_500_HOUR == 0 and _num(repaid[0]["interest"]) > 0
 
-    await _call(ex, "transfer", "USDT", 100, "margin", "spot")
-    assert _num((await _call(ex, "fetch_balance", {"type": "margin"}))["USDT"]["free"]) == 1200
-    history = await _call(ex, "fetch_transfers", "USDT", None, None, {"type": "MAIN_MARGIN"})
+    await call(ex, "transfer", "USDT", 100, "margin", "spot")
+    assert _num((await call(ex, "fetch_balance", {"type": "margin"}))["USDT"]["free"]) == 1200
+    history = await call(ex, "fetch_transfers", "USDT", None, None, {"type": "MAIN_MARGIN"})
     assert [(t["amount"], t["fromAccount"], t["toAccount"], t["status"]) for t in history] \
         == [(1000.0, "spot", "margin", "ok")]
 
 
 async def _isolated(ex) -> None:
     """Spot -> isolated BTC/USDT, borrow BTC there, repay part, isolated -> spot."""
-    await _call(ex, "transfer", "USDT", 300, "spot", "isolated", {"symbol": "BTC/USDT"})
-    await _call(ex, "borrow_isolated_margin", "BTC/USDT", "BTC", 0.001)
+    await call(ex, "transfer", "USDT", 300, "spot", "isolated", {"symbol": "BTC/USDT"})
+    await call(ex, "borrow_isolated_margin", "BTC/USDT", "BTC", 0.001)
     params = {"marginMode": "isolated"}
     btc, interest = await _debt_and_interest(ex, "BTC", params, "BTC/USDT")
-    balance = await _call(ex, "fetch_balance", params)
+    balance = await call(ex, "fetch_balance", params)
     assert (_num(balance["USDT"]["free"]), _num(btc["free"])) == (300, D("0.001"))
     assert _num(btc["debt"]) == D("0.001") + interest and interest >= BTC_0_001_HOUR
     charged = await _interest(ex, "BTC", "BTC/USDT")
     assert all(c["marginMode"] == "isolated" and c["symbol"] == "BTCUSDT"  # ccxt keeps Binance's raw id here
                and _num(c["interest"]) == BTC_0_001_HOUR for c in charged)
 
-    await _call(ex, "repay_isolated_margin", "BTC/USDT", "BTC", 0.0005)
+    await call(ex, "repay_isolated_margin", "BTC/USDT", "BTC", 0.0005)
     btc, interest = await _debt_and_interest(ex, "BTC", params, "BTC/USDT")
     assert _num(btc["free"]) == D("0.0005") and _num(btc["debt"]) == D("0.0005") + interest
-    await _call(ex, "transfer", "USDT", 50, "isolated", "spot", {"symbol": "BTC/USDT"})
-    assert _num((await _call(ex, "fetch_balance", params))["USDT"]["free"]) == 250
+    await call(ex, "transfer", "USDT", 50, "isolated", "spot", {"symbol": "BTC/USDT"})
+    assert _num((await call(ex, "fetch_balance", params))["USDT"]["free"]) == 250
 
 
 async def _rates_and_records(ex) -> None:
-    rate = await _call(ex, "fetch_cross_borrow_rate", "BTC")
+    rate = await call(ex, "fetch_cross_borrow_rate", "BTC")
     assert (rate["currency"], _num(rate["rate"]), rate["period"]) == ("BTC", D("0.00005"), 86_400_000)
     assert rate["timestamp"] % 86_400_000 == 0  # one entry per UTC day, at midnight
-    pair = await _call(ex, "fetch_isolated_borrow_rate", "BTC/USDT")
+    pair = await call(ex, "fetch_isolated_borrow_rate", "BTC/USDT")
     assert (pair["symbol"], pair["base"], _num(pair["baseRate"]), pair["quote"], _num(pair["quoteRate"])) \
         == ("BTC/USDT", "BTC", D("0.00005"), "USDT", D("0.0002"))
-    every = await _call(ex, "fetch_isolated_borrow_rates")
+    every = await call(ex, "fetch_isolated_borrow_rates")
     assert sorted(every) == MARGIN_PAIRS and _num(every["ETH/BTC"]["quoteRate"]) == D("0.00005")
-    assert await _call(ex, "fetch_my_liquidations") == []
-    assert await _call(ex, "fetch_my_liquidations", "BTC/USDT") == []
+    assert await call(ex, "fetch_my_liquidations") == []
+    assert await call(ex, "fetch_my_liquidations", "BTC/USDT") == []
 
 
 async def _refusals(ex) -> None:
     """Refused requests raise ccxt's class for Binance's code or text, and move nothing."""
-    before = await _call(ex, "fetch_balance", {"type": "margin"})
+    before = await call(ex, "fetch_balance", {"type": "margin"})
     with pytest.raises(ccxt.InsufficientFunds):
-        await _call(ex, "transfer", "USDT", 10**7, "spot", "margin")
+        await call(ex, "transfer", "USDT", 10**7, "spot", "margin")
     with pytest.raises(ccxt.InsufficientFunds):  # cross holds 1200 USDT
-        await _call(ex, "transfer", "USDT", 5000, "margin", "spot")
+        await call(ex, "transfer", "USDT", 5000, "margin", "spot")
     with pytest.raises(ccxt.InsufficientFunds):  # 0.0005 BTC free against a little more owed
-        await _call(ex, "repay_isolated_margin", "BTC/USDT", "BTC", 0.00050001)
-    for call in (("borrow_cross_margin", "USDT", 10**6), ("repay_cross_margin", "USDT", 1000)):
+        await call(ex, "repay_isolated_margin", "BTC/USDT", "BTC", 0.00050001)
+    for request in (("borrow_cross_margin", "USDT", 10**6), ("repay_cross_margin", "USDT", 1000)):
         with pytest.raises(ccxt.ExchangeError) as info:  # -3006 / -3015: no subclass against a local URL
-            await _call(ex, *call)
+            await call(ex, *request)
         assert type(info.value) is ccxt.ExchangeError
-    after = await _call(ex, "fetch_balance", {"type": "margin"})
+    after = await call(ex, "fetch_balance", {"type": "margin"})
     assert {c: (after[c]["free"], after[c]["used"]) for c in ("BTC", "USDT")} \
         == {c: (before[c]["free"], before[c]["used"]) for c in ("BTC", "USDT")}
 
 
 async def _scenario(ex) -> None:
-    await _call(ex, "load_markets")
-    spot = await _call(ex, "fetch_balance")
+    await call(ex, "load_markets")
+    spot = await call(ex, "fetch_balance")
     await _cross(ex)
     await _isolated(ex)
     await _rates_and_records(ex)
     await _refusals(ex)
-    spot_after = await _call(ex, "fetch_balance")
+    spot_after = await call(ex, "fetch_balance")
     assert _num(spot_after["USDT"]["free"]) == _num(spot["USDT"]["free"]) - 1000 + 100 - 300 + 50
 
 
-def test_sync_margin_wallets_loans_and_rates(server) -> None:
-    acct = new_account(server)
-    asyncio.run(_scenario(binance(server.url, acct["apiKey"], acct["secret"])))
-
-
-def test_async_margin_wallets_loans_and_rates(server) -> None:
-    acct = new_account(server)
-
-    async def main() -> None:
-        ex = binance_async(server.url, acct["apiKey"], acct["secret"])
-        try:
-            await _scenario(ex)
-        finally:
-            await ex.close()
-
-    asyncio.run(main())
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+def test_margin_wallets_loans_and_rates(server, use_async: bool) -> None:
+    run_scenario(server, _scenario, use_async)
