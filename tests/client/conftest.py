@@ -8,13 +8,7 @@ here (a static book, rate limits off) after stopping any default one a previous 
 from __future__ import annotations
 
 import os
-import re
-import signal
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +21,7 @@ import client
 from client import connections, embedded
 from simulator.launcher import SimulatorConfig
 from simulator.ratelimit import RateLimitConfig
+from tests import serve_process
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -131,53 +126,13 @@ class Served:
                                      target=self.url)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _banner(proc: subprocess.Popen) -> str:
-    """The lines ``sandex serve`` prints up to its ``Ctrl-C`` hint."""
-    lines: list[str] = []
-    while not any("Ctrl-C" in line for line in lines):
-        line = proc.stdout.readline()
-        assert line, "sandex serve exited early:\n" + "".join(lines)
-        lines.append(line)
-    return "".join(lines)
-
-
-def _wait_until_up(url: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v3/ping", timeout=2).read()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, "sandex serve never answered"
-            time.sleep(0.1)
-
-
 @pytest.fixture(scope="session")
 def served() -> Iterator[Served]:
     """``sandex serve --static`` on a free port in a subprocess, stopped with Ctrl-C at the end."""
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANDEX_")}
     env.update(PYTHONPATH=str(ROOT), SANDEX_ADMIN_TOKEN=ADMIN_TOKEN)
-    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", "serve", "--static", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    serving = serve_process.start("--static", env=env)
     try:
-        banner = _banner(proc)
-        url = f"http://127.0.0.1:{port}"
-        assert url in banner, banner
-        key = re.search(r"API key\s+(\S+)", banner).group(1)
-        secret = re.search(r"API secret\s+(\S+)", banner).group(1)
-        _wait_until_up(url)
-        yield Served(url, key, secret)
+        yield Served(serving.url, serving.key, serving.secret)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+        serve_process.stop(serving)

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import io
 import os
-import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import redirect_stdout
 from pathlib import Path
 
+from tests import serve_process
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _readme_snippet(heading: str = "## Trading against `sandex serve` with ccxt") -> str:
@@ -30,31 +19,12 @@ def _readme_snippet(heading: str = "## Trading against `sandex serve` with ccxt"
 
 
 def test_serve_prints_credentials_answers_the_readme_snippet_and_stops_on_ctrl_c() -> None:
-    port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), SANDEX_ADMIN_TOKEN="admin-token-for-the-test")
-    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", "serve", "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    serving = serve_process.start(env=env)
     try:
-        lines = []
-        while not any("Ctrl-C" in line for line in lines):
-            line = proc.stdout.readline()
-            assert line, "sandex serve exited early:\n" + "".join(lines)
-            lines.append(line)
-        banner = "".join(lines)
-        assert f"http://127.0.0.1:{port}" in banner
-        key = re.search(r"API key\s+(\S+)", banner).group(1)
-        secret = re.search(r"API secret\s+(\S+)", banner).group(1)
-        assert "admin-token-for-the-test" in banner
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v3/ping", timeout=2).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the server never answered"
-                time.sleep(0.2)
-        code = (_readme_snippet().replace("<API key>", key).replace("<API secret>", secret)
-                .replace("127.0.0.1:8765", f"127.0.0.1:{port}"))
+        assert "admin-token-for-the-test" in serving.banner
+        code = (_readme_snippet().replace("<API key>", serving.key).replace("<API secret>", serving.secret)
+                .replace("http://127.0.0.1:8765", serving.url))
         out = io.StringIO()
         namespace: dict = {}
         with redirect_stdout(out):
@@ -66,11 +36,6 @@ def test_serve_prints_credentials_answers_the_readme_snippet_and_stops_on_ctrl_c
             exec(compile(_readme_snippet("### A margin round trip"), "README margin snippet", "exec"), namespace)
         assert "'debt': 0.005" in margin_out.getvalue()  # the cross BTC loan, with its first hour
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            rest = proc.communicate(timeout=20)[0]
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-    assert proc.returncode == 0, rest
+        rest = serve_process.stop(serving)
+    assert serving.proc.returncode == 0, rest
     assert "Traceback" not in rest
