@@ -53,28 +53,25 @@ def _key(cred: Credential) -> tuple:
     return cred.name, tuple(sorted(cred.ccxt_config().items())), where
 
 
+def _cached(cache: dict, module, cred: Credential, key: tuple):
+    """The instance for ``key``, built from ``module`` (ccxt or ccxt.async_support) on first use."""
+    with _lock:
+        exchange = cache.get(key)
+        if exchange is None:
+            exchange = getattr(module, cred.name)({**cred.ccxt_config(), "enableRateLimit": True})
+            _configure(exchange, cred)
+            cache[key] = exchange
+        return exchange
+
+
 def sync_exchange(credentials: Credential | str) -> ccxt.Exchange:
     cred = _as_credential(credentials)
-    key = _key(cred)
-    with _lock:
-        exchange = _sync.get(key)
-        if exchange is None:
-            exchange = getattr(ccxt, cred.name)({**cred.ccxt_config(), "enableRateLimit": True})
-            _configure(exchange, cred)
-            _sync[key] = exchange
-        return exchange
+    return _cached(_sync, ccxt, cred, _key(cred))
 
 
 def async_exchange(credentials: Credential | str) -> ccxt_async.Exchange:
     cred = _as_credential(credentials)
-    key = (*_key(cred), id(asyncio.get_running_loop()))
-    with _lock:
-        exchange = _async.get(key)
-        if exchange is None:
-            exchange = getattr(ccxt_async, cred.name)({**cred.ccxt_config(), "enableRateLimit": True})
-            _configure(exchange, cred)
-            _async[key] = exchange
-        return exchange
+    return _cached(_async, ccxt_async, cred, (*_key(cred), id(asyncio.get_running_loop())))
 
 
 async def close_async() -> None:

@@ -237,14 +237,21 @@ class MarginDesk:
 
     # ---- borrow, repay, transfer ----------------------------------------------------------------
 
+    def _begin(self, asset: str, amount: int, *refs: WalletRef) -> int:
+        """The checks every money movement starts with, then interest due so far; returns now.
+        Call with the venue's lock held."""
+        for ref in refs:
+            self._check_asset(asset, ref)
+        now = self.venue.now()
+        self.catch_up(now)
+        if amount <= 0:
+            raise INVALID_AMOUNT
+        return now
+
     def borrow(self, owner: int, asset: str, amount: int, ref: WalletRef) -> LoanRecord:
         with self.venue.lock:
-            self._check_asset(asset, ref)
-            now = self.venue.now()
-            self.catch_up(now)
-            if amount <= 0:
-                raise INVALID_AMOUNT
-            available, limit = self._max_borrowable(owner, asset, ref)
+            now = self._begin(asset, amount, ref)
+            _, limit = self._max_borrowable(owner, asset, ref)  # the pool's own limit is the engine's check
             if amount > limit:
                 raise err.EXCEEDS_MAX_BORROWABLE
             account = self.wallets.open(owner, ref)
@@ -253,11 +260,7 @@ class MarginDesk:
 
     def repay(self, owner: int, asset: str, amount: int, ref: WalletRef) -> LoanRecord:
         with self.venue.lock:
-            self._check_asset(asset, ref)
-            now = self.venue.now()
-            self.catch_up(now)
-            if amount <= 0:
-                raise INVALID_AMOUNT
+            now = self._begin(asset, amount, ref)
             account = self.wallets.find(owner, ref)
             loan = None if account is None else self.venue.engine.loan(account, asset)
             if loan is None or amount > loan.liability:
@@ -283,14 +286,9 @@ class MarginDesk:
 
     def transfer(self, owner: int, asset: str, amount: int, source: WalletRef, target: WalletRef) -> TransferRecord:
         with self.venue.lock:
-            for ref in (source, target):
-                self._check_asset(asset, ref)
             if source == target:
                 raise err.SAME_WALLET
-            now = self.venue.now()
-            self.catch_up(now)
-            if amount <= 0:
-                raise INVALID_AMOUNT
+            now = self._begin(asset, amount, source, target)
             src = self.wallets.find(owner, source)
             free = 0 if src is None else self.venue.engine.balance(src, asset).free
             if free < amount:

@@ -40,11 +40,13 @@ class Liquidator:
     def check(self, now: int) -> None:
         """Warn or liquidate every margin wallet that owes something."""
         desk = self.desk
-        for account in desk.wallets.margin_accounts():
-            if not self.venue.engine.loans(account):
-                self._called.discard(account)
+        indebted = {loan.account for loan in self.venue.engine.loans()}  # one pass over the loans
+        self._called &= indebted
+        for account in sorted(indebted):
+            found = desk.wallets.owner_of(account)
+            if found is None:  # a loan outside the margin wallets is not this desk's to police
                 continue
-            owner, ref = desk.wallets.owner_of(account)
+            owner, ref = found
             kind = "ISOLATED" if ref.kind == "ISOLATED" else "CROSS"
             assets, debt, _ = desk.value(account, ref)
             if not margin_level_at_least(assets, debt, desk.liquidation_ratio[kind]):
