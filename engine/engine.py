@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -608,13 +608,13 @@ class Engine:
     def loans(self, account: int | None = None) -> list[Loan]:
         """Open loans (copies), of one account or all, by account then asset listing order."""
         order = {code: i for code, (i, _) in self._ledger.assets.items()}
-        found = [Loan(**{f: getattr(loan, f) for f in Loan.__slots__}) for loan in self._lending.loans.values()
+        found = [replace(loan) for loan in self._lending.loans.values()
                  if account is None or loan.account == account]
         return sorted(found, key=lambda loan: (loan.account, order[loan.asset]))
 
     def loan(self, account: int, asset: str) -> Loan | None:
         loan = self._lending.loans.get((account, asset))
-        return None if loan is None else Loan(**{f: getattr(loan, f) for f in Loan.__slots__})
+        return None if loan is None else replace(loan)
 
     def interest_rate(self, asset: str) -> int:
         """The asset's daily interest rate over RATE_DENOM (0 until set)."""
