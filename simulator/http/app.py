@@ -34,6 +34,11 @@ class Services:
     convert: ConvertDesk | None = None  # Binance Convert: quotes against the house inventory
     margin: MarginDesk | None = None  # cross and isolated margin: wallets, loans, interest, liquidation
 
+    def fingerprint(self) -> str:
+        """A digest of every piece of exchange state (the engine's and the records around it): equal
+        digests mean equal states; a refused request must leave it unchanged."""
+        return self.venue.engine.fingerprint()
+
 
 class SandexApp:
     """The ASGI application: Binance's paths go straight to their handler by a dict lookup; the
