@@ -55,6 +55,10 @@ def _random_token() -> str:
     return "".join(secrets.choice(_ALPHANUM) for _ in range(_GENERATED_LEN))
 
 
+def _material_from_der(der: bytes) -> _Material:
+    return _Material(public_key=serialization.load_der_public_key(der))
+
+
 class _Material:
     """The verifying half of a key; kept apart so nothing that prints a key can print this."""
 
@@ -71,6 +75,14 @@ class _Material:
 
     def __deepcopy__(self, memo: dict) -> _Material:
         return self  # immutable; also keeps asdict() from copying secrets around
+
+    def __reduce__(self) -> tuple:
+        """For the state directory: the HMAC secret, or the public key as DER."""
+        if self._hmac_secret is not None:
+            return (_Material, (self._hmac_secret,))
+        der = self._public_key.public_bytes(serialization.Encoding.DER,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        return (_material_from_der, (der,))
 
     def verify(self, payload: bytes, signature: str) -> bool:
         if self._hmac_secret is not None:
@@ -208,11 +220,18 @@ class KeyStore:
         self._keys: dict[str, ApiKey] = {}
         self._lock = threading.Lock()
 
-    def issue(self, account_id: int, *, permissions: Iterable[str] = PERMISSIONS,
+    def issue(self, account_id: int, **options) -> IssuedKey:
+        """A new key for ``account_id`` (``draft``'s options), stored at once."""
+        key, issued = self.draft(account_id, **options)
+        self.add(key)
+        return issued
+
+    def draft(self, account_id: int, *, permissions: Iterable[str] = PERMISSIONS,
               key_type: KeyType | str = KeyType.HMAC, ip_allow: Iterable[str] | None = None,
               api_key: str | None = None, secret: str | None = None,
-              public_key_pem: str | None = None, now_ms: int = 0) -> IssuedKey:
-        """A new key for ``account_id``; generates whatever the caller did not fix."""
+              public_key_pem: str | None = None, now_ms: int = 0) -> tuple[ApiKey, IssuedKey]:
+        """A key for ``account_id``, not yet stored, and what its owner is told; generates whatever
+        the caller did not fix. ValueError for a bad option or an api_key already in use."""
         key_type = KeyType(key_type)
         chosen = _permissions(permissions)
         allowed = _ip_allow(ip_allow)
@@ -233,20 +252,31 @@ class KeyStore:
             else:
                 public, told = _new_key_pair(key_type)
             material = _Material(public_key=public)
-        with self._lock:
-            if api_key is None:
+        if api_key is None:
+            api_key = _random_token()
+            while api_key in self._keys:
                 api_key = _random_token()
-                while api_key in self._keys:
-                    api_key = _random_token()
-            elif api_key in self._keys:
-                raise ValueError(f"api_key {mask(api_key)!r} is already in use")
-            self._keys[api_key] = ApiKey(api_key, account_id, key_type, chosen, allowed,
-                                         created_ms=now_ms, _material=material)
-        return IssuedKey(api_key, told)
+        elif api_key in self._keys:
+            raise ValueError(f"api_key {mask(api_key)!r} is already in use")
+        key = ApiKey(api_key, account_id, key_type, chosen, allowed, created_ms=now_ms, _material=material)
+        return key, IssuedKey(api_key, told)
+
+    def add(self, key: ApiKey) -> None:
+        with self._lock:
+            if key.api_key in self._keys:
+                raise ValueError(f"api_key {mask(key.api_key)!r} is already in use")
+            self._keys[key.api_key] = key
 
     def get(self, api_key: str) -> ApiKey | None:
         """The key, revoked or not (auth refuses revoked ones); None if never issued."""
         return self._keys.get(api_key)
+
+    def hmac_secret(self, api_key: str) -> str | None:
+        """An HMAC key's secret: only for showing the demo key again after a restart."""
+        key = self._keys.get(api_key)
+        if key is None or key._material._hmac_secret is None:
+            return None
+        return key._material._hmac_secret.decode("ascii")
 
     def revoke(self, api_key: str) -> bool:
         """Refuse the key from now on; True if it existed and was live."""

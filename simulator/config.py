@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .durability import DurabilitySettings
+from .journal import FSYNC_POLICIES
 from .ratelimit import RateLimitConfig
 
 
@@ -83,6 +85,14 @@ class SimulatorConfig:
     replay_speed: int = 1  # simulated milliseconds per wall millisecond while replaying
     mirror: str = ""  # EXCHANGE:SYMBOL (e.g. binance:BTC/USDT): follow a real exchange's public book
     admin_token: str = ""  # empty: a random one is made at start
+    admin_host: str = ""  # set: the admin API listens only on admin_host:admin_port (0: any free port)
+    admin_port: int = 8766
+    state_dir: str = ""  # journal and snapshots here; empty: state in memory only, gone at exit
+    fsync: str = "batched"  # "every": each change on disk before it is answered; "batched": every fsync_interval_ms
+    fsync_interval_ms: int = 50
+    snapshot_interval_s: float = 300.0  # a snapshot this often while changes come in
+    snapshot_every: int = 1_000_000  # ... or after this many changes
+    snapshot_keep: int = 2  # snapshots kept, with the journal since the oldest; 0 keeps the whole history
     demo_api_key: str = ""
     demo_api_secret: str = ""
     demo_balances: dict[str, str] = field(default_factory=lambda: dict(DEMO_BALANCES))
@@ -114,6 +124,21 @@ class SimulatorConfig:
             raise ValueError(f"replay_speed must be a whole number >= 1, got {self.replay_speed}")
         if self.mirror and ":" not in self.mirror:
             raise ValueError(f"mirror must be EXCHANGE:SYMBOL such as binance:BTC/USDT, got {self.mirror!r}")
+        if self.state_dir and self.replay:
+            raise ValueError("a replay starts from its history on every run, so it keeps its state in memory: "
+                             "drop state_dir (or --state-dir) to replay")
+        if self.fsync not in FSYNC_POLICIES:
+            raise ValueError(f"fsync must be one of {FSYNC_POLICIES}, got {self.fsync!r}")
+        if self.fsync_interval_ms < 1 or self.snapshot_interval_s <= 0 or self.snapshot_every < 1 \
+                or self.snapshot_keep < 0:
+            raise ValueError("fsync_interval_ms, snapshot_interval_s and snapshot_every must be positive, "
+                             "snapshot_keep at least 0")
+        if not 0 <= self.admin_port <= 65535:
+            raise ValueError(f"admin_port must be in [0, 65535], got {self.admin_port}")
+
+    def durability(self) -> DurabilitySettings:
+        return DurabilitySettings(self.state_dir or None, self.fsync, self.fsync_interval_ms,
+                                  self.snapshot_interval_s, self.snapshot_every, self.snapshot_keep)
 
     def with_secrets(self) -> SimulatorConfig:
         """Fill the admin token and demo key from ``SANDEX_*`` variables, else make random ones."""

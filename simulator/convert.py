@@ -21,6 +21,7 @@ from engine.units import INT64_SAFE, mul_div_ceil, mul_div_floor
 
 from . import binance_errors as err
 from .binance_errors import ApiError
+from .durability import journaled
 from .venue import Market, Venue
 from .wire import format_units
 
@@ -117,7 +118,10 @@ class _Book:
 
 
 class ConvertDesk:
-    """Quotes and conversions against the house inventory; every change under ``venue.lock``."""
+    """Quotes and conversions against the house inventory; each ``@journaled`` method is one change."""
+
+    journal_name = "convert"
+    durable_fields = ("_rng", "_quotes", "_orders", "_books", "_next_order_id", "_house")
 
     def __init__(self, venue: Venue, spread_bps: int = DEFAULT_SPREAD_BPS) -> None:
         if not 0 <= spread_bps < BPS:
@@ -130,6 +134,10 @@ class ConvertDesk:
         self._books: dict[int, _Book] = {}
         self._next_order_id = 1
         self._house: int | None = None
+
+    @property
+    def recorder(self):
+        return self.venue.recorder
 
     @property
     def house(self) -> int:
@@ -194,6 +202,7 @@ class ConvertDesk:
 
     # ---- quotes ------------------------------------------------------------------------------
 
+    @journaled
     def quote(self, account: int, from_asset: str, to_asset: str, from_amount: int | None = None,
               to_amount: int | None = None, valid_time: str = DEFAULT_VALID_TIME) -> Quote:
         """A firm quote for ``from_amount`` (what the user gives) or ``to_amount`` (what the user gets)."""
@@ -243,6 +252,7 @@ class ConvertDesk:
 
     # ---- conversions -------------------------------------------------------------------------
 
+    @journaled
     def accept(self, account: int, quote_id: str) -> ConvertOrder:
         """Execute a quote: both legs move, or nothing does."""
         with self.venue.lock:

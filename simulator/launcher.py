@@ -7,6 +7,7 @@ and benchmarks start real uvicorn servers on loopback with it.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -17,10 +18,10 @@ import uvicorn
 
 from .clock import Clock, ManualClock, ScaledClock, WallClock
 from .config import SimulatorConfig
-from .http.app import SandexApp, create_app
+from .durability import Durability, Recovery
+from .http.app import SandexApp, create_admin_app, create_app
 from .liquidity.driver import LiquidityDriver
 from .liquidity.setup import liquidity_sources, replay_start_ms
-from .margin import MarginKeeper
 from .venue import Venue
 from .wire import parse_units
 
@@ -34,6 +35,7 @@ class Simulator:
     app: SandexApp
     demo_account: int
     liquidity: LiquidityDriver
+    recovery: Recovery
 
     @property
     def demo_key(self) -> str:
@@ -47,6 +49,10 @@ class Simulator:
     def admin_token(self) -> str:
         return self.config.admin_token
 
+    @property
+    def durability(self) -> Durability:
+        return self.app.services.durability
+
     def ensure_account(self, api_key: str, secret: str, balances: dict[str, str] | None = None) -> int:
         """The account of an HMAC key, opened and funded (the demo balances by default) the first
         time the key is seen: how an embedded simulator takes whatever credentials a user has."""
@@ -56,53 +62,117 @@ class Simulator:
                 return known.account_id
             decimals = self.config.asset_decimals
             chosen = self.config.demo_balances if balances is None else balances
-            account = self.venue.create_account({a: parse_units(v, decimals, f"balances.{a}") for a, v in chosen.items()})
-            self.venue.keys.issue(account, api_key=api_key, secret=secret, now_ms=self.venue.now())
-            return account
+            key, _ = self.venue.keys.draft(0, api_key=api_key, secret=secret, now_ms=self.venue.now())
+            return self.venue.create_account({a: parse_units(v, decimals, f"balances.{a}") for a, v in chosen.items()},
+                                             key=key)
+
+    def close(self) -> None:
+        """Stop the liquidity and close the journal (after a last snapshot)."""
+        self.liquidity.stop()
+        self.durability.close()
 
     def __repr__(self) -> str:
         return f"Simulator({len(self.venue.markets)} markets, demo account {self.demo_account})"
 
 
 def build(config: SimulatorConfig | None = None, clock: Clock | None = None) -> Simulator:
-    """Venue, markets, demo account (with the configured key), optional static book, app."""
-    config = (config or SimulatorConfig()).with_secrets()
+    """Venue, markets, demo account (with the configured key), the state recovered from
+    ``state_dir`` if it holds one, liquidity, app."""
+    given = config or SimulatorConfig()
+    config = given.with_secrets()
     if clock is None:  # a replay runs in simulated time from its first row, at replay_speed
         clock = ScaledClock(replay_start_ms(config.replay), config.replay_speed) if config.replay else WallClock()
     venue = Venue(config, clock)
     decimals = config.asset_decimals
-    demo = venue.create_account({a: parse_units(v, decimals, f"demo_balances.{a}")
-                                 for a, v in config.demo_balances.items()})
-    venue.keys.issue(demo, api_key=config.demo_api_key, secret=config.demo_api_secret, now_ms=venue.now())
-    app = create_app(venue, config.admin_token)
-    keeper = MarginKeeper(app.services.margin, config.margin.check_interval_ms)  # interest and liquidations
-    driver = LiquidityDriver(venue, [*liquidity_sources(config, venue), keeper])
-    driver.start()
-    app.services.liquidity = driver
-    return Simulator(config, venue, app, demo, driver)
+    key, _ = venue.keys.draft(0, api_key=config.demo_api_key, secret=config.demo_api_secret, now_ms=venue.now())
+    venue.labels["demo"] = venue.create_account({a: parse_units(v, decimals, f"demo_balances.{a}")
+                                                 for a, v in config.demo_balances.items()}, key=key)
+    app = create_app(venue, config.admin_token, config.durability(), with_admin=not config.admin_host)
+    services = app.services
+    recovery = services.durability.open()
+    services.durability.load_saved()
+    if not recovery.fresh:
+        config = _demo_key_of_state(config, venue, explicit=bool(given.demo_api_key or
+                                                                 os.environ.get("SANDEX_DEMO_API_KEY")))
+        venue.retire_house_orders()  # the sources start afresh below
+    driver = LiquidityDriver(venue, [])
+
+    def start_liquidity() -> None:  # again after a restored snapshot, whose quotes are retired
+        driver.sources = [*liquidity_sources(config, venue), services.keeper]
+        driver.start()
+
+    start_liquidity()
+    services.durability.on_restore.append(lambda: (venue.retire_house_orders(), start_liquidity()))
+    services.liquidity = driver
+    return Simulator(config, venue, app, venue.labels["demo"], driver, recovery)
+
+
+def _demo_key_of_state(config: SimulatorConfig, venue: Venue, explicit: bool) -> SimulatorConfig:
+    """After a recovery the demo account is the saved one: a demo key fixed by configuration is
+    added to it if new; a generated one gives way to the key the state already has."""
+    demo = venue.labels["demo"]
+    keys = venue.keys
+    known = keys.get(config.demo_api_key)
+    if explicit and known is None:
+        venue.issue_key(demo, api_key=config.demo_api_key, secret=config.demo_api_secret)
+        return config
+    if explicit:
+        if known.account_id != demo or keys.hmac_secret(config.demo_api_key) != config.demo_api_secret:
+            raise ValueError("the configured demo API key is in the saved state with another account or secret; "
+                             "give its saved secret, another key, or another state directory")
+        return config
+    live = [k for k in keys.keys_of(demo) if not k.revoked and keys.hmac_secret(k.api_key) is not None]
+    if not live:
+        return config
+    return replace(config, demo_api_key=live[0].api_key, demo_api_secret=keys.hmac_secret(live[0].api_key))
+
+
+def _uvicorn(app, host: str, port: int, log_level: str) -> uvicorn.Server:
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
+                                         lifespan="off"))
+
+
+def _start_thread(server: uvicorn.Server, name: str) -> tuple[threading.Thread, int]:
+    """Run a uvicorn server in a daemon thread; returns it and the port it listens on."""
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the simulator's {name} did not start")
+        time.sleep(0.01)
+    return thread, server.servers[0].sockets[0].getsockname()[1]
 
 
 def serve(config: SimulatorConfig | None = None, on_ready=None) -> None:
-    """Run until interrupted (Ctrl-C stops cleanly)."""
+    """Run until interrupted (Ctrl-C stops cleanly, with a last snapshot)."""
     sim = build(config)
-    if on_ready is not None:
-        on_ready(sim)
-    # This process is the server: keep the start-up objects out of every collection, and collect
-    # less often (full collections of a large heap stalled requests for 100+ ms).
-    gc.freeze()
-    gc.set_threshold(10_000, 50, 100)
-    sim.liquidity.run_in_background()
+    admin = None
     try:
+        if sim.config.admin_host:
+            admin = _uvicorn(create_admin_app(sim.app.services), sim.config.admin_host, sim.config.admin_port,
+                             sim.config.log_level)
+            _start_thread(admin, "sandex-admin")
+        if on_ready is not None:
+            on_ready(sim)
+        # This process is the server: keep the start-up objects out of every collection, and collect
+        # less often (full collections of a large heap stalled requests for 100+ ms).
+        gc.freeze()
+        gc.set_threshold(10_000, 50, 100)
+        sim.liquidity.run_in_background()
         uvicorn.run(sim.app, host=sim.config.host, port=sim.config.port, log_level=sim.config.log_level,
                     access_log=False)
     finally:
-        sim.liquidity.stop()
+        if admin is not None:
+            admin.should_exit = True
+        sim.close()
 
 
 @dataclass(frozen=True)
 class RunningServer:
     url: str
     simulator: Simulator
+    admin_url: str  # the same as url unless the admin API has an address of its own
 
     @property
     def venue(self) -> Venue:
@@ -118,21 +188,38 @@ def running_server(config: SimulatorConfig | None = None, clock: Clock | None = 
     """A real uvicorn server on 127.0.0.1 (any free port by default) in a background thread."""
     config = replace(config or SimulatorConfig(), host="127.0.0.1", port=port)
     sim = build(config, clock)
-    server = uvicorn.Server(uvicorn.Config(sim.app, host="127.0.0.1", port=sim.config.port,
-                                           log_level=sim.config.log_level, access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, name="sandex-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the simulator's server did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    if not isinstance(sim.venue.clock, ManualClock):  # a hand-moved clock is stepped by its owner
-        sim.liquidity.run_in_background()
+    servers = [_uvicorn(sim.app, "127.0.0.1", sim.config.port, sim.config.log_level)]
+    threads: list[threading.Thread] = []
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", sim)
+        thread, port = _start_thread(servers[0], "sandex-server")
+        threads.append(thread)
+        url = admin_url = f"http://127.0.0.1:{port}"
+        if sim.config.admin_host:
+            servers.append(_uvicorn(create_admin_app(sim.app.services), sim.config.admin_host, sim.config.admin_port,
+                                    sim.config.log_level))
+            thread, admin_port = _start_thread(servers[1], "sandex-admin")
+            threads.append(thread)
+            admin_url = f"http://{sim.config.admin_host}:{admin_port}"
+        if not isinstance(sim.venue.clock, ManualClock):  # a hand-moved clock is stepped by its owner
+            sim.liquidity.run_in_background()
+        yield RunningServer(url, sim, admin_url)
     finally:
-        sim.liquidity.stop()
-        server.should_exit = True
-        thread.join(timeout=10)
+        for server in servers:
+            server.should_exit = True
+        for thread in threads:
+            thread.join(timeout=10)
+        sim.close()
+
+
+def replay_state(config: SimulatorConfig, from_start: bool = False) -> Recovery:
+    """Rebuild the state a directory holds, read-only and without starting anything: the newest
+    snapshot plus the journal after it, or (``from_start``) the oldest snapshot kept plus the whole
+    journal since. The two must give the same fingerprint."""
+    if not config.state_dir:
+        raise ValueError("replay_state needs a state_dir")
+    venue = Venue(config, WallClock())
+    durability = create_app(venue, "", config.durability()).services.durability
+    with venue.lock:
+        report = durability.recover(from_start=from_start, repair=False)
+        report.fingerprint = durability.fingerprint()
+    return report

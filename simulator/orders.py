@@ -94,6 +94,10 @@ class OrderRequest:
     client_order_id: str | None
     stp: SelfTradePrevention
     resp_type: str  # ACK, RESULT or FULL
+    # a partial_fill fault (simulator/faults.py): fill at most this much at once and expire the rest,
+    # in the units the order is sized in (quote units for quoteOrderQty, else base units); part of
+    # the request so that the journal, which replays calls from their arguments, replays it too
+    fill_cap: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

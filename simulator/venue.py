@@ -12,8 +12,8 @@ import random
 import string
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from engine import (
     AmendOrder,
@@ -51,9 +51,11 @@ from engine import (
 )
 
 from . import binance_errors as err
-from .accounts import KeyStore
+from .accounts import ApiKey, IssuedKey, KeyStore
 from .clock import Clock
 from .config import MarketConfig, SimulatorConfig
+from .durability import Recorder, journaled
+from .faults import capped_order
 from .history import MarketHistory
 from .orders import Fill, OrderRecord, OrderRequest, Placement
 from .wire import parse_units
@@ -106,7 +108,12 @@ def market_spec(mc: MarketConfig, decimals: int) -> MarketSpec:
 
 
 class Venue:
-    """The exchange behind every API: thread-safe, one command at a time."""
+    """The exchange behind every API: thread-safe, one command at a time.
+
+    Each method marked ``@journaled`` is one change: what the journal records and replays."""
+
+    journal_name = "venue"
+    durable_fields = ("engine", "keys", "markets", "assets", "labels", "_accounts", "_orders", "_rng")
 
     def __init__(self, config: SimulatorConfig, clock: Clock) -> None:
         self.config = config
@@ -114,6 +121,8 @@ class Venue:
         self.engine = Engine()
         self.keys = KeyStore()
         self.lock = threading.RLock()
+        self.recorder = Recorder(self.lock, self._clock_now)
+        self.labels: dict[str, int] = {}  # well-known accounts by name ("demo")
         self.markets: dict[str, Market] = {}
         self.assets: dict[str, AssetSpec] = {}
         self._accounts: dict[int, _Account] = {}
@@ -128,7 +137,16 @@ class Venue:
     # ---- time, markets, accounts ---------------------------------------------------------------
 
     def now(self) -> int:
-        """The clock's time, never going back (commands and histories need monotone time)."""
+        """The clock's time, never going back (commands and histories need monotone time); inside a
+        change, the one time stamped on it (on replay, the time it first ran at)."""
+        pinned = self.recorder.pinned
+        if pinned is not None:
+            if pinned > self._last_time:
+                self._last_time = pinned
+            return pinned
+        return self._clock_now()
+
+    def _clock_now(self) -> int:
         t = self.clock.now_ms()
         if t > self._last_time:
             self._last_time = t
@@ -151,11 +169,11 @@ class Venue:
             raise err.BAD_SYMBOL
         return market
 
+    @journaled
     def create_account(self, balances: dict[str, int], permissions: Iterable[str] = ("SPOT", "MARGIN"),
-                       before_open: Callable[[int], object] | None = None, house: bool = False) -> int:
-        """Open an account with the house fee rates and starting balances (asset units).
-
-        ``before_open(account_id)`` runs first (e.g. issuing its API key): if it raises, nothing opens.
+                       key: ApiKey | None = None, house: bool = False) -> int:
+        """Open an account with the house fee rates and starting balances (asset units), and ``key``
+        (a ``KeyStore.draft``) as its API key if given: if the key cannot be added, nothing opens.
         A ``house`` account (a liquidity source's) trades like any other, but the venue forgets its
         orders once closed and keeps none of its fills, so a market maker quoting all day costs no
         memory; its trades still make the public tape."""
@@ -166,8 +184,8 @@ class Venue:
                 if amount < 0:
                     raise ValueError(f"{asset}: a starting balance cannot be negative ({amount})")
             account = max(self._accounts, default=0) + 1
-            if before_open is not None:
-                before_open(account)
+            if key is not None:
+                self.keys.add(replace(key, account_id=account))
             self.engine.apply(SetFeeRates(account, self._maker_rate, self._taker_rate))
             self._accounts[account] = _Account(account, frozenset(permissions), self.now(), house)
             for asset, amount in balances.items():
@@ -181,6 +199,7 @@ class Venue:
     def account_ids(self) -> list[int]:
         return sorted(self._accounts)
 
+    @journaled
     def deposit(self, account: int, asset: str, amount: int) -> Balance:
         with self.lock:
             acct = self._account(account)
@@ -205,6 +224,26 @@ class Venue:
         """(maker, taker) over ``RATE_DENOM``."""
         return self.engine.fee_rates(account)
 
+    def issue_key(self, account: int, **options) -> IssuedKey:
+        """A new API key for ``account`` (``KeyStore.draft``'s options): its random parts are drawn
+        here, outside the change, so that the journal replays the very same key."""
+        with self.lock:
+            self._account(account)
+            key, issued = self.keys.draft(account, now_ms=self.now(), **options)
+            self.add_key(key)
+            return issued
+
+    @journaled
+    def add_key(self, key: ApiKey) -> None:
+        self._account(key.account_id)
+        self.keys.add(key)
+
+    @journaled
+    def revoke_key(self, api_key: str) -> bool:
+        """Refuse the key from its next request on; True if it existed and was live."""
+        return self.keys.revoke(api_key)
+
+    @journaled
     def set_market_status(self, symbol: str, status: MarketStatus) -> None:
         with self.lock:
             self.market(symbol)
@@ -254,14 +293,22 @@ class Venue:
                 raise err.for_reject(reason)
             return asset, units
 
+    @journaled
     def place(self, account: int, req: OrderRequest) -> Placement:
+        """A new order. With ``req.fill_cap`` (a partial_fill fault) it is checked whole but takes at
+        most the cap at once and the rest expires; its record keeps the quantity asked for."""
         with self.lock:
             acct = self._account(account)
             self.market(req.symbol)
             client_id = req.client_order_id or self.new_client_id()
             self._check_client_id(acct, req.symbol, client_id)
             now = self.now()
-            events = self.engine.apply(self._command(account, req, now))
+            command = self._command(account, req, now)
+            capped = None if req.fill_cap is None else capped_order(
+                command, req.fill_cap, self.markets[req.symbol].spec.lot_size.step_size)
+            if capped is not None and (reason := self.engine.check(command)) is not None:
+                raise err.for_reject(reason)  # refused as the whole order would be
+            events = self.engine.apply(capped or command)
             first = events[0]
             if isinstance(first, OrderRejected):
                 raise err.for_reject(first.reason)
@@ -277,6 +324,8 @@ class Venue:
                 acct.client_ids[(req.symbol, client_id)] = record
             acct.update_time = now  # the order locked funds
             fills = self.absorb(events[1:], now, record.order_id)
+            if capped is not None and record.status == "FILLED":
+                record.status = "EXPIRED"  # only the capped part was there to fill; the rest expired
             return Placement(record.copy(), fills, now)
 
     def _named(self, acct: _Account, symbol: str, order_id: int | None, client_id: str | None) -> OrderRecord | None:
@@ -292,6 +341,7 @@ class Venue:
             return acct.client_ids.get((symbol, client_id))
         return None
 
+    @journaled
     def cancel(self, account: int, symbol: str, order_id: int | None, client_id: str | None,
                restriction: str | None = None) -> OrderRecord:
         with self.lock:
@@ -311,6 +361,7 @@ class Venue:
             self.absorb(events, now)
             return rec.copy()
 
+    @journaled
     def cancel_all(self, account: int, symbol: str) -> list[OrderRecord]:
         with self.lock:
             acct = self._account(account)
@@ -323,6 +374,7 @@ class Venue:
             self.absorb(events, now)
             return [self._orders[(symbol, e.order_id)].copy() for e in events if isinstance(e, OrderCanceled)]
 
+    @journaled
     def amend(self, account: int, symbol: str, order_id: int | None, client_id: str | None, new_qty: int,
               new_client_id: str | None) -> tuple[OrderRecord, str]:
         """Reduce an order keeping its place (``order/amend/keepPriority``); returns it and its old client id."""
@@ -547,6 +599,21 @@ class Venue:
         acct.update_time = now
         if acct.house:
             self._orders.pop((rec.symbol, rec.order_id), None)
+
+    @journaled
+    def retire_house_orders(self) -> int:
+        """Cancel every open order of the house accounts (a restart's or a restore's liquidity
+        sources start afresh and must not find their predecessors' quotes); returns how many."""
+        retired = 0
+        now = self.now()
+        for acct in self._accounts.values():
+            if acct.house and acct.open:
+                for symbol in sorted({s for s, _ in acct.open}):
+                    events = self.engine.apply(CancelAllOrders(symbol, acct.account_id, now))
+                    self.markets[symbol].update_id += 1
+                    self.absorb(events, now)
+                    retired += sum(isinstance(e, OrderCanceled) for e in events)
+        return retired
 
     def touch(self, account: int, now: int) -> None:
         """Date the account's balances (a conversion or transfer changed them outside the book)."""

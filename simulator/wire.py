@@ -20,7 +20,7 @@ _POW10 = [10**i for i in range(40)]
 
 def parse_units(text: str, decimals: int, param: str) -> int:
     """``"0.0012"`` with 8 decimals -> 120000; more significant decimals than the asset has -> -1111."""
-    m = _DECIMAL.match(text)
+    m = _DECIMAL.fullmatch(text)  # fullmatch: "$" alone would let a trailing newline through
     if m is None:
         raise err.illegal_chars(param, DECIMAL_RANGE)
     whole, frac = m.group(1), (m.group(2) or ".")[1:].rstrip("0")
@@ -45,7 +45,7 @@ def format_rate(rate: int, denom_decimals: int = 8) -> str:
 
 def parse_int(text: str, param: str, low: int, high: int) -> int:
     """A whole number within [low, high]; anything else is Binance's -1100 for that parameter."""
-    if _INT.match(text) is None:
+    if _INT.fullmatch(text) is None:
         raise err.illegal_chars(param, INT_RANGE)
     value = int(text)
     if not low <= value <= high:

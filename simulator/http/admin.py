@@ -7,6 +7,7 @@ client-side handler reads both APIs. Amounts are decimal strings (or whole numbe
 from __future__ import annotations
 
 import hmac
+import logging
 
 import orjson
 from starlette.requests import Request
@@ -18,11 +19,15 @@ from engine import MarketStatus
 from ..accounts import PERMISSIONS, KeyType, mask
 from ..binance_errors import ApiError
 from ..margin import CROSS_MARGIN, WalletRef, WalletView
-from ..wire import format_units, parse_units
+from ..wire import DECIMAL_RANGE, format_units, parse_units
 from .endpoint import error_response
+from .limits import read_body
 
+log = logging.getLogger("sandex.admin")
 BAD_TOKEN = ApiError(401, -1002, "You are not authorized to execute this request.")
 MAX_BODY = 64 * 1024
+TOO_LARGE = ApiError(413, -1130, f"request body over {MAX_BODY} bytes", {"Connection": "close"})
+INTERNAL = ApiError(500, -1000, "An unknown error occurred while processing the request.")
 
 
 def _ok(body: object, status: int = 200) -> Response:
@@ -34,9 +39,7 @@ def _bad(msg: str) -> ApiError:
 
 
 async def _json(request: Request) -> dict:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise _bad(f"request body over {MAX_BODY} bytes")
+    raw = await read_body(request, MAX_BODY, TOO_LARGE)  # never more than MAX_BODY in memory
     if not raw:
         return {}
     try:
@@ -88,21 +91,22 @@ def _key_options(data: dict) -> dict:
     return {"permissions": perms, "key_type": key_type, "ip_allow": ip_allow, "public_key_pem": public}
 
 
-def _issue(services, account: int, options: dict) -> dict:
-    venue = services.venue
-    try:
-        issued = venue.keys.issue(account, now_ms=venue.now(), **options)
-    except ValueError as e:  # the key store speaks Python; say it in the JSON the client sent
-        msg = str(e)
-        for python, wire in _JSON_NAMES.items():
-            msg = msg.replace(python, wire)
-        raise _bad(msg) from None
+def _key_error(e: ValueError) -> ApiError:
+    """The key store speaks Python; say it in the JSON the client sent."""
+    msg = str(e)
+    for python, wire in _JSON_NAMES.items():
+        msg = msg.replace(python, wire)
+    return _bad(msg)
+
+
+def _issued(account: int, issued, options: dict) -> dict:
     return {"accountId": account, "apiKey": issued.api_key, "secret": issued.secret, "keyType": options["key_type"]}
 
 
 def _account_id(request: Request, venue) -> int:
     text = request.path_params["account_id"]
-    if not text.isdigit() or not venue.has_account(int(text)):
+    # ASCII digits only ("²".isdigit() is true, int() refuses it), and short enough for int()
+    if not (text.isascii() and text.isdigit() and len(text) <= 18) or not venue.has_account(int(text)):
         raise ApiError(404, -1130, f"no account {text!r}")
     return int(text)
 
@@ -131,6 +135,9 @@ def build_routes(services) -> list[Route]:
                 return await fn(request)
             except ApiError as e:
                 return error_response(e)
+            except Exception:  # a bug: the details go to our log, the client gets Binance's body shape
+                log.exception("unexpected error in %s %s", request.method, request.url.path)
+                return error_response(INTERNAL)
         return handle
 
     async def create_account(request: Request) -> Response:
@@ -140,10 +147,13 @@ def build_routes(services) -> list[Route]:
         if not isinstance(balances, dict):
             raise _bad("balances must be an object of asset -> amount")
         amounts = dict(_amount(venue, a, v) for a, v in balances.items())
-        issued: list[dict] = []
-        venue.create_account(amounts, options["permissions"],
-                             before_open=lambda account: issued.append(_issue(services, account, options)))
-        return _ok(issued[0])
+        with venue.lock:
+            try:
+                key, issued = venue.keys.draft(0, now_ms=venue.now(), **options)
+            except ValueError as e:
+                raise _key_error(e) from None
+            account = venue.create_account(amounts, options["permissions"], key=key)
+        return _ok(_issued(account, issued, options))
 
     async def deposit(request: Request) -> Response:
         account = _account_id(request, venue)
@@ -179,11 +189,15 @@ def build_routes(services) -> list[Route]:
     async def new_key(request: Request) -> Response:
         account = _account_id(request, venue)
         options = _key_options(await _json(request))
-        return _ok(_issue(services, account, options))
+        try:
+            issued = venue.issue_key(account, **options)
+        except ValueError as e:
+            raise _key_error(e) from None
+        return _ok(_issued(account, issued, options))
 
     async def revoke(request: Request) -> Response:
         api_key = request.path_params["api_key"]
-        if not venue.keys.revoke(api_key):
+        if not venue.revoke_key(api_key):
             raise ApiError(404, -2015, "no live API key by that name")
         return _ok({"apiKey": mask(api_key), "revoked": True})
 
@@ -230,8 +244,34 @@ def build_routes(services) -> list[Route]:
                     "accounts": len(venue.account_ids()), "quoteUpdates": quotes,
                     "liquidityFailures": getattr(services.liquidity, "failures", 0)})
 
+    async def take_snapshot(request: Request) -> Response:
+        snapshot_id = services.durability.save()
+        return _ok({"snapshotId": snapshot_id, "fingerprint": services.fingerprint()})
+
+    async def list_snapshots(request: Request) -> Response:
+        return _ok({"snapshots": services.durability.saved()})
+
+    async def restore_snapshot(request: Request) -> Response:
+        snapshot_id = request.path_params["snapshot_id"]
+        if venue.config.replay:
+            raise _bad("a replay cannot be rewound: restart the server to replay again")
+        try:
+            services.durability.restore(snapshot_id)
+        except KeyError:
+            raise ApiError(404, -1130, f"no snapshot {snapshot_id!r}; taken: {services.durability.saved()}") from None
+        return _ok({"snapshotId": snapshot_id, "fingerprint": services.fingerprint()})
+
+    async def state(request: Request) -> Response:
+        d = services.durability
+        return _ok({"stateDir": d.settings.state_dir, "fsync": d.settings.fsync if d.settings.state_dir else None,
+                    "journalSeq": d.seq, "fingerprint": services.fingerprint()})
+
     return [
         Route("/sandex/v1/health", guarded(health), methods=["GET"]),
+        Route("/sandex/v1/state", guarded(state), methods=["GET"]),
+        Route("/sandex/v1/snapshots", guarded(take_snapshot), methods=["POST"]),
+        Route("/sandex/v1/snapshots", guarded(list_snapshots), methods=["GET"]),
+        Route("/sandex/v1/snapshots/{snapshot_id}/restore", guarded(restore_snapshot), methods=["POST"]),
         Route("/sandex/v1/accounts", guarded(create_account), methods=["POST"]),
         Route("/sandex/v1/accounts/{account_id}", guarded(show_account), methods=["GET"]),
         Route("/sandex/v1/accounts/{account_id}/deposit", guarded(deposit), methods=["POST"]),
@@ -255,16 +295,53 @@ _ADMIN_DOCS = {
     ("/sandex/v1/markets/{symbol}/status", "put"): 'Set a market\'s status: {"status": "TRADING"|"HALT"|"BREAK"}',
     ("/sandex/v1/markets/{symbol}/price", "put"): 'Move a synthetic market\'s reference price: {"price": "95000"}; '
                                                  'its makers and takers follow',
+    ("/sandex/v1/state", "get"): "Where the state is kept, the journal's last record and the state's fingerprint",
+    ("/sandex/v1/snapshots", "post"): 'Save the whole exchange state -> {"snapshotId", "fingerprint"}',
+    ("/sandex/v1/snapshots", "get"): "The snapshots saved so far",
+    ("/sandex/v1/snapshots/{snapshot_id}/restore", "post"): "Put the whole exchange state back as it was saved "
+                                                            "(liquidity sources start afresh)",
 }
+
+
+_DECIMAL = {"type": "string", "pattern": DECIMAL_RANGE}
+_KEY_OPTIONS = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "balances": {"type": "object", "additionalProperties": _DECIMAL},
+        "permissions": {"type": "array", "items": {"type": "string", "enum": sorted(PERMISSIONS)}},
+        "keyType": {"type": "string", "enum": [k.value for k in KeyType]},
+        "publicKey": {"type": "string", "description": "PEM, for ED25519 or RSA keys made by the client"},
+        "ipAllow": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_BODIES = {  # the JSON each admin call takes (larger than MAX_BODY: 413)
+    ("/sandex/v1/accounts", "post"): _KEY_OPTIONS,
+    ("/sandex/v1/accounts/{account_id}/keys", "post"): _KEY_OPTIONS,
+    ("/sandex/v1/accounts/{account_id}/deposit", "post"): {
+        "type": "object", "additionalProperties": False, "required": ["asset", "amount"],
+        "properties": {"asset": {"type": "string"}, "amount": _DECIMAL}},
+    ("/sandex/v1/markets/{symbol}/status", "put"): {
+        "type": "object", "additionalProperties": False, "required": ["status"],
+        "properties": {"status": {"type": "string", "enum": list(MarketStatus.__members__)}}},
+    ("/sandex/v1/markets/{symbol}/price", "put"): {
+        "type": "object", "additionalProperties": False, "required": ["price"], "properties": {"price": _DECIMAL}},
+}
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/BinanceError"}}}}
 
 
 def openapi_paths() -> dict:
     paths: dict[str, dict] = {}
     for (path, method), summary in _ADMIN_DOCS.items():
         params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for name in ("account_id", "api_key", "symbol") if "{" + name + "}" in path]
-        paths.setdefault(path, {})[method] = {
+                  for name in ("account_id", "api_key", "symbol", "snapshot_id") if "{" + name + "}" in path]
+        op = {
             "summary": summary, "parameters": params, "security": [{"AdminToken": []}],
-            "responses": {"200": {"description": "JSON"}, "401": {"description": "wrong or missing admin token"}},
+            "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {}}}},
+                          "401": {"description": "wrong or missing admin token"} | _ERROR,
+                          "4XX": {"description": 'refused: {"code": int, "msg": str} saying what was wrong'} | _ERROR},
         }
+        body = _BODIES.get((path, method))
+        if body is not None:
+            op["requestBody"] = {"required": False, "content": {"application/json": {"schema": body}}}
+        paths.setdefault(path, {})[method] = op
     return paths

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -12,12 +12,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import binance_errors as err
+from ..convert import ConvertDesk
+from ..durability import Durability, DurabilitySettings
+from ..faults import FaultBook
+from ..margin import MarginDesk, MarginKeeper
 from ..ratelimit import RateLimiter
 from ..venue import Venue
-from ..convert import ConvertDesk
-from ..margin import MarginDesk
 from . import admin, convert, margin, margin_orders, market, spot, wallet
-from .endpoint import Endpoint, build_handler, error_response, openapi_paths
+from . import faults as fault_admin
+from .endpoint import API_KEY_SCHEME, ERROR_SCHEMA, Endpoint, build_handler, error_response, openapi_paths
 
 ENDPOINTS: list[Endpoint] = [*market.ENDPOINTS, *spot.ENDPOINTS, *wallet.ENDPOINTS, *convert.ENDPOINTS,
                              *margin.ENDPOINTS, *margin_orders.ENDPOINTS]
@@ -30,14 +33,17 @@ class Services:
     venue: Venue
     limiter: RateLimiter
     admin_token: str
+    convert: ConvertDesk  # Binance Convert: quotes against the house inventory
+    margin: MarginDesk  # cross and isolated margin: wallets, loans, interest, liquidation
+    keeper: MarginKeeper  # interest on the clock, margin calls and liquidations (run by the liquidity driver)
+    durability: Durability  # the journal, snapshots and recovery of all of the above
     liquidity: object = None  # the LiquidityDriver, once the launcher has started it
-    convert: ConvertDesk | None = None  # Binance Convert: quotes against the house inventory
-    margin: MarginDesk | None = None  # cross and isolated margin: wallets, loans, interest, liquidation
+    faults: FaultBook = field(default_factory=FaultBook)  # failures armed through the admin API
 
     def fingerprint(self) -> str:
         """A digest of every piece of exchange state (the engine's and the records around it): equal
         digests mean equal states; a refused request must leave it unchanged."""
-        return self.venue.engine.fingerprint()
+        return self.durability.fingerprint()
 
 
 class SandexApp:
@@ -59,9 +65,20 @@ class SandexApp:
         await response(scope, receive, send)
 
 
-def create_app(venue: Venue, admin_token: str) -> SandexApp:
-    services = Services(venue, RateLimiter(venue.config.rate_limits, venue.clock), admin_token,
-                        convert=ConvertDesk(venue), margin=MarginDesk(venue, venue.config.margin))
+def create_services(venue: Venue, admin_token: str, durability: DurabilitySettings | None = None) -> Services:
+    """The desks around the venue and the durability of all of them (not yet opened)."""
+    desk = MarginDesk(venue, venue.config.margin)
+    convert_desk = ConvertDesk(venue)
+    keeper = MarginKeeper(desk, venue.config.margin.check_interval_ms)
+    holders = {"venue": venue, "margin": desk, "convert": convert_desk, "keeper": keeper}
+    return Services(venue, RateLimiter(venue.config.rate_limits, venue.clock), admin_token, convert_desk, desk, keeper,
+                    Durability(venue.recorder, holders, durability or DurabilitySettings()))
+
+
+def create_app(venue: Venue, admin_token: str, durability: DurabilitySettings | None = None,
+               with_admin: bool = True) -> SandexApp:
+    """Binance's API (and the admin API unless ``with_admin`` is False: see ``create_admin_app``)."""
+    services = create_services(venue, admin_token, durability)
     app = FastAPI(title="sandex", version="0.1.0",
                   description="A sandboxed exchange speaking Binance's spot REST API, plus an admin API.")
     by_path: dict[str, dict[str, Endpoint]] = {}
@@ -70,25 +87,38 @@ def create_app(venue: Venue, admin_token: str) -> SandexApp:
     handlers = {path: build_handler(services, methods) for path, methods in by_path.items()}
     for path, methods in by_path.items():  # also on FastAPI's router, for the same answers under any mount
         app.router.routes.append(Route(path, handlers[path], methods=list(methods)))
-    app.router.routes.extend(admin.build_routes(services))
-
-    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(err.METHOD_NOT_ALLOWED if exc.status_code == 405 else err.NOT_FOUND)
-
-    app.add_exception_handler(StarletteHTTPException, not_found)
-    app.openapi = lambda: _schema(app)
+    if with_admin:
+        app.router.routes.extend(admin.build_routes(services))
+    app.router.routes.extend(fault_admin.build_routes(services, ENDPOINTS))
+    app.add_exception_handler(StarletteHTTPException, _not_found)
+    app.openapi = lambda: _schema(app, with_admin)
     return SandexApp(app, services, handlers)
 
 
-def _schema(app: FastAPI) -> dict:
+def create_admin_app(services: Services) -> FastAPI:
+    """The admin API alone, for a listener of its own (``admin_host``): an operator can then keep
+    it off the interface traders reach."""
+    app = FastAPI(title="sandex admin", version="0.1.0", openapi_url=None, docs_url=None, redoc_url=None)
+    app.router.routes.extend(admin.build_routes(services))
+    app.router.routes.extend(fault_admin.build_routes(services, ENDPOINTS))
+    app.add_exception_handler(StarletteHTTPException, _not_found)
+    return app
+
+
+async def _not_found(request: Request, exc: StarletteHTTPException) -> Response:
+    return error_response(err.METHOD_NOT_ALLOWED if exc.status_code == 405 else err.NOT_FOUND)
+
+
+def _schema(app: FastAPI, with_admin: bool) -> dict:
     if app.openapi_schema is None:
         app.openapi_schema = {
             "openapi": "3.1.0",
             "info": {"title": app.title, "version": app.version, "description": app.description},
-            "paths": openapi_paths(ENDPOINTS) | admin.openapi_paths(),
-            "components": {"securitySchemes": {
-                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-MBX-APIKEY"},
-                "AdminToken": {"type": "http", "scheme": "bearer"},
+            "paths": openapi_paths(ENDPOINTS)
+                     | (admin.openapi_paths() | fault_admin.openapi_paths() if with_admin else {}),
+            "components": {"schemas": {"BinanceError": ERROR_SCHEMA}, "securitySchemes": {
+                "ApiKey": API_KEY_SCHEME,
+                "AdminToken": {"type": "http", "scheme": "bearer", "description": "the admin token"},
             }},
         }
     return app.openapi_schema

@@ -28,6 +28,8 @@ from ..accounts import ApiKey
 from ..auth import api_key_only, authenticate
 from ..binance_errors import ApiError
 from ..wire import DECIMAL_RANGE, parse_bool, parse_int, parse_units
+from .fault_hook import run_faulted
+from .limits import MAX_REQUEST_BYTES, MAX_VALUE_CHARS, check_query, read_body
 
 log = logging.getLogger("sandex.http")
 MAX_PARAMS = 64
@@ -55,6 +57,8 @@ class Param:
     kind: str = "string"  # OpenAPI type: string, integer, number, boolean
     required: bool = False
     doc: str = ""
+    enum: tuple[str, ...] = ()  # the fixed choices a handler accepts (``Params.choice``), for the OpenAPI
+    max_length: int = MAX_VALUE_CHARS  # longer values are refused (-1100) before anything else reads them
 
 
 @dataclass(slots=True)
@@ -87,12 +91,23 @@ class Endpoint:
     summary: str = ""
     places_order: bool = False
     names: frozenset[str] = field(init=False)
+    max_lengths: dict[str, int] = field(init=False)  # the parameters allowed more than MAX_VALUE_CHARS
 
     def __post_init__(self) -> None:
         names = {p.name for p in self.params}
         if self.security.signed:
             names |= set(AUTH_PARAMS)
         object.__setattr__(self, "names", frozenset(names))
+        object.__setattr__(self, "max_lengths", {p.name: p.max_length for p in self.params
+                                                 if p.max_length != MAX_VALUE_CHARS})
+
+    def check_lengths(self, data: dict[str, str]) -> None:
+        """Every value within its bound (-1100 names the first one too long)."""
+        for name, value in data.items():
+            if len(value) > MAX_VALUE_CHARS:
+                most = self.max_lengths.get(name, MAX_VALUE_CHARS)
+                if len(value) > most:
+                    raise err.illegal_chars(name, f"^.{{0,{most}}}$")
 
     def weight_of(self, params: dict[str, str]) -> int:
         return self.weight(params) if callable(self.weight) else self.weight
@@ -164,11 +179,19 @@ class Params:
 
 
 def parse_params(query: str, body: str) -> dict[str, str]:
-    """Query and form body -> one dict; a repeated name is -1101, bad encoding -1100."""
+    """Query and form body -> one dict; a repeated name is -1101, bad encoding -1100.
+
+    The raw text was decoded with ``surrogateescape`` (the signature is checked over the bytes as
+    sent); bytes that are not UTF-8 are refused here, before any name or value reaches a message."""
     out: dict[str, str] = {}
-    for part in (query, body):
+    for where, part in (("query", query), ("body", body)):
         if not part:
             continue
+        if not part.isascii():
+            try:
+                part.encode("utf-8")
+            except UnicodeEncodeError:
+                raise err.illegal_chars(where, "UTF-8 text") from None
         if "%" not in part and "+" not in part and part.count("&") < MAX_PARAMS:  # nothing to decode: split
             for pair in part.split("&"):
                 if not pair:
@@ -181,7 +204,7 @@ def parse_params(query: str, body: str) -> dict[str, str]:
         try:
             pairs = parse_qsl(part, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS)
         except UnicodeDecodeError:
-            raise err.illegal_chars("query", "UTF-8 text") from None
+            raise err.illegal_chars(where, "UTF-8 text") from None
         except ValueError:
             raise err.too_many_params(MAX_PARAMS, part.count("&") + 1) from None
         for name, value in pairs:
@@ -206,6 +229,7 @@ def build_handler(services, methods: dict[str, Endpoint]) -> Callable:
     """The request pipeline for one path (all its methods)."""
     limiter = services.limiter
     venue = services.venue
+    faults = services.faults  # armed faults (simulator/faults.py); ``active`` is false unless one is armed
 
     async def handle(request: Request) -> Response:
         ep = methods.get(request.method)
@@ -215,10 +239,14 @@ def build_handler(services, methods: dict[str, Endpoint]) -> Callable:
         client = request.client
         ip = client.host if client else "unknown"
         try:
-            query = request.scope["query_string"].decode("utf-8", "surrogateescape")
-            body = (await request.body()).decode("utf-8", "surrogateescape") if ep.method != "GET" else ""
+            raw_query = request.scope["query_string"]
+            query = raw_query.decode("utf-8", "surrogateescape")
             try:
+                check_query(raw_query)
+                body = "" if ep.method == "GET" else \
+                    (await read_body(request, MAX_REQUEST_BYTES - len(raw_query))).decode("utf-8", "surrogateescape")
                 data = parse_params(query, body)
+                ep.check_lengths(data)
             except ApiError:  # weighed like any request (a banned IP still gets its 418), then refused
                 headers.update(limiter.charge_request(ip, ep.weight_of({})))
                 raise
@@ -241,47 +269,82 @@ def build_handler(services, methods: dict[str, Endpoint]) -> Callable:
             if key is not None:
                 headers.update(limiter.charge_order(key.account_id) if ep.places_order
                                else limiter.order_headers(key.account_id))
-            result = ep.handler(Ctx(services, Params(data), key, now))
+            ctx = Ctx(services, Params(data), key, now)
+            fault = faults.take(ep.method, ep.path, ep.places_order, key and key.api_key) if faults.active else None
+            result = ep.handler(ctx) if fault is None else await run_faulted(fault, lambda: ep.handler(ctx), venue.now)
+            if isinstance(result, Response):
+                result.headers.update(headers)
+                return result
+            return _json(200, result, headers)  # inside the try: a result orjson cannot write is a bug too
         except ApiError as e:
             return error_response(e, headers)
         except Exception:  # a bug: answer like Binance does, keep the details in our log only
             log.exception("unexpected error in %s %s", ep.method, ep.path)
             return error_response(err.UNKNOWN, headers)
-        if isinstance(result, Response):
-            result.headers.update(headers)
-            return result
-        return _json(200, result, headers)
 
     return handle
+
+
+ERROR_SCHEMA = {
+    "type": "object", "required": ["code", "msg"], "additionalProperties": False,
+    "properties": {"code": {"type": "integer", "description": "Binance's error code (negative)"},
+                   "msg": {"type": "string", "description": "Binance's exact message text"},
+                   "data": {"description": "cancelReplace only: the results of its two halves"}},
+}
+API_KEY_SCHEME = {
+    "type": "apiKey", "in": "header", "name": "X-MBX-APIKEY",
+    "description": "The API key. SIGNED endpoints also take `timestamp` and `signature`: HMAC-SHA256 (hex) with "
+                   "the secret, or Ed25519 / RSA (base64) with the private key, over the query string followed by "
+                   "the form body exactly as sent.",
+}
+_ERRORS = {"description": 'Binance error: {"code": int, "msg": str}. 400 parameters and signatures, 401 keys, '
+                          "404 no such path, 405 method, 408 body too slow, 409 cancelReplace half done, "
+                          "413 request over 64 KiB, 414 query over 16 KiB, 418 banned, 429 rate limited",
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BinanceError"}}}}
+_SIGNED_PARAMS = (
+    {"name": "timestamp", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 0},
+     "description": "milliseconds (or microseconds) since the epoch"},
+    {"name": "recvWindow", "in": "query", "required": False,
+     "schema": {"type": "number", "minimum": 0, "maximum": 60000},
+     "description": "at most 60000 ms (three decimals for microseconds); default 5000"},
+    {"name": "signature", "in": "query", "required": True, "schema": {"type": "string", "maxLength": MAX_VALUE_CHARS},
+     "description": "HMAC-SHA256 hex, or base64 Ed25519/RSA, over the other parameters as sent"},
+)
+
+
+def param_schema(p: Param) -> dict:
+    """One parameter's JSON schema: its type, its fixed choices, its bounds."""
+    schema: dict = {"type": p.kind}
+    if p.kind == "number":
+        schema |= {"minimum": 0, "pattern": DECIMAL_RANGE}  # Binance's decimal text; the pattern documents it
+    elif p.kind == "string":
+        schema["maxLength"] = p.max_length
+    if p.enum:
+        schema["enum"] = [int(v) for v in p.enum] if p.kind == "integer" else list(p.enum)
+    return schema
 
 
 def openapi_paths(endpoints: list[Endpoint]) -> dict:
     """OpenAPI path items generated from the endpoint declarations."""
     paths: dict[str, dict] = {}
     for ep in endpoints:
-        params = [
-            {"name": p.name, "in": "query", "required": p.required, "description": p.doc,
-             "schema": {"type": p.kind} | ({"pattern": DECIMAL_RANGE} if p.kind == "number" else {})}
-            for p in ep.params
-        ]
+        params = [{"name": p.name, "in": "query", "required": p.required, "description": p.doc,
+                   "schema": param_schema(p)} for p in ep.params]
         if ep.security.signed:
-            params += [
-                {"name": "timestamp", "in": "query", "required": True, "schema": {"type": "integer"},
-                 "description": "milliseconds (or microseconds) since the epoch"},
-                {"name": "recvWindow", "in": "query", "required": False, "schema": {"type": "integer"},
-                 "description": "at most 60000 ms; default 5000"},
-                {"name": "signature", "in": "query", "required": True, "schema": {"type": "string"},
-                 "description": "HMAC-SHA256 hex, or base64 Ed25519/RSA, over the other parameters as sent"},
-            ]
+            params += [dict(p) for p in _SIGNED_PARAMS]
         op = {
             "summary": ep.summary or ep.path,
             "description": f"Security: {ep.security.value}. Weight: "
-                           f"{ep.weight if isinstance(ep.weight, int) else 'depends on the parameters'}.",
+                           f"{ep.weight if isinstance(ep.weight, int) else 'depends on the parameters'}. "
+                           "POST, PUT and DELETE also take their parameters as a form body "
+                           "(application/x-www-form-urlencoded), as Binance does.",
             "parameters": params,
-            "responses": {"200": {"description": "Binance's JSON"},
-                          "4XX": {"description": 'Binance error: {"code": int, "msg": str}'}},
+            "responses": {"200": {"description": "Binance's JSON", "content": {"application/json": {"schema": {}}}},
+                          "4XX": _ERRORS},
         }
-        if ep.security is not Security.NONE:
+        if ep.security is Security.MARKET_DATA:
+            op["security"] = [{}, {"ApiKey": []}]  # a key is accepted, not required
+        elif ep.security is not Security.NONE:
             op["security"] = [{"ApiKey": []}]
         paths.setdefault(ep.path, {})[ep.method.lower()] = op
     return paths

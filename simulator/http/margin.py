@@ -556,7 +556,10 @@ START, END = Param("startTime", "integer"), Param("endTime", "integer")
 PAGE = (START, END, Param("current", "integer", doc="page, from 1"),
         Param("size", "integer", doc="rows per page: default 10, at most 100"))
 VIP = Param("vipLevel", "integer", doc="any level: one rate schedule here")
-TRANSFER_TYPE = Param("type", required=True, doc="MAIN_MARGIN, MARGIN_MAIN, MAIN_ISOLATED_MARGIN, ...")
+TRANSFER_TYPE = Param("type", required=True, doc="MAIN_MARGIN, MARGIN_MAIN, MAIN_ISOLATED_MARGIN, ...",
+                      enum=tuple(sorted(ALL_TRANSFERS)))
+LOAN_TYPE = Param("type", required=True, doc="BORROW or REPAY", enum=("BORROW", "REPAY"))
+TRUE_FALSE = ("TRUE", "FALSE")  # read case-blind
 
 
 def _when(name: str, with_it: int, without: int) -> Callable[[dict[str, str]], int]:
@@ -576,19 +579,19 @@ ENDPOINTS = [
         TRANSFER_TYPE, *PAGE, Param("fromSymbol"), Param("toSymbol"),
     ), "Universal transfer history"),
     Endpoint("POST", "/sapi/v1/margin/transfer", cross_transfer, Security.MARGIN, 1, (
-        ASSET, AMOUNT, Param("type", "integer", True, "1: spot to cross, 2: cross to spot"),
+        ASSET, AMOUNT, Param("type", "integer", True, "1: spot to cross, 2: cross to spot", enum=("1", "2")),
     ), "Cross margin transfer (older endpoint)"),
     Endpoint("POST", "/sapi/v1/margin/isolated/transfer", isolated_transfer, Security.MARGIN, 1, (
-        ASSET, Param("symbol", required=True), Param("transFrom", required=True, doc="SPOT or ISOLATED_MARGIN"),
-        Param("transTo", required=True, doc="SPOT or ISOLATED_MARGIN"), AMOUNT,
+        ASSET, Param("symbol", required=True),
+        Param("transFrom", required=True, doc="SPOT or ISOLATED_MARGIN", enum=("SPOT", "ISOLATED_MARGIN")),
+        Param("transTo", required=True, doc="SPOT or ISOLATED_MARGIN", enum=("SPOT", "ISOLATED_MARGIN")), AMOUNT,
     ), "Isolated margin transfer (older endpoint)"),
     Endpoint("POST", "/sapi/v1/margin/borrow-repay", borrow_repay, Security.MARGIN, 1, (
-        ASSET, Param("isIsolated", doc="TRUE or FALSE (default)"), Param("symbol", doc="with isIsolated=TRUE"),
-        AMOUNT, Param("type", required=True, doc="BORROW or REPAY"),
+        ASSET, Param("isIsolated", doc="TRUE or FALSE (default)", enum=TRUE_FALSE),
+        Param("symbol", doc="with isIsolated=TRUE"), AMOUNT, LOAN_TYPE,
     ), "Borrow or repay"),
     Endpoint("GET", "/sapi/v1/margin/borrow-repay", loan_history, Security.USER_DATA, 10, (
-        Param("asset"), ISOLATED_SYMBOL, Param("txId", "integer"), *PAGE,
-        Param("type", required=True, doc="BORROW or REPAY"),
+        Param("asset"), ISOLATED_SYMBOL, Param("txId", "integer"), *PAGE, LOAN_TYPE,
     ), "Borrow and repay records"),
     Endpoint("GET", "/sapi/v1/margin/maxBorrowable", max_borrowable, Security.USER_DATA, 50,
              (ASSET, ISOLATED_SYMBOL), "Max borrowable"),
@@ -603,7 +606,7 @@ ENDPOINTS = [
              _when("symbol", 1, 10), (VIP, Param("symbol")), "Isolated margin fee data"),
     Endpoint("GET", "/sapi/v1/margin/next-hourly-interest-rate", next_hourly_rate, Security.USER_DATA, 100, (
         Param("assets", required=True, doc="up to 20, comma-separated"),
-        Param("isIsolated", required=True, doc="TRUE or FALSE"),
+        Param("isIsolated", required=True, doc="TRUE or FALSE", enum=TRUE_FALSE),
     ), "Next hourly interest rate"),
     Endpoint("GET", "/sapi/v1/margin/interestHistory", interest_history, Security.USER_DATA, 1,
              (Param("asset"), ISOLATED_SYMBOL, *PAGE), "Interest history"),

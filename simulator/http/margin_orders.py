@@ -29,8 +29,10 @@ from .market import DAY_MS, MAX_TIME, SYMBOL, symbol_of, time_range
 from .order_params import CLIENT_ID_RANGE, ORDER_PARAMS, client_id, order_request
 from .spot import order_id_of, placement_response
 
-IS_ISOLATED = Param("isIsolated", doc='"TRUE" for the isolated wallet of symbol; default "FALSE" (cross)')
-SIDE_EFFECT = Param("sideEffectType", doc="NO_SIDE_EFFECT (default), MARGIN_BUY, AUTO_REPAY, AUTO_BORROW_REPAY")
+IS_ISOLATED = Param("isIsolated", doc='"TRUE" for the isolated wallet of symbol; default "FALSE" (cross)',
+                    enum=("TRUE", "FALSE"))
+SIDE_EFFECT = Param("sideEffectType", doc="NO_SIDE_EFFECT (default), MARGIN_BUY, AUTO_REPAY, AUTO_BORROW_REPAY",
+                    enum=SIDE_EFFECTS)
 AUTO_REPAY_AT_CANCEL = Param("autoRepayAtCancel", "boolean",
                              doc="MARGIN_BUY / AUTO_BORROW_REPAY: repay the order's loan if it is canceled; "
                                  "default true")

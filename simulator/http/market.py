@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import binance_errors as err
-from ..history import parse_interval, parse_time_zone, parse_window
+from ..history import INTERVALS, parse_interval, parse_time_zone, parse_window
 from ..venue import Market
 from . import render
 from .endpoint import Ctx, Endpoint, Param, Params, Security
@@ -13,7 +13,9 @@ HOUR_MS = 3_600_000
 MAX_TIME = 2**47  # milliseconds: year 6429, inside every calendar the history uses
 SYMBOL = Param("symbol", required=True)
 OPT_SYMBOL = Param("symbol")
-SYMBOLS = Param("symbols", doc='JSON array, e.g. ["BTCUSDT","ETHUSDT"]')
+SYMBOLS = Param("symbols", doc='JSON array, e.g. ["BTCUSDT","ETHUSDT"]', max_length=16 * 1024)
+SYMBOL_STATUSES = frozenset({"TRADING", "HALT", "BREAK"})
+TICKER_TYPES = frozenset({"FULL", "MINI"})
 
 
 def symbol_of(ctx: Ctx, required: bool = True) -> Market | None:
@@ -97,7 +99,7 @@ def exchange_info(ctx: Ctx) -> dict:
     if perms is not None:
         wanted = set(p.json_list("permissions") if perms.startswith("[") else [perms])
         markets = [m for m in markets if wanted & {"SPOT", "MARGIN" if m.config.margin else "SPOT"}]
-    status = p.choice("symbolStatus", frozenset({"TRADING", "HALT", "BREAK"}))
+    status = p.choice("symbolStatus", SYMBOL_STATUSES)
     infos = [render.symbol_info(m, venue.engine.market_status(m.spec.symbol).name) for m in markets]
     if status is not None:
         infos = [i for i in infos if i["status"] == status]
@@ -182,7 +184,7 @@ def avg_price(ctx: Ctx) -> dict:
 
 
 def _ticker_type(p: Params) -> bool:
-    return p.choice("type", frozenset({"FULL", "MINI"}), default="FULL") == "FULL"
+    return p.choice("type", TICKER_TYPES, default="FULL") == "FULL"
 
 
 def _one_or_list(markets_given: bool, items: list) -> object:
@@ -255,16 +257,17 @@ def book_ticker(ctx: Ctx) -> object:
 
 _LIMIT = Param("limit", "integer")
 _TIMES = (Param("startTime", "integer"), Param("endTime", "integer"))
-_KLINE_PARAMS = (SYMBOL, Param("interval", required=True, doc="1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M"),
+_KLINE_PARAMS = (SYMBOL, Param("interval", required=True, doc="1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M",
+                                enum=tuple(INTERVALS)),
                  *_TIMES, Param("timeZone", doc="hours[:minutes] offset, -12:00 to +14:00"), _LIMIT)
-_TYPE = Param("type", doc="FULL or MINI")
+_TYPE = Param("type", doc="FULL or MINI", enum=tuple(sorted(TICKER_TYPES)))
 
 ENDPOINTS = [
     Endpoint("GET", "/api/v3/ping", ping, summary="Test connectivity"),
     Endpoint("GET", "/api/v3/time", server_time, summary="Server time"),
     Endpoint("GET", "/api/v3/exchangeInfo", exchange_info, weight=20, summary="Exchange information",
              params=(OPT_SYMBOL, SYMBOLS, Param("permissions"), Param("showPermissionSets", "boolean"),
-                     Param("symbolStatus"))),
+                     Param("symbolStatus", enum=tuple(sorted(SYMBOL_STATUSES))))),
     Endpoint("GET", "/api/v3/depth", depth, weight=_depth_weight, params=(SYMBOL, _LIMIT), summary="Order book"),
     Endpoint("GET", "/api/v3/trades", trades, weight=25, params=(SYMBOL, _LIMIT), summary="Recent trades"),
     Endpoint("GET", "/api/v3/historicalTrades", historical_trades, security=Security.MARKET_DATA, weight=25,

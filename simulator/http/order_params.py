@@ -11,6 +11,7 @@ import re
 from engine import OrderType, RejectReason, SelfTradePrevention, Side, TimeInForce
 
 from .. import binance_errors as err
+from ..faults import pending_fill_cap
 from ..orders import OrderRequest
 from ..venue import Market
 from .endpoint import Param, Params
@@ -38,10 +39,10 @@ _OPTIONAL = ("timeInForce", "quantity", "quoteOrderQty", "price", "stopPrice")
 
 ORDER_PARAMS: tuple[Param, ...] = (
     Param("symbol", required=True),
-    Param("side", required=True, doc="BUY or SELL"),
+    Param("side", required=True, doc="BUY or SELL", enum=tuple(SIDES)),
     Param("type", required=True, doc="LIMIT, MARKET, LIMIT_MAKER, STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT, "
-                                     "TAKE_PROFIT_LIMIT"),
-    Param("timeInForce", doc="GTC, IOC or FOK"),
+                                     "TAKE_PROFIT_LIMIT", enum=tuple(TYPES)),
+    Param("timeInForce", doc="GTC, IOC or FOK", enum=tuple(TIFS)),
     Param("quantity", "number"),
     Param("quoteOrderQty", "number", doc="MARKET only: spend (BUY) or receive (SELL) this much quote"),
     Param("price", "number"),
@@ -51,8 +52,9 @@ ORDER_PARAMS: tuple[Param, ...] = (
     Param("stopPrice", "number", doc="the trigger price of STOP_LOSS / TAKE_PROFIT types"),
     Param("trailingDelta", "integer", doc="not supported here"),
     Param("icebergQty", "number", doc="not supported here (only 0)"),
-    Param("newOrderRespType", doc="ACK, RESULT or FULL"),
-    Param("selfTradePreventionMode", doc="NONE, EXPIRE_TAKER, EXPIRE_MAKER, EXPIRE_BOTH, DECREMENT"),
+    Param("newOrderRespType", doc="ACK, RESULT or FULL", enum=tuple(sorted(RESP_TYPES))),
+    Param("selfTradePreventionMode", doc="NONE, EXPIRE_TAKER, EXPIRE_MAKER, EXPIRE_BOTH, DECREMENT",
+          enum=tuple(STP_MODES)),
 )
 
 
@@ -62,7 +64,7 @@ def client_id(p: Params, name: str) -> str | None:
         return None
     if value == "":
         raise err.EMPTY_NEW_CLIENT_ID if name.startswith("new") else err.EMPTY_ORIG_CLIENT_ID
-    if _CLIENT_ID.match(value) is None:
+    if _CLIENT_ID.fullmatch(value) is None:  # "$" alone would accept a trailing newline
         raise err.illegal_chars(name, CLIENT_ID_RANGE)
     return value
 
@@ -95,18 +97,21 @@ def order_request(p: Params, market: Market) -> OrderRequest:
     resp = p.choice("newOrderRespType", RESP_TYPES,
                     default="FULL" if order_type in (OrderType.LIMIT, OrderType.MARKET) else "ACK")
     stp = p.choice("selfTradePreventionMode", STP_MODES, default=DEFAULT_STP)
+    quantity = p.units("quantity", spec.base.decimals) or 0
+    quote_quantity = p.units("quoteOrderQty", spec.quote.decimals) or 0
     return OrderRequest(
         symbol=spec.symbol,
         side=side,
         order_type=order_type,
         time_in_force=tif,
-        quantity=p.units("quantity", spec.base.decimals) or 0,
+        quantity=quantity,
         price=_positive_price(p, "price", spec.quote.decimals),
-        quote_quantity=p.units("quoteOrderQty", spec.quote.decimals) or 0,
+        quote_quantity=quote_quantity,
         stop_price=_positive_price(p, "stopPrice", spec.quote.decimals),
         client_order_id=client_id(p, "newClientOrderId"),
         stp=stp,
         resp_type=resp,
+        fill_cap=pending_fill_cap(quote_quantity or quantity),  # None unless a partial_fill fault fired
     )
 
 

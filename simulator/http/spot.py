@@ -18,8 +18,11 @@ from .order_params import CLIENT_ID_RANGE, ORDER_PARAMS, client_id, order_reques
 ORDER_ID = Param("orderId", "integer")
 ORIG_CLIENT_ID = Param("origClientOrderId")
 NEW_CLIENT_ID = Param("newClientOrderId", doc=CLIENT_ID_RANGE)
-CANCEL_RESTRICTIONS = Param("cancelRestrictions", doc="ONLY_NEW or ONLY_PARTIALLY_FILLED")
 RESTRICTIONS = frozenset({"ONLY_NEW", "ONLY_PARTIALLY_FILLED"})
+CANCEL_RESTRICTIONS = Param("cancelRestrictions", doc="ONLY_NEW or ONLY_PARTIALLY_FILLED",
+                            enum=tuple(sorted(RESTRICTIONS)))
+CANCEL_REPLACE_MODES = frozenset({"STOP_ON_FAILURE", "ALLOW_FAILURE"})
+RATE_LIMIT_MODES = frozenset({"DO_NOTHING", "CANCEL_ONLY"})
 _execution_ids = itertools.count(1)
 
 
@@ -182,12 +185,12 @@ def cancel_replace(ctx: Ctx) -> object:
     """Cancel one order and place another, atomically for other clients; Binance's partial results."""
     market = symbol_of(ctx)
     p = ctx.params
-    mode = p.choice("cancelReplaceMode", frozenset({"STOP_ON_FAILURE", "ALLOW_FAILURE"}), required=True)
+    mode = p.choice("cancelReplaceMode", CANCEL_REPLACE_MODES, required=True)
     req = order_request(p, market)
     oid, cid = order_id_of(ctx, "cancelOrderId", "cancelOrigClientOrderId")
     cancel_id = client_id(p, "cancelNewClientOrderId")
     restriction = _restriction(ctx)
-    p.choice("orderRateLimitExceededMode", frozenset({"DO_NOTHING", "CANCEL_ONLY"}))
+    p.choice("orderRateLimitExceededMode", RATE_LIMIT_MODES)
     venue = ctx.services.venue
     spec = market.spec
     with venue.lock:
@@ -234,9 +237,11 @@ _TIMES = (Param("startTime", "integer"), Param("endTime", "integer"))
 _LIMIT = Param("limit", "integer")
 _CANCEL_REPLACE_PARAMS = (
     *ORDER_PARAMS,
-    Param("cancelReplaceMode", required=True, doc="STOP_ON_FAILURE or ALLOW_FAILURE"),
+    Param("cancelReplaceMode", required=True, doc="STOP_ON_FAILURE or ALLOW_FAILURE",
+          enum=tuple(sorted(CANCEL_REPLACE_MODES))),
     Param("cancelNewClientOrderId"), Param("cancelOrigClientOrderId"), Param("cancelOrderId", "integer"),
-    CANCEL_RESTRICTIONS, Param("orderRateLimitExceededMode", doc="DO_NOTHING or CANCEL_ONLY"),
+    CANCEL_RESTRICTIONS, Param("orderRateLimitExceededMode", doc="DO_NOTHING or CANCEL_ONLY",
+                               enum=tuple(sorted(RATE_LIMIT_MODES))),
 )
 
 ENDPOINTS = [

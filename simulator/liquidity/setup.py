@@ -67,7 +67,8 @@ def liquidity_sources(config: SimulatorConfig, venue: Venue) -> list[LiquiditySo
     if config.liquidity_mode == "static":
         return sources + [StaticBook(config.book_levels, config.seed, exclude=taken)]
     settings = {s: v for s, v in synthetic_settings(config).items() if s not in taken}
-    prices = {m.symbol: parse_units(m.reference_price, venue.markets[m.symbol].spec.quote.decimals,
-                                    f"{m.symbol}.reference_price")
+    # a restarted server's markets go on from their last trade, not from the configured price
+    prices = {m.symbol: venue.engine.last_price(m.symbol) or parse_units(
+                  m.reference_price, venue.markets[m.symbol].spec.quote.decimals, f"{m.symbol}.reference_price")
               for m in config.markets if m.symbol in settings}
     return sources + [SyntheticMarkets(settings, config.seed, prices)] if settings else sources

@@ -10,7 +10,6 @@ so a refused request changes nothing.
 
 from __future__ import annotations
 
-import itertools
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from engine.margin import margin_level, max_borrow_value, max_withdraw_value
 
 from .. import binance_errors as err
 from ..config import MarginConfig
+from ..durability import journaled
 from ..orders import OrderRequest, Placement
 from ..venue import Venue
 from ..wire import parse_units
@@ -86,7 +86,17 @@ class MarginPlacement:
     borrowed_asset: str
 
 
+def _no_loans(desk: MarginDesk, *args, **kwargs) -> bool:
+    return not desk.venue.engine.loans()
+
+
 class MarginDesk:
+    """Margin wallets, loans and their histories; each ``@journaled`` method is one change."""
+
+    journal_name = "margin"
+    durable_fields = ("wallets", "pool", "insurance", "loans", "interest", "transfers", "liquidations", "margin_calls",
+                      "_next_tran_id", "_next_interest_id", "_auto_repay", "_repay_at_cancel")
+
     def __init__(self, venue: Venue, config: MarginConfig) -> None:
         self.venue = venue
         self.config = config
@@ -102,8 +112,8 @@ class MarginDesk:
         self.transfers: list[TransferRecord] = []
         self.liquidations: list[LiquidationRecord] = []
         self.margin_calls: list[MarginCall] = []
-        self._tran_ids = itertools.count(100_000_001)
-        self._interest_ids = itertools.count(1)
+        self._next_tran_id = 100_000_001
+        self._next_interest_id = 1
         self._auto_repay: dict[tuple[str, int], int] = {}  # (symbol, order id) -> proceeds already repaid
         self._repay_at_cancel: dict[tuple[str, int], tuple[str, int]] = {}  # (symbol, id) -> what it borrowed
         with venue.lock:
@@ -132,9 +142,19 @@ class MarginDesk:
             if isinstance(e, InterestCharged):
                 found = self.wallets.owner_of(e.account)
                 if found is not None:
-                    self.interest.append(InterestRecord(next(self._interest_ids), found[0], found[1], e.asset, e.amount, e.principal,
+                    self._next_interest_id += 1
+                    self.interest.append(InterestRecord(self._next_interest_id - 1, found[0], found[1], e.asset, e.amount, e.principal,
                                                         e.daily_rate, e.time, e.on_borrow))
 
+    @property
+    def recorder(self):
+        return self.venue.recorder
+
+    def _tran_id(self) -> int:
+        self._next_tran_id += 1
+        return self._next_tran_id - 1
+
+    @journaled(unless=_no_loans)
     def catch_up(self, now: int) -> None:
         """Charge every hour of interest begun by ``now`` (the keeper calls this on the clock too)."""
         with self.venue.lock:
@@ -248,6 +268,7 @@ class MarginDesk:
             raise INVALID_AMOUNT
         return now
 
+    @journaled
     def borrow(self, owner: int, asset: str, amount: int, ref: WalletRef) -> LoanRecord:
         with self.venue.lock:
             now = self._begin(asset, amount, ref)
@@ -258,6 +279,7 @@ class MarginDesk:
             self._apply(Borrow(account, asset, amount, self.pool, now))
             return self._loan_record(owner, ref, asset, "BORROW", amount, amount, 0, now, auto=False)
 
+    @journaled
     def repay(self, owner: int, asset: str, amount: int, ref: WalletRef) -> LoanRecord:
         with self.venue.lock:
             now = self._begin(asset, amount, ref)
@@ -279,11 +301,12 @@ class MarginDesk:
 
     def _loan_record(self, owner: int, ref: WalletRef, asset: str, kind: str, amount: int, principal: int,
                      interest: int, now: int, auto: bool) -> LoanRecord:
-        rec = LoanRecord(next(self._tran_ids), owner, ref, asset, kind, amount, principal, interest, now, auto)
+        rec = LoanRecord(self._tran_id(), owner, ref, asset, kind, amount, principal, interest, now, auto)
         self.loans.append(rec)
         self.venue.touch(self.wallets.find(owner, ref) or owner, now)
         return rec
 
+    @journaled
     def transfer(self, owner: int, asset: str, amount: int, source: WalletRef, target: WalletRef) -> TransferRecord:
         with self.venue.lock:
             if source == target:
@@ -299,12 +322,13 @@ class MarginDesk:
             self._apply(Transfer((Leg(src, dst, asset, amount),), now))
             self.venue.touch(src, now)
             self.venue.touch(dst, now)
-            rec = TransferRecord(next(self._tran_ids), owner, asset, amount, source, target, now)
+            rec = TransferRecord(self._tran_id(), owner, asset, amount, source, target, now)
             self.transfers.append(rec)
             return rec
 
     # ---- margin orders ------------------------------------------------------------------------
 
+    @journaled
     def place(self, owner: int, ref: WalletRef, req: OrderRequest, side_effect: str,
               repay_at_cancel: bool = True) -> MarginPlacement:
         """A margin order; MARGIN_BUY and AUTO_BORROW_REPAY first borrow what the order lacks (and,

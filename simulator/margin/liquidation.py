@@ -17,6 +17,7 @@ from engine.margin import margin_level, margin_level_at_least
 from engine.units import mul_div_ceil
 
 from ..binance_errors import ApiError
+from ..durability import journaled
 from ..orders import OrderRequest
 from ..venue import Venue
 from .desk import MarginDesk
@@ -153,9 +154,18 @@ class Liquidator:
         return TRADED
 
 
+def _idle(keeper: MarginKeeper, now: int) -> bool:
+    """Nothing owed, nothing to settle, nobody warned: a pass would change nothing."""
+    desk = keeper.desk
+    return not (desk.venue.engine.loans() or desk._auto_repay or desk._repay_at_cancel or keeper.liquidator._called)
+
+
 class MarginKeeper:
     """A driver source: charges interest as hours begin, settles AUTO_REPAY orders, and checks
-    margin levels every ``check_interval_ms``."""
+    margin levels every ``check_interval_ms``. Its passes are journaled changes (``keep``)."""
+
+    journal_name = "keeper"
+    durable_fields = ("liquidator",)
 
     def __init__(self, desk: MarginDesk, interval_ms: int) -> None:
         self.desk = desk
@@ -166,11 +176,19 @@ class MarginKeeper:
     def start(self, venue: Venue, now: int) -> None:
         self._next = now + self.interval_ms
 
+    @property
+    def recorder(self):
+        return self.desk.venue.recorder
+
     def advance(self, venue: Venue, now: int) -> None:
+        self.keep(now)
+        self._next = now + self.interval_ms
+
+    @journaled(unless=_idle)
+    def keep(self, now: int) -> None:
         self.desk.catch_up(now)
         self.desk.settle_auto_repay(now)
         self.liquidator.check(now)
-        self._next = now + self.interval_ms
 
     def next_due(self) -> int | None:
         return self._next

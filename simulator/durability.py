@@ -1,0 +1,421 @@
+"""Every change journaled before it is answered; snapshots; recovery; one digest of the whole state.
+
+A change is a call of a ``@journaled`` method of a state holder (the venue, the margin desk, the
+convert desk, the margin keeper): the outermost such call runs under the venue's lock with one
+time stamped on it, and once it returns (or refuses) the call itself (holder, method, arguments,
+time, outcome) becomes a journal record. Replaying the records in order through the same methods,
+with the same times, rebuilds the same state, because every change is deterministic given its
+arguments, its time and the state before it (the seeded random generators are state too). A
+record whose replay ends differently from the original (a refusal where it had succeeded, say)
+stops the recovery: a journal is never silently replayed wrong.
+
+A snapshot is the holders' ``durable_fields`` pickled together; references between holders (and
+to locks, clocks) are written as names and resolved to the live objects on load, so the running
+application keeps its objects and only their contents change.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import functools
+import hashlib
+import io
+import logging
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .journal import Damage, JournalError, SegmentWriter, StateDir, cut, read_snapshot, segment_name, \
+    snapshot_name, write_snapshot
+
+log = logging.getLogger("sandex.durability")
+
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+
+
+class Recorder:
+    """Marks the outermost change, pins its time, and hands the finished call to the journal."""
+
+    def __init__(self, lock: threading.RLock, clock_now: Callable[[], int]) -> None:
+        self.lock = lock
+        self.clock_now = clock_now
+        self.depth = 0
+        self.pinned: int | None = None  # the running change's time, read by every ``now()`` inside it
+        self.replay_time: int | None = None  # set while replaying a record
+        self.sink: Callable[[bytes], None] | None = None  # the journal, when there is one
+
+
+def outcome_of(exc: BaseException) -> str:
+    """What a refusal looked like, compared again on replay."""
+    return f"{type(exc).__name__}:{getattr(exc, 'code', '')}"
+
+
+def journaled(method: Callable | None = None, *, unless: Callable[..., bool] | None = None) -> Callable:
+    """Make ``method`` of a state holder (which has ``journal_name`` and ``recorder``) a journaled
+    change. ``unless(self, *args, **kwargs)``, if given and true, says the call would change
+    nothing: it then runs unjournaled (the keeper's idle passes, interest with no loans)."""
+    if method is None:
+        return functools.partial(journaled, unless=unless)
+    name = method.__name__
+
+    @functools.wraps(method)
+    def change(self, *args: Any, **kwargs: Any) -> Any:
+        rec: Recorder = self.recorder
+        with rec.lock:
+            if rec.depth or (unless is not None and unless(self, *args, **kwargs)):
+                return method(self, *args, **kwargs)
+            at = rec.pinned = rec.replay_time if rec.replay_time is not None else rec.clock_now()
+            rec.depth = 1
+            outcome = None
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as e:
+                outcome = outcome_of(e)
+                raise
+            finally:
+                rec.depth = 0
+                rec.pinned = None
+                if rec.sink is not None:
+                    rec.sink(pickle.dumps((at, self.journal_name, name, args, kwargs, outcome), protocol=5))
+
+    return change
+
+
+# ---- state in and out ------------------------------------------------------------------------
+
+
+def _reduce_lock(lock: object) -> tuple:
+    return (threading.RLock if isinstance(lock, _LOCK_TYPES[1]) else threading.Lock, ())
+
+
+def _External(name: str) -> None:
+    """Stands for a live holder in a pickle: written as its name, resolved on load (``_Loader``)."""
+    raise pickle.UnpicklingError(f"{name}: a live object, loadable only into a running venue")
+
+
+def _dispatch(holders: dict[str, object]) -> dict:
+    table = dict(copyreg.dispatch_table)
+    for lock_type in _LOCK_TYPES:
+        table[lock_type] = _reduce_lock
+    names = {id(o): n for n, o in holders.items()}
+    for obj in holders.values():
+        table[type(obj)] = functools.partial(_by_name, names)
+    return table
+
+
+def _by_name(names: dict[int, str], obj: object) -> tuple:
+    name = names.get(id(obj))
+    if name is None:
+        raise pickle.PicklingError(f"a second {type(obj).__name__} in the state: only the live one can be saved")
+    return (_External, (name,))
+
+
+class _Loader(pickle.Unpickler):
+    def __init__(self, data: bytes, live: dict[str, object]) -> None:
+        super().__init__(io.BytesIO(data))
+        self.live = live
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == "_External":
+            return self.live.__getitem__
+        return super().find_class(module, name)
+
+
+def dump_state(holders: dict[str, object]) -> bytes:
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=5)
+    pickler.dispatch_table = _dispatch(holders)
+    pickler.dump({name: {f: getattr(obj, f) for f in obj.durable_fields} for name, obj in holders.items()})
+    return buf.getvalue()
+
+
+def load_state(data: bytes, holders: dict[str, object]) -> dict[str, dict]:
+    """The saved contents of each holder (not yet applied)."""
+    return _Loader(data, holders).load()
+
+
+def apply_state(state: dict[str, dict], holders: dict[str, object]) -> None:
+    if set(state) != set(holders):
+        raise JournalError(f"the snapshot holds {sorted(state)}; this sandex keeps {sorted(holders)}")
+    for name, fields_ in state.items():
+        for attr, value in fields_.items():
+            setattr(holders[name], attr, value)
+
+
+class _Canonical(pickle.Pickler):
+    """Pickles values without identity: sets sorted, live objects by name, no memo (shared
+    objects written out each time), so equal states give equal bytes in any process."""
+
+    def __init__(self, buf: io.BytesIO, names: dict[int, str]) -> None:
+        super().__init__(buf, protocol=5)
+        self.fast = True
+        self.names = names
+
+    def persistent_id(self, obj: object) -> object:
+        if isinstance(obj, (set, frozenset)):
+            return ("set", sorted(obj, key=repr))
+        if isinstance(obj, _LOCK_TYPES):
+            return ("lock",)
+        name = self.names.get(id(obj))
+        return None if name is None else ("live", name)
+
+
+def fingerprint(holders: dict[str, object]) -> str:
+    """A digest of every holder's durable fields (an engine contributes its own fingerprint)."""
+    names = {id(o): n for n, o in holders.items()}
+    h = hashlib.sha256()
+    for name, obj in holders.items():
+        for attr in obj.durable_fields:
+            value = getattr(obj, attr)
+            h.update(f"{name}.{attr}=".encode())
+            if hasattr(value, "fingerprint") and callable(value.fingerprint):
+                h.update(value.fingerprint().encode())
+            else:
+                buf = io.BytesIO()
+                _Canonical(buf, names).dump(value)
+                h.update(buf.getvalue())
+    return h.hexdigest()
+
+
+# ---- the journal and snapshots of a running venue --------------------------------------------
+
+
+class JournalDiverged(JournalError):
+    """Replaying a record gave another outcome than the original call."""
+
+
+@dataclass(frozen=True, slots=True)
+class DurabilitySettings:
+    state_dir: str | None = None  # None: in memory only
+    fsync: str = "batched"  # "every" command, or "batched" every fsync_interval_ms
+    fsync_interval_ms: int = 50
+    snapshot_interval_s: float = 300.0  # a snapshot when this long has passed with changes since the last
+    snapshot_every: int = 1_000_000  # ... or after this many journaled changes
+    snapshot_keep: int = 2  # snapshots kept (with the journal since the oldest of them); 0: keep everything
+
+
+@dataclass(slots=True)
+class Recovery:
+    """What a start found in the state directory."""
+
+    snapshot_seq: int = 0
+    replayed: int = 0
+    seconds: float = 0.0
+    damage: list[str] = field(default_factory=list)
+    fresh: bool = True
+    seq: int = 0  # the last change recovered
+    fingerprint: str = ""  # of the state recovered, before anything else ran
+
+    def __str__(self) -> str:
+        if self.fresh:
+            return "new state"
+        text = (f"recovered change {self.seq} (snapshot {self.snapshot_seq} + {self.replayed} journaled changes) "
+                f"in {self.seconds:.2f} s, fingerprint {self.fingerprint[:16]}")
+        return text + "".join(f"; {d}" for d in self.damage)
+
+
+class Durability:
+    """The journal writer, periodic snapshots, recovery, and snapshots taken and restored on demand."""
+
+    def __init__(self, recorder: Recorder, holders: dict[str, object], settings: DurabilitySettings) -> None:
+        self.recorder = recorder
+        self.holders = holders  # by journal name: what changes go to and what snapshots hold
+        self.settings = settings
+        self.dir = StateDir(Path(settings.state_dir)) if settings.state_dir else None
+        self.seq = 0
+        self._writer: SegmentWriter | None = None
+        self._since_snapshot = 0
+        self._last_snapshot = time.monotonic()
+        self._saved: dict[str, bytes] = {}  # snapshots taken on demand, in memory
+        self._next_saved = 1
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.on_restore: list[Callable[[], None]] = []
+
+    # ---- start and stop ----------------------------------------------------------------------
+
+    def open(self) -> Recovery:
+        """Recover what the state directory holds (or save the fresh state as snapshot 0), then
+        journal every change from here on."""
+        report = Recovery()
+        with self.recorder.lock:
+            if self.dir is not None:
+                self.dir.clear_leftovers()
+                if self.dir.is_empty():
+                    write_snapshot(self.dir.path, snapshot_name(0), 0, self.dump())
+                else:
+                    report = self.recover()
+                    report.fingerprint = self.fingerprint()
+                self._writer = SegmentWriter(self.dir.path / segment_name(self.seq + 1), self.settings.fsync,
+                                             self.settings.fsync_interval_ms)
+                self.recorder.sink = self._append
+        if self.dir is not None:
+            self._thread = threading.Thread(target=self._snapshot_loop, name="sandex-snapshots", daemon=True)
+            self._thread.start()
+        return report
+
+    def close(self) -> None:
+        """A final snapshot (the next start replays nothing), then the journal is closed."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self._writer is not None:
+            if self._since_snapshot:
+                self.checkpoint()
+            with self.recorder.lock:
+                self.recorder.sink = None
+                self._writer.close()
+                self._writer = None
+
+    # ---- journal -----------------------------------------------------------------------------
+
+    def _append(self, payload: bytes) -> None:
+        self.seq += 1
+        self._since_snapshot += 1
+        self._writer.append(self.seq, payload)
+
+    def replay(self, payload: bytes) -> None:
+        at, target, method, args, kwargs, outcome = pickle.loads(payload)
+        rec = self.recorder
+        rec.replay_time = at
+        try:
+            getattr(self.holders[target], method)(*args, **kwargs)
+            got = None
+        except Exception as e:
+            got = outcome_of(e)
+        finally:
+            rec.replay_time = None
+        if got != outcome:
+            raise JournalDiverged(f"record {self.seq + 1} ({target}.{method} at {at}) ended {got or 'ok'} on "
+                                  f"replay; it ended {outcome or 'ok'} when it ran")
+
+    def recover(self, from_start: bool = False, repair: bool = True) -> Recovery:
+        """Load the newest readable snapshot (the oldest kept, ``from_start``) and replay the journal
+        after it. A damaged tail is cut (``repair``) or only reported."""
+        started = time.perf_counter()
+        report = Recovery(fresh=False)
+        state = None
+        snapshots = self.dir.snapshots()
+        for path in (snapshots if from_start else reversed(snapshots)):
+            try:
+                seq, payload = read_snapshot(path)
+                state = load_state(payload, self.holders)
+                break
+            except JournalError as e:
+                report.damage.append(str(e))
+                log.error("state: %s; trying an older snapshot", e)
+        if state is None:
+            raise JournalError(f"{self.dir.path}: no readable snapshot ({'; '.join(report.damage) or 'none found'})")
+        self.check_compatible(state)
+        apply_state(state, self.holders)
+        self.seq = report.snapshot_seq = seq
+        for item in self.dir.records_after(seq):
+            if isinstance(item, Damage):
+                if repair:
+                    report.damage.append(f"{item}; cut there, the cut bytes kept in {cut(item).name}")
+                else:
+                    report.damage.append(str(item))
+                log.error("journal: %s", report.damage[-1])
+                break
+            record_seq, payload = item
+            if record_seq != self.seq + 1:
+                raise JournalError(f"journal: record {self.seq + 1} is missing (the next found is {record_seq})")
+            self.replay(payload)
+            self.seq = record_seq
+            report.replayed += 1
+        report.seconds = time.perf_counter() - started
+        report.seq = self.seq
+        self._since_snapshot = report.replayed
+        return report
+
+    def check_compatible(self, state: dict[str, dict]) -> None:
+        """The saved state must list the same markets as this configuration."""
+        saved = {s: m.spec for s, m in state["venue"]["markets"].items()}
+        live = {s: m.spec for s, m in self.holders["venue"].markets.items()}
+        if saved != live:
+            raise JournalError(f"the saved state lists markets {sorted(saved)} with their filters; this configuration "
+                               f"lists {sorted(live)}: start with the configuration the state was made with, "
+                               f"another state directory, or --ephemeral")
+
+    # ---- snapshots ---------------------------------------------------------------------------
+
+    def dump(self) -> bytes:
+        return dump_state(self.holders)
+
+    def checkpoint(self) -> int:
+        """Snapshot the state and start a new journal segment after it; older files are pruned."""
+        if self.dir is None:
+            return self.seq
+        with self.recorder.lock:
+            payload, seq = self.dump(), self.seq
+            self._writer.close()
+            self._writer = SegmentWriter(self.dir.path / segment_name(seq + 1), self.settings.fsync,
+                                         self.settings.fsync_interval_ms)
+            self._since_snapshot = 0
+            self._last_snapshot = time.monotonic()
+        write_snapshot(self.dir.path, snapshot_name(seq), seq, payload)
+        snapshots, keep = self.dir.snapshots(), self.settings.snapshot_keep
+        if keep and len(snapshots) > keep:  # older snapshots and the journal since them, in case this one goes bad
+            self.dir.prune(int(snapshots[-keep].stem.split("-")[1]))
+        return seq
+
+    def _snapshot_loop(self) -> None:
+        s = self.settings
+        while not self._stop.wait(min(1.0, s.snapshot_interval_s)):
+            due = self._since_snapshot >= s.snapshot_every or (
+                self._since_snapshot and time.monotonic() - self._last_snapshot >= s.snapshot_interval_s)
+            if due:
+                try:
+                    self.checkpoint()
+                except Exception:  # the journal still holds everything; try again next time
+                    log.exception("state: the periodic snapshot failed")
+
+    def save(self) -> str:
+        """A snapshot to restore later (``restore``): kept in memory, and on disk with a state directory."""
+        with self.recorder.lock:
+            payload = self.dump()
+            snapshot_id = f"s{self._next_saved}"
+            self._next_saved += 1
+            self._saved[snapshot_id] = payload
+        if self.dir is not None:
+            saved = self.dir.path / "saved"
+            saved.mkdir(exist_ok=True, mode=0o700)
+            write_snapshot(saved, f"{snapshot_id}.bin", self.seq, payload)
+        return snapshot_id
+
+    def saved(self) -> list[str]:
+        return list(self._saved)
+
+    def restore(self, snapshot_id: str) -> None:
+        """Put the state back as it was when ``snapshot_id`` was saved; a checkpoint follows, so a
+        restart comes back to the restored state plus what happens after it."""
+        payload = self._saved.get(snapshot_id)
+        if payload is None:
+            raise KeyError(snapshot_id)
+        with self.recorder.lock:
+            state = load_state(payload, self.holders)
+            self.check_compatible(state)
+            apply_state(state, self.holders)
+            for hook in self.on_restore:
+                hook()
+            self.checkpoint()
+
+    def load_saved(self) -> None:
+        """Snapshots saved on disk by earlier runs become restorable again."""
+        if self.dir is None or not (self.dir.path / "saved").is_dir():
+            return
+        for path in sorted((self.dir.path / "saved").glob("s*.bin"), key=lambda p: int(p.stem[1:])):
+            try:
+                _, payload = read_snapshot(path)
+            except JournalError as e:
+                log.error("state: saved snapshot %s", e)
+                continue
+            self._saved[path.stem] = payload
+            self._next_saved = max(self._next_saved, int(path.stem[1:]) + 1)
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.holders)

@@ -1,0 +1,275 @@
+"""The state directory on disk: journal segments of framed records, and snapshot files.
+
+A record is ``length (u32) | crc32 (u32) | seq (u64) | payload``; a segment file holds the records
+from one sequence number on and starts with a header naming the format version. A torn write (the
+process killed mid-record) leaves an incomplete or mismatching frame at the end of the last
+segment: ``scan`` stops there, says so, and ``cut`` truncates the file at the last complete record,
+keeping the cut bytes beside it for inspection. Nothing after a bad frame is ever replayed.
+
+Snapshots are written to a temporary name, synced, then renamed, so a snapshot file is either
+complete or absent; its header carries the version, the sequence number it covers and a CRC.
+
+Files hold API secrets (the venue must verify signatures after a restart): they are created
+readable by their owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMAT_VERSION = 1
+SEGMENT_MAGIC = b"SANDEX-JOURNAL\x00\x01"
+SNAPSHOT_MAGIC = b"SANDEX-SNAPSHOT\x01"
+_FRAME = struct.Struct("<IIQ")  # payload length, crc32 of seq+payload, seq
+_SNAP_HEADER = struct.Struct("<IQQI")  # version, seq, payload length, crc32 of payload
+_VERSION = struct.Struct("<I")
+FSYNC_POLICIES = ("every", "batched")
+
+
+class JournalError(Exception):
+    """The state directory cannot be used as it is (wrong version, unreadable snapshot)."""
+
+
+def _open_private(path: Path, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
+def _sync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def segment_name(first_seq: int) -> str:
+    return f"journal-{first_seq:016d}.log"
+
+
+def snapshot_name(seq: int) -> str:
+    return f"snapshot-{seq:016d}.bin"
+
+
+def _number(path: Path) -> int:
+    return int(path.stem.split("-")[1])
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+
+class SegmentWriter:
+    """Appends framed records to one segment file.
+
+    ``every``: each record is synced to disk before ``append`` returns (nothing acknowledged is
+    lost even if the machine loses power; one disk flush per command). ``batched``: records reach
+    the operating system at once (a killed process loses nothing) and a background thread syncs
+    them every ``interval_ms`` (a power cut may lose the last interval)."""
+
+    def __init__(self, path: Path, policy: str, interval_ms: int) -> None:
+        if policy not in FSYNC_POLICIES:
+            raise ValueError(f"fsync policy must be one of {FSYNC_POLICIES}, got {policy!r}")
+        self.path = path
+        self.policy = policy
+        new = not path.exists()
+        self._fd = _open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        if new:
+            os.write(self._fd, SEGMENT_MAGIC + _VERSION.pack(FORMAT_VERSION))
+            os.fsync(self._fd)
+            _sync_dir(path.parent)
+        self._dirty = False
+        self._stop = threading.Event()
+        self._flusher: threading.Thread | None = None
+        if policy == "batched":
+            self._flusher = threading.Thread(target=self._flush_loop, args=(interval_ms / 1000,),
+                                             name="sandex-journal-sync", daemon=True)
+            self._flusher.start()
+
+    def append(self, seq: int, payload: bytes) -> None:
+        head = struct.pack("<Q", seq)
+        crc = zlib.crc32(payload, zlib.crc32(head))
+        os.write(self._fd, _FRAME.pack(len(payload), crc, seq) + payload)
+        if self.policy == "every":
+            os.fdatasync(self._fd)
+        else:
+            self._dirty = True
+
+    def sync(self) -> None:
+        self._dirty = False
+        os.fdatasync(self._fd)
+
+    def _flush_loop(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            if self._dirty:
+                try:
+                    self.sync()
+                except OSError:  # closed under us at shutdown
+                    return
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._flusher is not None:
+            self._flusher.join(timeout=5)
+        try:
+            os.fsync(self._fd)
+        finally:
+            os.close(self._fd)
+
+
+def write_snapshot(directory: Path, name: str, seq: int, payload: bytes) -> Path:
+    """Write atomically: temporary file, fsync, rename, fsync of the directory."""
+    path = directory / name
+    tmp = directory / (name + ".tmp")
+    fd = _open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        os.write(fd, SNAPSHOT_MAGIC + _SNAP_HEADER.pack(FORMAT_VERSION, seq, len(payload), zlib.crc32(payload)))
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    _sync_dir(directory)
+    return path
+
+
+def read_snapshot(path: Path) -> tuple[int, bytes]:
+    """(sequence number covered, payload); ``JournalError`` if incomplete, corrupt or of another version."""
+    data = path.read_bytes()
+    head = len(SNAPSHOT_MAGIC) + _SNAP_HEADER.size
+    if len(data) < head or not data.startswith(SNAPSHOT_MAGIC):
+        raise JournalError(f"{path.name}: not a sandex snapshot")
+    version, seq, length, crc = _SNAP_HEADER.unpack_from(data, len(SNAPSHOT_MAGIC))
+    if version != FORMAT_VERSION:
+        raise JournalError(f"{path.name}: snapshot format {version}; this sandex reads format {FORMAT_VERSION}")
+    payload = data[head:]
+    if len(payload) != length or zlib.crc32(payload) != crc:
+        raise JournalError(f"{path.name}: snapshot is damaged (length or checksum mismatch)")
+    return seq, payload
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """Where a segment stops making sense: the bytes from ``offset`` on are not replayed."""
+
+    segment: Path
+    offset: int
+    size: int  # bytes after the last complete record
+    reason: str
+    later: tuple[Path, ...] = ()  # segments after the damaged one: set aside, never replayed
+
+    def __str__(self) -> str:
+        text = f"{self.segment.name}: {self.reason} at byte {self.offset}; {self.size} bytes from there not replayed"
+        return text + (f", nor {len(self.later)} later segment(s)" if self.later else "")
+
+
+def read_segment(path: Path) -> tuple[list[tuple[int, bytes]], Damage | None]:
+    """Every complete record of a segment, and where (and why) it stops early, if it does."""
+    data = path.read_bytes()
+    start = len(SEGMENT_MAGIC) + _VERSION.size
+    if len(data) < start:
+        return [], Damage(path, 0, len(data), "incomplete segment header")
+    if not data.startswith(SEGMENT_MAGIC):
+        raise JournalError(f"{path.name}: not a sandex journal segment")
+    (version,) = _VERSION.unpack_from(data, len(SEGMENT_MAGIC))
+    if version != FORMAT_VERSION:
+        raise JournalError(f"{path.name}: journal format {version}; this sandex reads format {FORMAT_VERSION}")
+    records: list[tuple[int, bytes]] = []
+    offset, end = start, len(data)
+    while offset < end:
+        if end - offset < _FRAME.size:
+            return records, Damage(path, offset, end - offset, "truncated record header")
+        length, crc, seq = _FRAME.unpack_from(data, offset)
+        body = offset + _FRAME.size
+        if end - body < length:
+            return records, Damage(path, offset, end - offset, "truncated record")
+        payload = data[body:body + length]
+        if zlib.crc32(payload, zlib.crc32(struct.pack("<Q", seq))) != crc:
+            return records, Damage(path, offset, end - offset, "checksum mismatch")
+        if records and seq != records[-1][0] + 1:
+            return records, Damage(path, offset, end - offset, f"sequence jumps from {records[-1][0]} to {seq}")
+        records.append((seq, payload))
+        offset = body + length
+    return records, None
+
+
+def cut(damage: Damage) -> Path:
+    """Truncate a segment at its last complete record; the cut bytes go to ``<segment>.cut``, later
+    segments are renamed ``<segment>.cut`` too."""
+    for later in damage.later:
+        later.rename(later.with_name(later.name + ".cut"))
+    path = damage.segment
+    with open(path, "rb") as f:
+        f.seek(damage.offset)
+        tail = f.read()
+    kept = path.with_name(path.name + ".cut")
+    fd = _open_private(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        os.write(fd, tail)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if damage.offset == 0:  # not even a header: the segment never held a record
+        path.unlink()
+    else:
+        os.truncate(path, damage.offset)
+    _sync_dir(path.parent)
+    return kept
+
+
+# ---- the directory ---------------------------------------------------------------------------
+
+
+class StateDir:
+    """Which files a state directory holds, newest last."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def clear_leftovers(self) -> None:
+        """Remove snapshots interrupted before their rename (only the directory's writer may)."""
+        for stale in self.path.glob("*.tmp"):
+            stale.unlink()
+
+    def segments(self) -> list[Path]:
+        return sorted(self.path.glob("journal-*.log"), key=_number)
+
+    def snapshots(self) -> list[Path]:
+        return sorted(self.path.glob("snapshot-*.bin"), key=_number)
+
+    def is_empty(self) -> bool:
+        return not self.segments() and not self.snapshots()
+
+    def records_after(self, seq: int) -> Iterator[tuple[int, bytes] | Damage]:
+        """Records with a sequence number above ``seq``, in order, then a ``Damage`` if one stops them."""
+        segments = self.segments()
+        for i, path in enumerate(segments):
+            if i + 1 < len(segments) and _number(segments[i + 1]) <= seq + 1:
+                continue  # wholly covered by the snapshot
+            records, damage = read_segment(path)
+            for record in records:
+                if record[0] > seq:
+                    yield record
+            if damage is not None:  # records after a damaged one cannot be trusted to follow on from it
+                yield Damage(path, damage.offset, damage.size, damage.reason, tuple(segments[i + 1:]))
+                return
+
+    def prune(self, keep_from_seq: int) -> None:
+        """Drop snapshots older than the one at ``keep_from_seq`` and segments wholly before it."""
+        for snap in self.snapshots():
+            if _number(snap) < keep_from_seq:
+                snap.unlink()
+        segments = self.segments()
+        for i, path in enumerate(segments):
+            if i + 1 < len(segments) and _number(segments[i + 1]) <= keep_from_seq + 1:
+                path.unlink()
