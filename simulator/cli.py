@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import replace
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +26,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--replay-speed", type=int, default=None, help="simulated ms per wall ms (default 1)")
     serve.add_argument("--mirror", metavar="EXCHANGE:SYMBOL", default=None,
                        help="follow a real exchange's public book and trades, e.g. binance:BTC/USDT")
+    state = serve.add_mutually_exclusive_group()
+    state.add_argument("--state-dir", metavar="DIR", default=None,
+                       help=f"keep the journal and snapshots here and recover them on start (default {DEFAULT_STATE_DIR}; "
+                            "a replay keeps its state in memory)")
+    state.add_argument("--ephemeral", action="store_true", help="keep the state in memory only: gone at exit")
+    serve.add_argument("--fsync", choices=("every", "batched"), default=None,
+                       help="every: each change reaches the disk before it is answered; batched (default): "
+                            "changes reach the operating system at once and the disk every 50 ms")
+    serve.add_argument("--admin-host", default=None,
+                       help="serve the admin API only on this address (with --admin-port), not beside Binance's API")
+    serve.add_argument("--admin-port", type=int, default=None, help="port of the admin API's own address (default 8766)")
+    check = sub.add_parser("verify", help="rebuild a state directory read-only and print its fingerprint")
+    check.add_argument("state_dir", metavar="DIR", help="a state directory written by sandex serve")
+    check.add_argument("--config", default=None, help="the TOML file the server ran with, if any")
+    check.add_argument("--from-start", action="store_true",
+                       help="replay from the oldest snapshot kept instead of the newest")
     return parser
+
+
+DEFAULT_STATE_DIR = "sandex-state"
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -33,18 +53,27 @@ def _serve(args: argparse.Namespace) -> None:
     from .launcher import serve
 
     given = (("host", args.host), ("port", args.port), ("seed", args.seed), ("replay", args.replay),
-             ("replay_symbol", args.replay_symbol), ("replay_speed", args.replay_speed), ("mirror", args.mirror))
+             ("replay_symbol", args.replay_symbol), ("replay_speed", args.replay_speed), ("mirror", args.mirror),
+             ("state_dir", args.state_dir), ("fsync", args.fsync), ("admin_host", args.admin_host),
+             ("admin_port", args.admin_port))
     overrides = {k: v for k, v in given if v is not None}
     if args.no_liquidity:
         overrides["liquidity"] = False
     if args.static:
         overrides["liquidity_mode"] = "static"
+    if args.ephemeral:
+        overrides["state_dir"] = ""
     config = (SimulatorConfig.from_toml(args.config, **overrides) if args.config
               else SimulatorConfig(**overrides))
+    if args.state_dir is None and not args.ephemeral and not config.state_dir and not config.replay:
+        config = replace(config, state_dir=DEFAULT_STATE_DIR)
 
     def announce(sim) -> None:
         c = sim.config
         print(f"sandex: Binance-compatible API on http://{c.host}:{c.port}", flush=True)
+        if c.admin_host:
+            print(f"  admin API   http://{c.admin_host}:{c.admin_port}", flush=True)
+        print(f"  state       {_state_line(c, sim.recovery)}", flush=True)
         print(f"  markets     {', '.join(sim.venue.markets)}", flush=True)
         print(f"  API key     {c.demo_api_key}", flush=True)
         print(f"  API secret  {c.demo_api_secret}", flush=True)
@@ -52,6 +81,26 @@ def _serve(args: argparse.Namespace) -> None:
         print("  Ctrl-C stops it.", flush=True)
 
     serve(config, on_ready=announce)
+
+
+def _state_line(config, recovery) -> str:
+    if not config.state_dir:
+        return "in memory (gone at exit)"
+    return f"{config.state_dir} (fsync {config.fsync}): {recovery}"
+
+
+def _verify(args: argparse.Namespace) -> None:
+    import json
+
+    from .config import SimulatorConfig
+    from .launcher import replay_state
+
+    config = (SimulatorConfig.from_toml(args.config, state_dir=args.state_dir) if args.config
+              else SimulatorConfig(state_dir=args.state_dir))
+    report, _ = replay_state(config, from_start=args.from_start)
+    print(json.dumps({"seq": report.seq, "snapshot": report.snapshot_seq, "replayed": report.replayed,
+                      "seconds": round(report.seconds, 3), "fingerprint": report.fingerprint,
+                      "damage": report.damage}), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         demo(orders=args.orders, seed=args.seed)
     elif args.command == "serve":
         _serve(args)
+    elif args.command == "verify":
+        _verify(args)
     return 0
 
 

@@ -235,6 +235,7 @@ class Durability:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.on_restore: list[Callable[[], None]] = []
+        self.recovered = Recovery()  # what ``open`` found
 
     # ---- start and stop ----------------------------------------------------------------------
 
@@ -250,6 +251,7 @@ class Durability:
                 else:
                     report = self.recover()
                     report.fingerprint = self.fingerprint()
+                self.recovered = report
                 self._writer = SegmentWriter(self.dir.path / segment_name(self.seq + 1), self.settings.fsync,
                                              self.settings.fsync_interval_ms)
                 self.recorder.sink = self._append

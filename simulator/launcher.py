@@ -19,7 +19,7 @@ import uvicorn
 from .clock import Clock, ManualClock, ScaledClock, WallClock
 from .config import SimulatorConfig
 from .durability import Durability, Recovery
-from .http.app import SandexApp, create_admin_app, create_app
+from .http.app import SandexApp, Services, create_admin_app, create_app, create_services
 from .liquidity.driver import LiquidityDriver
 from .liquidity.setup import liquidity_sources, replay_start_ms
 from .venue import Venue
@@ -211,15 +211,16 @@ def running_server(config: SimulatorConfig | None = None, clock: Clock | None = 
         sim.close()
 
 
-def replay_state(config: SimulatorConfig, from_start: bool = False) -> Recovery:
+def replay_state(config: SimulatorConfig, from_start: bool = False) -> tuple[Recovery, Services]:
     """Rebuild the state a directory holds, read-only and without starting anything: the newest
     snapshot plus the journal after it, or (``from_start``) the oldest snapshot kept plus the whole
-    journal since. The two must give the same fingerprint."""
+    journal since. The two must give the same fingerprint. Returns the report and the rebuilt
+    venue with its desks."""
     if not config.state_dir:
         raise ValueError("replay_state needs a state_dir")
     venue = Venue(config, WallClock())
-    durability = create_app(venue, "", config.durability()).services.durability
+    services = create_services(venue, "", config.durability())
     with venue.lock:
-        report = durability.recover(from_start=from_start, repair=False)
-        report.fingerprint = durability.fingerprint()
-    return report
+        report = services.durability.recover(from_start=from_start, repair=False)
+        report.fingerprint = services.fingerprint()
+    return report, services

@@ -34,6 +34,8 @@ def free_port() -> int:
 def start(*args: str, env: dict[str, str], timeout_s: float = 60) -> Serving:
     """``sandex serve ARGS --port <free>``, once it prints its banner and answers ``/api/v3/ping``."""
     port = free_port()
+    if "--state-dir" not in args:  # a test's server leaves nothing behind
+        args = (*args, "--ephemeral")
     proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", "serve", *args, "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -6,6 +6,7 @@ client-side handler reads both APIs. Amounts are decimal strings (or whole numbe
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 
@@ -103,6 +104,23 @@ def _issued(account: int, issued, options: dict) -> dict:
     return {"accountId": account, "apiKey": issued.api_key, "secret": issued.secret, "keyType": options["key_type"]}
 
 
+def bearer_token_matches(authorization: str, expected_digest: bytes) -> bool:
+    """Whether an ``Authorization`` header is exactly ``Bearer <admin token>``: the scheme in any case
+    (RFC 7235), the token byte for byte (no padding, no other case). The SHA-256 digests are compared
+    with ``hmac.compare_digest``, so the time taken tells nothing of the token, not even its length."""
+    scheme, sep, value = authorization.partition(" ")
+    given = hashlib.sha256(value.encode("utf-8", "surrogateescape")).digest()
+    matches = hmac.compare_digest(given, expected_digest)  # always run: no early return before it
+    return matches and bool(sep) and scheme.lower() == "bearer"
+
+
+def token_digest(token: str) -> bytes:
+    """What ``bearer_token_matches`` compares against; an empty token is never matched."""
+    if not token:
+        return b""  # no SHA-256 digest is empty, so nothing matches
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
 def _account_id(request: Request, venue) -> int:
     text = request.path_params["account_id"]
     # ASCII digits only ("²".isdigit() is true, int() refuses it), and short enough for int()
@@ -120,16 +138,14 @@ def _wallet_balances(view: WalletView, units) -> dict:
 
 def build_routes(services) -> list[Route]:
     venue = services.venue
-    token = services.admin_token.encode()
+    token = token_digest(services.admin_token)
 
     def units(asset: str, amount: int) -> str:
         return format_units(amount, venue.assets[asset].decimals)
 
     def guarded(fn):
         async def handle(request: Request) -> Response:
-            given = request.headers.get("authorization", "")
-            scheme, _, value = given.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token):
+            if not bearer_token_matches(request.headers.get("authorization", ""), token):
                 return error_response(BAD_TOKEN)
             try:
                 return await fn(request)
@@ -264,7 +280,9 @@ def build_routes(services) -> list[Route]:
     async def state(request: Request) -> Response:
         d = services.durability
         return _ok({"stateDir": d.settings.state_dir, "fsync": d.settings.fsync if d.settings.state_dir else None,
-                    "journalSeq": d.seq, "fingerprint": services.fingerprint()})
+                    "journalSeq": d.seq, "fingerprint": services.fingerprint(),
+                    "recovered": {"seq": d.recovered.seq, "fingerprint": d.recovered.fingerprint,
+                                  "replayed": d.recovered.replayed, "damage": d.recovered.damage}})
 
     return [
         Route("/sandex/v1/health", guarded(health), methods=["GET"]),
