@@ -91,7 +91,7 @@ class SimulatorConfig:
     fsync: str = "batched"  # "every": each change on disk before it is answered; "batched": every fsync_interval_ms
     fsync_interval_ms: int = 50
     snapshot_interval_s: float = 300.0  # a snapshot this often while changes come in
-    snapshot_every: int = 1_000_000  # ... or after this many changes
+    snapshot_every: int = 200_000  # ... or after this many changes (a recovery replays at most these)
     snapshot_keep: int = 2  # snapshots kept, with the journal since the oldest; 0 keeps the whole history
     demo_api_key: str = ""
     demo_api_secret: str = ""

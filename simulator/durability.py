@@ -21,11 +21,15 @@ import functools
 import hashlib
 import io
 import logging
+import operator
 import pickle
+import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -146,27 +150,77 @@ def apply_state(state: dict[str, dict], holders: dict[str, object]) -> None:
             setattr(holders[name], attr, value)
 
 
-class _Canonical(pickle.Pickler):
-    """Pickles values without identity: sets sorted, live objects by name, no memo (shared
-    objects written out each time), so equal states give equal bytes in any process."""
+_ATOMS = frozenset({int, str, bytes, bool, float, type(None)})
+_SEQUENCES = frozenset({list, tuple, deque})
+_FIELDS: dict[type, Callable[[object], tuple]] = {}  # per class: its fields, read in one call
 
-    def __init__(self, buf: io.BytesIO, names: dict[int, str]) -> None:
-        super().__init__(buf, protocol=5)
-        self.fast = True
-        self.names = names
 
-    def persistent_id(self, obj: object) -> object:
-        if isinstance(obj, (set, frozenset)):
-            return ("set", sorted(obj, key=repr))
-        if isinstance(obj, _LOCK_TYPES):
-            return ("lock",)
-        name = self.names.get(id(obj))
-        return None if name is None else ("live", name)
+def _fields_of(kind: type) -> Callable[[object], tuple]:
+    getter = _FIELDS.get(kind)
+    if getter is None:
+        names = [n for c in reversed(kind.__mro__) for n in getattr(c, "__slots__", ()) if n != "__weakref__"]
+        slots = operator.attrgetter(*names) if names else (lambda obj: ())
+        if names:
+            getter = lambda obj: (slots(obj), getattr(obj, "__dict__", None))  # noqa: E731
+        elif hasattr(kind, "__dict__") and "__dict__" in dir(kind):
+            getter = lambda obj: ((), obj.__dict__)  # noqa: E731
+        else:  # a built-in value type (array.array): its pickle is its content
+            getter = lambda obj: ((pickle.dumps(obj, protocol=5),), None)  # noqa: E731
+        _FIELDS[kind] = getter
+    return getter
+
+
+def _category(kind: type) -> str:
+    if kind in _ATOMS:
+        return "atom"
+    if issubclass(kind, Enum):
+        return "enum"
+    if kind in _SEQUENCES:
+        return "seq"
+    if issubclass(kind, dict):
+        return "dict"
+    if issubclass(kind, (set, frozenset)):
+        return "set"
+    return "object"
+
+
+_CATEGORIES: dict[type, str] = {}
+
+
+def _plain(value: object, live: dict[int, str]) -> object:
+    """``value`` as built-in containers of atoms, identity left behind: dicts keep their order,
+    sets are sorted, objects become (class name, their fields), live holders their name."""
+    kind = type(value)
+    category = _CATEGORIES.get(kind) or _CATEGORIES.setdefault(kind, _category(kind))
+    if category == "atom":
+        return value
+    if category == "enum":
+        return value._value_
+    if category == "seq":
+        return [_plain(v, live) for v in value]
+    if category == "dict":
+        return [(_plain(k, live), _plain(v, live)) for k, v in value.items()]
+    if category == "set":
+        return sorted((_plain(v, live) for v in value), key=repr)
+    name = live.get(id(value))
+    if name is not None:
+        return ("live", name)
+    if isinstance(value, _LOCK_TYPES):
+        return "lock"
+    if isinstance(value, random.Random):
+        return value.getstate()
+    if kind.__reduce__ is not object.__reduce__:  # an object that says how it is saved (key material)
+        return (kind.__qualname__, _plain(value.__reduce__()[1], live))
+    slots, attrs = _fields_of(kind)(value)
+    if not isinstance(slots, tuple):
+        slots = (slots,)
+    return (kind.__qualname__, _plain(slots, live), None if attrs is None else _plain(attrs, live))
 
 
 def fingerprint(holders: dict[str, object]) -> str:
-    """A digest of every holder's durable fields (an engine contributes its own fingerprint)."""
-    names = {id(o): n for n, o in holders.items()}
+    """A digest of every holder's durable fields (an engine contributes its own fingerprint): equal
+    states give equal digests in any process, however their objects happen to be shared."""
+    live = {id(o): n for n, o in holders.items()}
     h = hashlib.sha256()
     for name, obj in holders.items():
         for attr in obj.durable_fields:
@@ -175,9 +229,7 @@ def fingerprint(holders: dict[str, object]) -> str:
             if hasattr(value, "fingerprint") and callable(value.fingerprint):
                 h.update(value.fingerprint().encode())
             else:
-                buf = io.BytesIO()
-                _Canonical(buf, names).dump(value)
-                h.update(buf.getvalue())
+                h.update(repr(_plain(value, live)).encode())
     return h.hexdigest()
 
 
@@ -194,7 +246,7 @@ class DurabilitySettings:
     fsync: str = "batched"  # "every" command, or "batched" every fsync_interval_ms
     fsync_interval_ms: int = 50
     snapshot_interval_s: float = 300.0  # a snapshot when this long has passed with changes since the last
-    snapshot_every: int = 1_000_000  # ... or after this many journaled changes
+    snapshot_every: int = 200_000  # ... or after this many journaled changes
     snapshot_keep: int = 2  # snapshots kept (with the journal since the oldest of them); 0: keep everything
 
 
