@@ -74,7 +74,8 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
-def _serve_simulator(port: int, profile: str | None, liquidity: bool = False) -> None:
+def _serve_simulator(port: int, profile: str | None, liquidity: bool = False, state_dir: str = "",
+                     fsync: str = "batched") -> None:
     from simulator.config import DEFAULT_MARKETS, MarketConfig, SimulatorConfig
     from simulator.launcher import serve
     from simulator.ratelimit import RateLimitConfig
@@ -85,7 +86,8 @@ def _serve_simulator(port: int, profile: str | None, liquidity: bool = False) ->
     config = SimulatorConfig(host=HOST, port=port, liquidity=liquidity, markets=DEFAULT_MARKETS + quiet,
                              rate_limits=RateLimitConfig(enabled=False),
                              log_level="warning", admin_token=ADMIN_TOKEN, demo_api_key=DEMO_KEY,
-                             demo_api_secret=DEMO_SECRET, demo_balances=dict(BALANCES))
+                             demo_api_secret=DEMO_SECRET, demo_balances=dict(BALANCES), state_dir=state_dir,
+                             fsync=fsync)
     if not profile:
         serve(config)
         return

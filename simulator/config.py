@@ -84,7 +84,7 @@ class SimulatorConfig:
     replay_symbol: str = ""  # the market the replay trades (default: the first market)
     replay_speed: int = 1  # simulated milliseconds per wall millisecond while replaying
     mirror: str = ""  # EXCHANGE:SYMBOL (e.g. binance:BTC/USDT): follow a real exchange's public book
-    admin_token: str = ""  # empty: a random one is made at start
+    admin_token: str = field(default="", repr=False)  # empty: a random one is made at start
     admin_host: str = ""  # set: the admin API listens only on admin_host:admin_port (0: any free port)
     admin_port: int = 8766
     state_dir: str = ""  # journal and snapshots here; empty: state in memory only, gone at exit
@@ -93,8 +93,9 @@ class SimulatorConfig:
     snapshot_interval_s: float = 300.0  # a snapshot this often while changes come in
     snapshot_every: int = 200_000  # ... or after this many changes (a recovery replays at most these)
     snapshot_keep: int = 2  # snapshots kept, with the journal since the oldest; 0 keeps the whole history
+    fingerprint_recovery: bool = False  # digest the recovered state at start (GET /sandex/v1/state shows it)
     demo_api_key: str = ""
-    demo_api_secret: str = ""
+    demo_api_secret: str = field(default="", repr=False)
     demo_balances: dict[str, str] = field(default_factory=lambda: dict(DEMO_BALANCES))
     maker_fee: str = "0.001"
     taker_fee: str = "0.001"
@@ -138,7 +139,8 @@ class SimulatorConfig:
 
     def durability(self) -> DurabilitySettings:
         return DurabilitySettings(self.state_dir or None, self.fsync, self.fsync_interval_ms,
-                                  self.snapshot_interval_s, self.snapshot_every, self.snapshot_keep)
+                                  self.snapshot_interval_s, self.snapshot_every, self.snapshot_keep,
+                                  self.fingerprint_recovery)
 
     def with_secrets(self) -> SimulatorConfig:
         """Fill the admin token and demo key from ``SANDEX_*`` variables, else make random ones."""

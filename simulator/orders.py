@@ -99,6 +99,23 @@ class OrderRequest:
     # the request so that the journal, which replays calls from their arguments, replays it too
     fill_cap: int | None = None
 
+    def __reduce__(self) -> tuple:
+        """Pickled as plain values: every order's journal record goes through this, and the
+        default (a state dict, an enum reduce each) costs three times as much."""
+        return (_order_request, (self.symbol, self.side.value, self.order_type.value, self.time_in_force.value,
+                                 self.quantity, self.price, self.quote_quantity, self.stop_price,
+                                 self.client_order_id, self.stp.value, self.resp_type, self.fill_cap))
+
+
+_SIDES, _TYPES, _TIFS, _STPS = ({m.value: m for m in enum} for enum in (Side, OrderType, TimeInForce,
+                                                                      SelfTradePrevention))
+
+
+def _order_request(symbol: str, side: int, order_type: int, tif: int, *rest) -> OrderRequest:
+    *amounts, client_id, stp, resp_type, fill_cap = rest
+    return OrderRequest(symbol, _SIDES[side], _TYPES[order_type], _TIFS[tif], *amounts, client_id, _STPS[stp],
+                        resp_type, fill_cap)
+
 
 @dataclass(frozen=True, slots=True)
 class Placement:

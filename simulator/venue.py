@@ -196,6 +196,11 @@ class Venue:
     def has_account(self, account: int) -> bool:
         return account in self._accounts
 
+    def is_house(self, account: int) -> bool:
+        """A liquidity source's or the exchange's own account (no user's)."""
+        acct = self._accounts.get(account)
+        return acct is not None and acct.house
+
     def account_ids(self) -> list[int]:
         return sorted(self._accounts)
 

@@ -81,7 +81,7 @@ def _key_options(data: dict) -> dict:
     if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms) or set(perms) - PERMISSIONS:
         raise _bad(f"permissions must be a list drawn from {sorted(PERMISSIONS)}")
     key_type = data.get("keyType", "HMAC")
-    if key_type not in {k.value for k in KeyType}:
+    if not isinstance(key_type, str) or key_type not in {k.value for k in KeyType}:  # a list is unhashable
         raise _bad(f"keyType must be one of {[k.value for k in KeyType]}, got {key_type!r}")
     ip_allow = data.get("ipAllow")
     if ip_allow is not None and (not isinstance(ip_allow, list) or not all(isinstance(i, str) for i in ip_allow)):
@@ -127,6 +127,13 @@ def _account_id(request: Request, venue) -> int:
     if not (text.isascii() and text.isdigit() and len(text) <= 18) or not venue.has_account(int(text)):
         raise ApiError(404, -1130, f"no account {text!r}")
     return int(text)
+
+
+def _run_by_the_exchange(services, account: int) -> bool:
+    """Whether ``account`` is one the margin desk keeps (lending pool, insurance fund, a margin wallet):
+    a key of its own would let anyone holding it trade those funds past the desk's checks."""
+    desk = services.margin
+    return services.venue.is_house(account) or desk.wallets.owner_of(account) is not None
 
 
 def _wallet_balances(view: WalletView, units) -> dict:
@@ -205,6 +212,10 @@ def build_routes(services) -> list[Route]:
     async def new_key(request: Request) -> Response:
         account = _account_id(request, venue)
         options = _key_options(await _json(request))
+        if _run_by_the_exchange(services, account):
+            raise _bad(f"account {account} is run by the exchange itself (the margin lending pool, insurance fund "
+                       "or a user's margin wallet): its funds move only by the margin desk's rules, so no API key "
+                       "may name it; issue keys to user accounts")
         try:
             issued = venue.issue_key(account, **options)
         except ValueError as e:
@@ -222,7 +233,7 @@ def build_routes(services) -> list[Route]:
         data = await _json(request)
         _only(data, {"status"})
         status = data.get("status")
-        if status not in MarketStatus.__members__:
+        if not isinstance(status, str) or status not in MarketStatus.__members__:  # a list is unhashable
             raise _bad(f"status must be one of {list(MarketStatus.__members__)}, got {status!r}")
         venue.set_market_status(symbol, MarketStatus[status])
         return _ok({"symbol": symbol, "status": status})

@@ -32,7 +32,7 @@ class Services:
 
     venue: Venue
     limiter: RateLimiter
-    admin_token: str
+    admin_token: str = field(repr=False)
     convert: ConvertDesk  # Binance Convert: quotes against the house inventory
     margin: MarginDesk  # cross and isolated margin: wallets, loans, interest, liquidation
     keeper: MarginKeeper  # interest on the clock, margin calls and liquidations (run by the liquidity driver)

@@ -65,7 +65,7 @@ class Param:
 class Ctx:
     """What a handler gets: the venue's services, the parameters and who is asking."""
 
-    services: object  # the ``Services`` of app.py: venue, rate limiter, admin token
+    services: object = field(repr=False)  # the ``Services`` of app.py: venue, rate limiter, admin token
     params: Params
     key: ApiKey | None
     now: int

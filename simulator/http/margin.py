@@ -572,7 +572,9 @@ ENDPOINTS = [
              "Cross margin account details"),
     Endpoint("GET", "/sapi/v1/margin/isolated/account", isolated_account, Security.USER_DATA, 10,
              (Param("symbols", doc="up to 5, comma-separated"),), "Isolated margin account info"),
-    Endpoint("POST", "/sapi/v1/asset/transfer", universal_transfer, Security.USER_DATA, 1, (
+    # Binance lets only keys with "Permits Universal Transfer" move funds so; every transfer sandex has
+    # moves them into or out of a margin wallet, so here that right is the MARGIN permission.
+    Endpoint("POST", "/sapi/v1/asset/transfer", universal_transfer, Security.MARGIN, 1, (
         TRANSFER_TYPE, ASSET, AMOUNT, Param("fromSymbol"), Param("toSymbol"),
     ), "Universal transfer between the spot, cross and isolated wallets"),
     Endpoint("GET", "/sapi/v1/asset/transfer", transfer_history, Security.USER_DATA, 1, (

@@ -87,7 +87,7 @@ def api_restrictions(ctx: Ctx) -> dict:
         "enableInternalTransfer": False,
         "enableMargin": "MARGIN" in key.permissions,
         "enableFutures": False,
-        "permitsUniversalTransfer": True,
+        "permitsUniversalTransfer": "MARGIN" in key.permissions,  # every transfer here touches a margin wallet
         "enableVanillaOptions": False,
         "enableFixApiTrade": False,
         "enableFixReadOnly": False,

@@ -92,7 +92,9 @@ class Trader(threading.Thread):
 
 
 def _start(state_dir: Path, env: dict[str, str]) -> serve_process.Serving:
-    return serve_process.start("--state-dir", str(state_dir), "--static", env=env)
+    settings = state_dir.parent / "sandex.toml"
+    settings.write_text("fingerprint_recovery = true\n")
+    return serve_process.start("--state-dir", str(state_dir), "--static", "--config", str(settings), env=env)
 
 
 def _check_told(trader: Trader) -> None:

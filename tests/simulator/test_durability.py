@@ -34,7 +34,7 @@ ADMIN = "a" * 32
 
 
 def config(state_dir: Path, **changes) -> SimulatorConfig:
-    return SimulatorConfig(state_dir=str(state_dir), liquidity_mode="static", admin_token=ADMIN,
+    return SimulatorConfig(state_dir=str(state_dir), liquidity_mode="static", admin_token=ADMIN, fingerprint_recovery=True,
                            demo_api_key="demo-key", demo_api_secret="demo-secret",
                            rate_limits=RateLimitConfig(enabled=False), **changes)
 

@@ -1,0 +1,126 @@
+"""Durability figures: ``python -m benchmarks.durability [--json] [--seconds S] [--commands N]``.
+
+- ``orders_per_s_journal_off`` / ``_batched`` / ``_every``: signed ``POST /api/v3/order`` over HTTP
+  (the load of ``benchmarks.http``: 32 keep-alive connections, BUY and SELL in turn) against a
+  server in its own process keeping its state in memory, journaling with a sync every 50 ms, and
+  syncing every change to disk before answering. Journal off is the reference (target: batched
+  costs at most 15 %).
+- ``recovery_1m_s``: a state directory holding ``--commands`` (1M) journaled changes (limit orders,
+  cancels and the fills between 200 accounts, made through the venue's own methods, no snapshot
+  after the first) rebuilt read-only, as a restart does (target: at most 10 s). Beside it,
+  ``live_1m_s``: the time the same changes took when they first ran, the reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from .http import HOST, OrderSource, ServerProcess, _serve_simulator, load, new_account
+
+TARGET_BATCHED_COST = 0.15
+TARGET_RECOVERY_S = 10.0
+
+
+def orders_per_s(state_dir: str, fsync: str, warmup: float, seconds: float, connections: int) -> dict:
+    server = ServerProcess(_serve_simulator, None, False, state_dir, fsync)
+    try:
+        server.wait_ready()
+        accounts = [new_account(server.url) for _ in range(connections)]
+        return load(server, [OrderSource(f"{HOST}:{server.port}", k, s) for k, s in accounts], warmup, seconds)
+    finally:
+        server.stop()
+
+
+def journal_commands(state_dir: str, commands: int, seed: int = 1) -> float:
+    """Journal ``commands`` changes into ``state_dir``; returns the seconds they took to run."""
+    from engine import OrderType, SelfTradePrevention, Side, TimeInForce
+    from simulator.clock import ManualClock
+    from simulator.config import SimulatorConfig
+    from simulator.launcher import build
+    from simulator.orders import OrderRequest
+    from simulator.ratelimit import RateLimitConfig
+
+    config = SimulatorConfig(state_dir=state_dir, liquidity=False, rate_limits=RateLimitConfig(enabled=False),
+                             snapshot_every=10**12, snapshot_interval_s=10**9)
+    clock = ManualClock(1_700_000_000_000)
+    sim = build(config, clock=clock)
+    venue = sim.venue
+    accounts = [venue.create_account({"USDT": 10**14, "BTC": 10**12}) for _ in range(200)]
+    rng = random.Random(seed)
+    resting: list[tuple[int, int]] = []
+    started = time.perf_counter()
+    for i in range(commands - sim.durability.seq):
+        if rng.random() < 0.45 and resting:
+            account, order_id = resting.pop(rng.randrange(len(resting)))
+            try:
+                venue.cancel(account, "BTCUSDT", order_id, None)
+            except Exception:  # filled meanwhile: a refused cancel is journaled too
+                pass
+            continue
+        account = accounts[i % len(accounts)]
+        side = Side.BUY if rng.random() < 0.5 else Side.SELL
+        price = (90_000 + rng.randint(-50, 50)) * 10**8
+        placed = venue.place(account, OrderRequest("BTCUSDT", side, OrderType.LIMIT, TimeInForce.GTC,
+                                                   rng.randint(10, 200) * 1000, price, 0, 0, None,
+                                                   SelfTradePrevention.NONE, "ACK"))
+        if placed.order.is_open:
+            resting.append((account, placed.order.order_id))
+        if i % 1000 == 0:
+            clock.advance(1)
+    elapsed = time.perf_counter() - started
+    sim.durability.close_without_snapshot()
+    return elapsed
+
+
+def recovery_seconds(state_dir: str) -> tuple[float, int]:
+    from simulator.config import SimulatorConfig
+    from simulator.launcher import replay_state
+
+    started = time.perf_counter()
+    report, _ = replay_state(SimulatorConfig(state_dir=state_dir, liquidity=False))
+    return time.perf_counter() - started, report.replayed
+
+
+def run(warmup: float = 3.0, seconds: float = 8.0, connections: int = 32, commands: int = 1_000_000) -> dict:
+    figures: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, state_dir, fsync in (("off", "", "batched"), ("batched", f"{tmp}/batched", "batched"),
+                                       ("every", f"{tmp}/every", "every")):
+            result = orders_per_s(state_dir, fsync, warmup, seconds, connections)
+            figures[f"orders_per_s_journal_{name}"] = result["per_s"]
+            figures[f"p99_us_journal_{name}"] = result["p99_us"]
+            figures["errors"] = figures.get("errors", 0) + result["errors"]
+        figures["batched_cost"] = 1 - figures["orders_per_s_journal_batched"] / figures["orders_per_s_journal_off"]
+        state_dir = str(Path(tmp) / "recovery")
+        live = journal_commands(state_dir, commands)
+        recovery, replayed = recovery_seconds(state_dir)
+        scale = 1_000_000 / replayed
+        figures.update({"commands": replayed, "live_1m_s": live * scale, "recovery_1m_s": recovery * scale,
+                        "recovery_vs_live": recovery / live,
+                        "target_batched_cost": TARGET_BATCHED_COST, "target_recovery_1m_s": TARGET_RECOVERY_S})
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring")
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds of measured load per journal mode")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
+    parser.add_argument("--commands", type=int, default=1_000_000, help="journaled changes to recover")
+    args = parser.parse_args()
+    figures = run(args.warmup, args.seconds, args.connections, args.commands)
+    if args.json:
+        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
+        return
+    for key, value in figures.items():
+        print(f"{key:>28}: {value:,.3f}" if isinstance(value, float) else f"{key:>28}: {value:,}")
+
+
+if __name__ == "__main__":
+    main()
