@@ -126,7 +126,8 @@ class Fault:
 
     def describe(self, default_paths: list[str]) -> dict:
         """The admin API's view of it (the API key masked, as everywhere in the admin API)."""
-        out: dict = {"id": self.fault_id, "kind": self.kind, "apiKey": None if self.api_key is None else mask(self.api_key),
+        out: dict = {"id": self.fault_id, "kind": self.kind,
+                     "apiKey": None if self.api_key is None else mask(self.api_key),
                      "count": self.count, "remaining": self.remaining,
                      "paths": list(default_paths) if self.paths is None else sorted(self.paths), "ms": self.ms}
         if self.kind in ("reject", "timeout"):

@@ -305,8 +305,8 @@ class Venue:
         with self.lock:
             acct = self._account(account)
             self.market(req.symbol)
-            client_id = req.client_order_id or self.new_client_id()
-            self._check_client_id(acct, req.symbol, client_id)
+            if req.client_order_id:
+                self._check_client_id(acct, req.symbol, req.client_order_id)
             now = self.now()
             command = self._command(account, req, now)
             capped = None if req.fill_cap is None else capped_order(
@@ -319,6 +319,7 @@ class Venue:
                 raise err.for_reject(first.reason)
             self.markets[req.symbol].update_id += 1
             assert isinstance(first, OrderAccepted)
+            client_id = req.client_order_id or self.new_client_id()  # drawn only now: a refusal changes nothing
             record = OrderRecord(req.symbol, first.order_id, account, client_id, req.side, req.order_type,
                                  req.time_in_force, req.price, req.quantity, req.quote_quantity, req.stop_price,
                                  req.stp, now)

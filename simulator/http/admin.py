@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
 
 import orjson
 from starlette.requests import Request
@@ -114,6 +115,23 @@ def bearer_token_matches(authorization: str, expected_digest: bytes) -> bool:
     return matches and bool(sep) and scheme.lower() == "bearer"
 
 
+def admin_guard(expected_digest: bytes) -> Callable:
+    """Wrap an admin handler: 401 without the token, Binance-style bodies for refusals and bugs."""
+    def guarded(fn):
+        async def handle(request: Request) -> Response:
+            if not bearer_token_matches(request.headers.get("authorization", ""), expected_digest):
+                return error_response(BAD_TOKEN)
+            try:
+                return await fn(request)
+            except ApiError as e:
+                return error_response(e)
+            except Exception:  # a bug: the details go to our log, the client gets Binance's body shape
+                log.exception("unexpected error in %s %s", request.method, request.url.path)
+                return error_response(INTERNAL)
+        return handle
+    return guarded
+
+
 def token_digest(token: str) -> bytes:
     """What ``bearer_token_matches`` compares against; an empty token is never matched."""
     if not token:
@@ -150,18 +168,7 @@ def build_routes(services) -> list[Route]:
     def units(asset: str, amount: int) -> str:
         return format_units(amount, venue.assets[asset].decimals)
 
-    def guarded(fn):
-        async def handle(request: Request) -> Response:
-            if not bearer_token_matches(request.headers.get("authorization", ""), token):
-                return error_response(BAD_TOKEN)
-            try:
-                return await fn(request)
-            except ApiError as e:
-                return error_response(e)
-            except Exception:  # a bug: the details go to our log, the client gets Binance's body shape
-                log.exception("unexpected error in %s %s", request.method, request.url.path)
-                return error_response(INTERNAL)
-        return handle
+    guarded = admin_guard(token)
 
     async def create_account(request: Request) -> Response:
         data = await _json(request)

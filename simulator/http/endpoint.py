@@ -317,7 +317,7 @@ def param_schema(p: Param) -> dict:
     schema: dict = {"type": p.kind}
     if p.kind == "number":
         schema |= {"minimum": 0, "pattern": DECIMAL_RANGE}  # Binance's decimal text; the pattern documents it
-    elif p.kind == "string":
+    elif p.kind == "string" and not p.enum:
         schema["maxLength"] = p.max_length
     if p.enum:
         schema["enum"] = [int(v) for v in p.enum] if p.kind == "integer" else list(p.enum)

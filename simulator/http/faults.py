@@ -7,16 +7,14 @@ does to a request is simulator/faults.py (the book) and http/fault_hook.py (the 
 
 from __future__ import annotations
 
-import hmac
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..binance_errors import ApiError
 from ..faults import KIND_FIELDS, KINDS, parse_fault
-from .admin import BAD_TOKEN, _json, _ok
-from .endpoint import Endpoint, error_response
+from .admin import _json, _ok, admin_guard, token_digest
+from .endpoint import Endpoint
 
 FAULTS = "/sandex/v1/faults"
 
@@ -24,7 +22,6 @@ FAULTS = "/sandex/v1/faults"
 def build_routes(services, endpoints: list[Endpoint]) -> list[Route]:
     book = services.faults
     venue = services.venue
-    token = services.admin_token.encode()
     known = frozenset(f"{ep.method} {ep.path}" for ep in endpoints)
     defaults = sorted(f"{ep.method} {ep.path}" for ep in endpoints if ep.places_order)
     weight_limit = venue.config.rate_limits.request_weight_per_minute
@@ -33,17 +30,7 @@ def build_routes(services, endpoints: list[Endpoint]) -> list[Route]:
         key = venue.keys.get(api_key)
         return key is not None and not key.revoked
 
-    def guarded(fn):
-        async def handle(request: Request) -> Response:
-            given = request.headers.get("authorization", "")
-            scheme, _, value = given.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token):
-                return error_response(BAD_TOKEN)
-            try:
-                return await fn(request)
-            except ApiError as e:
-                return error_response(e)
-        return handle
+    guarded = admin_guard(token_digest(services.admin_token))
 
     async def list_faults(request: Request) -> Response:
         return _ok({"faults": [f.describe(defaults) for f in book.faults()]})

@@ -11,8 +11,10 @@ its request pipeline (``endpoint.build_handler``) and in the admin API. The limi
   legitimate request (an order with every parameter and an RSA-4096 signature) is under 2 KiB. The
   declared Content-Length is checked first; the body is then read in chunks and reading stops at the
   limit, so nothing bigger is ever held.
-* a body that stops arriving: after ``BODY_TIMEOUT_S`` seconds -> HTTP 408, -1007, and the
-  connection is closed (a client that promises more than it sends holds nothing for long).
+* a body that stops arriving: after ``BODY_TIMEOUT_S`` (10 s, ccxt's default timeout for a whole
+  request: its client has given up by then) -> HTTP 408, -1007, and the connection is closed. A
+  client that promises more than it sends holds nothing for long, and a server shutting down waits
+  at most that long for such a request.
 * one parameter value at most ``MAX_VALUE_CHARS`` (1024) characters once decoded -> 400, -1100
   (checked in ``endpoint.py``). The longest legitimate values are signatures (HMAC-SHA256 64 hex
   characters, Ed25519 88 and RSA-2048 344 base64 characters, RSA-4096 684) and JSON lists, which
@@ -35,7 +37,7 @@ from ..binance_errors import ApiError
 MAX_QUERY_BYTES = 16 * 1024
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_VALUE_CHARS = 1024
-BODY_TIMEOUT_S = 30.0
+BODY_TIMEOUT_S = 10.0
 _CLOSE = {"Connection": "close"}
 
 URI_TOO_LONG = ApiError(414, -1101, "Too many parameters sent for this endpoint.")

@@ -148,10 +148,16 @@ def history_window(p: Params, now: int, default_span: int, max_span: int | None)
     return start, end
 
 
-def _page(p: Params, newest_first: list, render: Callable[[object], dict]) -> dict:
+def _paging(p: Params) -> tuple[int, int]:
+    """``current`` (from 1) and ``size`` (default 10, at most 100); read before anything is done,
+    so a bad page refuses the request before the desk charges interest due."""
+    return p.int("current", 1, 2**31 - 1, default=1), p.int("size", 1, 100, default=10)
+
+
+def _page(p: Params, newest_first: list, render: Callable[[object], dict],
+          paging: tuple[int, int] | None = None) -> dict:
     """``{"rows": [...], "total": n}`` for page ``current`` of ``size`` rows."""
-    current = p.int("current", 1, 2**31 - 1, default=1)
-    size = p.int("size", 1, 100, default=10)
+    current, size = paging or _paging(p)
     rows = newest_first[(current - 1) * size:current * size]
     return {"rows": [render(r) for r in rows], "total": len(newest_first)}
 
@@ -385,6 +391,7 @@ def loan_history(ctx: Ctx) -> dict:
     ref = _isolated(ctx, "isolatedSymbol") or CROSS_MARGIN
     tx_id = p.int("txId", 0, 2**63 - 1)
     start, end = history_window(p, ctx.now, WEEK_MS, MONTH_MS if asset else WEEK_MS)
+    paging = _paging(p)
     desk = _desk(ctx)
     desk.catch_up(ctx.now)
     if tx_id is not None:
@@ -402,7 +409,7 @@ def loan_history(ctx: Ctx) -> dict:
                       "interest": _units(ctx, r.asset, r.interest), "principal": _units(ctx, r.asset, r.principal),
                       "status": "CONFIRMED", "timestamp": r.time, "txId": r.tran_id}
 
-    return _page(p, _mine(desk.loans, ctx.account, start, end, keep), render)
+    return _page(p, _mine(desk.loans, ctx.account, start, end, keep), render, paging)
 
 
 def max_borrowable(ctx: Ctx) -> dict:
@@ -503,6 +510,7 @@ def interest_history(ctx: Ctx) -> dict:
     asset = _asset(ctx, required=False)
     ref = _isolated(ctx, "isolatedSymbol") or CROSS_MARGIN
     start, end = history_window(p, ctx.now, WEEK_MS, MONTH_MS)
+    paging = _paging(p)
     desk = _desk(ctx)
     desk.catch_up(ctx.now)
 
@@ -520,7 +528,7 @@ def interest_history(ctx: Ctx) -> dict:
             row["isolatedSymbol"] = r.wallet.symbol
         return row
 
-    return _page(p, _mine(desk.interest, ctx.account, start, end, keep), render)
+    return _page(p, _mine(desk.interest, ctx.account, start, end, keep), render, paging)
 
 
 def liquidation_history(ctx: Ctx) -> dict:

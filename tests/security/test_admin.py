@@ -65,12 +65,7 @@ def _cases() -> list:
     cases = []
     for method, path in ROUTES:
         for name, authorization in BAD_AUTHORIZATIONS.items():
-            marks = ()
-            if path.startswith("/sandex/v1/faults") and name in PADDED:
-                marks = pytest.mark.xfail(strict=True, reason=(
-                    "simulator/http/faults.py has its own token check, with value.strip(): it accepts a padded "
-                    "token; it should call admin.bearer_token_matches"))
-            cases.append(pytest.param(method, path, authorization, id=f"{method} {path} [{name}]", marks=marks))
+            cases.append(pytest.param(method, path, authorization, id=f"{method} {path} [{name}]"))
     return cases
 
 
@@ -129,9 +124,7 @@ def test_the_right_token_passes_every_route() -> None:
         assert ex.admin("GET", "/sandex/v1/health", authorization="bearer " + ADMIN_TOKEN).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/sandex/v1/health", pytest.param("/sandex/v1/faults", marks=pytest.mark.xfail(
-    strict=True, reason="simulator/http/faults.py compares the raw token with compare_digest, which takes time by "
-                        "its length; it should call admin.bearer_token_matches"))])
+@pytest.mark.parametrize("path", ["/sandex/v1/health", "/sandex/v1/faults"])
 def test_the_token_is_compared_in_constant_time(admin: Admin, monkeypatch: pytest.MonkeyPatch, path: str) -> None:
     """Through hmac.compare_digest, over fixed-length digests: neither the content nor the length of
     what was sent changes what is compared."""
