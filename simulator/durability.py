@@ -306,8 +306,7 @@ class Durability:
                     if self.settings.fingerprint_recovery:
                         report.fingerprint = self.fingerprint()
                 self.recovered = report
-                self._writer = SegmentWriter(self.dir.path / segment_name(self.seq + 1), self.settings.fsync,
-                                             self.settings.fsync_interval_ms)
+                self._writer = self._segment_after(self.seq)
                 self.recorder.sink = self._append
         if self.dir is not None:
             self._thread = threading.Thread(target=self._snapshot_loop, name="sandex-snapshots", daemon=True)
@@ -330,15 +329,15 @@ class Durability:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        if self._writer is not None:
-            if self._since_snapshot:
-                self.checkpoint()
-            with self.recorder.lock:
-                self.recorder.sink = None
-                self._writer.close()
-                self._writer = None
+        if self._writer is not None and self._since_snapshot:
+            self.checkpoint()
+        self.close_without_snapshot()
 
     # ---- journal -----------------------------------------------------------------------------
+
+    def _segment_after(self, seq: int) -> SegmentWriter:
+        return SegmentWriter(self.dir.path / segment_name(seq + 1), self.settings.fsync,
+                             self.settings.fsync_interval_ms)
 
     def _append(self, payload: bytes) -> None:
         self.seq += 1
@@ -420,8 +419,7 @@ class Durability:
         with self.recorder.lock:
             payload, seq = self.dump(), self.seq
             self._writer.close()
-            self._writer = SegmentWriter(self.dir.path / segment_name(seq + 1), self.settings.fsync,
-                                         self.settings.fsync_interval_ms)
+            self._writer = self._segment_after(seq)
             self._since_snapshot = 0
             self._last_snapshot = time.monotonic()
         write_snapshot(self.dir.path, snapshot_name(seq), seq, payload)

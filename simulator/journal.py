@@ -60,6 +60,11 @@ def _number(path: Path) -> int:
     return int(path.stem.split("-")[1])
 
 
+def _covered(segments: list[Path], i: int, seq: int) -> bool:
+    """Whether segment ``i`` holds only records up to ``seq`` (the next one starts at or before seq + 1)."""
+    return i + 1 < len(segments) and _number(segments[i + 1]) <= seq + 1
+
+
 # ---- writing ---------------------------------------------------------------------------------
 
 
@@ -254,8 +259,8 @@ class StateDir:
         """Records with a sequence number above ``seq``, in order, then a ``Damage`` if one stops them."""
         segments = self.segments()
         for i, path in enumerate(segments):
-            if i + 1 < len(segments) and _number(segments[i + 1]) <= seq + 1:
-                continue  # wholly covered by the snapshot
+            if _covered(segments, i, seq):
+                continue
             records, damage = read_segment(path)
             for record in records:
                 if record[0] > seq:
@@ -271,5 +276,5 @@ class StateDir:
                 snap.unlink()
         segments = self.segments()
         for i, path in enumerate(segments):
-            if i + 1 < len(segments) and _number(segments[i + 1]) <= keep_from_seq + 1:
+            if _covered(segments, i, keep_from_seq):
                 path.unlink()
