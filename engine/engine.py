@@ -601,6 +601,11 @@ class Engine:
     def balances(self, account: int) -> dict[str, Balance]:
         return {code: self.balance(account, code) for code in self._ledger.assets}
 
+    def can_deposit(self, asset: str, amount: int) -> bool:
+        """Whether a deposit of ``amount`` would be taken: lets a caller check several before making any."""
+        found = self._ledger.assets.get(asset)
+        return found is not None and self._ledger.can_deposit(found[0], amount)
+
     def total_supply(self, asset: str) -> int:
         """Deposits minus withdrawals: what all balances of the asset add up to, fees included."""
         return self._ledger.supply[self._ledger.assets[asset][0]]

@@ -90,6 +90,10 @@ UNKNOWN = ApiError(400, -1000, "An unknown error occurred while processing the r
 NOT_FOUND = ApiError(404, -1000, "Not found.")  # a path Binance does not have
 METHOD_NOT_ALLOWED = ApiError(405, -1000, "Method not allowed.")
 UNSUPPORTED = ApiError(400, -1020, "This operation is not supported.")
+# Binance: a 5XX means the execution status is unknown
+INTERNAL = ApiError(503, -1001, "Internal error; unable to process your request. Please try again.")
+EXECUTION_UNKNOWN = ApiError(503, -1007, "Timeout waiting for response from backend server. "
+                                         "Send status unknown; execution status unknown.")
 
 # ---- authentication (10xx, 20xx) ---------------------------------------------------------------
 

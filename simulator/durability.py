@@ -33,6 +33,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from . import binance_errors as err
 from .journal import Damage, JournalError, SegmentWriter, StateDir, cut, read_snapshot, segment_name, \
     snapshot_name, write_snapshot
 
@@ -42,7 +43,11 @@ _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 
 
 class Recorder:
-    """Marks the outermost change, pins its time, and hands the finished call to the journal."""
+    """Marks the outermost change, pins its time, and hands the finished call to the journal.
+
+    A journal that cannot be written (disk full, I/O error) stops the exchange taking changes: the
+    change whose record failed is answered "execution status unknown" (it is in memory but would
+    not survive a restart) and every later one is refused, while reads go on answering."""
 
     def __init__(self, lock: threading.RLock, clock_now: Callable[[], int]) -> None:
         self.lock = lock
@@ -51,6 +56,20 @@ class Recorder:
         self.pinned: int | None = None  # the running change's time, read by every ``now()`` inside it
         self.replay_time: int | None = None  # set while replaying a record
         self.sink: Callable[[bytes], None] | None = None  # the journal, when there is one
+        self.failure: str | None = None  # why the journal stopped taking records
+
+    def record(self, at: int, holder: str, method: str, args: tuple, kwargs: dict, outcome: str | None) -> bool:
+        """Journal one finished call; False if the journal failed (from now on, changes are refused)."""
+        if self.sink is None:
+            return True
+        try:
+            self.sink(pickle.dumps((at, holder, method, args, kwargs, outcome), protocol=5))
+            return True
+        except Exception as e:
+            self.failure = f"{type(e).__name__}: {e}"
+            log.critical("state: the journal cannot be written (%s); no further changes are taken "
+                         "until a restart", self.failure)
+            return False
 
 
 def outcome_of(exc: BaseException) -> str:
@@ -72,19 +91,22 @@ def journaled(method: Callable | None = None, *, unless: Callable[..., bool] | N
         with rec.lock:
             if rec.depth or (unless is not None and unless(self, *args, **kwargs)):
                 return method(self, *args, **kwargs)
+            if rec.failure is not None:
+                raise err.INTERNAL
             at = rec.pinned = rec.replay_time if rec.replay_time is not None else rec.clock_now()
             rec.depth = 1
-            outcome = None
             try:
-                return method(self, *args, **kwargs)
-            except Exception as e:
-                outcome = outcome_of(e)
+                try:
+                    result = method(self, *args, **kwargs)
+                finally:
+                    rec.depth = 0
+                    rec.pinned = None
+            except Exception as e:  # a refusal changed nothing: it stands even if its record fails
+                rec.record(at, self.journal_name, name, args, kwargs, outcome_of(e))
                 raise
-            finally:
-                rec.depth = 0
-                rec.pinned = None
-                if rec.sink is not None:
-                    rec.sink(pickle.dumps((at, self.journal_name, name, args, kwargs, outcome), protocol=5))
+            if not rec.record(at, self.journal_name, name, args, kwargs, None):
+                raise err.EXECUTION_UNKNOWN
+            return result
 
     return change
 
@@ -320,9 +342,13 @@ class Durability:
             self._thread.join(timeout=30)
         with self.recorder.lock:
             self.recorder.sink = None
-            if self._writer is not None:
-                self._writer.close()
-                self._writer = None
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                try:
+                    writer.close()
+                except OSError:
+                    if self.recorder.failure is None:  # (else reported when the journal failed)
+                        raise
 
     def close(self) -> None:
         """A final snapshot (the next start replays nothing), then the journal is closed."""
@@ -413,8 +439,9 @@ class Durability:
         return dump_state(self.holders)
 
     def checkpoint(self) -> int:
-        """Snapshot the state and start a new journal segment after it; older files are pruned."""
-        if self.dir is None:
+        """Snapshot the state and start a new journal segment after it; older files are pruned. Not
+        after a journal failure: the state then holds a change the journal never acknowledged."""
+        if self.dir is None or self.recorder.failure is not None:
             return self.seq
         with self.recorder.lock:
             payload, seq = self.dump(), self.seq

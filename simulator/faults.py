@@ -48,15 +48,15 @@ MAX_COUNT = 1_000_000
 MAX_MS = 300_000  # five minutes: far past any client's timeout (ccxt's default is 10 s)
 MAX_RETRY_AFTER = 3 * 86_400  # Binance's longest IP ban
 
-TIMEOUT_CODE = -1007
-TIMEOUT_MSG = "Timeout waiting for response from backend server. Send status unknown; execution status unknown."
-TIMEOUT_STATUS = 503  # Binance: 5XX means the execution status is unknown
+TIMEOUT_CODE = err.EXECUTION_UNKNOWN.code
+TIMEOUT_MSG = err.EXECUTION_UNKNOWN.msg
+TIMEOUT_STATUS = err.EXECUTION_UNKNOWN.status
 
 # Binance's own text for the codes a rehearsal most often wants; any other code needs a ``msg``.
 KNOWN_MESSAGES: dict[int, str] = {
     1: "System is under maintenance.",
     -1000: err.UNKNOWN.msg,
-    -1001: "Internal error; unable to process your request. Please try again.",
+    -1001: err.INTERNAL.msg,
     -1002: err.UNAUTHORIZED.msg,
     -1003: err.weight_exceeded(6000, "1 MINUTE", 1).msg,
     -1007: TIMEOUT_MSG,

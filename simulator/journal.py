@@ -88,6 +88,7 @@ class SegmentWriter:
             os.fsync(self._fd)
             _sync_dir(path.parent)
         self._dirty = False
+        self._sync_error: OSError | None = None  # a background sync that failed fails the next append
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
         if policy == "batched":
@@ -96,6 +97,8 @@ class SegmentWriter:
             self._flusher.start()
 
     def append(self, seq: int, payload: bytes) -> None:
+        if self._sync_error is not None:
+            raise self._sync_error
         head = struct.pack("<Q", seq)
         crc = zlib.crc32(payload, zlib.crc32(head))
         os.write(self._fd, _FRAME.pack(len(payload), crc, seq) + payload)
@@ -113,7 +116,9 @@ class SegmentWriter:
             if self._dirty:
                 try:
                     self.sync()
-                except OSError:  # closed under us at shutdown
+                except OSError as e:
+                    if not self._stop.is_set():  # (else closed under us at shutdown)
+                        self._sync_error = e
                     return
 
     def close(self) -> None:

@@ -128,8 +128,9 @@ def _demo_key_of_state(config: SimulatorConfig, venue: Venue, explicit: bool) ->
 
 
 def _uvicorn(app, host: str, port: int, log_level: str) -> uvicorn.Server:
+    # a stop waits at most 3 s for open requests: a client that stalls mid-request cannot hold it up
     return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                                         lifespan="off"))
+                                         lifespan="off", timeout_graceful_shutdown=3))
 
 
 def _start_thread(server: uvicorn.Server, name: str) -> tuple[threading.Thread, int]:

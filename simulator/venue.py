@@ -42,6 +42,7 @@ from engine import (
     PercentPriceBySide,
     PlaceOrder,
     PriceFilter,
+    RejectReason,
     SelfTradePrevention,
     SetFeeRates,
     SetMarketStatus,
@@ -183,6 +184,8 @@ class Venue:
                     raise ValueError(f"unknown asset {asset!r}; listed: {sorted(self.assets)}")
                 if amount < 0:
                     raise ValueError(f"{asset}: a starting balance cannot be negative ({amount})")
+                if amount and not self.engine.can_deposit(asset, amount):
+                    raise err.for_reject(RejectReason.INVALID_AMOUNT)
             account = max(self._accounts, default=0) + 1
             if key is not None:
                 self.keys.add(replace(key, account_id=account))

@@ -298,7 +298,7 @@ def build_routes(services) -> list[Route]:
     async def state(request: Request) -> Response:
         d = services.durability
         return _ok({"stateDir": d.settings.state_dir, "fsync": d.settings.fsync if d.settings.state_dir else None,
-                    "journalSeq": d.seq, "fingerprint": services.fingerprint(),
+                    "journalSeq": d.seq, "journalFailure": d.recorder.failure, "fingerprint": services.fingerprint(),
                     "recovered": {"seq": d.recovered.seq, "fingerprint": d.recovered.fingerprint,
                                   "replayed": d.recovered.replayed, "damage": d.recovered.damage}})
 

@@ -240,3 +240,31 @@ def test_state_files_are_private(tmp_path: Path) -> None:
     sim.close()
     for path in (tmp_path / "state").iterdir():
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_a_journal_that_cannot_be_written_stops_changes_but_not_reads(tmp_path: Path) -> None:
+    clock = ManualClock(T0)
+    sim = build(config(tmp_path), clock=clock)
+    admin = TestClient(sim.app)
+    auth = {"Authorization": f"Bearer {ADMIN}"}
+    account = sim.venue.create_account({"USDT": 1_000 * COIN})
+    kept = sim.app.services.fingerprint()
+    full = os.open("/dev/full", os.O_WRONLY)  # every write fails with "no space left on device"
+    try:
+        os.dup2(full, sim.durability._writer._fd)
+    finally:
+        os.close(full)
+    answer = admin.post(f"/sandex/v1/accounts/{account}/deposit", headers=auth, json={"asset": "USDT", "amount": "5"})
+    assert (answer.status_code, answer.json()["code"]) == (503, -1007)  # applied here, lost on restart: unknown
+    for _ in range(2):
+        answer = admin.post(f"/sandex/v1/accounts/{account}/deposit", headers=auth,
+                            json={"asset": "USDT", "amount": "5"})
+        assert (answer.status_code, answer.json()["code"]) == (503, -1001)
+        with pytest.raises(ApiError) as refused:
+            sim.venue.place(account, limit("BTCUSDT", Side.BUY, 1_000_000, 50_000 * COIN))
+        assert refused.value.code == -1001
+    assert sim.venue.balances(account)[0]["USDT"].free == 1_005 * COIN  # reads still answer
+    state = admin.get("/sandex/v1/state", headers=auth).json()
+    assert state["journalFailure"].startswith("OSError")
+    sim.durability.close_without_snapshot()
+    assert replay_state(config(tmp_path))[0].fingerprint == kept  # the journal holds what it acknowledged

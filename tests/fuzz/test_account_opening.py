@@ -1,5 +1,5 @@
-"""Bugs the fuzzers found in modules being changed elsewhere: each a reproducer, marked strict xfail
-so the fix shows up as an XPASS (then drop the mark)."""
+"""An account opening the ledger cannot take (a balance past the asset's supply limit) is refused
+whole: no key, fee rates, account or earlier deposit is left behind (found by the fuzzers)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from .harness import ADMIN_TOKEN, FuzzSim
 ADMIN = [("Authorization", f"Bearer {ADMIN_TOKEN}"), ("Content-Type", "application/json")]
 
 
-@pytest.mark.xfail(strict=True, reason="simulator/venue.py: Venue.create_account checks assets and signs but not "
-                                       "whether the ledger can take each amount; the key, fee rates, account and "
-                                       "earlier deposits are in place when a later deposit is rejected")
 @pytest.mark.parametrize("balances", [b'{"USDT": "99999999999999999999"}',
                                       b'{"USDT": "1", "BTC": "99999999999999999999"}'])
 def test_refused_account_opening_leaves_nothing_behind(balances: bytes):
