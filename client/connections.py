@@ -13,10 +13,10 @@ import threading
 import ccxt
 import ccxt.async_support as ccxt_async
 
-from . import embedded
+from . import embedded, inprocess
 from .credentials import Credential, CredentialError
 from .redaction import SECRETS
-from .targets import EMBEDDED, TESTNET, URL, point_at, resolve
+from .targets import EMBEDDED, INPROCESS, TESTNET, URL, point_at, resolve
 
 _lock = threading.Lock()
 _sync: dict[tuple, ccxt.Exchange] = {}
@@ -42,6 +42,9 @@ def _configure(exchange, cred: Credential) -> None:
         point_at(exchange, embedded.url_for(fields.get("apiKey", ""), fields.get("secret", "")))
     elif target.kind == URL:
         point_at(exchange, target.url)
+    elif target.kind == INPROCESS:
+        inprocess.attach(exchange, target.url)
+        point_at(exchange, inprocess.BASE_URL)
     elif target.kind == TESTNET:
         exchange.set_sandbox_mode(True)  # ccxt's testnet URLs; raises NotSupported where there are none
 
@@ -82,6 +85,13 @@ async def close_async() -> None:
         closing = [_async.pop(k) for k in mine]
     for exchange in closing:
         await exchange.close()
+
+
+def forget_target(text: str) -> None:
+    """Drop the sync instances built for the target ``text`` (an in-process target that has ended)."""
+    with _lock:
+        for key in [k for k in _sync if k[-1] == text]:
+            del _sync[key]
 
 
 def forget_sync() -> None:

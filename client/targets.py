@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from dataclasses import dataclass
 
 ENV = "SANDEX_TARGET"
-EMBEDDED, TESTNET, LIVE, URL = "embedded", "testnet", "live", "url"
+EMBEDDED, TESTNET, LIVE, URL, INPROCESS = "embedded", "testnet", "live", "url", "inprocess"
 
 
 class TargetError(ValueError):
@@ -22,11 +22,11 @@ class TargetError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    kind: str  # embedded | url | testnet | live
-    url: str = ""  # a sandex server's base URL, for kind "url"
+    kind: str  # embedded | url | testnet | live | inprocess
+    url: str = ""  # a sandex server's base URL, for kind "url"; the registered name, for "inprocess"
 
     def __str__(self) -> str:
-        return self.url if self.kind == URL else self.kind
+        return self.url if self.kind == URL else f"inprocess:{self.url}" if self.kind == INPROCESS else self.kind
 
 
 def resolve(explicit: str | None) -> Target:
@@ -37,6 +37,8 @@ def resolve(explicit: str | None) -> Target:
         return Target(EMBEDDED)
     if text in (TESTNET, LIVE):
         return Target(text)
+    if text.startswith("inprocess:") and len(text) > len("inprocess:"):  # a backtest's simulator
+        return Target(INPROCESS, text[len("inprocess:"):])
     if _is_base_url(text):
         return Target(URL, text.rstrip("/"))
     source = "the credential's target" if explicit is not None else ENV

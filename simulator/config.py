@@ -83,6 +83,8 @@ class SimulatorConfig:
     replay: str = ""  # a Binance data file (aggTrades or klines: csv, zip, parquet) replayed in simulated time
     replay_symbol: str = ""  # the market the replay trades (default: the first market)
     replay_speed: int = 1  # simulated milliseconds per wall millisecond while replaying
+    replay_from: int = 0  # ms since the epoch: replay only rows at or after this time (0: from the first)
+    replay_until: int = 0  # ms since the epoch: replay only rows before this time (0: to the last)
     mirror: str = ""  # EXCHANGE:SYMBOL (e.g. binance:BTC/USDT): follow a real exchange's public book
     admin_token: str = field(default="", repr=False)  # empty: a random one is made at start
     admin_host: str = ""  # set: the admin API listens only on admin_host:admin_port (0: any free port)
@@ -121,6 +123,8 @@ class SimulatorConfig:
             raise ValueError(f"synthetic: {unknown} are not markets; use 'default' or one of {symbols}")
         if self.replay_symbol and self.replay_symbol not in symbols:
             raise ValueError(f"replay_symbol {self.replay_symbol!r} is not a market; markets: {symbols}")
+        if self.replay_from < 0 or self.replay_until < 0 or 0 < self.replay_until <= self.replay_from:
+            raise ValueError(f"the replay window [{self.replay_from}, {self.replay_until}) is empty or negative")
         if self.replay_speed < 1:
             raise ValueError(f"replay_speed must be a whole number >= 1, got {self.replay_speed}")
         if self.mirror and ":" not in self.mirror:

@@ -81,7 +81,7 @@ def build(config: SimulatorConfig | None = None, clock: Clock | None = None) -> 
     given = config or SimulatorConfig()
     config = given.with_secrets()
     if clock is None:  # a replay runs in simulated time from its first row, at replay_speed
-        clock = ScaledClock(replay_start_ms(config.replay), config.replay_speed) if config.replay else WallClock()
+        clock = ScaledClock(replay_start_ms(config), config.replay_speed) if config.replay else WallClock()
     venue = Venue(config, clock)
     decimals = config.asset_decimals
     key, _ = venue.keys.draft(0, api_key=config.demo_api_key, secret=config.demo_api_secret, now_ms=venue.now())
@@ -225,3 +225,21 @@ def replay_state(config: SimulatorConfig, from_start: bool = False) -> tuple[Rec
         report = services.durability.recover(from_start=from_start, repair=False)
         report.fingerprint = services.fingerprint()
     return report, services
+
+
+def history_run(data: str, symbol: str = "", **options):
+    """A simulator on a hand-moved clock replaying ``data``, its API reached in-process: what a
+    backtest drives (``simulator.history_run``: options ``start``, ``end``, ``seed``, ``config``)."""
+    from .history_run import history_run as start
+
+    return start(data, symbol, **options)
+
+
+def sample_data(kind: str = "aggTrades") -> str:
+    """The path of a data file shipped with sandex (one day of BTCUSDT): "aggTrades" or "klines"."""
+    from .liquidity import samples
+
+    files = {"aggTrades": samples.AGG_TRADES_ZIP, "klines": samples.KLINES_ZIP}
+    if kind not in files:
+        raise ValueError(f"sample data kinds: {sorted(files)}")
+    return str(files[kind])

@@ -631,6 +631,24 @@ def kline_chunks(paths, price_decimals: int = 8, qty_decimals: int = 8,
         yield KlineChunk(data)
 
 
+def chunks_between(paths, kind: str, price_decimals: int = 8, qty_decimals: int = 8, start: int | None = None,
+                   end: int | None = None) -> Iterator[AggTradeChunk | KlineChunk]:
+    """The chunks of ``kind`` holding only rows with ``start <= time < end`` (ms; a kline's time is
+    its open time; either bound optional): a replay of part of a file."""
+    chunk_type, column = (AggTradeChunk, A_TIME) if kind == AGG_TRADES else (KlineChunk, K_OPEN_TIME)
+    for data in _chunks(paths, kind, price_decimals, qty_decimals, CHUNK_ROWS):
+        t = data[:, column]
+        keep = np.ones(len(t), dtype=bool)
+        if start is not None:
+            keep &= t >= start
+        if end is not None:
+            keep &= t < end
+        if keep.any():
+            yield chunk_type(data if keep.all() else data[keep])
+        if end is not None and len(t) and t[-1] >= end:
+            return
+
+
 def iter_agg_trades(paths, price_decimals: int = 8, qty_decimals: int = 8) -> Iterator[AggTradeRow]:
     """aggTrades rows, in time order, read a block at a time."""
     for chunk in agg_trade_chunks(paths, price_decimals, qty_decimals):

@@ -516,9 +516,10 @@ class HistoricalReplay:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike | list, symbol: str, venue: Venue, kind: str = "auto",
-                  **options) -> HistoricalReplay:
+                  start: int | None = None, end: int | None = None, **options) -> HistoricalReplay:
         """A replay of one data file (or several, in order): ``kind`` "aggTrades", "klines" or "auto"
-        (from the file name, else the column count); decimals are the market's."""
+        (from the file name, else the column count); decimals are the market's; only the rows
+        from ``start`` (ms, a kline's open time) and before ``end``, if given."""
         first = path if isinstance(path, (str, os.PathLike)) else path[0]
         if kind == "auto":
             kind = df.detect_kind(first)
@@ -526,13 +527,9 @@ class HistoricalReplay:
         if spec is None:
             raise ValueError(f"{symbol}: no such market; listed: {sorted(venue.markets)}")
         pd, qd = spec.quote.decimals, spec.base.decimals
-        if kind == df.AGG_TRADES:
-            source = df.agg_trade_chunks(path, pd, qd)
-        elif kind == df.KLINES:
-            source = df.kline_chunks(path, pd, qd)
-        else:
+        if kind not in (df.AGG_TRADES, df.KLINES):
             raise ValueError(f"kind must be 'aggTrades', 'klines' or 'auto', got {kind!r}")
-        return cls(symbol, source, **options)
+        return cls(symbol, df.chunks_between(path, kind, pd, qd, start, end), **options)
 
     # ---- the LiquiditySource protocol ----
 

@@ -33,15 +33,17 @@ def mirror_source(spec: str, venue: Venue) -> tuple[str, LiquiditySource]:
     return market_id, LiveMirror(market_id, feed)
 
 
-def replay_start_ms(path: str) -> int:
-    """The time of a data file's first row: where a replay's simulated clock starts."""
+def replay_start_ms(config: SimulatorConfig) -> int:
+    """The time of the first row replayed: where a replay's simulated clock starts."""
     from . import datafiles as df
 
-    rows = df.iter_agg_trades(path) if df.detect_kind(path) == df.AGG_TRADES else df.iter_klines(path)
-    first = next(iter(rows), None)
+    path = config.replay
+    kind = df.detect_kind(path)
+    chunks = df.chunks_between(path, kind, start=config.replay_from or None, end=config.replay_until or None)
+    first = next(iter(chunks), None)
     if first is None:
-        raise ValueError(f"{path}: no rows to replay")
-    return first.time if isinstance(first, df.AggTradeRow) else first.open_time
+        raise ValueError(f"{path}: no rows to replay{' in the window asked' if config.replay_from else ''}")
+    return int(first.data[0, df.A_TIME if kind == df.AGG_TRADES else df.K_OPEN_TIME])
 
 
 def replay_symbol(config: SimulatorConfig) -> str:
@@ -58,7 +60,8 @@ def liquidity_sources(config: SimulatorConfig, venue: Venue) -> list[LiquiditySo
         from .replay import HistoricalReplay
 
         symbol = replay_symbol(config)
-        sources.append(HistoricalReplay.from_file(config.replay, symbol, venue))
+        sources.append(HistoricalReplay.from_file(config.replay, symbol, venue, start=config.replay_from or None,
+                                                  end=config.replay_until or None))
         taken.add(symbol)
     if config.mirror:
         market_id, mirror = mirror_source(config.mirror, venue)

@@ -1,0 +1,154 @@
+"""``run_backtest``: a strategy file over history, in simulated time, through the client.
+
+The simulator replays the data file on a hand-moved clock. For each candle of the strategy's
+timeframe the clock moves to the candle's last millisecond (history up to then prints through the
+matching engine, meeting the strategy's resting orders in price-time priority), the strategy's
+``on_candle`` runs at that time, and the account is marked at the last trade price. Everything the
+strategy does goes through ``client`` and ccxt to the simulator's Binance API, in-process; nothing
+sleeps, so simulated time runs as fast as the strategy and the exchange allow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from simulator import launcher
+
+from .. import inprocess
+from ..connections import forget_target
+from ..credentials import Credential
+from .result import BacktestResult, Fill, Step
+from .strategy import interval_ms, load
+
+DEFAULT_BALANCES = {"USDT": "10000"}
+_names = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class BacktestSettings:
+    strategy: str  # a strategy file (see ``strategy.py``)
+    data: str = ""  # a Binance aggTrades or klines file; "" for the sample day shipped with sandex
+    symbol: str = "BTC/USDT"
+    start: int | None = None  # ms since the epoch; None: the data's first row
+    end: int | None = None  # ms, excluded; None: the data's last row
+    balances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BALANCES))
+    seed: int = 1
+    timeframe: str | None = None  # None: the strategy file's TIMEFRAME
+    params: dict[str, object] = field(default_factory=dict)
+    progress: bool = False  # a progress bar on stderr
+
+    @property
+    def data_file(self) -> str:
+        return self.data or launcher.sample_data("aggTrades")
+
+
+def run_backtest(settings: BacktestSettings) -> BacktestResult:
+    """Run the strategy over the history; a strategy that raises ends the run early (``error``)."""
+    strategy_file = load(settings.strategy)
+    timeframe = settings.timeframe or strategy_file.timeframe
+    step = interval_ms(timeframe)
+    base, _, quote = settings.symbol.partition("/")
+    run = launcher.history_run(settings.data_file, settings.symbol, start=settings.start, end=settings.end,
+                               seed=settings.seed)
+    name = f"backtest-{os.getpid()}-{next(_names)}"
+    target = inprocess.register(name, run.transport, run.now_ms)
+    try:
+        api_key, secret = run.open_account(settings.balances)
+        account = run.account_of(api_key)
+        result = BacktestResult(strategy_file.name, Path(settings.data_file).name, settings.symbol, base, quote,
+                                timeframe, 0, 0, settings.seed, dict(settings.params), dict(settings.balances))
+        credential = Credential.new("binance", target=target, apiKey=api_key, secret=secret)
+        strategy = strategy_file.create(credential, settings.symbol, settings.params)
+        _drive(run, strategy, step, timeframe, settings, account, result)
+        result.fills = [_fill(run, f, base, quote) for f in run.fills(account)]
+        result.orders = run.order_count(account)
+        result.client_calls = run.transport.requests
+        result.rows = run.replay.rows_done
+        return result
+    finally:
+        forget_target(target)
+        inprocess.unregister(name)
+        run.close()
+
+
+def _drive(run, strategy, step: int, timeframe: str, settings: BacktestSettings, account: int,
+           result: BacktestResult) -> None:
+    """Candle by candle to the end of history (or ``settings.end``)."""
+    assets = (result.base, result.quote)
+    open_time = run.now_ms() // step * step
+    result.start = open_time
+    bar = _progress(run, settings, step) if settings.progress else None
+    try:
+        while settings.end is None or open_time + step <= settings.end:
+            close_time = open_time + step - 1
+            run.advance_to(close_time)
+            candle = run.candle(timeframe, open_time)
+            if candle is not None:
+                if not result.steps:  # the start: the account as given, marked at the first price
+                    result.steps.append(_step(run, account, assets, open_time, _price(run, candle.open)))
+                if result.error is None:
+                    try:
+                        strategy.on_candle(_ohlcv(run, candle))
+                    except Exception as e:  # the strategy's own failure: reported, the run stops here
+                        result.error = f"{type(e).__name__}: {e}"
+                result.steps.append(_step(run, account, assets, close_time + 1, run.last_price()))
+                result.end = close_time + 1
+            if bar is not None:
+                bar.update(1)
+            if result.error is not None or run.next_due() is None:
+                break
+            open_time += step
+        stop = getattr(strategy, "on_stop", None)
+        if stop is not None and result.error is None:
+            try:
+                stop()
+            except Exception as e:
+                result.error = f"{type(e).__name__}: {e}"
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _progress(run, settings: BacktestSettings, step: int):
+    from tqdm import tqdm
+
+    last = settings.end or run.last_row_time() + 1
+    total = max(1, -(-(last - run.now_ms() // step * step) // step))
+    return tqdm(total=total, unit="candle", desc=Path(settings.strategy).name, leave=False, mininterval=0.5)
+
+
+def _price(run, units: int) -> Decimal:
+    return Decimal(units).scaleb(-run.price_decimals)
+
+
+def _ohlcv(run, candle) -> list:
+    """ccxt's OHLCV row of a candle, numbers as ccxt parses the exchange's decimal text."""
+    p, q = run.price_decimals, run.qty_decimals
+    return [candle.open_time, *(float(Decimal(v).scaleb(-p)) for v in (candle.open, candle.high, candle.low,
+                                                                        candle.close)),
+            float(Decimal(candle.volume).scaleb(-q))]
+
+
+def _step(run, account: int, assets: tuple[str, str], time: int, price: Decimal) -> Step:
+    held = run.holdings(account, assets)
+    position, cash = held[assets[0]], held[assets[1]]
+    return Step(time, price, cash, position, cash + position * price)
+
+
+def _fill(run, fill, base: str, quote: str) -> Fill:
+    price = _price(run, fill.price)
+    amount = Decimal(fill.qty).scaleb(-run.qty_decimals)
+    fee = Decimal(fill.commission).scaleb(-run.decimals(fill.commission_asset))
+    if fill.commission_asset == quote:
+        fee_in_quote = fee
+    elif fill.commission_asset == base:
+        fee_in_quote = fee * price
+    else:  # (BNB fees) at that asset's last price against the quote, where it trades
+        fee_in_quote = fee * (run.price_of(fill.commission_asset + quote) or 0)
+    return Fill(fill.time, fill.trade_id, fill.order_id, "buy" if fill.is_buyer else "sell", price, amount,
+                Decimal(fill.quote_qty).scaleb(-run.price_decimals), fee, fill.commission_asset, fee_in_quote,
+                fill.is_maker)
