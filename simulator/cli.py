@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from dataclasses import replace
+from importlib.metadata import entry_points
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", default=None, help="the TOML file the server ran with, if any")
     check.add_argument("--from-start", action="store_true",
                        help="replay from the oldest snapshot kept instead of the newest")
+    for plugin in entry_points(group=PLUGIN_GROUP):  # commands of other installed packages (backtest, sweep, run)
+        plugin.load()(sub)
     return parser
+
+
+# A plugin is ``register(subparsers)``: it adds its commands, each with ``set_defaults(handler=f)``
+# where ``f(args) -> int``; the simulator itself imports nothing of theirs.
+PLUGIN_GROUP = "sandex.commands"
 
 
 DEFAULT_STATE_DIR = "sandex-state"
@@ -113,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _serve(args)
     elif args.command == "verify":
         _verify(args)
+    else:
+        return args.handler(args)
     return 0
 
 

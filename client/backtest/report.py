@@ -152,7 +152,6 @@ class _Trip:
     open_time: int
     close_time: int
     sign: int  # +1 long, -1 short
-    order_id: int
     amount: Decimal = Decimal(0)
     entry_value: Decimal = Decimal(0)
     exit_value: Decimal = Decimal(0)
@@ -205,7 +204,7 @@ def _trips(fills: Iterable[Fill]) -> list[_Trip]:
             sign, left = _sign(fill), fill.amount
             if lots and sign != side:
                 if merging != fill.order_id:
-                    trips.append(_Trip(lots[0].time, fill.time, side, fill.order_id))
+                    trips.append(_Trip(lots[0].time, fill.time, side))
                 left = _close(lots, trips[-1], fill)
             merging = fill.order_id if lots and sign != side else None
             if left > 0:
@@ -352,6 +351,10 @@ def _utc(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
 
 
+def _minute(ms: int) -> str:
+    return iso(ms)[:16].replace("T", " ")
+
+
 def _headline(result: BacktestResult, metrics: dict[str, Any]) -> str:
     ret, sharpe = metrics["return_pct"], metrics["sharpe"]
     ret_text = "n/a" if ret is None else f"{ret:+.2f} %"
@@ -380,18 +383,19 @@ def _write_png(result: BacktestResult, report: dict[str, Any], path: Path) -> No
         price_ax.scatter(x, y, marker=marker, s=55, color=color, edgecolors="black", linewidths=0.4,
                          zorder=3, label=f"{side} ({len(x)})")
     price_ax.set_ylabel(f"price ({result.quote})", parse_math=False)
-    price_ax.legend(loc="upper left", fontsize=8, framealpha=0.8)
+    price_ax.legend(loc="best", fontsize=8, framealpha=0.85)
     price_ax.set_title(_headline(result, report["metrics"]), loc="left", fontsize=12, fontweight="bold",
                        parse_math=False)
-    price_ax.set_title(f"{result.strategy}\n{iso(result.start)[:16]} → {iso(result.end)[:16]} UTC", loc="right",
+    period = f"{_minute(result.start)} → {_minute(result.end)} UTC"
+    price_ax.set_title(f"{result.strategy}\n{period}", loc="right",
                        fontsize=8, color="#555555", parse_math=False)
     equity_ax.plot(times, [float(s.equity) for s in result.steps], color="#6a3d9a", lw=1.2)
     if result.steps:
         equity_ax.axhline(float(result.initial_equity), color="grey", lw=0.8, ls="--")
     equity_ax.set_ylabel(f"equity ({result.quote})", parse_math=False)
     dd = [-(d or 0.0) for d in (row["drawdown_pct"] for row in report["equity"])]
-    dd_ax.fill_between(times, dd, 0, color="#d62728", alpha=0.35, lw=0, step="post")
-    dd_ax.plot(times, dd, color="#d62728", lw=0.8, drawstyle="steps-post")
+    dd_ax.fill_between(times, dd, 0, color="#d62728", alpha=0.35, lw=0)
+    dd_ax.plot(times, dd, color="#d62728", lw=0.8)
     dd_ax.set_ylabel("drawdown (%)")
     dd_ax.set_xlabel("time (UTC)")
     locator = AutoDateLocator(tz=timezone.utc)
@@ -411,7 +415,7 @@ _CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;ma
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}.run{color:#555;margin-bottom:12px}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}.note{color:#777;font-size:12px;margin:4px 0}
-.metrics{display:inline-table;margin-right:16px;vertical-align:top}.error{color:#b00}"""
+.metrics{display:inline-table;margin-right:16px;vertical-align:top}"""
 
 
 def _esc(value: Any) -> str:
@@ -438,14 +442,15 @@ def _plotly_html(result: BacktestResult, report: dict[str, Any]) -> str:
     fig.add_trace(go.Scatter(x=x, y=[float(s.equity) for s in result.steps], name="equity",
                              line={"color": "#6a3d9a", "width": 1.2}), row=2, col=1)
     dd = [-(row["drawdown_pct"] or 0.0) for row in report["equity"]]
-    fig.add_trace(go.Scatter(x=x, y=dd, name="drawdown %", fill="tozeroy", line={"color": "#d62728", "width": 1},
-                             line_shape="hv"), row=3, col=1)
+    fig.add_trace(go.Scatter(x=x, y=dd, name="drawdown %", fill="tozeroy", line={"color": "#d62728", "width": 1}),
+                  row=3, col=1)
     fig.update_yaxes(title_text=f"price ({_esc(result.quote)})", row=1, col=1)
     fig.update_yaxes(title_text=f"equity ({_esc(result.quote)})", row=2, col=1)
     fig.update_yaxes(title_text="drawdown %", row=3, col=1)
     fig.update_xaxes(rangeslider={"visible": True, "thickness": 0.05}, title_text="time (UTC)", row=3, col=1)
     fig.update_layout(height=820, hovermode="x unified", template="plotly_white",
-                      margin={"l": 70, "r": 20, "t": 30, "b": 40}, legend={"orientation": "h", "y": 1.04})
+                      margin={"l": 70, "r": 20, "t": 50, "b": 40},
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
     return pio.to_html(fig, include_plotlyjs=True, full_html=False, div_id="sandex-chart")
 
 
@@ -456,10 +461,10 @@ def _fill_hover(fill: Fill) -> str:
 
 def _table(columns: Sequence[str], rows: Sequence[dict[str, Any]], left: Sequence[str] = ()) -> str:
     """An escaped HTML table of the first rows; a note says how many more the CSV file holds."""
-    head = "".join(f'<th class="{"l" if c in left else ""}">{_esc(c)}</th>' for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{"l" if c in left else ""}">{_esc(_csv_text(r.get(c)))}</td>' for c in columns)
-        + "</tr>" for r in rows[:_TABLE_ROWS])
+    cls = {c: ' class="l"' if c in left else "" for c in columns}
+    head = "".join(f"<th{cls[c]}>{_esc(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td{cls[c]}>{_esc(_csv_text(r.get(c)))}</td>" for c in columns) + "</tr>"
+                   for r in rows[:_TABLE_ROWS])
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -507,7 +512,7 @@ def _duration(ms: int) -> str:
     return f"{days}d {clock}" if days else clock
 
 
-def _num(value: float | None, unit: str = "", fmt: str = "{:.4g}") -> str:
+def _num(value: float | None, unit: str = "", fmt: str = "{:.2f}") -> str:
     return "n/a" if value is None else fmt.format(value) + unit
 
 
@@ -532,7 +537,7 @@ def _metric_lines(result: BacktestResult, m: dict[str, Any]) -> list[tuple[str, 
         ("initial equity", m["initial_equity"] + q),
         ("final equity", m["final_equity"] + q),
         ("pnl", m["pnl"] + q),
-        ("return", _num(m["return_pct"], " %", "{:+.4g}")),
+        ("return", _num(m["return_pct"], " %", "{:+.3f}")),
         ("sharpe", _num(m["sharpe"])),
         ("sortino", _num(m["sortino"])),
         ("max drawdown", _num(m["max_drawdown_pct"], " %")),

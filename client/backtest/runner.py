@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from simulator import launcher
+import simulator.launcher as launcher
 
 from .. import inprocess
 from ..connections import forget_target
@@ -79,8 +79,7 @@ def _drive(run, strategy, step: int, timeframe: str, settings: BacktestSettings,
            result: BacktestResult) -> None:
     """Candle by candle to the end of history (or ``settings.end``)."""
     assets = (result.base, result.quote)
-    open_time = run.now_ms() // step * step
-    result.start = open_time
+    open_time = (settings.start or run.now_ms()) // step * step
     bar = _progress(run, settings, step) if settings.progress else None
     try:
         while settings.end is None or open_time + step <= settings.end:
@@ -89,6 +88,7 @@ def _drive(run, strategy, step: int, timeframe: str, settings: BacktestSettings,
             candle = run.candle(timeframe, open_time)
             if candle is not None:
                 if not result.steps:  # the start: the account as given, marked at the first price
+                    result.start = open_time
                     result.steps.append(_step(run, account, assets, open_time, _price(run, candle.open)))
                 if result.error is None:
                     try:
