@@ -42,11 +42,11 @@ DAY = 1_705_276_800_000  # 2024-01-15 00:00 UTC
 USER_ORDERS = 40
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> Path:
+def generate(path: Path, rows: int, seed: int = 7, span_ms: int = 86_400_000) -> Path:
     """A day of aggTrades as Binance ships them (zip of one headerless csv, ms times): a random walk
     on the 0.01 tick, a quarter of the rows continuing the previous row's sweep (same time and side)."""
     rng = np.random.default_rng(seed)
-    t = np.sort(rng.integers(0, 86_400_000, rows)) + DAY
+    t = np.sort(rng.integers(0, span_ms, rows)) + DAY
     step = np.rint(rng.normal(0, 120, rows)).astype(np.int64)
     sweep = rng.random(rows) < 0.25
     sweep[0] = False

@@ -1,8 +1,8 @@
 """In-process targets: ccxt's requests answered by a simulator in this process, without a socket.
 
 A backtest registers its simulator under a name; a credential whose target is
-``inprocess:<name>`` then reaches it through a requests adapter mounted on the ccxt instance's
-session. ccxt builds, signs, sends and parses exactly as it would over the network (the same
+``inprocess:<name>`` then reaches it through the ccxt instance's session, replaced by one that
+hands each request to the simulator. ccxt builds, signs, sends and parses exactly as it would over the network (the same
 URLs, headers, bodies and answers); only the transport differs. The instance runs on the
 simulator's clock (its request timestamps are simulated time) and without ccxt's own throttle,
 which sleeps on the wall clock: the simulator still enforces Binance's limits, in simulated time.
@@ -17,7 +17,6 @@ from http import HTTPStatus
 from typing import Protocol
 
 import requests
-from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from .credentials import CredentialError
@@ -63,26 +62,29 @@ def lookup(name: str) -> InProcessTarget:
     return found
 
 
-class InProcessAdapter(BaseAdapter):
-    """requests' transport interface over an in-process ``Transport``."""
+class InProcessSession:
+    """What ccxt's ``fetch`` uses of a ``requests.Session``, answered by an in-process transport.
+
+    ccxt prepares the headers (the session's defaults included), signs, sends and parses exactly
+    as ever; only requests' own request preparation and connection handling, which cost about as
+    much as ccxt's work itself, are left out."""
 
     def __init__(self, transport: Transport) -> None:
-        super().__init__()
         self.transport = transport
+        self.headers = requests.utils.default_headers()  # what a requests session adds to every request
+        self.cookies = requests.cookies.RequestsCookieJar()
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout=None, verify=True, cert=None,
-             proxies=None) -> requests.Response:
-        body = request.body or b""
-        status, headers, content = self.transport.request(
-            request.method or "GET", request.url or "", list(request.headers.items()),
-            body.encode() if isinstance(body, str) else body)
+    def request(self, method: str, url: str, data: bytes | None = None, headers: dict | None = None,
+                **_: object) -> requests.Response:
+        body = data or b""
+        status, answer_headers, content = self.transport.request(
+            method, url, list((headers or {}).items()), body.encode() if isinstance(body, str) else body)
         response = requests.Response()
         response.status_code = status
-        response.headers = CaseInsensitiveDict(headers)
+        response.headers = CaseInsensitiveDict(answer_headers)
         response._content = content
         response.encoding = "utf-8"
-        response.url = request.url
-        response.request = request
+        response.url = url
         try:
             response.reason = HTTPStatus(status).phrase
         except ValueError:
@@ -99,6 +101,6 @@ def attach(exchange, name: str) -> None:
         raise CredentialError(f"inprocess:{name} is a backtest's simulator, reached by the synchronous client "
                               "only: use client.*, not client.aio.*, in a backtested strategy")
     target = lookup(name)
-    exchange.session.mount(BASE_URL, InProcessAdapter(target.transport))
+    exchange.session = InProcessSession(target.transport)
     exchange.milliseconds = target.now_ms
     exchange.enableRateLimit = False

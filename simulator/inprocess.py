@@ -14,6 +14,8 @@ import asyncio
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
+from .http.limits import WHOLE_BODY
+
 Headers = list[tuple[str, str]]
 CLIENT = ("127.0.0.1", 50000)  # every in-process caller is the local machine, as on loopback
 
@@ -38,7 +40,7 @@ class InProcessTransport:
             "method": method.upper(), "scheme": "http", "path": unquote(raw_path),
             "raw_path": raw_path.encode("latin-1"), "query_string": parts.query.encode("latin-1"),
             "root_path": "", "headers": [(b"host", self.host.encode()), *sent], "client": CLIENT,
-            "server": (self.host, 80), "state": {},
+            "server": (self.host, 80), "state": {}, "extensions": {WHOLE_BODY: body},
         }
         answer: dict = {"status": 500, "headers": [], "body": []}
         pending = [{"type": "http.request", "body": body, "more_body": False}]
