@@ -23,8 +23,11 @@ from .liquidity.replay import HistoricalReplay
 from .liquidity.setup import replay_start_ms
 from .orders import Fill
 
+
 @dataclass
 class HistoryRun:
+    """One backtest's simulator: its clock, its replay and the in-process way to its API."""
+
     simulator: Simulator
     clock: ManualClock
     replay: HistoricalReplay
@@ -91,11 +94,12 @@ class HistoryRun:
     def last_row_time(self) -> int:
         """The last replayed row's time (ms): reads the data file once more."""
         config = self.simulator.config
-        chunks = df.chunks_between(config.replay, df.detect_kind(config.replay), start=config.replay_from or None,
-                                   end=config.replay_until or None)
+        kind = df.detect_kind(config.replay)
+        column = df.A_TIME if kind == df.AGG_TRADES else df.K_OPEN_TIME
         last = self.first_time
-        for chunk in chunks:
-            last = int(chunk.data[-1, df.A_TIME if df.detect_kind(config.replay) == df.AGG_TRADES else df.K_OPEN_TIME])
+        for chunk in df.chunks_between(config.replay, kind, start=config.replay_from or None,
+                                       end=config.replay_until or None):
+            last = int(chunk.data[-1, column])
         return last
 
     def fills(self, account: int) -> list[Fill]:
