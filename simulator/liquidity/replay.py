@@ -20,7 +20,10 @@ house accounts act through the venue's engine like any other account:
      user order behind history's own liquidity at p waits until history's volume there reaches it;
   4. what users took from the taker is left of the just-in-time order, which is cancelled;
   5. the ladder follows the price: after a buy print at p the asks stand on grid prices >= p and
-     the bids < p (after a sell: bids <= p, asks > p); only levels that change are sent.
+     the bids < p (after a sell: bids <= p, asks > p); only levels that change are sent. It never
+     crosses a user's resting order (that would be a trade history did not print): asks stand above
+     the best user bid and bids below the best user ask, as the book held them when the batch was
+     planned (within a batch user orders only fill or leave, so this stays on the safe side).
 
   Without user orders in the way every print is exactly history's (price, quantity, time, taker
   side), one trade per aggTrade row (two when a ladder order stood at p: same taker, same price,
@@ -265,7 +268,8 @@ def _ladder(P, S, L, cmds, n, ptimes, a0, b0, now):
 
 @njit(cache=True)
 def _grid_after(P, pt, side):
-    """Where the ladder stands after a print at ``pt`` by a taker on ``side`` (-1: no print yet)."""
+    """Where the ladder stands after a print at ``pt`` by a taker on ``side`` (-1: no print yet),
+    clear of the users' best bid and ask (``P_USER_BID``, ``P_USER_ASK``)."""
     g = P[P_GRID]
     if side == BUY:
         a0 = (pt + g - 1) // g * g
@@ -276,6 +280,9 @@ def _grid_after(P, pt, side):
     else:
         a0 = (pt // g + 1) * g
         b0 = (pt - 1) // g * g
+    # never cross a user's resting order (no user bid: -1 -> 0; no user ask: _NO_PRICE -> huge)
+    a0 = max(a0, (P[P_USER_BID] // g + 1) * g)
+    b0 = min(b0, (P[P_USER_ASK] - 1) // g * g)
     return max(a0, g), b0
 
 
@@ -502,6 +509,7 @@ class HistoricalReplay:
         self.maker = 0
         self.taker = 0
         self._P = np.zeros(18, dtype=np.int64)
+        self._P[P_USER_ASK], self._P[P_USER_BID] = _NO_PRICE, -1  # no user orders seen yet
         self._S = np.zeros(6, dtype=np.int64)
         self._L = np.zeros((4, max(levels, 1) + 1), dtype=np.int64)
         self._registered: dict[int, int] = {}  # the maker's resting orders at the last reconcile: id -> lots
@@ -566,6 +574,7 @@ class HistoricalReplay:
             p0 = max(int(tape.price[self._pos]) // tick, 1)
             P[P_GRID] = self.spacing_ticks or max(1, p0 * self.spacing_bps // 10_000)
             p0 = min(max(p0, spec.min_tick), spec.max_tick)
+            self._see_users(venue)  # users' orders resting before the start: the first ladder keeps clear
             self._run(venue, lambda cmds, ptimes: plan_ladder(P, self._S, self._L, cmds, ptimes, p0, now))
 
     def next_due(self) -> int | None:
@@ -609,11 +618,7 @@ class HistoricalReplay:
         last = market.history.last()
         P[P_TFLOOR] = last.time if last is not None else 0
         if market.update_id != self._seen_update_id:  # users placed, cancelled or traded since
-            book = venue.engine.order_rows(self.symbol)
-            users = book[(book[:, _R_OWNER] != self.maker) & (book[:, _R_OWNER] != self.taker)]
-            asks, bids = users[users[:, _R_SIDE] == SELL, _R_PRICE], users[users[:, _R_SIDE] == BUY, _R_PRICE]
-            P[P_USER_ASK] = int(asks.min()) if len(asks) else _NO_PRICE
-            P[P_USER_BID] = int(bids.max()) if len(bids) else -1
+            self._see_users(venue)
         at = [i0, 0, 0]  # next trade, error, trade of the error
 
         def planned(cmds: np.ndarray, ptimes: np.ndarray) -> tuple[int, int]:
@@ -627,6 +632,16 @@ class HistoricalReplay:
             self._run(venue, planned)
             if at[1]:
                 self._refuse(at[1], tape, at[2])
+
+    def _see_users(self, venue: Venue) -> None:
+        """The users' best resting prices (ticks) for the planner: history's taker meets them first,
+        the ladder keeps clear of them."""
+        P = self._P
+        book = venue.engine.order_rows(self.symbol)
+        users = book[(book[:, _R_OWNER] != self.maker) & (book[:, _R_OWNER] != self.taker)]
+        asks, bids = users[users[:, _R_SIDE] == SELL, _R_PRICE], users[users[:, _R_SIDE] == BUY, _R_PRICE]
+        P[P_USER_ASK] = int(asks.min()) if len(asks) else _NO_PRICE
+        P[P_USER_BID] = int(bids.max()) if len(bids) else -1
 
     def _refuse(self, error: int, tape: TradeTape, at: int) -> None:
         spec = self._venue.markets[self.symbol].spec

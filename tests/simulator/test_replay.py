@@ -258,6 +258,44 @@ def test_a_user_behind_historys_liquidity_waits_its_turn(mode) -> None:
     venue.engine.check_invariants()
 
 
+def test_the_ladder_never_fills_a_user_order_beyond_what_history_traded() -> None:
+    """A sweep (rows at one time) through a user's resting order fills it by the rows' quantities
+    only: the maker's ladder, following the price after each row, stays clear of the user's order
+    (it used to place an ask below the user's bid after the first row of a sell sweep, filling the
+    user's whole order at the second row's time)."""
+    rows = [(1000, "42650.00", "0.001", Side.BUY),
+            (2000, "42636.84", "0.00151", Side.SELL), (2000, "42636.82", "0.00031", Side.SELL),  # the sample's sweep
+            (3000, "42660.00", "0.0005", Side.BUY), (3000, "42660.05", "0.0007", Side.BUY)]
+    results = []
+    for mode in ("batch", "venue"):
+        sim, clock = simulator(T0)
+        venue, demo = sim.venue, sim.demo_account
+        replay = HistoricalReplay(SYMBOL, tape(rows), mode=mode)  # default ladder: a level every 2 bps
+        replay.start(venue, venue.now())
+        clock.set(T0 + 1000)
+        replay.advance(venue, venue.now())
+        buy = venue.place(demo, limit(Side.BUY, "42645.73", "0.003")).order.order_id
+        clock.set(T0 + 2000)
+        replay.advance(venue, venue.now())
+        sell = venue.place(demo, limit(Side.SELL, "42655.00", "0.001")).order.order_id
+        replay_all(replay, venue, clock)
+        venue.engine.check_invariants()
+        # the buy gets the whole sweep (0.00182 < its 0.003); the sell its 0.001 of the 0.0012
+        assert venue.order(demo, SYMBOL, buy, None).executed_qty == units("0.00182")
+        assert venue.order(demo, SYMBOL, sell, None).executed_qty == units("0.001")
+        fills = venue.my_trades(demo, SYMBOL, None, None, None, None, 10)
+        assert [(f.time - T0, f.price, f.qty) for f in fills] == [
+            (2000, units("42645.73"), units("0.00151")), (2000, units("42645.73"), units("0.00031")),
+            (3000, units("42655"), units("0.0005")), (3000, units("42655"), units("0.0005"))]
+        history = venue.markets[SYMBOL].history.recent(100)
+        printed: dict[int, int] = {}
+        for t in history:
+            printed[t.time] = printed.get(t.time, 0) + t.qty
+        assert printed == {T0 + t: sum(units(q) for u, _, q, _ in rows if u == t) for t in (1000, 2000, 3000)}
+        results.append((venue.engine.fingerprint(), fills, history, venue.balances(demo)))
+    assert results[0] == results[1]
+
+
 def test_trades_below_the_minimum_and_above_the_maximum_order_print_exactly() -> None:
     rows = [(1000, "42000.00", "0.00001", Side.BUY), (2000, "41999.99", "0.00002", Side.SELL),
             (3000, "42000.00", "250", Side.BUY), (3000, "42000.01", "0.00003", Side.BUY),
