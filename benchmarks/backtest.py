@@ -22,7 +22,6 @@ Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -39,6 +38,7 @@ from simulator.config import SimulatorConfig
 from simulator.launcher import build
 from simulator.liquidity.replay import HistoricalReplay, replay_all
 
+from .figures import show
 from .replay import generate
 
 HERE = Path(__file__).resolve().parent
@@ -147,11 +147,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="aggTrades rows in the generated file")
     args = parser.parse_args()
     figures = run(args.rows)
-    if args.json:
-        print(json.dumps({key: round(v, 3) if isinstance(v, float) else v for key, v in figures.items()}))
-    else:
-        for key, value in figures.items():
-            print(f"{key:>28}: {value:,.3f}" if isinstance(value, float) else f"{key:>28}: {value:,}")
+    show(figures, args.json)
 
 
 if __name__ == "__main__":

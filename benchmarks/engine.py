@@ -10,7 +10,6 @@ is measured in the same run; figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable
 
@@ -19,6 +18,7 @@ import numpy as np
 from engine import OrderRejected, decode
 from engine import _exchange as x
 
+from .figures import show
 from .naive_book import NaiveBook
 from .naive_exchange import NaiveExchange
 from .workloads import (
@@ -170,11 +170,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="commands per workload")
     args = parser.parse_args()
     figures = run(args.events)
-    if args.json:
-        print(json.dumps({key: round(v, 3) if isinstance(v, float) else v for key, v in figures.items()}))
-    else:
-        for key, value in figures.items():
-            print(f"{key:>26}: {value:,.2f}" if isinstance(value, float) else f"{key:>26}: {value:,}")
+    show(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ per chunk of 4096 fills (what the replay's sink does). Figures are printed, neve
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from array import array
@@ -34,6 +33,7 @@ from simulator.liquidity import datafiles as df
 from simulator.liquidity import replay as rp
 from simulator.orders import OrderRequest
 
+from .figures import show
 from .engine import batch_eps
 from .workloads import exchange_rows, new_exchange, standard
 
@@ -272,11 +272,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="commands of the engine figure")
     args = parser.parse_args()
     figures = run(args.rows, args.events)
-    if args.json:
-        print(json.dumps({key: round(v, 3) if isinstance(v, float) else v for key, v in figures.items()}))
-    else:
-        for key, value in figures.items():
-            print(f"{key:>40}: {value:,.3f}" if isinstance(value, float) else f"{key:>40}: {value:,}")
+    show(figures, args.json)
 
 
 if __name__ == "__main__":
