@@ -25,6 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 EXAMPLES = ["quickstart", "balance_checked_buy", "monitor_order", "positions", "rate_limited_loop", "error_handling"]
+STRATEGIES = ["ma_crossover", "market_maker"]  # strategy files: run as backtests and live in tests/backtest
 TIMEOUT_S = 180
 KEYS = ("BINANCE_API_KEY", "BINANCE_SECRET_KEY")
 
@@ -117,7 +118,18 @@ def embedded_runs(tmp_path_factory) -> dict[str, Run]:
 
 def test_every_example_is_covered() -> None:
     found = sorted(p.stem for p in (ROOT / "examples").glob("*.py") if not p.stem.startswith("_"))
-    assert found == sorted(EXAMPLES)
+    assert found == sorted(EXAMPLES + STRATEGIES)
+
+
+@pytest.mark.parametrize("name", STRATEGIES)
+def test_a_strategy_example_uses_only_client_and_follows_the_protocol(name: str) -> None:
+    tree = ast.parse((ROOT / "examples" / f"{name}.py").read_text())
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert imported - {"__future__", "collections"} == {"client"}, imported
+    assert ast.get_docstring(tree), "an example says what it shows"
+    strategy = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Strategy")
+    assert {"__init__", "on_candle"} <= {f.name for f in strategy.body if isinstance(f, ast.FunctionDef)}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
