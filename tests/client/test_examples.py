@@ -232,5 +232,6 @@ def test_readme_error_table_is_what_sandex_sends_and_ccxt_raises() -> None:
 def test_examples_directory_needs_no_keys_in_source() -> None:
     for path in (ROOT / "examples").glob("*.py"):
         text = path.read_text()
-        assert "from_env(\"binance\")" in text, f"{path.name} reads its keys from the environment"
+        if path.stem in EXAMPLES:  # (a strategy file is handed its credential by the backtest or the live loop)
+            assert "from_env(\"binance\")" in text, f"{path.name} reads its keys from the environment"
         assert not re.search(r"[A-Za-z0-9]{40,}", text), f"{path.name} holds something like a real key"
