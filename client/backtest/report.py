@@ -12,7 +12,6 @@ import csv
 import html
 import json
 import math
-import re
 from collections import deque
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
@@ -20,10 +19,10 @@ from decimal import Context, Decimal, localcontext
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from client.backtest.result import BacktestResult, Fill, Step
+from .result import BacktestResult, Fill, Step
+from .strategy import INTERVAL_MS
 
 YEAR_MS = 365 * 24 * 3600 * 1000
-_UNIT_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 _TABLE_ROWS = 500  # rows shown per HTML table; the CSV files hold them all
 _EXACT = Context(prec=60)  # sums and products of money: exact in practice
 _RATIO = Context(prec=28)  # quotients (average prices, drawdowns): rounded like Decimal's default
@@ -73,14 +72,6 @@ def _jsonable(value: Any) -> Any:
 
 # --- series --------------------------------------------------------------------------------------------------------
 
-def timeframe_ms(timeframe: str) -> int | None:
-    """A Binance interval ('1s', '15m', '4h', '1d', '1w'...) in ms; None if it is not one."""
-    match = re.fullmatch(r"(\d+)([smhdw])", timeframe)
-    if not match or int(match.group(1)) == 0:
-        return None
-    return int(match.group(1)) * _UNIT_MS[match.group(2)]
-
-
 def _returns(steps: Sequence[Step]) -> list[Decimal] | None:
     """Per-step simple returns of equity; None when a step starts from no (or negative) equity."""
     out = []
@@ -120,7 +111,7 @@ def _max_drawdown_duration(steps: Sequence[Step]) -> int:
 def _sharpe_sortino(result: BacktestResult) -> tuple[float | None, float | None]:
     """Annualized Sharpe and Sortino of per-step returns (risk-free 0, population moments)."""
     returns = _returns(result.steps)
-    step_ms = timeframe_ms(result.timeframe)
+    step_ms = INTERVAL_MS.get(result.timeframe)
     if not returns or step_ms is None:
         return None, None
     scale = math.sqrt(YEAR_MS / step_ms)
