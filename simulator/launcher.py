@@ -21,6 +21,7 @@ from .config import SimulatorConfig
 from .durability import Durability, Recovery
 from .http.app import SandexApp, Services, create_admin_app, create_app, create_services
 from .liquidity.driver import LiquidityDriver
+from .liquidity.source import LiquiditySource
 from .liquidity.setup import liquidity_sources, replay_start_ms
 from .venue import Venue
 from .wire import parse_units
@@ -91,18 +92,25 @@ def build(config: SimulatorConfig | None = None, clock: Clock | None = None) -> 
     services = app.services
     recovery = services.durability.open()
     services.durability.load_saved()
+    journaled_sources, others = liquidity_sources(config, venue)
     if not recovery.fresh:
         config = _demo_key_of_state(config, venue, explicit=bool(given.demo_api_key or
                                                                  os.environ.get("SANDEX_DEMO_API_KEY")))
-        venue.retire_house_orders()  # the sources start afresh below
+        # the mirror's and replay's quotes go; the journaled sources come back with theirs
+        venue.retire_house_orders(keep=services.sources.house_accounts())
+    services.sources.reconcile(journaled_sources)
     driver = LiquidityDriver(venue, [])
 
-    def start_liquidity() -> None:  # again after a restored snapshot, whose quotes are retired
-        driver.sources = [*liquidity_sources(config, venue), services.keeper]
+    def start_liquidity(sources: list[LiquiditySource]) -> None:
+        driver.sources = [*sources, services.sources, services.keeper]
         driver.start()
 
-    start_liquidity()
-    services.durability.on_restore.append(lambda: (venue.retire_house_orders(), start_liquidity()))
+    def after_restore() -> None:  # the journaled sources came back with the snapshot; the others start afresh
+        venue.retire_house_orders(keep=services.sources.house_accounts())
+        start_liquidity(liquidity_sources(config, venue)[1])
+
+    start_liquidity(others)
+    services.durability.on_restore.append(after_restore)
     services.liquidity = driver
     return Simulator(config, venue, app, venue.labels["demo"], driver, recovery)
 

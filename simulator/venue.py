@@ -129,6 +129,7 @@ class Venue:
         self._accounts: dict[int, _Account] = {}
         self._orders: dict[tuple[str, int], OrderRecord] = {}
         self._rng = random.Random(config.seed)
+        self._reply_rng = random.Random(f"sandex-replies:{config.seed}")
         self._last_time = 0
         self._maker_rate = parse_units(config.maker_fee, 8, "maker_fee")
         self._taker_rate = parse_units(config.taker_fee, 8, "taker_fee")
@@ -194,6 +195,21 @@ class Venue:
             for asset, amount in balances.items():
                 if amount:
                     self.deposit(account, asset, amount)
+            return account
+
+    @journaled
+    def house_account(self, label: str, balances: dict[str, int]) -> int:
+        """The house account named ``label``, opened with ``balances`` the first time it is asked
+        for: a liquidity source started again (after a restart, a restore, another configuration)
+        takes back the account it had, so restarts never add supply."""
+        with self.lock:
+            known = self.labels.get(label)
+            if known is not None:
+                if not self.is_house(known):
+                    raise ValueError(f"account {known} ({label!r}) is not a house account")
+                return known
+            account = self.create_account(balances, permissions=("SPOT",), house=True)
+            self.labels[label] = account
             return account
 
     def has_account(self, account: int) -> bool:
@@ -266,7 +282,13 @@ class Venue:
     # ---- orders ------------------------------------------------------------------------------
 
     def new_client_id(self) -> str:
+        """A server-made client order id; part of the state (drawn inside a journaled change only)."""
         return "".join(self._rng.choices(_ID_CHARS, k=22))
+
+    def reply_client_id(self) -> str:
+        """A client id made up for an answer only (a cancel's own ``clientOrderId``): drawn from a
+        generator outside the state, so answering changes nothing a replay must repeat."""
+        return "".join(self._reply_rng.choices(_ID_CHARS, k=22))
 
     def _command(self, account: int, req: OrderRequest, now: int) -> PlaceOrder:
         return PlaceOrder(req.symbol, account, req.side, req.order_type, req.quantity, req.price, req.quote_quantity,
@@ -610,13 +632,25 @@ class Venue:
             self._orders.pop((rec.symbol, rec.order_id), None)
 
     @journaled
-    def retire_house_orders(self) -> int:
-        """Cancel every open order of the house accounts (a restart's or a restore's liquidity
-        sources start afresh and must not find their predecessors' quotes); returns how many."""
+    def retire_house_orders(self, keep: tuple[int, ...] = ()) -> int:
+        """Cancel every open order of the house accounts but those in ``keep`` (a restart's or a
+        restore's liquidity sources that start afresh must not find their predecessors' quotes;
+        the journaled sources in ``keep`` come back with theirs); returns how many."""
+        return self._retire([a for a, acct in self._accounts.items() if acct.house and a not in keep])
+
+    @journaled
+    def retire_house_orders_of(self, accounts: tuple[int, ...]) -> int:
+        """Cancel every open order of these house accounts (a liquidity source stopped)."""
+        if any(not self.is_house(a) for a in accounts):
+            raise ValueError(f"not all of {accounts} are house accounts")
+        return self._retire(accounts)
+
+    def _retire(self, accounts: Iterable[int]) -> int:
         retired = 0
         now = self.now()
-        for acct in self._accounts.values():
-            if acct.house and acct.open:
+        for account in accounts:
+            acct = self._accounts[account]
+            if acct.open:
                 for symbol in sorted({s for s, _ in acct.open}):
                     events = self.engine.apply(CancelAllOrders(symbol, acct.account_id, now))
                     self.markets[symbol].update_id += 1

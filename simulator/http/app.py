@@ -15,6 +15,7 @@ from .. import binance_errors as err
 from ..convert import ConvertDesk
 from ..durability import Durability, DurabilitySettings
 from ..faults import FaultBook
+from ..liquidity.journaled import JournaledLiquidity
 from ..margin import MarginDesk, MarginKeeper
 from ..ratelimit import RateLimiter
 from ..venue import Venue
@@ -36,6 +37,7 @@ class Services:
     convert: ConvertDesk  # Binance Convert: quotes against the house inventory
     margin: MarginDesk  # cross and isolated margin: wallets, loans, interest, liquidation
     keeper: MarginKeeper  # interest on the clock, margin calls and liquidations (run by the liquidity driver)
+    sources: JournaledLiquidity  # the synthetic markets or static book, state like the rest
     durability: Durability  # the journal, snapshots and recovery of all of the above
     liquidity: object = None  # the LiquidityDriver, once the launcher has started it
     faults: FaultBook = field(default_factory=FaultBook)  # failures armed through the admin API
@@ -70,9 +72,10 @@ def create_services(venue: Venue, admin_token: str, durability: DurabilitySettin
     desk = MarginDesk(venue, venue.config.margin)
     convert_desk = ConvertDesk(venue)
     keeper = MarginKeeper(desk, venue.config.margin.check_interval_ms)
-    holders = {"venue": venue, "margin": desk, "convert": convert_desk, "keeper": keeper}
+    sources = JournaledLiquidity(venue)
+    holders = {"venue": venue, "margin": desk, "convert": convert_desk, "keeper": keeper, "liquidity": sources}
     return Services(venue, RateLimiter(venue.config.rate_limits, venue.clock), admin_token, convert_desk, desk, keeper,
-                    Durability(venue.recorder, holders, durability or DurabilitySettings()))
+                    sources, Durability(venue.recorder, holders, durability or DurabilitySettings()))
 
 
 def create_app(venue: Venue, admin_token: str, durability: DurabilitySettings | None = None,

@@ -130,7 +130,7 @@ def cancel_order(ctx: Ctx) -> dict:
     venue = ctx.services.venue
     rec = venue.cancel(account, market.spec.symbol, oid, cid)
     ctx.services.margin.settle_auto_repay(venue.now())  # autoRepayAtCancel
-    row = _canceled_row(market.spec, rec, cancel_id or venue.new_client_id(), venue.now(), isolated)
+    row = _canceled_row(market.spec, rec, cancel_id or venue.reply_client_id(), venue.now(), isolated)
     row["orderId"] = str(rec.order_id)  # Binance's margin cancel answers the id as a string
     return row
 
@@ -145,7 +145,7 @@ def cancel_open_orders(ctx: Ctx) -> list:
     recs = venue.cancel_all(account, market.spec.symbol)
     now = venue.now()
     ctx.services.margin.settle_auto_repay(now)  # autoRepayAtCancel
-    return [_canceled_row(market.spec, r, venue.new_client_id(), now, isolated) for r in recs]
+    return [_canceled_row(market.spec, r, venue.reply_client_id(), now, isolated) for r in recs]
 
 
 def open_orders(ctx: Ctx) -> list:

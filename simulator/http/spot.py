@@ -140,7 +140,7 @@ def cancel_order(ctx: Ctx) -> dict:
     restriction = _restriction(ctx)
     venue = ctx.services.venue
     rec = venue.cancel(ctx.account, market.spec.symbol, oid, cid, restriction)
-    return render.order_canceled(market.spec, rec, cancel_id or venue.new_client_id(), venue.now())
+    return render.order_canceled(market.spec, rec, cancel_id or venue.reply_client_id(), venue.now())
 
 
 def open_orders(ctx: Ctx) -> list:
@@ -155,7 +155,7 @@ def cancel_open_orders(ctx: Ctx) -> list:
     venue = ctx.services.venue
     recs = venue.cancel_all(ctx.account, market.spec.symbol)
     now = venue.now()
-    return [render.order_canceled(market.spec, r, venue.new_client_id(), now) for r in recs]
+    return [render.order_canceled(market.spec, r, venue.reply_client_id(), now) for r in recs]
 
 
 def all_orders(ctx: Ctx) -> list:
@@ -197,7 +197,7 @@ def cancel_replace(ctx: Ctx) -> object:
         cancel_result: dict
         try:
             rec = venue.cancel(ctx.account, spec.symbol, oid, cid, restriction)
-            cancel_ok, cancel_result = True, render.order_canceled(spec, rec, cancel_id or venue.new_client_id(),
+            cancel_ok, cancel_result = True, render.order_canceled(spec, rec, cancel_id or venue.reply_client_id(),
                                                                     venue.now())
         except ApiError as e:
             cancel_ok, cancel_result = False, e.body()

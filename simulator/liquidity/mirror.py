@@ -653,8 +653,8 @@ class LiveMirror:
         self._spec = spec
         with venue.lock:
             budget = {spec.base.code: self.house_balance, spec.quote.code: self.house_balance}
-            self.maker = venue.create_account(budget, permissions=("SPOT",), house=True)
-            self.taker = venue.create_account(budget, permissions=("SPOT",), house=True)
+            self.maker = venue.house_account(f"mirror:{self.symbol}:maker", budget)
+            self.taker = venue.house_account(f"mirror:{self.symbol}:taker", budget)
         self.feed.start()
         self.advance(venue, now)
 

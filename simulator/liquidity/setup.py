@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..config import SimulatorConfig
 from ..venue import Venue
 from ..wire import parse_units
+from .journaled import DeterministicSource
 from .source import LiquiditySource
 from .static_book import StaticBook
 from .synthetic import SyntheticMarkets, SyntheticSettings
@@ -50,28 +51,30 @@ def replay_symbol(config: SimulatorConfig) -> str:
     return config.replay_symbol or config.markets[0].symbol
 
 
-def liquidity_sources(config: SimulatorConfig, venue: Venue) -> list[LiquiditySource]:
-    """The replay and the mirror (if asked) for their markets, the configured mode for the rest."""
+def liquidity_sources(config: SimulatorConfig, venue: Venue) -> tuple[dict[str, DeterministicSource],
+                                                                       list[LiquiditySource]]:
+    """(the journaled sources by name, the others): the replay and the mirror (if asked) for their
+    markets, the configured mode for the rest."""
     if not config.liquidity:
-        return []
-    sources: list[LiquiditySource] = []
+        return {}, []
+    others: list[LiquiditySource] = []
     taken: set[str] = set()
     if config.replay:
         from .replay import HistoricalReplay
 
         symbol = replay_symbol(config)
-        sources.append(HistoricalReplay.from_file(config.replay, symbol, venue, start=config.replay_from or None,
-                                                  end=config.replay_until or None))
+        others.append(HistoricalReplay.from_file(config.replay, symbol, venue, start=config.replay_from or None,
+                                                 end=config.replay_until or None))
         taken.add(symbol)
     if config.mirror:
         market_id, mirror = mirror_source(config.mirror, venue)
-        sources.append(mirror)
+        others.append(mirror)
         taken.add(market_id)
     if config.liquidity_mode == "static":
-        return sources + [StaticBook(config.book_levels, config.seed, exclude=taken)]
+        return {"static": StaticBook(config.book_levels, config.seed, exclude=taken)}, others
     settings = {s: v for s, v in synthetic_settings(config).items() if s not in taken}
-    # a restarted server's markets go on from their last trade, not from the configured price
+    # markets started anew on a saved state go on from their last trade, not from the configured price
     prices = {m.symbol: venue.engine.last_price(m.symbol) or parse_units(
                   m.reference_price, venue.markets[m.symbol].spec.quote.decimals, f"{m.symbol}.reference_price")
               for m in config.markets if m.symbol in settings}
-    return sources + [SyntheticMarkets(settings, config.seed, prices)] if settings else sources
+    return ({"synthetic": SyntheticMarkets(settings, config.seed, prices)} if settings else {}), others

@@ -34,6 +34,12 @@ class StaticBook:
     def next_due(self) -> int | None:
         return None
 
+    def config_key(self) -> object:
+        return self.levels, self.seed, sorted(self.exclude)
+
+    def house_accounts(self) -> list[int]:
+        return [] if self.account is None else [self.account]
+
 
 def seed_static_book(venue: Venue, levels: int, seed: int, exclude: set[str] = frozenset()) -> int | None:
     """Place ``levels`` bids and asks per market with a reference price; returns the maker's account."""
@@ -42,7 +48,7 @@ def seed_static_book(venue: Venue, levels: int, seed: int, exclude: set[str] = f
         return None
     rng = random.Random(seed)
     budget = {code: 10**18 // 10 for code in venue.assets}  # ample: the maker must never run dry
-    maker = venue.create_account(budget, permissions=("SPOT",), house=True)
+    maker = venue.house_account("static:maker", budget)
     for m in markets:
         spec = m.spec
         tick, step = spec.price_filter.tick_size, spec.lot_size.step_size

@@ -202,10 +202,10 @@ class _Market:
         balances = {spec.base.code: HOUSE_BALANCE, spec.quote.code: HOUSE_BALANCE}
         s = self.settings
         for i in range(s.makers):
-            account = venue.create_account(balances, permissions=("SPOT",), house=True)
+            account = venue.house_account(f"synthetic:{self.symbol}:maker{i}", balances)
             # the makers refresh in turn, spread over one refresh period
             self.makers.append(_Maker(account, s.levels, now + i * s.refresh_ms // max(s.makers, 1)))
-        self.taker = venue.create_account(balances, permissions=("SPOT",), house=True)
+        self.taker = venue.house_account(f"synthetic:{self.symbol}:taker", balances)
         self.next_step = now + s.step_ms
         self.next_taker = now + self.rng.expovariate(self.taker_per_ms) if self.taker_per_ms > 0 else math.inf
         for maker in self.makers:  # the first ladders go up at once
@@ -625,6 +625,13 @@ class SyntheticMarkets:
                 "takers": m.takers_sent,
                 "refused": m.refused, "refusal_reasons": dict(m.refusal_reasons), "skipped_ms": m.skipped_ms,
                 "reference": m.ref_ticks() * m.tick}
+
+    def config_key(self) -> object:
+        """Settings and seed (not the start prices: a restarted market goes on from its own)."""
+        return sorted(self._settings.items()), self.seed
+
+    def house_accounts(self) -> list[int]:
+        return [a for m in self._markets for a in (*(mk.account for mk in m.makers), m.taker)]
 
     def accounts(self, symbol: str) -> tuple[list[int], int]:
         """(maker accounts, taker account) of a market."""

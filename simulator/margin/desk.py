@@ -363,6 +363,7 @@ class MarginDesk:
             self.settle_auto_repay(now)
             return MarginPlacement(placement, max(lack, 0), asset if lack > 0 else "")
 
+    @journaled(unless=lambda desk, now: not (desk._auto_repay or desk._repay_at_cancel))
     def settle_auto_repay(self, now: int) -> None:
         """Repay debt from what AUTO_REPAY orders received since the last pass, and what a cancelled
         order borrowed (``autoRepayAtCancel``); called after every margin order and cancel."""

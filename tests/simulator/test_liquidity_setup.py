@@ -9,6 +9,7 @@ import pytest
 from simulator.clock import ManualClock, ScaledClock
 from simulator.config import SimulatorConfig
 from simulator.launcher import build
+from simulator.liquidity.journaled import JournaledLiquidity
 from simulator.liquidity.mirror import LiveMirror
 from simulator.liquidity.replay import HistoricalReplay
 from simulator.margin import MarginKeeper
@@ -20,13 +21,24 @@ SAMPLE = Path(__file__).resolve().parents[2] / "simulator" / "liquidity" / "samp
 
 
 def kinds(sim) -> list[type]:
-    return [type(s) for s in sim.liquidity.sources if not isinstance(s, MarginKeeper)]
+    """The sources running: the journaled ones (synthetic, static) among the others, in order."""
+    found = []
+    for s in sim.liquidity.sources:
+        if isinstance(s, JournaledLiquidity):
+            found += [type(j) for j in s.sources.values()]
+        elif not isinstance(s, MarginKeeper):
+            found.append(type(s))
+    return found
+
+
+def synthetic(sim) -> SyntheticMarkets:
+    return sim.app.services.sources.sources["synthetic"]
 
 
 def test_the_default_is_synthetic_markets_for_every_market_with_a_reference_price() -> None:
     sim = build(SimulatorConfig(), clock=ManualClock())
     assert kinds(sim) == [SyntheticMarkets]
-    assert sim.liquidity.sources[0].symbols == ["BNBUSDT", "BTCUSDT", "ETHBTC", "ETHUSDT", "SOLUSDT"]
+    assert synthetic(sim).symbols == ["BNBUSDT", "BTCUSDT", "ETHBTC", "ETHUSDT", "SOLUSDT"]
     assert all(sim.venue.depth(s, 1)[1] and sim.venue.depth(s, 1)[2] for s in sim.venue.markets)  # quoted
 
 
@@ -57,15 +69,16 @@ def test_a_replay_takes_its_market_and_starts_the_clock_at_its_first_row() -> No
     assert isinstance(sim.venue.clock, ScaledClock)
     assert sim.venue.now() // 86_400_000 == 1705276800000 // 86_400_000  # 2024-01-15
     assert kinds(sim) == [HistoricalReplay, SyntheticMarkets]
-    assert "BTCUSDT" not in sim.liquidity.sources[1].symbols  # the replay trades BTCUSDT alone
+    assert "BTCUSDT" not in synthetic(sim).symbols  # the replay trades BTCUSDT alone
 
 
 def test_a_mirror_takes_its_market_without_touching_the_network() -> None:
     venue = build(SimulatorConfig(liquidity=False), clock=ManualClock()).venue
     config = SimulatorConfig(mirror="binance:BTC/USDT", liquidity_mode="static")
-    sources = liquidity_sources(config, venue)
-    assert [type(s) for s in sources] == [LiveMirror, StaticBook]
-    assert sources[1].exclude == {"BTCUSDT"}
+    journaled, others = liquidity_sources(config, venue)
+    assert [type(s) for s in others] == [LiveMirror]
+    assert [type(s) for s in journaled.values()] == [StaticBook]
+    assert journaled["static"].exclude == {"BTCUSDT"}
     with pytest.raises(ValueError, match="not a ccxt exchange"):
         liquidity_sources(SimulatorConfig(mirror="nowhere:BTC/USDT"), venue)
     with pytest.raises(ValueError, match="no local market"):
