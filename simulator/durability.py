@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import binance_errors as err
+from . import state_image
 from .journal import Damage, JournalError, SegmentWriter, StateDir, cut, read_snapshot, segment_name, \
     snapshot_name, write_snapshot
 
@@ -259,6 +260,9 @@ def fingerprint(holders: dict[str, object]) -> str:
 # ---- the journal and snapshots of a running venue --------------------------------------------
 
 
+_DIGEST_LEN = 64  # a sha256 in hex
+
+
 class JournalDiverged(JournalError):
     """Replaying a record gave another outcome than the original call."""
 
@@ -272,6 +276,7 @@ class DurabilitySettings:
     snapshot_every: int = 200_000  # ... or after this many journaled changes
     snapshot_keep: int = 2  # snapshots kept (with the journal since the oldest of them); 0: keep everything
     fingerprint_recovery: bool = False  # digest the recovered state at start (about 1 s per 50k orders kept)
+    fork_images: bool = True  # serialise snapshots and digests in a forked image, not under the lock
 
 
 @dataclass(slots=True)
@@ -310,6 +315,7 @@ class Durability:
         self._next_saved = 1
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._checkpointing = threading.Lock()  # one snapshot written at a time
         self.on_restore: list[Callable[[], None]] = []
         self.recovered = Recovery()  # what ``open`` found
 
@@ -444,16 +450,17 @@ class Durability:
         after a journal failure: the state then holds a change the journal never acknowledged."""
         if self.dir is None or self.recorder.failure is not None:
             return self.seq
-        with self.recorder.lock:
-            payload, seq = self.dump(), self.seq
-            self._writer.close()
-            self._writer = self._segment_after(seq)
-            self._since_snapshot = 0
-            self._last_snapshot = time.monotonic()
-        write_snapshot(self.dir.path, snapshot_name(seq), seq, payload)
-        snapshots, keep = self.dir.snapshots(), self.settings.snapshot_keep
-        if keep and len(snapshots) > keep:  # older snapshots and the journal since them, in case this one goes bad
-            self.dir.prune(int(snapshots[-keep].stem.split("-")[1]))
+        with self._checkpointing:
+            with self.recorder.lock:  # held only while the image is taken (a fork: milliseconds)
+                image, seq = state_image.take(self.dump, self.settings.fork_images), self.seq
+                self._writer.close()
+                self._writer = self._segment_after(seq)
+                self._since_snapshot = 0
+                self._last_snapshot = time.monotonic()
+            write_snapshot(self.dir.path, snapshot_name(seq), seq, image.result())
+            snapshots, keep = self.dir.snapshots(), self.settings.snapshot_keep
+            if keep and len(snapshots) > keep:  # older snapshots and the journal since them, in case this one goes bad
+                self.dir.prune(int(snapshots[-keep].stem.split("-")[1]))
         return seq
 
     def _snapshot_loop(self) -> None:
@@ -467,18 +474,21 @@ class Durability:
                 except Exception:  # the journal still holds everything; try again next time
                     log.exception("state: the periodic snapshot failed")
 
-    def save(self) -> str:
-        """A snapshot to restore later (``restore``): kept in memory, and on disk with a state directory."""
+    def save(self) -> tuple[str, str]:
+        """A snapshot to restore later (``restore``): kept in memory, and on disk with a state
+        directory. Returns its id and the fingerprint of the state it holds."""
         with self.recorder.lock:
-            payload = self.dump()
+            image = state_image.take(lambda: self.fingerprint().encode() + self.dump(), self.settings.fork_images)
             snapshot_id = f"s{self._next_saved}"
             self._next_saved += 1
-            self._saved[snapshot_id] = payload
+        data = image.result()
+        digest, payload = data[:_DIGEST_LEN].decode(), data[_DIGEST_LEN:]
+        self._saved[snapshot_id] = payload
         if self.dir is not None:
             saved = self.dir.path / "saved"
             saved.mkdir(exist_ok=True, mode=0o700)
             write_snapshot(saved, f"{snapshot_id}.bin", self.seq, payload)
-        return snapshot_id
+        return snapshot_id, digest
 
     def saved(self) -> list[str]:
         return list(self._saved)
@@ -511,4 +521,12 @@ class Durability:
             self._next_saved = max(self._next_saved, int(path.stem[1:]) + 1)
 
     def fingerprint(self) -> str:
+        """The state's digest, computed here (the caller holds the lock, or nothing else runs)."""
         return fingerprint(self.holders)
+
+    def digest(self) -> tuple[int, str]:
+        """(the last journaled change, the state's fingerprint) as of now, computed on an image of
+        the state so that the exchange goes on meanwhile. Call it off the event loop."""
+        with self.recorder.lock:
+            seq, image = self.seq, state_image.take(lambda: self.fingerprint().encode(), self.settings.fork_images)
+        return seq, image.result().decode()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from engine import MarketStatus
@@ -279,8 +280,8 @@ def build_routes(services) -> list[Route]:
                     "liquidityFailures": getattr(services.liquidity, "failures", 0)})
 
     async def take_snapshot(request: Request) -> Response:
-        snapshot_id = services.durability.save()
-        return _ok({"snapshotId": snapshot_id, "fingerprint": services.fingerprint()})
+        snapshot_id, digest = await run_in_threadpool(services.durability.save)
+        return _ok({"snapshotId": snapshot_id, "fingerprint": digest})
 
     async def list_snapshots(request: Request) -> Response:
         return _ok({"snapshots": services.durability.saved()})
@@ -290,15 +291,17 @@ def build_routes(services) -> list[Route]:
         if venue.config.replay:
             raise _bad("a replay cannot be rewound: restart the server to replay again")
         try:
-            services.durability.restore(snapshot_id)
+            await run_in_threadpool(services.durability.restore, snapshot_id)
         except KeyError:
             raise ApiError(404, -1130, f"no snapshot {snapshot_id!r}; taken: {services.durability.saved()}") from None
-        return _ok({"snapshotId": snapshot_id, "fingerprint": services.fingerprint()})
+        _, digest = await run_in_threadpool(services.durability.digest)
+        return _ok({"snapshotId": snapshot_id, "fingerprint": digest})
 
     async def state(request: Request) -> Response:
         d = services.durability
+        seq, digest = await run_in_threadpool(d.digest)
         return _ok({"stateDir": d.settings.state_dir, "fsync": d.settings.fsync if d.settings.state_dir else None,
-                    "journalSeq": d.seq, "journalFailure": d.recorder.failure, "fingerprint": services.fingerprint(),
+                    "journalSeq": seq, "journalFailure": d.recorder.failure, "fingerprint": digest,
                     "recovered": {"seq": d.recovered.seq, "fingerprint": d.recovered.fingerprint,
                                   "replayed": d.recovered.replayed, "damage": d.recovered.damage}})
 

@@ -221,7 +221,7 @@ def test_the_admin_api_saves_and_restores_the_whole_state(tmp_path: Path) -> Non
 def test_in_memory_state_saves_and_restores_too() -> None:
     clock = ManualClock(T0)
     sim = build(replace(config(Path("unused")), state_dir=""), clock=clock)
-    snapshot = sim.durability.save()
+    snapshot, _ = sim.durability.save()
     _, bob = trade_a_day(sim, clock)
     sim.durability.restore(snapshot)
     sim.liquidity.stop()

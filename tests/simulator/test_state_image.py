@@ -1,0 +1,81 @@
+"""Snapshots and digests taken on a forked image of the state: the same bytes and digests as
+in-process, and the venue's lock held only while the image is taken."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+
+from simulator import state_image
+from simulator.clock import ManualClock
+from simulator.config import SimulatorConfig
+from simulator.durability import dump_state
+from simulator.launcher import build
+
+
+@pytest.fixture()
+def sim(tmp_path):
+    s = build(SimulatorConfig(state_dir=str(tmp_path / "state")), clock=ManualClock(1_700_000_000_000))
+    s.liquidity.step()
+    yield s
+    s.close()
+
+
+def test_an_image_gives_what_the_process_would() -> None:
+    assert state_image.take(lambda: b"x" * 3_000_000).result() == b"x" * 3_000_000
+    assert state_image.take(lambda: b"y", fork=False).result() == b"y"
+
+
+def test_a_failing_image_says_why() -> None:
+    def boom() -> bytes:
+        raise ValueError("no image today")
+
+    with pytest.raises(state_image.ImageFailed, match="ValueError: no image today"):
+        state_image.take(boom).result()
+
+
+def test_digest_and_saved_snapshot_match_the_live_state(sim) -> None:
+    durability = sim.durability
+    with sim.venue.lock:
+        live = durability.fingerprint()
+        dumped = dump_state(durability.holders)
+    seq, digest = durability.digest()
+    assert (seq, digest) == (durability.seq, live)
+    snapshot_id, saved_digest = durability.save()
+    assert saved_digest == live
+    assert durability._saved[snapshot_id] == dumped
+
+
+def test_a_checkpoint_holds_the_lock_only_to_take_the_image(sim, monkeypatch) -> None:
+    """While the (slowed) serialisation runs in the image, the venue goes on taking changes."""
+    slow_dump = sim.durability.dump
+
+    def dump() -> bytes:
+        time.sleep(1.0)
+        return slow_dump()
+
+    monkeypatch.setattr(sim.durability, "dump", dump)
+    done = threading.Event()
+    threading.Thread(target=lambda: (sim.durability.checkpoint(), done.set()), daemon=True).start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    with sim.venue.lock:
+        waited = time.monotonic() - started
+    assert not done.is_set() and waited < 0.5, waited
+    assert done.wait(30)
+    assert sim.durability.dir.snapshots()[-1].stem.endswith(f"{sim.durability.seq:016d}")
+
+
+def test_without_fork_the_work_runs_in_process(tmp_path) -> None:
+    config = SimulatorConfig(state_dir=str(tmp_path / "s"))
+    sim = build(config, clock=ManualClock(1_700_000_000_000))
+    sim.durability.settings = replace(sim.durability.settings, fork_images=False)
+    try:
+        with sim.venue.lock:
+            live = sim.durability.fingerprint()
+        assert sim.durability.digest()[1] == live
+    finally:
+        sim.close()
