@@ -78,11 +78,15 @@ class _Material:
 
     def __reduce__(self) -> tuple:
         """For the state directory: the HMAC secret, or the public key as DER."""
+        kind, raw = self.export()
+        return (_Material, (raw,)) if kind == "hmac" else (_material_from_der, (raw,))
+
+    def export(self) -> tuple[str, bytes]:
+        """("hmac", the secret) or ("der", the public key as DER), for the state directory only."""
         if self._hmac_secret is not None:
-            return (_Material, (self._hmac_secret,))
-        der = self._public_key.public_bytes(serialization.Encoding.DER,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-        return (_material_from_der, (der,))
+            return "hmac", self._hmac_secret
+        return "der", self._public_key.public_bytes(serialization.Encoding.DER,
+                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
 
     def verify(self, payload: bytes, signature: str) -> bool:
         if self._hmac_secret is not None:
@@ -123,6 +127,22 @@ class ApiKey:
             return True
         canonical = _canonical_ip(client_ip)
         return canonical is not None and canonical in self.ip_allow
+
+    def to_record(self) -> list:
+        """Its journal record form (simulator/records.py); the verifying material as base64 of the
+        HMAC secret or of the public key's DER (the state directory is readable by its owner only)."""
+        kind, raw = self._material.export()
+        return [self.api_key, self.account_id, self.key_type.value, sorted(self.permissions),
+                None if self.ip_allow is None else sorted(self.ip_allow), self.revoked, self.created_ms,
+                kind, base64.b64encode(raw).decode("ascii")]
+
+    @staticmethod
+    def from_record(values: list) -> ApiKey:
+        api_key, account_id, key_type, permissions, ip_allow, revoked, created_ms, kind, raw = values
+        exported = base64.b64decode(raw)
+        material = _Material(hmac_secret=exported) if kind == "hmac" else _material_from_der(exported)
+        return ApiKey(api_key, account_id, KeyType(key_type), frozenset(permissions),
+                      None if ip_allow is None else frozenset(ip_allow), revoked, created_ms, _material=material)
 
     def __repr__(self) -> str:
         return (f"ApiKey(api_key={mask(self.api_key)!r}, account_id={self.account_id}, "

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import binance_errors as err
-from . import state_image
+from . import records, state_image
 from .journal import Damage, JournalError, SegmentWriter, StateDir, cut, read_snapshot, segment_name, \
     snapshot_name, write_snapshot
 
@@ -64,7 +64,7 @@ class Recorder:
         if self.sink is None:
             return True
         try:
-            self.sink(pickle.dumps((at, holder, method, args, kwargs, outcome), protocol=5))
+            self.sink(records.encode(at, holder, method, args, kwargs, outcome))
             return True
         except Exception as e:
             self.failure = f"{type(e).__name__}: {e}"
@@ -378,7 +378,7 @@ class Durability:
         self._writer.append(self.seq, payload)
 
     def replay(self, payload: bytes) -> None:
-        at, target, method, args, kwargs, outcome = pickle.loads(payload)
+        at, target, method, args, kwargs, outcome = records.decode(payload)
         rec = self.recorder
         rec.replay_time = at
         try:

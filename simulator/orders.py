@@ -102,9 +102,17 @@ class OrderRequest:
     def __reduce__(self) -> tuple:
         """Pickled as plain values: every order's journal record goes through this, and the
         default (a state dict, an enum reduce each) costs three times as much."""
-        return (_order_request, (self.symbol, self.side.value, self.order_type.value, self.time_in_force.value,
-                                 self.quantity, self.price, self.quote_quantity, self.stop_price,
-                                 self.client_order_id, self.stp.value, self.resp_type, self.fill_cap))
+        return (_order_request, tuple(self.to_record()))
+
+    def to_record(self) -> list:
+        """Its journal record form (simulator/records.py): plain values, enums by value."""
+        return [self.symbol, self.side.value, self.order_type.value, self.time_in_force.value, self.quantity,
+                self.price, self.quote_quantity, self.stop_price, self.client_order_id, self.stp.value,
+                self.resp_type, self.fill_cap]
+
+    @staticmethod
+    def from_record(values: list) -> OrderRequest:
+        return _order_request(*values)
 
 
 _SIDES, _TYPES, _TIFS, _STPS = ({m.value: m for m in enum} for enum in (Side, OrderType, TimeInForce,

@@ -34,6 +34,15 @@ class StaticBook:
     def next_due(self) -> int | None:
         return None
 
+    def to_record(self) -> list:
+        """As configured (simulator/records.py): levels, seed, the markets left to other sources."""
+        return [self.levels, self.seed, sorted(self.exclude)]
+
+    @classmethod
+    def from_record(cls, values: list) -> StaticBook:
+        levels, seed, exclude = values
+        return cls(levels, seed, set(exclude))
+
     def config_key(self) -> object:
         return self.levels, self.seed, sorted(self.exclude)
 

@@ -39,6 +39,7 @@ one after five seconds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from dataclasses import dataclass
@@ -625,6 +626,17 @@ class SyntheticMarkets:
                 "takers": m.takers_sent,
                 "refused": m.refused, "refusal_reasons": dict(m.refusal_reasons), "skipped_ms": m.skipped_ms,
                 "reference": m.ref_ticks() * m.tick}
+
+    def to_record(self) -> list:
+        """As configured, before it started (simulator/records.py): settings, seed, start prices."""
+        if self._now is not None:
+            raise ValueError("only synthetic markets not yet started are journaled whole")
+        return [{symbol: dataclasses.asdict(s) for symbol, s in self._settings.items()}, self.seed, self._prices]
+
+    @classmethod
+    def from_record(cls, values: list) -> SyntheticMarkets:
+        settings, seed, prices = values
+        return cls({symbol: SyntheticSettings(**s) for symbol, s in settings.items()}, seed, prices)
 
     def config_key(self) -> object:
         """Settings and seed (not the start prices: a restarted market goes on from its own)."""

@@ -5,7 +5,6 @@ admin API saves and restores the whole state."""
 from __future__ import annotations
 
 import os
-import pickle
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from engine import OrderType, SelfTradePrevention, Side, TimeInForce
 from simulator.binance_errors import ApiError
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
+from simulator import records
 from simulator.durability import JournalDiverged
 from simulator.journal import JournalError, read_segment
 from simulator.launcher import build, replay_state
@@ -181,8 +181,8 @@ def test_a_replay_that_ends_otherwise_than_the_original_stops_the_start(tmp_path
     sim.venue.deposit(sim.demo_account, "USDT", COIN)
     # forge a record claiming this deposit was refused when it ran
     durability = sim.durability
-    at, target, method, args, kwargs, _ = pickle.loads(read_segment(durability.dir.segments()[-1])[0][-1][1])
-    durability._append(pickle.dumps((at, target, method, args, kwargs, "ApiError:-1013")))
+    at, target, method, args, kwargs, _ = records.decode(read_segment(durability.dir.segments()[-1])[0][-1][1])
+    durability._append(records.encode(at, target, method, args, kwargs, "ApiError:-1013"))
     with pytest.raises(JournalDiverged, match="deposit"):
         replay_state(config(tmp_path))
 
