@@ -190,7 +190,7 @@ class ConvertDesk:
             if bids and asks:
                 price2 = bids[0][0] + asks[0][0]  # twice the mid: kept exact, no halving
             else:
-                last = self.venue.engine.last_price(spec.symbol)
+                last = self.venue.last_price(spec.symbol)
                 if not last:
                     raise no_price(spec.symbol)
                 price2 = 2 * last
@@ -266,9 +266,9 @@ class ConvertDesk:
             if now > q.valid_until:
                 raise QUOTE_EXPIRED
             house = self.house
-            if self.venue.engine.balance(house, q.to_asset).free < q.to_amount:
+            if self.venue.balance(house, q.to_asset).free < q.to_amount:
                 raise house_short(q.to_asset)
-            events = self.venue.engine.apply(Transfer((
+            events = self.venue.apply(Transfer((
                 Leg(account, house, q.from_asset, q.from_amount),
                 Leg(house, account, q.to_asset, q.to_amount),
             ), now))

@@ -58,6 +58,12 @@ class Recorder:
         self.replay_time: int | None = None  # set while replaying a record
         self.sink: Callable[[bytes], None] | None = None  # the journal, when there is one
         self.failure: str | None = None  # why the journal stopped taking records
+        self.idle = 0  # inside a call that changes nothing, so is not journaled (``journaled``'s ``unless``)
+
+    @property
+    def in_change(self) -> bool:
+        """Whether a journaled change (or a call known to change nothing) is running."""
+        return bool(self.depth or self.idle)
 
     def record(self, at: int, holder: str, method: str, args: tuple, kwargs: dict, outcome: str | None) -> bool:
         """Journal one finished call; False if the journal failed (from now on, changes are refused)."""
@@ -90,8 +96,14 @@ def journaled(method: Callable | None = None, *, unless: Callable[..., bool] | N
     def change(self, *args: Any, **kwargs: Any) -> Any:
         rec: Recorder = self.recorder
         with rec.lock:
-            if rec.depth or (unless is not None and unless(self, *args, **kwargs)):
+            if rec.depth:
                 return method(self, *args, **kwargs)
+            if unless is not None and unless(self, *args, **kwargs):
+                rec.idle += 1
+                try:
+                    return method(self, *args, **kwargs)
+                finally:
+                    rec.idle -= 1
             if rec.failure is not None:
                 raise err.INTERNAL
             at = rec.pinned = rec.replay_time if rec.replay_time is not None else rec.clock_now()

@@ -12,8 +12,10 @@ import random
 import string
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from engine import (
     AmendOrder,
@@ -27,6 +29,7 @@ from engine import (
     Event,
     ExpireReason,
     ListMarket,
+    Loan,
     LotSize,
     MarketLotSize,
     MarketSpec,
@@ -47,6 +50,7 @@ from engine import (
     SetFeeRates,
     SetMarketStatus,
     Side,
+    StopOrder,
     StopTriggered,
     TimeInForce,
 )
@@ -481,6 +485,42 @@ class Venue:
                 fills = fills[bisect_left(fills, from_id, key=lambda f: f.trade_id):]
             return _window(fills, start, end, limit, key=lambda f: f.time, oldest_first=from_id is not None)
 
+    # ---- the ledger and books, for the desks and sources around the venue --------------------
+    # Nothing outside the venue holds the engine: the desks' own commands (loans, interest,
+    # transfers) come through ``apply``, inside one of their journaled changes.
+
+    def apply(self, command: object) -> list[Event]:
+        """An engine command of a desk, as part of the journaled change that is running."""
+        with self.lock:
+            if not self.recorder.in_change:
+                raise RuntimeError(f"{type(command).__name__} outside a journaled change: it would not be replayed")
+            return self.engine.apply(command)
+
+    def balance(self, account: int, asset: str) -> Balance:
+        return self.engine.balance(account, asset)
+
+    def loans(self, account: int | None = None) -> list[Loan]:
+        return self.engine.loans(account)
+
+    def loan(self, account: int, asset: str) -> Loan | None:
+        return self.engine.loan(account, asset)
+
+    def interest_rate(self, asset: str) -> int:
+        """An asset's daily interest rate over ``RATE_DENOM``."""
+        return self.engine.interest_rate(asset)
+
+    def last_price(self, symbol: str) -> int | None:
+        return self.engine.last_price(symbol)
+
+    def avg_price(self, symbol: str, now: int, minutes: int = 5) -> int | None:
+        return self.engine.avg_price(symbol, now, minutes)
+
+    def market_status(self, symbol: str) -> MarketStatus:
+        return self.engine.market_status(symbol)
+
+    def stop_orders(self, symbol: str) -> list[StopOrder]:
+        return self.engine.stop_orders(symbol)
+
     # ---- batch-driven sources ----------------------------------------------------------------
     # A liquidity source sending its house orders through ``Engine.apply_batch`` (the historical
     # replay) bypasses ``place``/``cancel``/``amend``, so the venue holds no record of those orders
@@ -524,6 +564,18 @@ class Venue:
                 rec.executed_qty = executed_qty
                 rec.cummulative_quote_qty = executed_quote_qty
                 rec.status = "PARTIALLY_FILLED" if executed_qty else "NEW"
+
+    def book_rows(self, symbol: str) -> np.ndarray:
+        """The engine's rows of a market's resting orders (``Engine.order_rows``)."""
+        return self.engine.order_rows(symbol)
+
+    def next_order_id(self, symbol: str) -> int:
+        return self.engine.next_order_id(symbol)
+
+    def apply_batch(self, symbol: str, cmds: np.ndarray, sink: Callable[[np.ndarray], None] | None = None) -> int:
+        """House commands in one engine batch (``Engine.apply_batch``); the source keeps the records."""
+        with self.lock:
+            return self.engine.apply_batch(symbol, cmds, sink)
 
     def forget_order(self, symbol: str, order_id: int) -> None:
         """Drop the record of a house order the engine closed inside a batch (no event of it reached

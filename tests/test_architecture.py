@@ -52,3 +52,16 @@ def test_engine_uses_only_the_standard_library_numpy_and_numba() -> None:
             if top not in stdlib and top not in ENGINE_THIRD_PARTY and top != "engine":
                 bad.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not bad, "\n".join(bad)
+
+
+def test_only_the_venue_holds_the_engine() -> None:
+    """Every change goes through the venue (one writer, one journal): no other module of the
+    simulator reaches for a venue's ``engine``."""
+    bad = []
+    for path in sorted((ROOT / "simulator").rglob("*.py")):
+        if path.name == "venue.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Attribute) and node.attr == "engine":
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno} reaches for .engine")
+    assert not bad, "\n".join(bad)

@@ -430,7 +430,7 @@ def max_transferable(ctx: Ctx) -> dict:
 # ---- rates ----------------------------------------------------------------------------------------
 
 def _daily_rate(ctx: Ctx, asset: str) -> int:
-    return ctx.services.venue.engine.interest_rate(asset)
+    return ctx.services.venue.interest_rate(asset)
 
 
 def _pool_limit(desk: MarginDesk) -> str:

@@ -100,7 +100,7 @@ def exchange_info(ctx: Ctx) -> dict:
         wanted = set(p.json_list("permissions") if perms.startswith("[") else [perms])
         markets = [m for m in markets if wanted & {"SPOT", "MARGIN" if m.config.margin else "SPOT"}]
     status = p.choice("symbolStatus", SYMBOL_STATUSES)
-    infos = [render.symbol_info(m, venue.engine.market_status(m.spec.symbol).name) for m in markets]
+    infos = [render.symbol_info(m, venue.market_status(m.spec.symbol).name) for m in markets]
     if status is not None:
         infos = [i for i in infos if i["status"] == status]
     if not p.flag("showPermissionSets", True):
@@ -177,7 +177,7 @@ def avg_price(ctx: Ctx) -> dict:
     spec = market.spec
     mins = spec.notional.avg_price_mins
     with venue.lock:
-        avg = venue.engine.avg_price(spec.symbol, ctx.now, mins)
+        avg = venue.avg_price(spec.symbol, ctx.now, mins)
         last = market.history.last()
     price = avg if avg is not None else (last.price if last else 0)
     return {"mins": mins, "price": render.px(spec, price), "closeTime": last.time if last else ctx.now}

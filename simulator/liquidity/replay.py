@@ -637,7 +637,7 @@ class HistoricalReplay:
         """The users' best resting prices (ticks) for the planner: history's taker meets them first,
         the ladder keeps clear of them."""
         P = self._P
-        book = venue.engine.order_rows(self.symbol)
+        book = venue.book_rows(self.symbol)
         users = book[(book[:, _R_OWNER] != self.maker) & (book[:, _R_OWNER] != self.taker)]
         asks, bids = users[users[:, _R_SIDE] == SELL, _R_PRICE], users[users[:, _R_SIDE] == BUY, _R_PRICE]
         P[P_USER_ASK] = int(asks.min()) if len(asks) else _NO_PRICE
@@ -658,7 +658,7 @@ class HistoricalReplay:
             self._cmds = np.empty((cap, XW), dtype=np.int64)
             self._ptimes = np.empty(cap, dtype=np.int64)
         cmds, ptimes = self._cmds, self._ptimes
-        base = venue.engine.next_order_id(self.symbol)
+        base = venue.next_order_id(self.symbol)
         self._S[S_NEXT] = base
         self._P[P_BASE_OID] = base
         ladder = int(self._S[S_LADDER])
@@ -667,7 +667,7 @@ class HistoricalReplay:
             return
         self.commands += n
         sink = None
-        if self.mode == "venue" or venue.engine.stop_orders(self.symbol):
+        if self.mode == "venue" or venue.stop_orders(self.symbol):
             if self.mode == "batch":
                 self.fallbacks += 1
             self._send_each(venue, cmds[:n], base)
@@ -711,7 +711,7 @@ class HistoricalReplay:
         bring partly filled ones up to date, drop those gone. An order still holding the lots it held
         last time has a record that is up to date (only a fill changes either)."""
         sym = self.symbol
-        book = venue.engine.order_rows(sym)
+        book = venue.book_rows(sym)
         mine = book[book[:, _R_OWNER] == self.maker]
         resting = dict(zip(mine[:, _R_OID].tolist(), mine[:, _R_QTY].tolist()))
         registered = self._registered
@@ -744,7 +744,7 @@ class _BatchSink:
         self.user_fills = 0
 
     def send(self, cmds: np.ndarray) -> None:
-        self.venue.engine.apply_batch(self.replay.symbol, cmds, self.sink)
+        self.venue.apply_batch(self.replay.symbol, cmds, self.sink)
 
     def sink(self, rows: np.ndarray) -> None:
         kinds = rows[:, E_KIND]

@@ -74,7 +74,7 @@ def liquidity_sources(config: SimulatorConfig, venue: Venue) -> tuple[dict[str, 
         return {"static": StaticBook(config.book_levels, config.seed, exclude=taken)}, others
     settings = {s: v for s, v in synthetic_settings(config).items() if s not in taken}
     # markets started anew on a saved state go on from their last trade, not from the configured price
-    prices = {m.symbol: venue.engine.last_price(m.symbol) or parse_units(
+    prices = {m.symbol: venue.last_price(m.symbol) or parse_units(
                   m.reference_price, venue.markets[m.symbol].spec.quote.decimals, f"{m.symbol}.reference_price")
               for m in config.markets if m.symbol in settings}
     return ({"synthetic": SyntheticMarkets(settings, config.seed, prices)} if settings else {}), others

@@ -231,7 +231,7 @@ class _Market:
         bid_hi = ask_hi = hi
         pp = spec.percent_price
         if pp is not None:
-            avg = venue.engine.avg_price(self.symbol, now, pp.avg_price_mins)
+            avg = venue.avg_price(self.symbol, now, pp.avg_price_mins)
             if avg:
                 a = avg // self.tick
                 bid_lo = max(lo, mul_div_ceil(a, pp.bid_multiplier_down, RATE_DENOM))
@@ -486,7 +486,7 @@ class _Market:
             least, most = self.lot_range(price, False)
         else:
             price = 0
-            avg = venue.engine.avg_price(self.symbol, now, self.spec.notional.avg_price_mins)
+            avg = venue.avg_price(self.symbol, now, self.spec.notional.avg_price_mins)
             at = avg // self.tick if avg else ref  # the engine measures a market order at the average
             least, most = self.lot_range(min(at, ref), True, max(at, ref))
         lots = min(most, max(least, notional // (ref * self.factor)))

@@ -87,7 +87,7 @@ class MarginPlacement:
 
 
 def _no_loans(desk: MarginDesk, *args, **kwargs) -> bool:
-    return not desk.venue.engine.loans()
+    return not desk.venue.loans()
 
 
 class MarginDesk:
@@ -124,14 +124,19 @@ class MarginDesk:
             self.insurance = venue.create_account(
                 {a: parse_units(config.insurance_fund, d, "insurance_fund") for a, d in decimals.items()},
                 permissions=(), house=True)
-            for asset, d in decimals.items():
-                rate = config.daily_interest_rates.get(asset, config.default_daily_interest_rate)
-                self._apply(SetInterestRate(asset, parse_units(rate, 8, f"daily_interest_rates.{asset}")))
+            self._set_interest_rates(list(decimals))
+
+    @journaled
+    def _set_interest_rates(self, assets: list[str]) -> None:
+        """The configured daily rates (part of a fresh state; a recovered one has its own)."""
+        for asset in assets:
+            rate = self.config.daily_interest_rates.get(asset, self.config.default_daily_interest_rate)
+            self._apply(SetInterestRate(asset, parse_units(rate, 8, f"daily_interest_rates.{asset}")))
 
     # ---- engine commands ---------------------------------------------------------------------
 
     def _apply(self, command) -> list[Event]:
-        events = self.venue.engine.apply(command)
+        events = self.venue.apply(command)
         if events and isinstance(events[0], CommandRejected):
             raise err.for_reject(events[0].reason)
         self._record_interest(events)
@@ -184,11 +189,11 @@ class MarginDesk:
         """(assets value, debt value, per-asset rows) of a wallet in units of ``unit`` (the
         reference asset by default; a limit on one asset is best figured in that asset, with no
         round trip through another)."""
-        engine, val = self.venue.engine, self.valuation
-        loans = {loan.asset: loan for loan in engine.loans(account)}
+        venue, val = self.venue, self.valuation
+        loans = {loan.asset: loan for loan in venue.loans(account)}
         rows, assets, debt = [], 0, 0
         for asset in self.wallet_assets(ref):
-            bal = engine.balance(account, asset)
+            bal = venue.balance(account, asset)
             loan = loans.get(asset)
             row = AssetRow(asset, bal.free, bal.locked, loan.principal if loan else 0, loan.interest if loan else 0)
             rows.append(row)
@@ -231,7 +236,7 @@ class MarginDesk:
             return 0, 0
         assets, debt, _ = self.value(account, ref, asset)
         room = max_borrow_value(assets, debt, self.leverage(ref, asset))
-        pool = self.venue.engine.balance(self.pool, asset).free
+        pool = self.venue.balance(self.pool, asset).free
         return min(room, pool), room
 
     def max_transferable(self, owner: int, asset: str, ref: WalletRef) -> int:
@@ -244,7 +249,7 @@ class MarginDesk:
         account = self.wallets.find(owner, ref)
         if account is None:
             return 0
-        free = self.venue.engine.balance(account, asset).free
+        free = self.venue.balance(account, asset).free
         if not ref.is_margin:
             return free
         assets, debt, _ = self.value(account, ref, asset)
@@ -284,17 +289,17 @@ class MarginDesk:
         with self.venue.lock:
             now = self._begin(asset, amount, ref)
             account = self.wallets.find(owner, ref)
-            loan = None if account is None else self.venue.engine.loan(account, asset)
+            loan = None if account is None else self.venue.loan(account, asset)
             if loan is None or amount > loan.liability:
                 raise REPAY_EXCEEDS
-            if self.venue.engine.balance(account, asset).free < amount:
+            if self.venue.balance(account, asset).free < amount:
                 raise err.MARGIN_BALANCE_NOT_ENOUGH
             return self.apply_repay(owner, ref, account, asset, amount, now, auto=False)
 
     def apply_repay(self, owner: int, ref: WalletRef, account: int, asset: str, amount: int, now: int,
                      auto: bool = True) -> LoanRecord:
         """Repay (checked by the caller, interest caught up) and record how much of it was interest."""
-        loan = self.venue.engine.loan(account, asset)
+        loan = self.venue.loan(account, asset)
         interest = min(amount, loan.interest)
         self._apply(Repay(account, asset, amount, now))
         return self._loan_record(owner, ref, asset, "REPAY", amount, amount - interest, interest, now, auto)
@@ -313,7 +318,7 @@ class MarginDesk:
                 raise err.SAME_WALLET
             now = self._begin(asset, amount, source, target)
             src = self.wallets.find(owner, source)
-            free = 0 if src is None else self.venue.engine.balance(src, asset).free
+            free = 0 if src is None else self.venue.balance(src, asset).free
             if free < amount:
                 raise err.MARGIN_BALANCE_NOT_ENOUGH
             if source.is_margin and amount > self._max_transferable(owner, asset, source):
@@ -347,7 +352,7 @@ class MarginDesk:
             lack, asset = 0, ""
             if side_effect in _BORROWS:
                 asset, need = self.venue.requirement(account, req)
-                lack = need - self.venue.engine.balance(account, asset).free
+                lack = need - self.venue.balance(account, asset).free
                 if lack > 0:
                     self._check_asset(asset, ref)
                     if lack > self._max_borrowable(owner, asset, ref)[1]:
@@ -373,9 +378,9 @@ class MarginDesk:
                 continue
             del self._repay_at_cancel[key]
             found = self.wallets.owner_of(rec.account) if rec is not None else None
-            loan = self.venue.engine.loan(rec.account, asset) if found is not None else None
+            loan = self.venue.loan(rec.account, asset) if found is not None else None
             if loan is not None and rec.status in ("CANCELED", "EXPIRED", "EXPIRED_IN_MATCH"):
-                pay = min(borrowed, self.venue.engine.balance(rec.account, asset).free, loan.liability)
+                pay = min(borrowed, self.venue.balance(rec.account, asset).free, loan.liability)
                 if pay > 0:
                     self.apply_repay(found[0], found[1], rec.account, asset, pay, now)
         for key, used in list(self._auto_repay.items()):
@@ -387,10 +392,10 @@ class MarginDesk:
             spec = self.venue.markets[symbol].spec
             received_asset = spec.base.code if rec.side == Side.BUY else spec.quote.code
             proceeds = rec.executed_qty if rec.side == Side.BUY else rec.cummulative_quote_qty
-            loan = self.venue.engine.loan(rec.account, received_asset)
+            loan = self.venue.loan(rec.account, received_asset)
             found = self.wallets.owner_of(rec.account)
             if loan is not None and found is not None:
-                free = self.venue.engine.balance(rec.account, received_asset).free
+                free = self.venue.balance(rec.account, received_asset).free
                 pay = min(proceeds - used, free, loan.liability)
                 if pay > 0:
                     self.apply_repay(found[0], found[1], rec.account, received_asset, pay, now)

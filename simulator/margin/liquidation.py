@@ -41,7 +41,7 @@ class Liquidator:
     def check(self, now: int) -> None:
         """Warn or liquidate every margin wallet that owes something."""
         desk = self.desk
-        indebted = {loan.account for loan in self.venue.engine.loans()}  # one pass over the loans
+        indebted = {loan.account for loan in self.venue.loans()}  # one pass over the loans
         self._called &= indebted
         for account in sorted(indebted):
             found = desk.wallets.owner_of(account)
@@ -60,7 +60,7 @@ class Liquidator:
                 self._called.discard(account)
 
     def liquidate(self, owner: int, ref: WalletRef, account: int, now: int) -> None:
-        venue, engine = self.venue, self.venue.engine
+        venue = self.venue
         for rec in venue.open_orders(account, None):
             venue.cancel(account, rec.symbol, rec.order_id, None)
         outcome = TRADED
@@ -68,22 +68,22 @@ class Liquidator:
             outcome = self._round(owner, ref, account, now)
             if outcome != TRADED:
                 break
-        for loan in engine.loans(account):  # repay from whatever the sales brought in
-            pay = min(engine.balance(account, loan.asset).free, loan.liability)
+        for loan in venue.loans(account):  # repay from whatever the sales brought in
+            pay = min(venue.balance(account, loan.asset).free, loan.liability)
             if pay:
                 self.desk.apply_repay(owner, ref, account, loan.asset, pay, now)
         if outcome == EXHAUSTED:  # nothing left worth an order: the rest is bad debt
-            for loan in engine.loans(account):
+            for loan in venue.loans(account):
                 self.desk.write_off(account, loan.asset, now)
         venue.touch(account, now)
 
     def _round(self, owner: int, ref: WalletRef, account: int, now: int) -> str:
         """Send one liquidation order toward the largest uncovered debt: TRADED, or why not (STUCK:
         something could still be sold but the book took none; EXHAUSTED: only dust is left)."""
-        engine, val = self.venue.engine, self.desk.valuation
+        venue, val = self.venue, self.desk.valuation
         shortfalls = []
-        for loan in engine.loans(account):
-            short = loan.liability - engine.balance(account, loan.asset).free
+        for loan in venue.loans(account):
+            short = loan.liability - venue.balance(account, loan.asset).free
             if short > 0:
                 shortfalls.append((val.value(short, loan.asset, round_up=True) or 0, loan.asset, short))
         outcome = EXHAUSTED
@@ -99,11 +99,11 @@ class Liquidator:
 
     def _sellable(self, account: int, ref: WalletRef) -> list[str]:
         """Assets the wallet holds beyond what it owes of them, most valuable first."""
-        engine, val = self.venue.engine, self.desk.valuation
-        owed = {loan.asset: loan.liability for loan in engine.loans(account)}
+        venue, val = self.venue, self.desk.valuation
+        owed = {loan.asset: loan.liability for loan in venue.loans(account)}
         spare = []
         for asset in self.desk.wallet_assets(ref):
-            extra = engine.balance(account, asset).free - owed.get(asset, 0)
+            extra = venue.balance(account, asset).free - owed.get(asset, 0)
             if extra > 0:
                 spare.append((val.value(extra, asset) or 0, asset))
         return [asset for value, asset in sorted(spare, reverse=True) if value > 0]
@@ -124,8 +124,8 @@ class Liquidator:
         price = val.mark(symbol)
         if not price:
             return STUCK
-        owed = next((loan.liability for loan in venue.engine.loans(account) if loan.asset == held), 0)
-        spare = venue.engine.balance(account, held).free - owed
+        owed = next((loan.liability for loan in venue.loans(account) if loan.asset == held), 0)
+        spare = venue.balance(account, held).free - owed
         short = mul_div_ceil(short, 10_000 + SLIPPAGE_BPS, 10_000)
         client_id = "autoclose-" + venue.new_client_id()[:16]  # Binance's prefix for liquidation orders
         if held_is_base:  # sell the base for the quote owed: enough lots to cover the shortfall, or all
@@ -157,7 +157,7 @@ class Liquidator:
 def _idle(keeper: MarginKeeper, now: int) -> bool:
     """Nothing owed, nothing to settle, nobody warned: a pass would change nothing."""
     desk = keeper.desk
-    return not (desk.venue.engine.loans() or desk._auto_repay or desk._repay_at_cancel or keeper.liquidator._called)
+    return not (desk.venue.loans() or desk._auto_repay or desk._repay_at_cancel or keeper.liquidator._called)
 
 
 class MarginKeeper:

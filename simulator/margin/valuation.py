@@ -30,10 +30,10 @@ class Valuation:
 
     def mark(self, symbol: str) -> int | None:
         """Quote units per whole base coin, or None when the market has no price at all."""
-        bids, asks = self.venue.engine.depth(symbol, 1)
+        _, bids, asks = self.venue.depth(symbol, 1)
         if bids and asks:
             return (bids[0][0] + asks[0][0]) // 2
-        last = self.venue.engine.last_price(symbol)
+        last = self.venue.last_price(symbol)
         if last:
             return last
         market = self.venue.markets[symbol]
