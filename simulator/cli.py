@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from importlib.metadata import entry_points
@@ -35,10 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fsync", choices=("every", "batched"), default=None,
                        help="every: each change reaches the disk before it is answered; batched (default): "
                             "changes reach the operating system at once and the disk every 50 ms")
+    serve.add_argument("--cut-damaged-journal", action="store_true",
+                       help="if the journal is damaged before good records, drop everything from the damage on "
+                            "(the cut bytes are kept beside the segment) instead of refusing to start")
     serve.add_argument("--admin-host", default=None,
                        help="serve the admin API only on this address (with --admin-port), not beside Binance's API")
     serve.add_argument("--admin-port", type=int, default=None, help="port of the admin API's own address (default 8766)")
-    check = sub.add_parser("verify", help="rebuild a state directory read-only and print its fingerprint")
+    check = sub.add_parser("verify", help="rebuild a state directory read-only and print its fingerprint "
+                                          "(exit 2 if anything in it is damaged)")
     check.add_argument("state_dir", metavar="DIR", help="a state directory written by sandex serve")
     check.add_argument("--config", default=None, help="the TOML file the server ran with, if any")
     check.add_argument("--from-start", action="store_true",
@@ -56,9 +61,15 @@ PLUGIN_GROUP = "sandex.commands"
 DEFAULT_STATE_DIR = "sandex-state"
 
 
-def _serve(args: argparse.Namespace) -> None:
+def _refused(problem: Exception) -> None:
+    """A start or check that cannot go ahead, in one line on stderr (the user can fix it)."""
+    print(f"sandex: {problem}", file=sys.stderr, flush=True)
+
+
+def _serve(args: argparse.Namespace) -> int:
     from .config import SimulatorConfig
-    from .launcher import serve
+    from .journal import JournalError
+    from .launcher import StartRefused, serve
 
     given = (("host", args.host), ("port", args.port), ("seed", args.seed), ("replay", args.replay),
              ("replay_symbol", args.replay_symbol), ("replay_speed", args.replay_speed), ("mirror", args.mirror),
@@ -69,6 +80,8 @@ def _serve(args: argparse.Namespace) -> None:
         overrides["liquidity"] = False
     if args.static:
         overrides["liquidity_mode"] = "static"
+    if args.cut_damaged_journal:
+        overrides["cut_damaged_journal"] = True
     if args.ephemeral:
         overrides["state_dir"] = ""
     config = (SimulatorConfig.from_toml(args.config, **overrides) if args.config
@@ -88,7 +101,12 @@ def _serve(args: argparse.Namespace) -> None:
         print(f"  admin token {c.admin_token}", flush=True)
         print("  Ctrl-C stops it.", flush=True)
 
-    serve(config, on_ready=announce)
+    try:
+        serve(config, on_ready=announce)
+    except (StartRefused, JournalError) as e:  # a port or state directory in use, a damaged journal, ...
+        _refused(e)
+        return 1
+    return 0
 
 
 def _state_line(config, recovery) -> str:
@@ -97,18 +115,29 @@ def _state_line(config, recovery) -> str:
     return f"{config.state_dir} (fsync {config.fsync}): {recovery}"
 
 
-def _verify(args: argparse.Namespace) -> None:
+def _verify(args: argparse.Namespace) -> int:
+    """0: the directory is whole; 1: a server owns it; 2: damaged or unreadable (the JSON line
+    lists the damage, if it got that far)."""
     import json
 
     from .config import SimulatorConfig
+    from .journal import JournalError, StateDirBusy
     from .launcher import replay_state
 
     config = (SimulatorConfig.from_toml(args.config, state_dir=args.state_dir) if args.config
               else SimulatorConfig(state_dir=args.state_dir))
-    report, _ = replay_state(config, from_start=args.from_start)
+    try:
+        report, _ = replay_state(config, from_start=args.from_start)
+    except StateDirBusy as e:
+        _refused(e)
+        return 1
+    except JournalError as e:
+        _refused(e)
+        return 2
     print(json.dumps({"seq": report.seq, "snapshot": report.snapshot_seq, "replayed": report.replayed,
                       "seconds": round(report.seconds, 3), "fingerprint": report.fingerprint,
                       "damage": report.damage}), flush=True)
+    return 2 if report.damage else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,9 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         demo(orders=args.orders, seed=args.seed)
     elif args.command == "serve":
-        _serve(args)
+        return _serve(args)
     elif args.command == "verify":
-        _verify(args)
+        return _verify(args)
     else:
         return args.handler(args)
     return 0

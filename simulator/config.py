@@ -96,6 +96,7 @@ class SimulatorConfig:
     snapshot_every: int = 200_000  # ... or after this many changes (a recovery replays at most these)
     snapshot_keep: int = 2  # snapshots kept, with the journal since the oldest; 0 keeps the whole history
     fingerprint_recovery: bool = False  # digest the recovered state at start (GET /sandex/v1/state shows it)
+    cut_damaged_journal: bool = False  # a journal damaged before good records: cut there and start (else refuse)
     demo_api_key: str = ""
     demo_api_secret: str = field(default="", repr=False)
     demo_balances: dict[str, str] = field(default_factory=lambda: dict(DEMO_BALANCES))
@@ -142,9 +143,11 @@ class SimulatorConfig:
             raise ValueError(f"admin_port must be in [0, 65535], got {self.admin_port}")
 
     def durability(self) -> DurabilitySettings:
-        return DurabilitySettings(self.state_dir or None, self.fsync, self.fsync_interval_ms,
-                                  self.snapshot_interval_s, self.snapshot_every, self.snapshot_keep,
-                                  self.fingerprint_recovery)
+        return DurabilitySettings(state_dir=self.state_dir or None, fsync=self.fsync,
+                                  fsync_interval_ms=self.fsync_interval_ms, snapshot_interval_s=self.snapshot_interval_s,
+                                  snapshot_every=self.snapshot_every, snapshot_keep=self.snapshot_keep,
+                                  fingerprint_recovery=self.fingerprint_recovery,
+                                  cut_damaged_journal=self.cut_damaged_journal)
 
     def with_secrets(self) -> SimulatorConfig:
         """Fill the admin token and demo key from ``SANDEX_*`` variables, else make random ones."""

@@ -289,6 +289,7 @@ class DurabilitySettings:
     snapshot_keep: int = 2  # snapshots kept (with the journal since the oldest of them); 0: keep everything
     fingerprint_recovery: bool = False  # digest the recovered state at start (about 1 s per 50k orders kept)
     fork_images: bool = True  # serialise snapshots and digests in a forked image, not under the lock
+    cut_damaged_journal: bool = False  # damage with good records after it: cut there (True) or refuse to start
 
 
 @dataclass(slots=True)
@@ -334,24 +335,34 @@ class Durability:
     # ---- start and stop ----------------------------------------------------------------------
 
     def open(self) -> Recovery:
-        """Recover what the state directory holds (or save the fresh state as snapshot 0), then
-        journal every change from here on."""
+        """Own the state directory, recover what it holds (or save the fresh state as snapshot 0),
+        then journal every change from here on. A start that fails lets the directory go again."""
         report = Recovery()
         with self.recorder.lock:
             if self.dir is not None:
-                self.dir.clear_leftovers()
-                if self.dir.is_empty():
-                    write_snapshot(self.dir.path, snapshot_name(0), 0, self.dump())
-                else:
-                    report = self.recover()
-                    if self.settings.fingerprint_recovery:
-                        report.fingerprint = self.fingerprint()
-                self.recovered = report
-                self._writer = self._segment_after(self.seq)
-                self.recorder.sink = self._append
+                self.dir.lock("serve")
+                try:
+                    report = self._open_dir()
+                except BaseException:
+                    self.dir.unlock()
+                    raise
         if self.dir is not None:
             self._thread = threading.Thread(target=self._snapshot_loop, name="sandex-snapshots", daemon=True)
             self._thread.start()
+        return report
+
+    def _open_dir(self) -> Recovery:
+        report = Recovery()
+        self.dir.clear_leftovers()
+        if self.dir.is_empty():
+            write_snapshot(self.dir.path, snapshot_name(0), 0, self.dump())
+        else:
+            report = self.recover()
+            if self.settings.fingerprint_recovery:
+                report.fingerprint = self.fingerprint()
+        self.recovered = report
+        self._writer = self._segment_after(self.seq)
+        self.recorder.sink = self._append
         return report
 
     def close_without_snapshot(self) -> None:
@@ -362,12 +373,15 @@ class Durability:
         with self.recorder.lock:
             self.recorder.sink = None
             writer, self._writer = self._writer, None
-            if writer is not None:
-                try:
+            try:
+                if writer is not None:
                     writer.close()
-                except OSError:
-                    if self.recorder.failure is None:  # (else reported when the journal failed)
-                        raise
+            except OSError:
+                if self.recorder.failure is None:  # (else reported when the journal failed)
+                    raise
+            finally:
+                if self.dir is not None:
+                    self.dir.unlock()
 
     def close(self) -> None:
         """A final snapshot (the next start replays nothing), then the journal is closed."""
@@ -406,7 +420,9 @@ class Durability:
 
     def recover(self, from_start: bool = False, repair: bool = True) -> Recovery:
         """Load the newest readable snapshot (the oldest kept, ``from_start``) and replay the journal
-        after it. A damaged tail is cut (``repair``) or only reported."""
+        after it; the caller owns the directory. A torn tail is cut (``repair``) or only reported;
+        damage with good records after it stops a repairing recovery (``JournalError``) unless
+        the settings say to cut there too."""
         started = time.perf_counter()
         report = Recovery(fresh=False)
         state = None
@@ -426,10 +442,12 @@ class Durability:
         self.seq = report.snapshot_seq = seq
         for item in self.dir.records_after(seq):
             if isinstance(item, Damage):
-                if repair:
+                if not repair:
+                    report.damage.append(str(item))
+                elif item.torn or self.settings.cut_damaged_journal:
                     report.damage.append(f"{item}; cut there, the cut bytes kept in {cut(item).name}")
                 else:
-                    report.damage.append(str(item))
+                    raise JournalError(item.refusal())
                 log.error("journal: %s", report.damage[-1])
                 break
             record_seq, payload = item

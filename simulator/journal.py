@@ -3,25 +3,36 @@
 A record is ``length (u32) | crc32 (u32) | seq (u64) | payload``; a segment file holds the records
 from one sequence number on and starts with a header naming the format version. A torn write (the
 process killed mid-record) leaves an incomplete or mismatching frame at the end of the last
-segment: ``scan`` stops there, says so, and ``cut`` truncates the file at the last complete record,
-keeping the cut bytes beside it for inspection. Nothing after a bad frame is ever replayed.
+segment: reading stops there, says so, and ``cut`` truncates the file at the last complete record,
+keeping the cut bytes beside it for inspection. Nothing after a bad frame is ever replayed. A bad
+frame with good records after it (a flipped bit, a lost block) is not what a crash leaves: reading
+finds those records by their sequence numbers and counts them, so recovery can refuse rather than
+silently drop them.
 
 Snapshots are written to a temporary name, synced, then renamed, so a snapshot file is either
 complete or absent; its header carries the version, the sequence number it covers and a CRC.
 
 Files hold API secrets (the venue must verify signatures after a restart): they are created
 readable by their owner only.
+
+One process owns a directory at a time: it holds an exclusive ``flock`` on the ``LOCK`` file inside
+it (which names its PID) from before it reads anything until it closes. The operating system drops
+the lock when the process dies, so a killed server never leaves a stale one.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import struct
 import threading
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 FORMAT_VERSION = 1
 SEGMENT_MAGIC = b"SANDEX-JOURNAL\x00\x01"
@@ -30,10 +41,15 @@ _FRAME = struct.Struct("<IIQ")  # payload length, crc32 of seq+payload, seq
 _SNAP_HEADER = struct.Struct("<IQQI")  # version, seq, payload length, crc32 of payload
 _VERSION = struct.Struct("<I")
 FSYNC_POLICIES = ("every", "batched")
+LOCK_NAME = "LOCK"
 
 
 class JournalError(Exception):
     """The state directory cannot be used as it is (wrong version, unreadable snapshot)."""
+
+
+class StateDirBusy(JournalError):
+    """Another process owns the state directory; nothing in it was read or written."""
 
 
 def _open_private(path: Path, flags: int) -> int:
@@ -176,14 +192,78 @@ class Damage:
     size: int  # bytes after the last complete record
     reason: str
     later: tuple[Path, ...] = ()  # segments after the damaged one: set aside, never replayed
+    follows: int = 0  # good records found after the damage in this segment
+    later_records: int = 0  # good records in the later segments
+
+    @property
+    def torn(self) -> bool:
+        """Nothing good follows: what a process killed mid-write leaves, safe to cut."""
+        return not self.follows and not self.later_records
 
     def __str__(self) -> str:
         text = f"{self.segment.name}: {self.reason} at byte {self.offset}; {self.size} bytes from there not replayed"
-        return text + (f", nor {len(self.later)} later segment(s)" if self.later else "")
+        if self.follows:
+            text += f" ({self.follows} good records among them)"
+        if self.later:
+            text += f", nor {len(self.later)} later segment(s)"
+            text += f" ({self.later_records} records)" if self.later_records else ""
+        return text
+
+    def refusal(self) -> str:
+        """Why a start stops here, and the two ways on."""
+        count = self.follows + self.later_records
+        where = f" ({self.later_records} of them in {len(self.later)} later segment(s))" if self.later_records else ""
+        return (f"{self.segment.name}: {self.reason} at byte {self.offset}; {count} records follow it{where}: "
+                "refusing to start. Start with --cut-damaged-journal to drop everything from there on (the cut "
+                "bytes are kept beside the segment), or restore the directory from a backup.")
+
+
+def _frame_at(data: bytes, at: int) -> tuple[int, int] | None:
+    """(seq, end) of a complete frame with a matching checksum starting at ``at``, else None."""
+    if len(data) - at < _FRAME.size:
+        return None
+    length, crc, seq = _FRAME.unpack_from(data, at)
+    body = at + _FRAME.size
+    if len(data) - body < length:
+        return None
+    if zlib.crc32(memoryview(data)[body:body + length], zlib.crc32(struct.pack("<Q", seq))) != crc:
+        return None
+    return seq, body + length
+
+
+def _seq_candidates(data: bytes, start: int, after_seq: int) -> list[int]:
+    """Offsets from ``start`` on where a frame might begin: its sequence number field holds a number
+    above ``after_seq`` and no higher than the bytes left could reach. One vectorised pass per
+    alignment, so a large segment is searched in a fraction of a second."""
+    highest = after_seq + (len(data) - start) // _FRAME.size + 1
+    found = []
+    for k in range(8):
+        base = start + k + 8  # the sequence number of a frame at start + k
+        count = (len(data) - base) // 8
+        if count <= 0:
+            continue
+        values = np.frombuffer(data, dtype="<u8", count=count, offset=base)
+        found.append(np.flatnonzero((values > after_seq) & (values <= highest)) * 8 + (start + k))
+    return sorted(np.concatenate(found).tolist()) if found else []
+
+
+def _good_records_from(data: bytes, start: int, after_seq: int) -> int:
+    """How many good records (checksum right, sequence numbers rising above ``after_seq``) lie from
+    byte ``start`` on. Found by their sequence numbers, not by walking lengths: a damaged length
+    must not hide the good records after it."""
+    count, seq, next_at = 0, after_seq, start
+    for at in _seq_candidates(data, start, after_seq):
+        if at < next_at:
+            continue
+        frame = _frame_at(data, at)
+        if frame is not None and frame[0] > seq:
+            (seq, next_at), count = frame, count + 1
+    return count
 
 
 def read_segment(path: Path) -> tuple[list[tuple[int, bytes]], Damage | None]:
-    """Every complete record of a segment, and where (and why) it stops early, if it does."""
+    """Every complete record of a segment up to the first bad one, and where (and why) it stops
+    early, if it does, with how many good records follow the damage."""
     data = path.read_bytes()
     start = len(SEGMENT_MAGIC) + _VERSION.size
     if len(data) < start:
@@ -196,20 +276,40 @@ def read_segment(path: Path) -> tuple[list[tuple[int, bytes]], Damage | None]:
     records: list[tuple[int, bytes]] = []
     offset, end = start, len(data)
     while offset < end:
-        if end - offset < _FRAME.size:
-            return records, Damage(path, offset, end - offset, "truncated record header")
-        length, crc, seq = _FRAME.unpack_from(data, offset)
+        reason = _frame_fault(data, offset, records[-1][0] if records else None)
+        if reason is not None:
+            last = records[-1][0] if records else _number(path) - 1
+            return records, Damage(path, offset, end - offset, reason, follows=_good_records_from(data, offset, last))
+        length, _, seq = _FRAME.unpack_from(data, offset)
         body = offset + _FRAME.size
-        if end - body < length:
-            return records, Damage(path, offset, end - offset, "truncated record")
-        payload = data[body:body + length]
-        if zlib.crc32(payload, zlib.crc32(struct.pack("<Q", seq))) != crc:
-            return records, Damage(path, offset, end - offset, "checksum mismatch")
-        if records and seq != records[-1][0] + 1:
-            return records, Damage(path, offset, end - offset, f"sequence jumps from {records[-1][0]} to {seq}")
-        records.append((seq, payload))
+        records.append((seq, data[body:body + length]))
         offset = body + length
     return records, None
+
+
+def _frame_fault(data: bytes, offset: int, last_seq: int | None) -> str | None:
+    """What is wrong with the frame at ``offset`` (None: a good record following ``last_seq``)."""
+    end = len(data)
+    if end - offset < _FRAME.size:
+        return "truncated record header"
+    length, crc, seq = _FRAME.unpack_from(data, offset)
+    body = offset + _FRAME.size
+    if end - body < length:
+        return "truncated record"
+    if zlib.crc32(memoryview(data)[body:body + length], zlib.crc32(struct.pack("<Q", seq))) != crc:
+        return "checksum mismatch"
+    if last_seq is not None and seq != last_seq + 1:
+        return f"sequence jumps from {last_seq} to {seq}"
+    return None
+
+
+def good_records(path: Path) -> int:
+    """How many good records a segment holds, damage or not (0 if it is not a segment at all)."""
+    try:
+        records, damage = read_segment(path)
+    except JournalError:
+        return 0
+    return len(records) + (damage.follows if damage is not None else 0)
 
 
 def cut(damage: Damage) -> Path:
@@ -240,11 +340,56 @@ def cut(damage: Damage) -> Path:
 
 
 class StateDir:
-    """Which files a state directory holds, newest last."""
+    """Which files a state directory holds, newest last, and who owns it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock_fd: int | None = None
+
+    def lock(self, role: str = "serve") -> None:
+        """Own the directory until ``unlock`` or this process ends; ``StateDirBusy`` (having
+        changed nothing) if another process (or another opener in this one) owns it. ``role``
+        is what the holder is, named to whoever finds it busy."""
+        if self._lock_fd is not None:
+            return
+        fd = _open_private(self.path / LOCK_NAME, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 100, 0).decode(errors="replace").split()
+            os.close(fd)
+            raise StateDirBusy(self._busy(holder, role)) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {role}\n".encode(), 0)
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is None:
+            return
+        try:
+            os.ftruncate(fd, 0)  # a holder found later is never named after a process that is gone
+        finally:
+            os.close(fd)  # (closing drops the lock)
+
+    @contextmanager
+    def locked(self, role: str) -> Iterator[None]:
+        self.lock(role)
+        try:
+            yield
+        finally:
+            self.unlock()
+
+    def _busy(self, holder: list[str], role: str) -> str:
+        who = (f"PID {holder[0]} (another sandex {holder[1]})" if len(holder) == 2 and holder[0].isdigit()
+               else "another process")
+        hint = ("stop it first or use --state-dir DIR" if role == "serve"
+                else "stop it first: only a directory nothing writes can be verified")
+        return f"the state directory {self.path} is in use by {who}; {hint}"
 
     def clear_leftovers(self) -> None:
         """Remove snapshots interrupted before their rename (only the directory's writer may)."""
@@ -271,7 +416,8 @@ class StateDir:
                 if record[0] > seq:
                     yield record
             if damage is not None:  # records after a damaged one cannot be trusted to follow on from it
-                yield Damage(path, damage.offset, damage.size, damage.reason, tuple(segments[i + 1:]))
+                later = tuple(segments[i + 1:])
+                yield replace(damage, later=later, later_records=sum(good_records(p) for p in later))
                 return
 
     def prune(self, keep_from_seq: int) -> None:

@@ -6,8 +6,10 @@ and benchmarks start real uvicorn servers on loopback with it.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -141,9 +143,11 @@ def _uvicorn(app, host: str, port: int, log_level: str) -> uvicorn.Server:
                                          lifespan="off", timeout_graceful_shutdown=3))
 
 
-def _start_thread(server: uvicorn.Server, name: str) -> tuple[threading.Thread, int]:
-    """Run a uvicorn server in a daemon thread; returns it and the port it listens on."""
-    thread = threading.Thread(target=server.run, name=name, daemon=True)
+def _start_thread(server: uvicorn.Server, name: str,
+                  sockets: list[socket.socket] | None = None) -> tuple[threading.Thread, int]:
+    """Run a uvicorn server in a daemon thread (on ``sockets`` if given); returns it and the port it
+    listens on."""
+    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -153,15 +157,50 @@ def _start_thread(server: uvicorn.Server, name: str) -> tuple[threading.Thread, 
     return thread, server.servers[0].sockets[0].getsockname()[1]
 
 
+class StartRefused(Exception):
+    """A start that cannot go ahead for a reason the user can fix: said in one line, no traceback."""
+
+
+def _listen(host: str, port: int, option: str) -> socket.socket:
+    """A socket listening on host:port, taken before anything else: a port in use stops the start
+    before the state directory is even opened."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)  # (uvicorn's backlog) from now on no other server can take the port
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise StartRefused(f"{host}:{port} is in use (another sandex serve?); use {option} N") from None
+        raise StartRefused(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    return sock
+
+
 def serve(config: SimulatorConfig | None = None, on_ready=None) -> None:
-    """Run until interrupted (Ctrl-C stops cleanly, with a last snapshot)."""
+    """Run until interrupted (Ctrl-C stops cleanly, with a last snapshot). The ports are taken
+    first (port 0: any free one, announced), then the state directory is opened."""
+    config = config or SimulatorConfig()
+    sockets = [_listen(config.host, config.port, "--port")]
+    try:
+        config = replace(config, port=sockets[0].getsockname()[1])
+        if config.admin_host:
+            sockets.append(_listen(config.admin_host, config.admin_port, "--admin-port"))
+            config = replace(config, admin_port=sockets[1].getsockname()[1])
+        _serve_on(config, sockets, on_ready)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _serve_on(config: SimulatorConfig, sockets: list[socket.socket], on_ready) -> None:
     sim = build(config)
     admin = None
     try:
         if sim.config.admin_host:
             admin = _uvicorn(create_admin_app(sim.app.services), sim.config.admin_host, sim.config.admin_port,
                              sim.config.log_level)
-            _start_thread(admin, "sandex-admin")
+            _start_thread(admin, "sandex-admin", sockets[1:])
         if on_ready is not None:
             on_ready(sim)
         # This process is the server: keep the start-up objects out of every collection, and collect
@@ -169,8 +208,12 @@ def serve(config: SimulatorConfig | None = None, on_ready=None) -> None:
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)
         sim.liquidity.run_in_background()
-        uvicorn.run(sim.app, host=sim.config.host, port=sim.config.port, log_level=sim.config.log_level,
-                    access_log=False)
+        server = uvicorn.Server(uvicorn.Config(sim.app, host=sim.config.host, port=sim.config.port,
+                                               log_level=sim.config.log_level, access_log=False))
+        try:
+            server.run(sockets=sockets[:1])
+        except KeyboardInterrupt:  # Ctrl-C: a clean stop (as uvicorn.run takes it)
+            pass
     finally:
         if admin is not None:
             admin.should_exit = True
@@ -229,7 +272,7 @@ def replay_state(config: SimulatorConfig, from_start: bool = False) -> tuple[Rec
         raise ValueError("replay_state needs a state_dir")
     venue = Venue(config, WallClock())
     services = create_services(venue, "", config.durability())
-    with venue.lock:
+    with services.durability.dir.locked("verify"), venue.lock:  # refused while a server owns the directory
         report = services.durability.recover(from_start=from_start, repair=False)
         report.fingerprint = services.fingerprint()
     return report, services

@@ -86,6 +86,12 @@ def trade_a_day(sim, clock: ManualClock) -> tuple[int, int]:
     return alice, bob
 
 
+def crash(sim) -> None:
+    """The process is gone: the journal left as a kill leaves it, the directory free for the next."""
+    sim.liquidity.stop()
+    sim.durability.close_without_snapshot()
+
+
 def assert_no_day_traded(sim, bob: int) -> None:
     """None of ``trade_a_day``'s loans, transfers or conversions are in the state."""
     services = sim.app.services
@@ -99,7 +105,7 @@ def test_a_restart_rebuilds_exactly_the_state_it_stopped_in(tmp_path: Path) -> N
     alice, _ = trade_a_day(sim, clock)
     before = sim.app.services.fingerprint()
     orders = _values(sim.venue.all_orders(alice, "BTCUSDT", None, None, None, 100))
-    # no clean stop: what the journal holds is all there is
+    crash(sim)  # no clean stop: what the journal holds is all there is
     report, services = replay_state(config(tmp_path))
     assert report.fingerprint == before
     assert report.replayed == sim.durability.seq > 10
@@ -118,6 +124,7 @@ def test_a_clean_stop_leaves_a_snapshot_and_nothing_to_replay(tmp_path: Path) ->
     sim.close()
     again = build(config(tmp_path), clock=ManualClock(clock.now_ms()))
     assert again.recovery.replayed == 0 and again.recovery.fingerprint == before
+    again.close()
     assert replay_state(config(tmp_path), from_start=True)[0].fingerprint == replay_state(config(tmp_path))[0].fingerprint
 
 
@@ -137,6 +144,7 @@ def test_periodic_snapshots_prune_old_files_and_recover_the_same(tmp_path: Path)
     sim.durability.checkpoint()
     sim.venue.deposit(sim.demo_account, "BTC", COIN)
     assert len(sim.durability.dir.snapshots()) == 2  # the newest and one before it
+    crash(sim)
     assert replay_state(config(tmp_path))[0].fingerprint == sim.app.services.fingerprint()
 
 
@@ -150,6 +158,7 @@ def test_a_torn_last_record_is_cut_reported_and_kept_aside(tmp_path: Path, cut_a
     segment = sim.durability.dir.segments()[-1]
     records, damage = read_segment(segment)
     assert damage is None
+    crash(sim)
     size = segment.stat().st_size
     last = len(records[-1][1]) + 16
     os.truncate(segment, size - last + (cut_at % last))
@@ -159,6 +168,7 @@ def test_a_torn_last_record_is_cut_reported_and_kept_aside(tmp_path: Path, cut_a
     assert segment.with_name(segment.name + ".cut").exists()
     assert read_segment(segment)[1] is None  # cut at the last complete record
     again.venue.deposit(again.demo_account, "USDT", COIN)  # and the journal goes on from there
+    crash(again)
     assert replay_state(config(tmp_path))[0].fingerprint == again.app.services.fingerprint()
 
 
@@ -166,6 +176,7 @@ def test_a_corrupt_record_stops_the_replay_there(tmp_path: Path) -> None:
     clock = ManualClock(T0)
     sim = build(config(tmp_path), clock=clock)
     trade_a_day(sim, clock)
+    crash(sim)
     segment = sim.durability.dir.segments()[-1]
     data = bytearray(segment.read_bytes())
     data[-3] ^= 0xFF
@@ -183,6 +194,7 @@ def test_a_replay_that_ends_otherwise_than_the_original_stops_the_start(tmp_path
     durability = sim.durability
     at, target, method, args, kwargs, _ = records.decode(read_segment(durability.dir.segments()[-1])[0][-1][1])
     durability._append(records.encode(at, target, method, args, kwargs, "ApiError:-1013"))
+    crash(sim)
     with pytest.raises(JournalDiverged, match="deposit"):
         replay_state(config(tmp_path))
 
@@ -213,6 +225,7 @@ def test_the_admin_api_saves_and_restores_the_whole_state(tmp_path: Path) -> Non
     assert admin.post("/sandex/v1/snapshots", headers={}).status_code == 401
     # a restart comes back to the restored state, and the saved snapshot is still there
     after = sim.app.services.fingerprint()
+    crash(sim)
     again = build(config(tmp_path), clock=ManualClock(clock.now_ms()))
     assert again.recovery.fingerprint == after
     assert again.durability.saved() == [saved["snapshotId"]]
