@@ -17,6 +17,7 @@ import signal
 from collections.abc import Callable
 
 _OK, _FAILED = b"\x00", b"\x01"
+_PR_SET_PDEATHSIG = 1
 
 
 class ImageFailed(RuntimeError):
@@ -47,22 +48,39 @@ class Image:
         return self._data
 
 
+def _die_with(parent: int) -> None:
+    """Ask the kernel to kill this child when the thread that forked it dies (Linux; that thread
+    waits for the image): a server killed mid-snapshot must not leave a child holding its state
+    directory's lock and its port."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the child just finishes its work
+        return
+    if os.getppid() != parent:  # the parent died before the request took hold
+        os._exit(1)
+
+
 def take(compute: Callable[[], bytes], fork: bool = True) -> Image:
     """Start ``compute`` on an image of the state as it is now. The caller holds the venue's lock
     (so that the image falls between two changes) and releases it before ``result()``."""
     if not fork or not hasattr(os, "fork"):
         return Image(compute())
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
-        _child(read_end, write_end, compute)
+        _child(read_end, write_end, compute, parent)
     os.close(write_end)
     return Image(pid=pid, fd=read_end)
 
 
-def _child(read_end: int, write_end: int, compute: Callable[[], bytes]) -> None:
+def _child(read_end: int, write_end: int, compute: Callable[[], bytes], parent: int) -> None:
     status = 1
     try:
+        _die_with(parent)
         os.close(read_end)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C of the server's terminal: the parent decides
         gc.disable()  # a collection would touch (and so copy) every page of the heap

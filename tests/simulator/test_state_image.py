@@ -79,3 +79,33 @@ def test_without_fork_the_work_runs_in_process(tmp_path) -> None:
         assert sim.durability.digest()[1] == live
     finally:
         sim.close()
+
+
+def test_an_image_dies_with_the_server(tmp_path) -> None:
+    """A server killed while an image is being made leaves no child holding its lock or port."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, time\n"
+        "from simulator import state_image\n"
+        "image = state_image.take(lambda: (time.sleep(30), b'')[1])\n"
+        "print(image._pid, flush=True)\n"
+        "time.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(proc.stdout.readline())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{child}/stat") as f:
+            if f.read().split()[2] == "Z":  # a zombie: dead, waiting to be reaped by init
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the image's process {child} outlived the server")
