@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from importlib.metadata import entry_points
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,6 +125,9 @@ def _verify(args: argparse.Namespace) -> int:
     from .journal import JournalError, StateDirBusy
     from .launcher import replay_state
 
+    if not Path(args.state_dir).is_dir():
+        print(f"sandex: {args.state_dir} is not a state directory (no such directory)", file=sys.stderr, flush=True)
+        return 2
     config = (SimulatorConfig.from_toml(args.config, state_dir=args.state_dir) if args.config
               else SimulatorConfig(state_dir=args.state_dir))
     try:

@@ -275,3 +275,10 @@ def test_other_markets_are_one_line_not_a_traceback(tmp_path: Path) -> None:
 def test_settings_carry_the_cut_flag() -> None:
     assert replace(config(Path("x")), cut_damaged_journal=True).durability().cut_damaged_journal
     assert not config(Path("x")).durability().cut_damaged_journal
+
+
+def test_verify_of_a_missing_directory_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = cli("verify", str(missing))
+    assert result.returncode == 2 and "is not a state directory" in result.stderr
+    assert not missing.exists()
