@@ -37,6 +37,7 @@ from . import binance_errors as err
 from . import records, state_image
 from .journal import Damage, JournalError, SegmentWriter, StateDir, cut, read_snapshot, segment_name, \
     snapshot_name, write_snapshot
+from .stream import EventStream
 
 log = logging.getLogger("sandex.durability")
 
@@ -59,6 +60,7 @@ class Recorder:
         self.sink: Callable[[bytes], None] | None = None  # the journal, when there is one
         self.failure: str | None = None  # why the journal stopped taking records
         self.idle = 0  # inside a call that changes nothing, so is not journaled (``journaled``'s ``unless``)
+        self.stream = EventStream()  # every change's events, told once the change is complete
 
     @property
     def in_change(self) -> bool:
@@ -98,17 +100,21 @@ def journaled(method: Callable | None = None, *, unless: Callable[..., bool] | N
         with rec.lock:
             if rec.depth:
                 return method(self, *args, **kwargs)
+            source = f"{self.journal_name}.{name}"
             if unless is not None and unless(self, *args, **kwargs):
                 rec.idle += 1
+                rec.stream.begin()
                 try:
                     return method(self, *args, **kwargs)
                 finally:
                     rec.idle -= 1
+                    rec.stream.end(rec.clock_now(), source)
             if rec.failure is not None:
                 raise err.INTERNAL
             at = rec.pinned = rec.replay_time if rec.replay_time is not None else rec.clock_now()
             rec.depth = 1
-            try:
+            rec.stream.begin()
+            try:  # the stream is told once the change is journaled
                 try:
                     result = method(self, *args, **kwargs)
                 finally:
@@ -117,9 +123,12 @@ def journaled(method: Callable | None = None, *, unless: Callable[..., bool] | N
             except Exception as e:  # a refusal changed nothing: it stands even if its record fails
                 rec.record(at, self.journal_name, name, args, kwargs, outcome_of(e))
                 raise
-            if not rec.record(at, self.journal_name, name, args, kwargs, None):
-                raise err.EXECUTION_UNKNOWN
-            return result
+            else:
+                if not rec.record(at, self.journal_name, name, args, kwargs, None):
+                    raise err.EXECUTION_UNKNOWN
+                return result
+            finally:
+                rec.stream.end(at, source)
 
     return change
 
