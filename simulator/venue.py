@@ -127,6 +127,7 @@ class Venue:
         self.keys = KeyStore()
         self.lock = threading.RLock()
         self.recorder = Recorder(self.lock, self._clock_now)
+        self.stream = self.recorder.stream  # every change's events, in order (simulator/stream.py)
         self.labels: dict[str, int] = {}  # well-known accounts by name ("demo")
         self.markets: dict[str, Market] = {}
         self.assets: dict[str, AssetSpec] = {}
@@ -161,7 +162,7 @@ class Venue:
     def list_market(self, mc: MarketConfig) -> Market:
         spec = market_spec(mc, self.config.asset_decimals)
         with self.lock:
-            events = self.engine.apply(ListMarket(spec))
+            events = self._engine_apply(ListMarket(spec))
             if isinstance(events[0], CommandRejected):
                 raise ValueError(f"{mc.symbol}: cannot list ({events[0].reason.name})")
             market = self.markets[mc.symbol] = Market(spec, mc)
@@ -194,7 +195,7 @@ class Venue:
             account = max(self._accounts, default=0) + 1
             if key is not None:
                 self.keys.add(replace(key, account_id=account))
-            self.engine.apply(SetFeeRates(account, self._maker_rate, self._taker_rate))
+            self._engine_apply(SetFeeRates(account, self._maker_rate, self._taker_rate))
             self._accounts[account] = _Account(account, frozenset(permissions), self.now(), house)
             for asset, amount in balances.items():
                 if amount:
@@ -233,7 +234,7 @@ class Venue:
             acct = self._account(account)
             if asset not in self.assets:
                 raise err.ApiError(400, -1130, f"Invalid data sent for a parameter. Unknown asset '{asset}'.")
-            events = self.engine.apply(Deposit(account, asset, amount, self.now()))
+            events = self._engine_apply(Deposit(account, asset, amount, self.now()))
             if isinstance(events[0], CommandRejected):
                 raise err.for_reject(events[0].reason)
             acct.update_time = self.now()
@@ -275,7 +276,7 @@ class Venue:
     def set_market_status(self, symbol: str, status: MarketStatus) -> None:
         with self.lock:
             self.market(symbol)
-            self.engine.apply(SetMarketStatus(symbol, status))
+            self._engine_apply(SetMarketStatus(symbol, status))
 
     def _account(self, account: int) -> _Account:
         acct = self._accounts.get(account)
@@ -342,7 +343,7 @@ class Venue:
                 command, req.fill_cap, self.markets[req.symbol].spec.lot_size.step_size)
             if capped is not None and (reason := self.engine.check(command)) is not None:
                 raise err.for_reject(reason)  # refused as the whole order would be
-            events = self.engine.apply(capped or command)
+            events = self._engine_apply(capped or command)
             first = events[0]
             if isinstance(first, OrderRejected):
                 raise err.for_reject(first.reason)
@@ -389,7 +390,7 @@ class Venue:
                     restriction == "ONLY_PARTIALLY_FILLED" and rec.status != "PARTIALLY_FILLED"):
                 raise err.CANCEL_RESTRICTED
             now = self.now()
-            events = self.engine.apply(CancelOrder(symbol, account, rec.order_id, None, now))
+            events = self._engine_apply(CancelOrder(symbol, account, rec.order_id, None, now))
             if isinstance(events[0], OrderRejected):
                 raise err.UNKNOWN_ORDER_CANCEL
             self.markets[symbol].update_id += 1
@@ -404,7 +405,7 @@ class Venue:
             if not any(s == symbol for s, _ in acct.open):
                 raise err.UNKNOWN_ORDER_CANCEL
             now = self.now()
-            events = self.engine.apply(CancelAllOrders(symbol, account, now))
+            events = self._engine_apply(CancelAllOrders(symbol, account, now))
             self.markets[symbol].update_id += 1
             self.absorb(events, now)
             return [self._orders[(symbol, e.order_id)].copy() for e in events if isinstance(e, OrderCanceled)]
@@ -424,7 +425,7 @@ class Venue:
             if new_client_id is not None and new_client_id != rec.client_order_id:
                 self._check_client_id(acct, symbol, new_client_id)
             now = self.now()
-            events = self.engine.apply(AmendOrder(symbol, account, new_qty, rec.order_id, None, now))
+            events = self._engine_apply(AmendOrder(symbol, account, new_qty, rec.order_id, None, now))
             if isinstance(events[0], OrderRejected):
                 raise err.for_reject(events[0].reason)
             self.markets[symbol].update_id += 1
@@ -489,12 +490,18 @@ class Venue:
     # Nothing outside the venue holds the engine: the desks' own commands (loans, interest,
     # transfers) come through ``apply``, inside one of their journaled changes.
 
+    def _engine_apply(self, command: object) -> list[Event]:
+        """Every engine command of the venue: its events go to the venue's stream as well."""
+        events = self.engine.apply(command)
+        self.stream.emit(events)
+        return events
+
     def apply(self, command: object) -> list[Event]:
         """An engine command of a desk, as part of the journaled change that is running."""
         with self.lock:
             if not self.recorder.in_change:
                 raise RuntimeError(f"{type(command).__name__} outside a journaled change: it would not be replayed")
-            return self.engine.apply(command)
+            return self._engine_apply(command)
 
     def balance(self, account: int, asset: str) -> Balance:
         return self.engine.balance(account, asset)
@@ -704,7 +711,7 @@ class Venue:
             acct = self._accounts[account]
             if acct.open:
                 for symbol in sorted({s for s, _ in acct.open}):
-                    events = self.engine.apply(CancelAllOrders(symbol, acct.account_id, now))
+                    events = self._engine_apply(CancelAllOrders(symbol, acct.account_id, now))
                     self.markets[symbol].update_id += 1
                     self.absorb(events, now)
                     retired += sum(isinstance(e, OrderCanceled) for e in events)
