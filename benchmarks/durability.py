@@ -1,4 +1,4 @@
-"""Durability figures: ``python -m benchmarks.durability [--json] [--seconds S] [--commands N]``.
+"""Durability figures: ``python -m benchmarks.durability [--json] [--seconds S] [--commands N] [--rss-seconds S]``.
 
 - ``orders_per_s_journal_off`` / ``_batched`` / ``_every``: signed ``POST /api/v3/order`` over HTTP
   (the load of ``benchmarks.http``: 32 keep-alive connections, BUY and SELL in turn) against a
@@ -9,6 +9,13 @@
   cancels and the fills between 200 accounts, made through the venue's own methods, no snapshot
   after the first) rebuilt read-only, as a restart does (target: at most 10 s). Beside it,
   ``live_1m_s``: the time the same changes took when they first ran, the reference.
+- ``rss_growth_mb_per_10min``: the same order load for ``--rss-warmup`` (30) then ``--rss-seconds``
+  (60) seconds against a server in memory with the synthetic markets running, as ``sandex serve``
+  runs; the server's resident memory read every second of the measured part, its trend (least
+  squares) extrapolated to 10 minutes (target: at most 10 MB; unbounded histories grew it by
+  hundreds, 2 GB at 4000 orders/s). The retention's caps are set low (``RSS_RETENTION``) so that
+  what it keeps is full before the measurement starts: what still grows then is a leak, not history
+  filling up. ``rss_warm_mb`` / ``rss_end_mb``: the first and last readings.
 """
 
 from __future__ import annotations
@@ -17,13 +24,60 @@ import argparse
 import json
 import random
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import numpy as np
 
 from .http import HOST, OrderSource, ServerProcess, _serve_simulator, load, new_account
 
 TARGET_BATCHED_COST = 0.15
 TARGET_RECOVERY_S = 10.0
+TARGET_RSS_GROWTH_MB = 10.0
+RSS_RETENTION = {"retention_orders": 1000, "retention_fills": 1000, "retention_public_trades": 20_000}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB (Linux)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def rss_growth(warmup: float, seconds: float, connections: int) -> dict:
+    server = ServerProcess(_serve_simulator, None, True, "", "batched", RSS_RETENTION)
+    try:
+        server.wait_ready()
+        accounts = [new_account(server.url) for _ in range(connections)]
+        sources = [OrderSource(f"{HOST}:{server.port}", k, s) for k, s in accounts]
+        pid = server.process.pid
+        readings: list[tuple[float, float]] = []  # (seconds since the warm-up ended, MB)
+        done = threading.Event()
+
+        def read() -> None:
+            if done.wait(warmup):
+                return
+            t0 = time.monotonic()
+            while True:
+                readings.append((time.monotonic() - t0, rss_mb(pid)))
+                if done.wait(1.0):
+                    return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        result = load(server, sources, warmup, seconds)
+        done.set()
+        reader.join()
+        t = [r[0] for r in readings]
+        mb = [r[1] for r in readings]
+        slope = float(np.polyfit(t, mb, 1)[0]) if len(readings) > 1 else 0.0  # MB per second
+        return {"rss_warm_mb": mb[0], "rss_end_mb": mb[-1], "rss_growth_mb_per_10min": slope * 600,
+                "rss_orders_per_s": result["per_s"], "errors": result["errors"]}
+    finally:
+        server.stop()
 
 
 def orders_per_s(state_dir: str, fsync: str, warmup: float, seconds: float, connections: int) -> dict:
@@ -86,7 +140,8 @@ def recovery_seconds(state_dir: str) -> tuple[float, int]:
     return time.perf_counter() - started, report.replayed
 
 
-def run(warmup: float = 3.0, seconds: float = 8.0, connections: int = 32, commands: int = 1_000_000) -> dict:
+def run(warmup: float = 3.0, seconds: float = 8.0, connections: int = 32, commands: int = 1_000_000,
+        rss_warmup: float = 30.0, rss_seconds: float = 60.0) -> dict:
     figures: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, state_dir, fsync in (("off", "", "batched"), ("batched", f"{tmp}/batched", "batched"),
@@ -103,6 +158,10 @@ def run(warmup: float = 3.0, seconds: float = 8.0, connections: int = 32, comman
         figures.update({"commands": replayed, "live_1m_s": live * scale, "recovery_1m_s": recovery * scale,
                         "recovery_vs_live": recovery / live,
                         "target_batched_cost": TARGET_BATCHED_COST, "target_recovery_1m_s": TARGET_RECOVERY_S})
+    if rss_seconds > 0:
+        rss = rss_growth(rss_warmup, rss_seconds, connections)
+        figures["errors"] += rss.pop("errors")
+        figures.update(rss, target_rss_growth_mb_per_10min=TARGET_RSS_GROWTH_MB)
     return figures
 
 
@@ -113,8 +172,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds of measured load per journal mode")
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     parser.add_argument("--commands", type=int, default=1_000_000, help="journaled changes to recover")
+    parser.add_argument("--rss-warmup", type=float, default=30.0, help="seconds of load before the first RSS reading")
+    parser.add_argument("--rss-seconds", type=float, default=60.0,
+                        help="seconds of load between the two RSS readings (0: skip the RSS figure)")
+    parser.add_argument("--only-rss", action="store_true", help="measure only the RSS growth")
     args = parser.parse_args()
-    figures = run(args.warmup, args.seconds, args.connections, args.commands)
+    if args.only_rss:
+        figures = rss_growth(args.rss_warmup, args.rss_seconds, args.connections)
+        figures["target_rss_growth_mb_per_10min"] = TARGET_RSS_GROWTH_MB
+    else:
+        figures = run(args.warmup, args.seconds, args.connections, args.commands, args.rss_warmup, args.rss_seconds)
     if args.json:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
         return

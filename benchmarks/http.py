@@ -75,7 +75,7 @@ def _exit_on_sigterm() -> None:
 
 
 def _serve_simulator(port: int, profile: str | None, liquidity: bool = False, state_dir: str = "",
-                     fsync: str = "batched") -> None:
+                     fsync: str = "batched", changes: dict | None = None) -> None:
     from simulator.config import DEFAULT_MARKETS, MarketConfig, SimulatorConfig
     from simulator.launcher import serve
     from simulator.ratelimit import RateLimitConfig
@@ -87,7 +87,7 @@ def _serve_simulator(port: int, profile: str | None, liquidity: bool = False, st
                              rate_limits=RateLimitConfig(enabled=False),
                              log_level="warning", admin_token=ADMIN_TOKEN, demo_api_key=DEMO_KEY,
                              demo_api_secret=DEMO_SECRET, demo_balances=dict(BALANCES), state_dir=state_dir,
-                             fsync=fsync)
+                             fsync=fsync, **(changes or {}))
     if not profile:
         serve(config)
         return

@@ -107,6 +107,15 @@ class SimulatorConfig:
     rate_limits: RateLimitConfig = RateLimitConfig()
     margin: MarginConfig = field(default_factory=MarginConfig)
     book_levels: int = 20  # per side, for the static book
+    # What the exchange remembers (open orders always): closed orders for retention_s after they
+    # closed and fills for retention_s after they happened (0: no time limit), at most
+    # retention_orders orders and retention_fills fills per account and market (the oldest leave
+    # first); public trades per market: at most retention_public_trades, none older than retention_s,
+    # and the minute summaries behind klines and tickers for retention_s but at least 7 days.
+    retention_s: float = 7 * 86_400.0
+    retention_orders: int = 100_000
+    retention_fills: int = 100_000
+    retention_public_trades: int = 200_000
     log_level: str = "warning"
 
     def __post_init__(self) -> None:
@@ -141,6 +150,10 @@ class SimulatorConfig:
                              "snapshot_keep at least 0")
         if not 0 <= self.admin_port <= 65535:
             raise ValueError(f"admin_port must be in [0, 65535], got {self.admin_port}")
+        if self.retention_s < 0 or min(self.retention_orders, self.retention_fills,
+                                       self.retention_public_trades) < 1:
+            raise ValueError("retention_s must be at least 0 (0: no time limit), retention_orders, retention_fills "
+                             "and retention_public_trades at least 1")
 
     def durability(self) -> DurabilitySettings:
         return DurabilitySettings(state_dir=self.state_dir or None, fsync=self.fsync,

@@ -203,37 +203,87 @@ def _month_open(t: int, off: int, months_later: int = 0) -> int:
 
 # ---- the history ----------------------------------------------------------------------------------
 
+TRIM_SLACK = 64  # the fewest rows a trim drops at once, so that trimming costs amortised O(1) per fill
+
+
 class MarketHistory:
-    """The public trades of one market, with aggregate trades and minute buckets kept alongside."""
+    """The public trades of one market, with aggregate trades and minute buckets kept alongside.
+
+    Unbounded unless ``set_limits`` bounds it: then at most ``max_trades`` trades (and the aggregates
+    they end) and none older than ``keep_ms`` are kept, and minute buckets for ``minute_keep_ms``.
+    The oldest rows leave from the front, a batch at a time (at least an eighth of what is kept, and
+    at least ``TRIM_SLACK`` rows), when a fill is recorded: at the fill's time, so that the same fills
+    always leave the same history. Trade and aggregate ids carry on from where they were, and a
+    minute bucket keeps its own open, close, first and last trade's time and last quantity, so
+    klines of 1m and longer and the ticker statistics need none of its trades.
+    """
 
     _vector_from = 24  # ``record_many`` of fewer fills calls ``record`` per fill (faster below about 20)
 
     def __init__(self) -> None:
         self._first_id = 0
-        # trades, by index = trade id - first id
+        self._dropped = 0  # trades dropped from the front: a trade's number (id - first id) = dropped + index
+        # trades, by index = trade number - dropped
         self._price = array("q")
         self._qty = array("q")
         self._quote = array("q")
         self._time = array("q")
         self._taker_buy = array("b")  # 1 when the taker bought (buyer was not the maker)
-        # aggregate trades, by index = aggregate id - 1; price, side and last id follow from trades
-        self._agg_first = array("q")  # index of the first trade
+        # aggregate trades, by index = aggregate id - 1 - agg_dropped; price, side and last id follow
+        # from trades
+        self._agg_first = array("q")  # number of the first trade
         self._agg_qty = array("q")
         self._agg_time = array("q")
+        self._agg_dropped = 0
         self._last_taker: int | None = None
-        # minute buckets holding at least one trade, in time order; open/close/count/ids follow from
-        # the trades since a minute's trades are one contiguous run
+        # minute buckets holding at least one trade, in time order; a minute's trades are one
+        # contiguous run, so its count and trade ids follow from the next bucket's first trade
         self._m_start = array("q")
-        self._m_first = array("q")  # index of the minute's first trade
+        self._m_first = array("q")  # number of the minute's first trade
         self._m_high = array("q")
         self._m_low = array("q")
+        self._m_open = array("q")
+        self._m_close = array("q")
+        self._m_t0 = array("q")  # time of the minute's first trade
+        self._m_t1 = array("q")  # ... and of its last
+        self._m_last_qty = array("q")  # quantity of its last trade
         self._m_volume: list[int] = []  # sums: Python ints so a busy minute cannot overflow
         self._m_quote: list[int] = []
         self._m_buy_volume: list[int] = []
         self._m_buy_quote: list[int] = []
+        self.max_trades = 0  # limits (``set_limits``); 0: none
+        self.keep_ms = 0
+        self.minute_keep_ms = 0
+        self._bounded = False
 
     def __len__(self) -> int:
+        """Trades recorded so far (those dropped since included)."""
+        return self._dropped + len(self._time)
+
+    def kept(self) -> int:
+        """Trades held now."""
         return len(self._time)
+
+    def set_limits(self, max_trades: int = 0, keep_ms: int = 0, minute_keep_ms: int = 0) -> None:
+        """Keep at most ``max_trades`` trades, none older than ``keep_ms`` before the newest fill, and
+        minute buckets for ``minute_keep_ms`` (each 0: no limit); applied from the next fill on."""
+        if min(max_trades, keep_ms, minute_keep_ms) < 0:
+            raise ValueError("history limits cannot be negative")
+        self.max_trades, self.keep_ms, self.minute_keep_ms = max_trades, keep_ms, minute_keep_ms
+        self._bounded = bool(max_trades or keep_ms or minute_keep_ms)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "_m_open" not in state:  # saved before histories were bounded: every trade is there
+            self._dropped = self._agg_dropped = 0
+            self.max_trades = self.keep_ms = self.minute_keep_ms = 0
+            self._bounded = False
+            ends = [*self._m_first[1:], len(self._time)]
+            self._m_open = array("q", (self._price[f] for f in self._m_first))
+            self._m_close = array("q", (self._price[e - 1] for e in ends))
+            self._m_t0 = array("q", (self._time[f] for f in self._m_first))
+            self._m_t1 = array("q", (self._time[e - 1] for e in ends))
+            self._m_last_qty = array("q", (self._qty[e - 1] for e in ends))
 
     # ---- recording ----
 
@@ -241,11 +291,12 @@ class MarketHistory:
                taker_order_id: int) -> None:
         """Append one fill; ids must be consecutive and time non-decreasing (bisect relies on it)."""
         k = len(self._time)
-        if k == 0:
+        n = self._dropped + k  # this trade's number
+        if n == 0:
             self._first_id = trade_id
-        elif trade_id != self._first_id + k or time < self._time[-1]:
+        elif trade_id != self._first_id + n or time < self._time[-1]:
             raise ValueError(f"trade {trade_id} at {time} does not follow trade "
-                             f"{self._first_id + k - 1} at {self._time[-1]}")
+                             f"{self._first_id + n - 1} at {self._time[-1]}")
         same_agg = k > 0 and taker_order_id == self._last_taker and price == self._price[-1]
         buy = 0 if buyer_is_maker else 1
         self._price.append(price)
@@ -258,7 +309,7 @@ class MarketHistory:
         if same_agg:
             self._agg_qty[-1] += qty
         else:
-            self._agg_first.append(k)
+            self._agg_first.append(n)
             self._agg_qty.append(qty)
             self._agg_time.append(time)
 
@@ -268,6 +319,9 @@ class MarketHistory:
                 self._m_high[-1] = price
             elif price < self._m_low[-1]:
                 self._m_low[-1] = price
+            self._m_close[-1] = price
+            self._m_t1[-1] = time
+            self._m_last_qty[-1] = qty
             self._m_volume[-1] += qty
             self._m_quote[-1] += quote_qty
             if buy:
@@ -275,13 +329,20 @@ class MarketHistory:
                 self._m_buy_quote[-1] += quote_qty
         else:
             self._m_start.append(minute)
-            self._m_first.append(k)
+            self._m_first.append(n)
             self._m_high.append(price)
             self._m_low.append(price)
+            self._m_open.append(price)
+            self._m_close.append(price)
+            self._m_t0.append(time)
+            self._m_t1.append(time)
+            self._m_last_qty.append(qty)
             self._m_volume.append(qty)
             self._m_quote.append(quote_qty)
             self._m_buy_volume.append(qty if buy else 0)
             self._m_buy_quote.append(quote_qty if buy else 0)
+        if self._bounded:
+            self._maybe_trim(time, k + 1)
 
     def record_many(self, first_trade_id: int, price: np.ndarray, qty: np.ndarray, quote: np.ndarray,
                     time: np.ndarray, buyer_is_maker: np.ndarray, taker_order_id: np.ndarray) -> None:
@@ -299,10 +360,10 @@ class MarketHistory:
         if n == 0:
             return
         price, qty, quote, time, buyer_is_maker, taker_order_id = cols
-        k0 = len(self._time)
-        if k0 and (first_trade_id != self._first_id + k0 or time[0] < self._time[-1]):
+        n0 = len(self)  # the batch's first trade's number
+        if n0 and (first_trade_id != self._first_id + n0 or time[0] < self._time[-1]):
             raise ValueError(f"trade {first_trade_id} at {int(time[0])} does not follow trade "
-                             f"{self._first_id + k0 - 1} at {self._time[-1]}")
+                             f"{self._first_id + n0 - 1} at {self._time[-1]}")
         back = np.flatnonzero(time[1:] < time[:-1]) if n > 1 else ()
         if len(back):
             j = int(back[0]) + 1
@@ -317,19 +378,19 @@ class MarketHistory:
                             quote.tolist(), time.tolist(), (buyer_is_maker != 0).tolist(), taker_order_id.tolist()):
                 self.record(*args)
             return
-        if k0 == 0:
+        if n0 == 0:
             self._first_id = int(first_trade_id)
         buy = (buyer_is_maker == 0).astype(np.int8)
 
         # aggregate trades: a new one wherever the taker or the price changes
         new_agg = np.empty(n, dtype=bool)
         new_agg[1:] = (taker_order_id[1:] != taker_order_id[:-1]) | (price[1:] != price[:-1])
-        new_agg[0] = k0 == 0 or taker_order_id[0] != self._last_taker or price[0] != self._price[-1]
+        new_agg[0] = n0 == 0 or taker_order_id[0] != self._last_taker or price[0] != self._price[-1]
         starts = np.flatnonzero(new_agg).astype(np.int64)
         if not new_agg[0]:  # the first fills continue the last aggregate
             self._agg_qty[-1] += int(qty[:starts[0] if len(starts) else n].sum())
         if len(starts):
-            self._agg_first.frombytes((starts + k0).tobytes())
+            self._agg_first.frombytes((starts + n0).tobytes())
             self._agg_qty.frombytes(np.add.reduceat(qty, starts).tobytes())
             self._agg_time.frombytes(time[starts].tobytes())
 
@@ -342,6 +403,8 @@ class MarketHistory:
         bounds = ms if new_min[0] else np.concatenate((np.zeros(1, dtype=np.int64), ms))
         hi = np.maximum.reduceat(price, bounds)
         lo = np.minimum.reduceat(price, bounds)
+        last = np.append(bounds[1:], n) - 1  # each minute's last fill
+        opens, closes, t0, t1, last_qty = price[bounds], price[last], time[bounds], time[last], qty[last]
         vol = np.add.reduceat(qty, bounds).tolist()
         qv = np.add.reduceat(quote, bounds).tolist()
         bv = np.add.reduceat(qty * buy, bounds).tolist()
@@ -350,6 +413,9 @@ class MarketHistory:
         if not new_min[0]:  # the first fills continue the last minute
             self._m_high[-1] = max(self._m_high[-1], int(hi[0]))
             self._m_low[-1] = min(self._m_low[-1], int(lo[0]))
+            self._m_close[-1] = int(closes[0])
+            self._m_t1[-1] = int(t1[0])
+            self._m_last_qty[-1] = int(last_qty[0])
             self._m_volume[-1] += vol[0]
             self._m_quote[-1] += qv[0]
             self._m_buy_volume[-1] += bv[0]
@@ -357,9 +423,12 @@ class MarketHistory:
             j = 1
         if len(ms):
             self._m_start.frombytes(minute[ms].tobytes())
-            self._m_first.frombytes((ms + k0).tobytes())
+            self._m_first.frombytes((ms + n0).tobytes())
             self._m_high.frombytes(hi[j:].tobytes())
             self._m_low.frombytes(lo[j:].tobytes())
+            for col, values in ((self._m_open, opens), (self._m_close, closes), (self._m_t0, t0), (self._m_t1, t1),
+                                (self._m_last_qty, last_qty)):
+                col.frombytes(values[j:].tobytes())
             self._m_volume += vol[j:]
             self._m_quote += qv[j:]
             self._m_buy_volume += bv[j:]
@@ -370,11 +439,49 @@ class MarketHistory:
             col.frombytes(values.tobytes())
         self._taker_buy.frombytes(buy.tobytes())
         self._last_taker = int(taker_order_id[-1])
+        if self._bounded:
+            self._maybe_trim(int(time[-1]), len(self._time))
+
+    def _maybe_trim(self, now: int, n: int) -> None:
+        """Trim if at least a batch of rows is due to leave: an eighth of the ``n`` trades kept (at
+        least ``TRIM_SLACK``) past ``max_trades`` or older than ``keep_ms``, or ``TRIM_SLACK`` minute
+        buckets older than ``minute_keep_ms``."""
+        s = max(TRIM_SLACK, n >> 3)
+        if (self.max_trades and n >= self.max_trades + s) or (
+                self.keep_ms and n > s and self._time[s - 1] < now - self.keep_ms) or (
+                self.minute_keep_ms and len(self._m_t1) > TRIM_SLACK
+                and self._m_t1[TRIM_SLACK - 1] < now - self.minute_keep_ms):
+            self._trim(now)
+
+    def _trim(self, now: int) -> None:
+        """Drop from the front every trade (with the aggregates it starts) and minute bucket the limits
+        no longer keep at ``now``; the newest trade and minute always stay."""
+        n = len(self._time)
+        k = n - self.max_trades if self.max_trades else 0
+        if self.keep_ms:
+            k = max(k, bisect_left(self._time, now - self.keep_ms))
+        k = min(k, n - 1)
+        if k > 0:
+            for col in (self._price, self._qty, self._quote, self._time, self._taker_buy):
+                del col[:k]
+            self._dropped += k
+            a = bisect_right(self._agg_first, self._dropped) - 1  # aggregates whose last trade is gone
+            if a > 0:
+                for col in (self._agg_first, self._agg_qty, self._agg_time):
+                    del col[:a]
+                self._agg_dropped += a
+        if self.minute_keep_ms:
+            r = min(bisect_left(self._m_t1, now - self.minute_keep_ms), len(self._m_t1) - 1)
+            if r > 0:
+                for col in (self._m_start, self._m_first, self._m_high, self._m_low, self._m_open, self._m_close,
+                            self._m_t0, self._m_t1, self._m_last_qty, self._m_volume, self._m_quote,
+                            self._m_buy_volume, self._m_buy_quote):
+                    del col[:r]
 
     # ---- trades ----
 
     def _trade(self, k: int) -> Trade:
-        return Trade(self._first_id + k, self._price[k], self._qty[k], self._quote[k], self._time[k],
+        return Trade(self._first_id + self._dropped + k, self._price[k], self._qty[k], self._quote[k], self._time[k],
                      not self._taker_buy[k])
 
     def last(self) -> Trade | None:
@@ -386,29 +493,33 @@ class MarketHistory:
         return [self._trade(k) for k in range(max(0, n - limit), n)]
 
     def from_id(self, from_id: int, limit: int) -> list[Trade]:
-        """Trades with id >= from_id, oldest first, at most `limit`."""
+        """Trades with id >= from_id (from the oldest kept), oldest first, at most `limit`."""
         n = len(self._time)
-        i = max(0, from_id - self._first_id)
+        i = max(0, from_id - self._first_id - self._dropped)
         return [self._trade(k) for k in range(i, min(n, i + limit))]
 
     def price_before(self, time: int) -> int | None:
-        """Price of the last trade strictly before `time` (the previous close)."""
-        k = bisect_left(self._time, time)
-        return self._price[k - 1] if k else None
+        """Price of the last trade strictly before `time` (the previous close); when the trades before
+        `time` are no longer kept, the close of the last minute that ended before it."""
+        if self._time and self._time[0] < time:
+            return self._price[bisect_left(self._time, time) - 1]
+        j = bisect_left(self._m_t1, time)
+        return self._m_close[j - 1] if j else None
 
     # ---- aggregate trades ----
 
     def _agg(self, a: int) -> AggTrade:
         first = self._agg_first[a]
-        after = self._agg_first[a + 1] if a + 1 < len(self._agg_first) else len(self._time)
-        return AggTrade(a + 1, self._price[first], self._agg_qty[a], self._first_id + first,
-                        self._first_id + after - 1, self._agg_time[a], not self._taker_buy[first])
+        after = self._agg_first[a + 1] if a + 1 < len(self._agg_first) else len(self)
+        k = max(first - self._dropped, 0)  # (its first trade may be gone: all have its price and side)
+        return AggTrade(self._agg_dropped + a + 1, self._price[k], self._agg_qty[a], self._first_id + first,
+                        self._first_id + after - 1, self._agg_time[a], not self._taker_buy[k])
 
     def agg_trades(self, from_id: int | None, start: int | None, end: int | None, limit: int) -> list[AggTrade]:
         """Aggregates with id >= from_id, else with start <= time <= end, else the newest; oldest first."""
         n = len(self._agg_time)
         if from_id is not None:
-            i = max(0, from_id - 1)
+            i = max(0, from_id - 1 - self._agg_dropped)
             j = min(n, i + limit)
         elif start is not None or end is not None:
             i = 0 if start is None else bisect_left(self._agg_time, start)
@@ -425,8 +536,9 @@ class MarketHistory:
         """Klines oldest first, one per bucket from the first trade's bucket to the one holding now.
 
         A bucket without trades is a flat candle at the previous close with zero volumes and count;
-        the bucket holding `now` is the open candle so far. Nothing precedes the first trade (an
-        empty history answers []). A `now` before the last trade counts as the last trade's time.
+        the bucket holding `now` is the open candle so far. Nothing precedes the first trade kept (an
+        empty history answers []): the first minute bucket kept for 1m and longer, the first trade
+        kept for 1s. A `now` before the last trade counts as the last trade's time.
         start given: from the bucket holding start (not before the first trade's) up to the one
         holding min(end, now), the first `limit`; only end: up to the bucket holding min(end, now),
         the last `limit`; neither: the newest `limit`. 1s klines come from the trades, longer ones
@@ -435,8 +547,10 @@ class MarketHistory:
         if not self._time or limit <= 0:
             return []
         bk = _bucketing(interval, tz_offset_min)
+        by_trade = interval == "1s"
         now = max(now, self._time[-1])
-        first, current = bk.open_of(self._time[0]), bk.open_of(now)
+        oldest = self._time[0] if by_trade else self._m_t0[0]
+        first, current = bk.open_of(oldest), bk.open_of(now)
         if start is not None and start >= bk.step(current, 1):
             return []  # (checked first: a far-future start need not fit the calendar)
         last = current if end is None or end >= now else bk.open_of(end)
@@ -445,12 +559,11 @@ class MarketHistory:
         if start is None:
             lo = bk.step(last, -min(limit - 1, bk.between(first, last)))
         else:
-            lo = first if start <= self._time[0] else max(first, bk.open_of(start))
+            lo = first if start <= oldest else max(first, bk.open_of(start))
             if lo > last:
                 return []
         count = min(limit, bk.between(lo, last) + 1)
 
-        by_trade = interval == "1s"
         times = self._time if by_trade else self._m_start
         n = len(times)
         i = bisect_left(times, lo)
@@ -463,7 +576,7 @@ class MarketHistory:
                 k = (self._kline_of_trades if by_trade else self._kline_of_minutes)(b, nb - 1, i, j)
                 i = j
             else:  # no trade: flat at the previous close; lo >= first, so one exists
-                close = out[-1].close if out else self._price[(i if by_trade else self._minute_end(i)) - 1]
+                close = out[-1].close if out else (self._price if by_trade else self._m_close)[i - 1]
                 k = Kline(b, close, close, close, close, 0, nb - 1, 0, 0, 0, 0)
             out.append(k)
             b = nb
@@ -476,14 +589,14 @@ class MarketHistory:
                      j - i, sum(compress(qty, buy)), sum(compress(quote, buy)))
 
     def _minute_end(self, row: int) -> int:
-        """Index of the first trade of minute row `row`, or the trade count when past the last row."""
-        return self._m_first[row] if row < len(self._m_first) else len(self._time)
+        """Number of the first trade of minute row `row`, or of the next trade when past the last row."""
+        return self._m_first[row] if row < len(self._m_first) else len(self)
 
     def _kline_of_minutes(self, open_time: int, close_time: int, i: int, j: int) -> Kline:
-        first, after = self._m_first[i], self._minute_end(j)
-        return Kline(open_time, self._price[first], max(self._m_high[i:j]), min(self._m_low[i:j]),
-                     self._price[after - 1], sum(self._m_volume[i:j]), close_time, sum(self._m_quote[i:j]),
-                     after - first, sum(self._m_buy_volume[i:j]), sum(self._m_buy_quote[i:j]))
+        return Kline(open_time, self._m_open[i], max(self._m_high[i:j]), min(self._m_low[i:j]),
+                     self._m_close[j - 1], sum(self._m_volume[i:j]), close_time, sum(self._m_quote[i:j]),
+                     self._minute_end(j) - self._m_first[i], sum(self._m_buy_volume[i:j]),
+                     sum(self._m_buy_quote[i:j]))
 
     # ---- ticker statistics ----
 
@@ -499,8 +612,8 @@ class MarketHistory:
             return None
         first, last = self._m_first[i], self._minute_end(j) - 1
         return WindowStats(
-            open_time=self._time[first], close_time=self._time[last],
-            open=self._price[first], high=max(self._m_high[i:j]), low=min(self._m_low[i:j]),
-            close=self._price[last], volume=sum(self._m_volume[i:j]), quote_volume=sum(self._m_quote[i:j]),
+            open_time=self._m_t0[i], close_time=self._m_t1[j - 1],
+            open=self._m_open[i], high=max(self._m_high[i:j]), low=min(self._m_low[i:j]),
+            close=self._m_close[j - 1], volume=sum(self._m_volume[i:j]), quote_volume=sum(self._m_quote[i:j]),
             count=last - first + 1, first_id=self._first_id + first, last_id=self._first_id + last,
-            last_qty=self._qty[last])
+            last_qty=self._m_last_qty[j - 1])

@@ -61,11 +61,28 @@ from .clock import Clock
 from .config import MarketConfig, SimulatorConfig
 from .durability import Recorder, journaled
 from .faults import capped_order
-from .history import MarketHistory
+from .history import DAY_MS, TRIM_SLACK, MarketHistory
 from .orders import Fill, OrderRecord, OrderRequest, Placement
 from .wire import parse_units
 
 _ID_CHARS = string.ascii_letters + string.digits
+MINUTES_KEPT_MS = 7 * DAY_MS  # a market's minute summaries: at least the longest ticker window
+
+
+def _placed(rec: OrderRecord) -> int:
+    return rec.time
+
+
+def _order_id(rec: OrderRecord) -> int:
+    return rec.order_id
+
+
+def _fill_time(fill: Fill) -> int:
+    return fill.time
+
+
+def _trade_id(fill: Fill) -> int:
+    return fill.trade_id
 
 
 @dataclass(slots=True)
@@ -84,9 +101,9 @@ class _Account:
     permissions: frozenset[str]
     update_time: int
     house: bool = False  # a liquidity source's: its closed orders and fills are not kept
-    orders: dict[str, list[OrderRecord]] = field(default_factory=dict)  # symbol -> every order, by id
+    orders: dict[str, list[OrderRecord]] = field(default_factory=dict)  # symbol -> the orders kept, by id
     open: dict[tuple[str, int], OrderRecord] = field(default_factory=dict)
-    trades: dict[str, list[Fill]] = field(default_factory=dict)  # symbol -> fills, by trade id
+    trades: dict[str, list[Fill]] = field(default_factory=dict)  # symbol -> the fills kept, by trade id
     client_ids: dict[tuple[str, str], OrderRecord] = field(default_factory=dict)  # newest order per id
 
 
@@ -115,10 +132,19 @@ def market_spec(mc: MarketConfig, decimals: int) -> MarketSpec:
 class Venue:
     """The exchange behind every API: thread-safe, one command at a time.
 
-    Each method marked ``@journaled`` is one change: what the journal records and replays."""
+    Each method marked ``@journaled`` is one change: what the journal records and replays.
+
+    Retention (``SimulatorConfig.retention_*``): a user's closed orders and fills leave memory once
+    past the retention or beyond the per-market caps, from the oldest, inside the change that
+    appends a newer one of the same account and market, at that change's time (so a replay of the
+    journal drops the same ones); open orders always stay. The retention counts back from the time
+    of the newest order event (a placement, fill, cancel or expiry of anyone's order), so queries
+    answer from the state alone: a closed order past it that no trim has reached yet is answered
+    as gone already."""
 
     journal_name = "venue"
-    durable_fields = ("engine", "keys", "markets", "assets", "labels", "_accounts", "_orders", "_rng")
+    durable_fields = ("engine", "keys", "markets", "assets", "labels", "_accounts", "_orders", "_rng",
+                      "_order_front", "_record_time")
 
     def __init__(self, config: SimulatorConfig, clock: Clock) -> None:
         self.config = config
@@ -129,10 +155,19 @@ class Venue:
         self.recorder = Recorder(self.lock, self._clock_now)
         self.stream = self.recorder.stream  # every change's events, in order (simulator/stream.py)
         self.labels: dict[str, int] = {}  # well-known accounts by name ("demo")
+        self._keep_ms = round(config.retention_s * 1000)  # 0: no time limit
+        self._max_orders = config.retention_orders
+        self._max_fills = config.retention_fills
+        self._history_limits = (config.retention_public_trades, self._keep_ms,
+                                self._keep_ms and max(self._keep_ms, MINUTES_KEPT_MS))
         self.markets: dict[str, Market] = {}
         self.assets: dict[str, AssetSpec] = {}
         self._accounts: dict[int, _Account] = {}
         self._orders: dict[tuple[str, int], OrderRecord] = {}
+        # (account, symbol) -> how many orders at the front of its list the last trim kept (open ones,
+        # or closed within the retention though placed before it): the next trim looks past them
+        self._order_front: dict[tuple[int, str], int] = {}
+        self._record_time = 0  # of the newest order event: what the retention counts back from
         self._rng = random.Random(config.seed)
         self._reply_rng = random.Random(f"sandex-replies:{config.seed}")
         self._last_time = 0
@@ -140,6 +175,17 @@ class Venue:
         self._taker_rate = parse_units(config.taker_fee, 8, "taker_fee")
         for mc in config.markets:
             self.list_market(mc)
+
+    @property
+    def markets(self) -> dict[str, Market]:
+        return self._markets
+
+    @markets.setter
+    def markets(self, markets: dict[str, Market]) -> None:
+        """(A snapshot's markets come in here too: their histories take this configuration's limits.)"""
+        self._markets = markets
+        for market in markets.values():
+            market.history.set_limits(*self._history_limits)
 
     # ---- time, markets, accounts ---------------------------------------------------------------
 
@@ -166,6 +212,7 @@ class Venue:
             if isinstance(events[0], CommandRejected):
                 raise ValueError(f"{mc.symbol}: cannot list ({events[0].reason.name})")
             market = self.markets[mc.symbol] = Market(spec, mc)
+            market.history.set_limits(*self._history_limits)
             self.assets.setdefault(spec.base.code, spec.base)
             self.assets.setdefault(spec.quote.code, spec.quote)
             return market
@@ -356,8 +403,12 @@ class Venue:
             self._orders[(req.symbol, record.order_id)] = record
             acct.open[(req.symbol, record.order_id)] = record
             if not acct.house:
-                acct.orders.setdefault(req.symbol, []).append(record)
+                recs = acct.orders.get(req.symbol)
+                if recs is None:
+                    recs = acct.orders[req.symbol] = []
+                recs.append(record)
                 acct.client_ids[(req.symbol, client_id)] = record
+                self._trim_orders(acct, req.symbol, recs, now)
             acct.update_time = now  # the order locked funds
             fills = self.absorb(events[1:], now, record.order_id)
             if capped is not None and record.status == "FILLED":
@@ -365,17 +416,22 @@ class Venue:
             return Placement(record.copy(), fills, now)
 
     def _named(self, acct: _Account, symbol: str, order_id: int | None, client_id: str | None) -> OrderRecord | None:
-        """Binance's lookup: by id if given (the client id, if also given, must then match), else by client id."""
+        """Binance's lookup: by id if given (the client id, if also given, must then match), else by
+        client id; a closed order past the retention is not found."""
         if order_id is not None:
             rec = self._orders.get((symbol, order_id))
             if rec is None or rec.account != acct.account_id:
                 return None
             if client_id is not None and rec.client_order_id != client_id:
                 return None
-            return rec
-        if client_id is not None:
-            return acct.client_ids.get((symbol, client_id))
-        return None
+        elif client_id is not None:
+            rec = acct.client_ids.get((symbol, client_id))
+        else:
+            return None
+        if rec is not None and self._keep_ms and not rec.is_open and (
+                rec.update_time < self._record_time - self._keep_ms):
+            return None  # (its record goes with the next trim)
+        return rec
 
     @journaled
     def cancel(self, account: int, symbol: str, order_id: int | None, client_id: str | None,
@@ -433,6 +489,8 @@ class Venue:
             old = rec.client_order_id
             if new_client_id is not None:
                 rec.client_order_id = new_client_id
+                if acct.client_ids.get((symbol, old)) is rec:  # the order answers to its new id only
+                    del acct.client_ids[(symbol, old)]
                 acct.client_ids[(symbol, new_client_id)] = rec
             return rec.copy(), old
 
@@ -464,14 +522,19 @@ class Venue:
 
     def all_orders(self, account: int, symbol: str, order_id: int | None, start: int | None, end: int | None,
                    limit: int) -> list[OrderRecord]:
-        """Binance's paging: from ``order_id`` up, else from ``start`` up, else the newest ``limit``."""
+        """Binance's paging: from ``order_id`` up, else from ``start`` up, else the newest ``limit``;
+        closed orders past the retention are left out."""
         with self.lock:
             acct = self._account(account)
             self.market(symbol)
             recs = acct.orders.get(symbol, [])
-            if order_id is not None:
-                recs = recs[bisect_left(recs, order_id, key=lambda r: r.order_id):]
-            picked = _window(recs, start, end, limit, key=lambda r: r.time, oldest_first=order_id is not None)
+            lo = 0 if order_id is None else bisect_left(recs, order_id, key=_order_id)
+            kept = None
+            if self._keep_ms and lo < len(recs):
+                cutoff = self._record_time - self._keep_ms
+                if recs[lo].time < cutoff:  # (an order placed since cannot have closed before it)
+                    kept = lambda r: r.is_open or r.update_time >= cutoff  # noqa: E731
+            picked = _window(recs, start, end, limit, _placed, order_id is not None, lo, kept)
             return [r.copy() for r in picked]
 
     def my_trades(self, account: int, symbol: str, order_id: int | None, start: int | None, end: int | None,
@@ -480,11 +543,16 @@ class Venue:
             acct = self._account(account)
             self.market(symbol)
             fills = acct.trades.get(symbol, [])
+            lo = bisect_left(fills, self._record_time - self._keep_ms, key=_fill_time) if self._keep_ms else 0
             if order_id is not None:
-                fills = [f for f in fills if f.order_id == order_id]
+                rec = self._orders.get((symbol, order_id))
+                if rec is not None and rec.account == account:  # its fills come after it was placed
+                    lo = bisect_left(fills, rec.time, lo, key=_fill_time)
+                fills = [f for f in fills[lo:] if f.order_id == order_id]
+                lo = 0
             if from_id is not None:
-                fills = fills[bisect_left(fills, from_id, key=lambda f: f.trade_id):]
-            return _window(fills, start, end, limit, key=lambda f: f.time, oldest_first=from_id is not None)
+                lo = bisect_left(fills, from_id, lo, key=_trade_id)
+            return _window(fills, start, end, limit, _fill_time, from_id is not None, lo)
 
     # ---- the ledger and books, for the desks and sources around the venue --------------------
     # Nothing outside the venue holds the engine: the desks' own commands (loans, interest,
@@ -608,6 +676,8 @@ class Venue:
         the events the records need (a fill with a user's order); every order the events name must
         then have a record (``adopt_resting`` gives a house order one)."""
         with self.lock:
+            if now > self._record_time:
+                self._record_time = now
             taker_fills: list[Fill] = []
             for e in events:
                 kind = type(e)
@@ -651,7 +721,14 @@ class Venue:
             rec.update_time = now
             acct = self._accounts[rec.account]
             if not acct.house:
-                acct.trades.setdefault(e.market, []).append(fill)
+                fills = acct.trades.get(e.market)
+                if fills is None:
+                    fills = acct.trades[e.market] = []
+                fills.append(fill)
+                n = len(fills)
+                s = max(TRIM_SLACK, n >> 3)
+                if n >= self._max_fills + s or (self._keep_ms and n > s and fills[s - 1].time < now - self._keep_ms):
+                    self._trim_fills(fills, now)
             acct.update_time = now
             if remaining == 0:
                 self._close(rec, "FILLED", now)
@@ -678,6 +755,51 @@ class Venue:
         spec = self.markets[symbol].spec
         last = self.engine.last_price(symbol) or 0
         return last * spec.lot_size.step_size // 10**spec.base.decimals
+
+    # ---- retention ---------------------------------------------------------------------------
+
+    def _trim_orders(self, acct: _Account, symbol: str, recs: list[OrderRecord], now: int) -> None:
+        """After an order joined ``recs``: trim if a batch of its orders may be due to leave (an eighth
+        of them, at least ``TRIM_SLACK``, past the front the last trim kept, beyond the cap or placed
+        before the retention), so each order pays amortised O(1) for trimming."""
+        n = len(recs)
+        t = self._order_front.get((acct.account_id, symbol), 0) + max(TRIM_SLACK, n >> 3) - 1
+        if t < n and (t < n - self._max_orders or (self._keep_ms and recs[t].time < now - self._keep_ms)):
+            self._drop_orders(acct, symbol, recs, now)
+
+    def _drop_orders(self, acct: _Account, symbol: str, recs: list[OrderRecord], now: int) -> None:
+        """Drop every closed order of ``recs`` beyond the newest ``retention_orders`` or closed before
+        the retention, with its id and client id (unless a newer order took the client id over)."""
+        n = len(recs)
+        over = n - self._max_orders
+        end = over
+        if self._keep_ms:
+            cutoff = now - self._keep_ms
+            end = max(end, bisect_left(recs, cutoff, key=_placed))  # placed since: closed since
+        kept = []
+        client_ids = acct.client_ids
+        for i in range(end):
+            rec = recs[i]
+            if rec.is_open or (i >= over and (not self._keep_ms or rec.update_time >= cutoff)):
+                kept.append(rec)
+                continue
+            del self._orders[(symbol, rec.order_id)]
+            key = (symbol, rec.client_order_id)
+            if client_ids.get(key) is rec:
+                del client_ids[key]
+        recs[:end] = kept
+        if kept:
+            self._order_front[(acct.account_id, symbol)] = len(kept)
+        else:
+            self._order_front.pop((acct.account_id, symbol), None)
+
+    def _trim_fills(self, fills: list[Fill], now: int) -> None:
+        """Drop the fills beyond the newest ``retention_fills`` and those before the retention."""
+        end = len(fills) - self._max_fills
+        if self._keep_ms:
+            end = max(end, bisect_left(fills, now - self._keep_ms, key=_fill_time))
+        if end > 0:
+            del fills[:end]
 
     def _close(self, rec: OrderRecord, status: str, now: int) -> None:
         rec.status = status
@@ -724,12 +846,23 @@ class Venue:
             acct.update_time = now
 
 
-def _window(items: list, start: int | None, end: int | None, limit: int, key, oldest_first: bool) -> list:
-    """Binance's time paging over items sorted by time: [start, end], oldest first from ``start``
-    (or when paging by id), else the newest ``limit``."""
-    lo = 0 if start is None else bisect_left(items, start, key=key)
-    hi = len(items) if end is None else bisect_right(items, end, key=key)
-    items = items[lo:hi]
-    if oldest_first or start is not None:
-        return items[:limit]
-    return items[-limit:] if limit < len(items) else items
+def _window(items: list, start: int | None, end: int | None, limit: int, key, oldest_first: bool, lo: int = 0,
+            kept=None) -> list:
+    """Binance's time paging over ``items[lo:]``, sorted by time: [start, end], oldest first from
+    ``start`` (or when paging by id), else the newest ``limit``; only items ``kept`` says yes to
+    (all, without it)."""
+    if start is not None:
+        lo = bisect_left(items, start, lo, key=key)
+    hi = len(items) if end is None else bisect_right(items, end, lo, key=key)
+    forward = oldest_first or start is not None
+    if kept is None:
+        return items[lo:min(hi, lo + limit)] if forward else items[max(lo, hi - limit):hi]
+    out = []
+    for i in (range(lo, hi) if forward else range(hi - 1, lo - 1, -1)):
+        if kept(items[i]):
+            out.append(items[i])
+            if len(out) == limit:
+                break
+    if not forward:
+        out.reverse()
+    return out

@@ -277,6 +277,9 @@ def build_handler(services, methods: dict[str, Endpoint]) -> Callable:
                 return result
             return _json(200, result, headers)  # inside the try: a result orjson cannot write is a bug too
         except ApiError as e:
+            # Refusals are mostly shared instances (binance_errors): each raise would add this
+            # request's frames to the one traceback they carry, and keep them, for good.
+            e.__traceback__ = None
             return error_response(e, headers)
         except Exception:  # a bug: answer like Binance does, keep the details in our log only
             log.exception("unexpected error in %s %s", ep.method, ep.path)

@@ -234,9 +234,9 @@ def test_record_refuses_gaps_in_ids_and_time_going_back() -> None:
 
 # ---- record_many: a batch's fills at once ----------------------------------------------------------
 
-STATE = ("_first_id", "_price", "_qty", "_quote", "_time", "_taker_buy", "_agg_first", "_agg_qty", "_agg_time",
-         "_last_taker", "_m_start", "_m_first", "_m_high", "_m_low", "_m_volume", "_m_quote", "_m_buy_volume",
-         "_m_buy_quote")
+STATE = ("_first_id", "_dropped", "_price", "_qty", "_quote", "_time", "_taker_buy", "_agg_first", "_agg_qty",
+         "_agg_time", "_agg_dropped", "_last_taker", "_m_start", "_m_first", "_m_high", "_m_low", "_m_open", "_m_close",
+         "_m_t0", "_m_t1", "_m_last_qty", "_m_volume", "_m_quote", "_m_buy_volume", "_m_buy_quote")
 
 
 def state(h: MarketHistory) -> dict:
