@@ -1,4 +1,5 @@
-"""Durability figures: ``python -m benchmarks.durability [--json] [--seconds S] [--commands N] [--rss-seconds S]``.
+"""Durability figures: ``python -m benchmarks.durability [--json] [--seconds S] [--commands N] [--rss-seconds S]
+[--resting N]`` (``--only-rss``, ``--only-snapshots``: one figure alone).
 
 - ``orders_per_s_journal_off`` / ``_batched`` / ``_every``: signed ``POST /api/v3/order`` over HTTP
   (the load of ``benchmarks.http``: 32 keep-alive connections, BUY and SELL in turn) against a
@@ -7,8 +8,14 @@
   costs at most 15 %).
 - ``recovery_1m_s``: a state directory holding ``--commands`` (1M) journaled changes (limit orders,
   cancels and the fills between 200 accounts, made through the venue's own methods, no snapshot
-  after the first) rebuilt read-only, as a restart does (target: at most 10 s). Beside it,
-  ``live_1m_s``: the time the same changes took when they first ran, the reference.
+  after the first) rebuilt read-only, as a restart does (target: at most 10 s; the digest
+  ``sandex verify`` adds is not counted). Beside it, ``live_1m_s``: the time the same changes took
+  when they first ran, the reference. ``recovery_changes_per_s``: the same as a rate (target:
+  250,000).
+- ``snapshot_pause_p99_ms``: with ``--resting`` (1M) orders resting, the longest another thread
+  (a request) waits for the venue's lock while a snapshot is taken, p99 over ``--snapshots`` (10)
+  snapshots (target: 50 ms). The reference, ``snapshot_pause_in_process_ms``: the same state
+  serialised under the lock, as snapshots were taken before they were made on a forked image.
 - ``rss_growth_mb_per_10min``: the same order load for ``--rss-warmup`` (30) then ``--rss-seconds``
   (60) seconds against a server in memory with the synthetic markets running, as ``sandex serve``
   runs; the server's resident memory read every second of the measured part, its trend (least
@@ -35,6 +42,8 @@ from .http import HOST, OrderSource, ServerProcess, _serve_simulator, load, new_
 TARGET_BATCHED_COST = 0.15
 TARGET_RECOVERY_S = 10.0
 TARGET_RSS_GROWTH_MB = 10.0
+TARGET_RECOVERY_RATE = 250_000.0
+TARGET_SNAPSHOT_PAUSE_MS = 50.0
 RSS_RETENTION = {"retention_orders": 1000, "retention_fills": 1000, "retention_public_trades": 20_000}
 
 
@@ -132,16 +141,70 @@ def journal_commands(state_dir: str, commands: int, seed: int = 1) -> float:
 
 
 def recovery_seconds(state_dir: str) -> tuple[float, int]:
+    """What a restart spends rebuilding the state (snapshot load and replay; not the digest that
+    ``sandex verify`` adds)."""
     from simulator.config import SimulatorConfig
     from simulator.launcher import replay_state
 
-    started = time.perf_counter()
     report, _ = replay_state(SimulatorConfig(state_dir=state_dir, liquidity=False))
-    return time.perf_counter() - started, report.replayed
+    return report.seconds, report.replayed
+
+
+def snapshot_pauses(resting: int, snapshots: int) -> dict:
+    """How long a snapshot holds the venue's lock (every request waits at most that long) with
+    ``resting`` orders in the book: taken on a forked image, and, the reference, serialised in-process."""
+    from engine import OrderType, SelfTradePrevention, Side, TimeInForce
+    from simulator.clock import ManualClock
+    from simulator.config import SimulatorConfig
+    from simulator.launcher import build
+    from simulator.orders import OrderRequest
+    from simulator.ratelimit import RateLimitConfig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = SimulatorConfig(state_dir=f"{tmp}/state", liquidity=False, rate_limits=RateLimitConfig(enabled=False),
+                                 snapshot_every=10**12, snapshot_interval_s=10**9)
+        sim = build(config, clock=ManualClock(1_700_000_000_000))
+        venue, durability = sim.venue, sim.durability
+        per_account = 150  # under MAX_NUM_ORDERS
+        accounts = [venue.create_account({"USDT": 10**12, "BTC": 10**11}) for _ in range(resting // per_account + 1)]
+        for i in range(resting):
+            buy = i % 2 == 0
+            price = (30_000 - i % 1000 if buy else 50_000 + i % 1000) * 10**8
+            venue.place(accounts[i // per_account], OrderRequest(
+                "BTCUSDT", Side.BUY if buy else Side.SELL, OrderType.LIMIT, TimeInForce.GTC, 100_000, price, 0, 0,
+                None, SelfTradePrevention.NONE, "ACK"))
+        # what another thread (a request) waits for the lock while each checkpoint runs
+        waits: list[float] = []
+        stop = threading.Event()
+
+        def probe() -> None:
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                with venue.lock:
+                    pass
+                waits.append(time.perf_counter() - t0)
+                time.sleep(0.001)
+
+        prober = threading.Thread(target=probe, daemon=True)
+        prober.start()
+        pauses = []
+        for _ in range(snapshots):
+            waits.clear()
+            durability.checkpoint()  # image under the lock; serialised and written outside it
+            pauses.append(max(waits, default=0.0))
+        stop.set()
+        prober.join()
+        started = time.perf_counter()
+        with venue.lock:  # the reference: the state serialised under the lock, as before images
+            durability.dump()
+        in_process = time.perf_counter() - started
+        sim.close()
+    return {"snapshot_resting_orders": resting, "snapshot_pause_p99_ms": float(np.percentile(pauses, 99)) * 1000,
+            "snapshot_pause_in_process_ms": in_process * 1000}
 
 
 def run(warmup: float = 3.0, seconds: float = 8.0, connections: int = 32, commands: int = 1_000_000,
-        rss_warmup: float = 30.0, rss_seconds: float = 60.0) -> dict:
+        rss_warmup: float = 30.0, rss_seconds: float = 60.0, resting: int = 1_000_000, snapshots: int = 10) -> dict:
     figures: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, state_dir, fsync in (("off", "", "batched"), ("batched", f"{tmp}/batched", "batched"),
@@ -156,8 +219,11 @@ def run(warmup: float = 3.0, seconds: float = 8.0, connections: int = 32, comman
         recovery, replayed = recovery_seconds(state_dir)
         scale = 1_000_000 / replayed
         figures.update({"commands": replayed, "live_1m_s": live * scale, "recovery_1m_s": recovery * scale,
-                        "recovery_vs_live": recovery / live,
-                        "target_batched_cost": TARGET_BATCHED_COST, "target_recovery_1m_s": TARGET_RECOVERY_S})
+                        "recovery_vs_live": recovery / live, "recovery_changes_per_s": replayed / recovery,
+                        "target_batched_cost": TARGET_BATCHED_COST, "target_recovery_1m_s": TARGET_RECOVERY_S,
+                        "target_recovery_changes_per_s": TARGET_RECOVERY_RATE})
+    if resting > 0:
+        figures.update(snapshot_pauses(resting, snapshots), target_snapshot_pause_p99_ms=TARGET_SNAPSHOT_PAUSE_MS)
     if rss_seconds > 0:
         rss = rss_growth(rss_warmup, rss_seconds, connections)
         figures["errors"] += rss.pop("errors")
@@ -175,13 +241,21 @@ def main() -> None:
     parser.add_argument("--rss-warmup", type=float, default=30.0, help="seconds of load before the first RSS reading")
     parser.add_argument("--rss-seconds", type=float, default=60.0,
                         help="seconds of load between the two RSS readings (0: skip the RSS figure)")
+    parser.add_argument("--resting", type=int, default=1_000_000,
+                        help="resting orders in the book for the snapshot pause (0: skip it)")
+    parser.add_argument("--snapshots", type=int, default=10, help="snapshots timed for the pause")
     parser.add_argument("--only-rss", action="store_true", help="measure only the RSS growth")
+    parser.add_argument("--only-snapshots", action="store_true", help="measure only the snapshot pause")
     args = parser.parse_args()
     if args.only_rss:
         figures = rss_growth(args.rss_warmup, args.rss_seconds, args.connections)
         figures["target_rss_growth_mb_per_10min"] = TARGET_RSS_GROWTH_MB
+    elif args.only_snapshots:
+        figures = snapshot_pauses(args.resting, args.snapshots)
+        figures["target_snapshot_pause_p99_ms"] = TARGET_SNAPSHOT_PAUSE_MS
     else:
-        figures = run(args.warmup, args.seconds, args.connections, args.commands, args.rss_warmup, args.rss_seconds)
+        figures = run(args.warmup, args.seconds, args.connections, args.commands, args.rss_warmup, args.rss_seconds,
+                      args.resting, args.snapshots)
     if args.json:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
         return

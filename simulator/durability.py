@@ -403,9 +403,9 @@ class Durability:
 
     # ---- journal -----------------------------------------------------------------------------
 
-    def _segment_after(self, seq: int) -> SegmentWriter:
+    def _segment_after(self, seq: int, settle_later: bool = False) -> SegmentWriter:
         return SegmentWriter(self.dir.path / segment_name(seq + 1), self.settings.fsync,
-                             self.settings.fsync_interval_ms)
+                             self.settings.fsync_interval_ms, settle_later)
 
     def _append(self, payload: bytes) -> None:
         self.seq += 1
@@ -490,12 +490,14 @@ class Durability:
         if self.dir is None or self.recorder.failure is not None:
             return self.seq
         with self._checkpointing:
-            with self.recorder.lock:  # held only while the image is taken (a fork: milliseconds)
+            with self.recorder.lock:  # held only to take the image (a fork) and switch segments
                 image, seq = state_image.take(self.dump, self.settings.fork_images), self.seq
-                self._writer.close()
-                self._writer = self._segment_after(seq)
+                old, new = self._writer, self._segment_after(seq, settle_later=True)
+                self._writer = new
                 self._since_snapshot = 0
                 self._last_snapshot = time.monotonic()
+            old.close()  # (no record goes to it any more) its last records synced
+            new.settle()
             write_snapshot(self.dir.path, snapshot_name(seq), seq, image.result())
             snapshots, keep = self.dir.snapshots(), self.settings.snapshot_keep
             if keep and len(snapshots) > keep:  # older snapshots and the journal since them, in case this one goes bad

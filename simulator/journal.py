@@ -92,17 +92,22 @@ class SegmentWriter:
     the operating system at once (a killed process loses nothing) and a background thread syncs
     them every ``interval_ms`` (a power cut may lose the last interval)."""
 
-    def __init__(self, path: Path, policy: str, interval_ms: int) -> None:
+    def __init__(self, path: Path, policy: str, interval_ms: int, settle_later: bool = False) -> None:
+        """``settle_later``: a new segment's header and directory entry are made durable by
+        ``settle()`` (a checkpoint does it after releasing the venue's lock), or before the first
+        record is acknowledged, whichever comes first."""
         if policy not in FSYNC_POLICIES:
             raise ValueError(f"fsync policy must be one of {FSYNC_POLICIES}, got {policy!r}")
         self.path = path
         self.policy = policy
         new = not path.exists()
         self._fd = _open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        self._settling = threading.Lock()
+        self._unsettled = new
         if new:
             os.write(self._fd, SEGMENT_MAGIC + _VERSION.pack(FORMAT_VERSION))
-            os.fsync(self._fd)
-            _sync_dir(path.parent)
+            if not settle_later:
+                self.settle()
         self._dirty = False
         self._sync_error: OSError | None = None  # a background sync that failed fails the next append
         self._stop = threading.Event()
@@ -120,12 +125,24 @@ class SegmentWriter:
         os.write(self._fd, _FRAME.pack(len(payload), crc, seq) + payload)
         if self.policy == "every":
             os.fdatasync(self._fd)
+            if self._unsettled:
+                self.settle()
         else:
             self._dirty = True
+
+    def settle(self) -> None:
+        """A new segment's header and its name in the directory on disk (once)."""
+        with self._settling:
+            if self._unsettled:
+                os.fsync(self._fd)
+                _sync_dir(self.path.parent)
+                self._unsettled = False
 
     def sync(self) -> None:
         self._dirty = False
         os.fdatasync(self._fd)
+        if self._unsettled:
+            self.settle()
 
     def _flush_loop(self, interval_s: float) -> None:
         while not self._stop.wait(interval_s):
