@@ -531,4 +531,4 @@ class JournalReplay(RuleBasedStateMachine):
 
 
 TestJournalReplay = JournalReplay.TestCase
-TestJournalReplay.settings = settings(max_examples=12, stateful_step_count=50)  # on top of the loaded profile
+TestJournalReplay.settings = settings(max_examples=10, stateful_step_count=50)  # on top of the loaded profile
