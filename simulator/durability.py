@@ -490,18 +490,22 @@ class Durability:
         if self.dir is None or self.recorder.failure is not None:
             return self.seq
         with self._checkpointing:
-            with self.recorder.lock:  # held only to take the image (a fork) and switch segments
-                image, seq = state_image.take(self.dump, self.settings.fork_images), self.seq
-                old, new = self._writer, self._segment_after(seq, settle_later=True)
-                self._writer = new
-                self._since_snapshot = 0
-                self._last_snapshot = time.monotonic()
-            old.close()  # (no record goes to it any more) its last records synced
-            new.settle()
-            write_snapshot(self.dir.path, snapshot_name(seq), seq, image.result())
-            snapshots, keep = self.dir.snapshots(), self.settings.snapshot_keep
-            if keep and len(snapshots) > keep:  # older snapshots and the journal since them, in case this one goes bad
-                self.dir.prune(int(snapshots[-keep].stem.split("-")[1]))
+            return self._checkpoint()
+
+    def _checkpoint(self) -> int:
+        """``checkpoint`` with ``_checkpointing`` held (always taken before the venue's lock)."""
+        with self.recorder.lock:  # held only to take the image (a fork) and switch segments
+            image, seq = state_image.take(self.dump, self.settings.fork_images), self.seq
+            old, new = self._writer, self._segment_after(seq, settle_later=True)
+            self._writer = new
+            self._since_snapshot = 0
+            self._last_snapshot = time.monotonic()
+        old.close()  # (no record goes to it any more) its last records synced
+        new.settle()
+        write_snapshot(self.dir.path, snapshot_name(seq), seq, image.result())
+        snapshots, keep = self.dir.snapshots(), self.settings.snapshot_keep
+        if keep and len(snapshots) > keep:  # older snapshots and the journal since them, in case this one goes bad
+            self.dir.prune(int(snapshots[-keep].stem.split("-")[1]))
         return seq
 
     def _snapshot_loop(self) -> None:
@@ -540,13 +544,16 @@ class Durability:
         payload = self._saved.get(snapshot_id)
         if payload is None:
             raise KeyError(snapshot_id)
-        with self.recorder.lock:
+        with self._checkpointing, self.recorder.lock:
             state = load_state(payload, self.holders)
             self.check_compatible(state)
             apply_state(state, self.holders)
             for hook in self.on_restore:
                 hook()
-            self.checkpoint()
+            if self.dir is not None and self.recorder.failure is None:
+                # what the directory held before is the history of a state that is gone: a
+                # recovery from an older snapshot would rebuild it, so only the new one is kept
+                self.dir.prune(self._checkpoint())
 
     def load_saved(self) -> None:
         """Snapshots saved on disk by earlier runs become restorable again."""

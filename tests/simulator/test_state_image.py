@@ -109,3 +109,23 @@ def test_an_image_dies_with_the_server(tmp_path) -> None:
                 return
         time.sleep(0.05)
     raise AssertionError(f"the image's process {child} outlived the server")
+
+
+def test_after_a_restore_every_way_of_rebuilding_gives_the_restored_state(tmp_path) -> None:
+    """The history before a restore is of a state that is gone: neither ``--from-start`` nor a
+    fallback to an older snapshot may bring it back."""
+    from simulator.launcher import replay_state
+
+    config = SimulatorConfig(state_dir=str(tmp_path / "s"), liquidity_mode="static")
+    sim = build(config, clock=ManualClock(1_699_963_200_000))
+    saved, _ = sim.durability.save()
+    sim.venue.deposit(sim.demo_account, "USDT", 10**8)
+    sim.durability.restore(saved)
+    sim.venue.deposit(sim.demo_account, "BTC", 10**8)
+    with sim.venue.lock:
+        live = sim.durability.fingerprint()
+    sim.liquidity.stop()
+    sim.durability.close_without_snapshot()
+    assert replay_state(config)[0].fingerprint == live
+    assert replay_state(config, from_start=True)[0].fingerprint == live
+    assert len(sim.durability.dir.snapshots()) == 1
