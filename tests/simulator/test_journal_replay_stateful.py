@@ -132,6 +132,7 @@ class JournalReplay(RuleBasedStateMachine):
         self.orders: list[tuple[int, str, int, str]] = []  # (account, symbol, order id, client id) as told
         self.margin_orders: list[tuple[int, str, int]] = []  # (wallet account, symbol, order id)
         self.quotes: list[tuple[int, str]] = []  # (account, quote id)
+        self.saved: list[str] = []  # admin snapshots
         self.steps = 0
         self.checks = 0
         for _ in range(2):
@@ -455,6 +456,20 @@ class JournalReplay(RuleBasedStateMachine):
     def checkpoint(self) -> None:
         """A periodic snapshot: the newest and the oldest snapshot kept now differ."""
         self.sim.durability.checkpoint()
+
+    @rule()
+    def save(self) -> None:
+        """An admin snapshot to go back to."""
+        self.saved.append(self.sim.durability.save()[0])
+
+    @rule(pick=st.integers(0, 10**6))
+    def restore(self, pick) -> None:
+        """Back to a saved state: what the directory held before is a history that is gone, and
+        every way of rebuilding the directory must give the restored state from then on."""
+        if not self.saved:
+            return
+        self.sim.durability.restore(self.saved[pick % len(self.saved)])
+        self.users = [u for u in self.users if self.venue.has_account(u["account"])]  # opened later: gone
 
     @rule(clean=st.booleans())
     def restart(self, clean) -> None:
