@@ -208,8 +208,7 @@ def _serve_on(config: SimulatorConfig, sockets: list[socket.socket], on_ready) -
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)
         sim.liquidity.run_in_background()
-        server = uvicorn.Server(uvicorn.Config(sim.app, host=sim.config.host, port=sim.config.port,
-                                               log_level=sim.config.log_level, access_log=False))
+        server = _uvicorn(sim.app, sim.config.host, sim.config.port, sim.config.log_level)
         try:
             server.run(sockets=sockets[:1])
         except KeyboardInterrupt:  # Ctrl-C: a clean stop (as uvicorn.run takes it)
