@@ -20,6 +20,9 @@ class ApiError(Exception):
         super().__init__(f"{status} {code} {msg}")
         self.status, self.code, self.msg, self.headers, self.data = status, code, msg, headers, data
 
+    def copy(self) -> ApiError:
+        return ApiError(self.status, self.code, self.msg, self.headers, self.data)
+
     def body(self) -> dict:
         out: dict = {"code": self.code, "msg": self.msg}
         if self.data is not None:
@@ -125,7 +128,7 @@ _TYPE_NOT_SUPPORTED = {
 
 def type_not_supported(order_type: str) -> ApiError:
     msg = _TYPE_NOT_SUPPORTED.get(order_type)
-    return ApiError(400, -2010, msg) if msg else UNSUPPORTED_COMBO
+    return ApiError(400, -2010, msg) if msg else _SHARED["UNSUPPORTED_COMBO"].copy()
 
 
 def _filter(name: str) -> ApiError:
@@ -183,7 +186,7 @@ SAME_WALLET = ApiError(400, -1130, "Invalid data sent for a parameter. The trans
 
 def for_reject(reason: RejectReason) -> ApiError:
     """Binance's answer to an engine rejection (every ``RejectReason`` has one)."""
-    return _REJECTS[reason]
+    return _REJECTS[reason].copy()
 
 
 # ---- rate limits (-1003, -1015) ------------------------------------------------------------------
@@ -209,3 +212,19 @@ def banned(until_ms: int, retry_after: int) -> ApiError:
 def orders_exceeded(limit: int, interval: str, retry_after: int) -> ApiError:
     return ApiError(429, -1015, f"Too many new orders; current limit is {limit} orders per {interval}.",
                     {"Retry-After": str(retry_after)})
+
+
+# ---- every refusal raised is a new object ------------------------------------------------------
+# Raising one shared exception object again and again would chain every raise's frames onto its
+# one traceback, and keep them (and their locals) alive for good. So the refusals above are not
+# module attributes: ``err.BAD_SYMBOL`` makes a new copy each time it is read (PEP 562).
+_SHARED: dict[str, ApiError] = {name: value for name, value in globals().items() if isinstance(value, ApiError)}
+for _name in _SHARED:
+    del globals()[_name]
+
+
+def __getattr__(name: str) -> ApiError:
+    shared = _SHARED.get(name)
+    if shared is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return shared.copy()
