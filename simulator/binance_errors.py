@@ -128,7 +128,7 @@ _TYPE_NOT_SUPPORTED = {
 
 def type_not_supported(order_type: str) -> ApiError:
     msg = _TYPE_NOT_SUPPORTED.get(order_type)
-    return ApiError(400, -2010, msg) if msg else _SHARED["UNSUPPORTED_COMBO"].copy()
+    return ApiError(400, -2010, msg) if msg else REFUSALS["UNSUPPORTED_COMBO"].copy()
 
 
 def _filter(name: str) -> ApiError:
@@ -218,13 +218,14 @@ def orders_exceeded(limit: int, interval: str, retry_after: int) -> ApiError:
 # Raising one shared exception object again and again would chain every raise's frames onto its
 # one traceback, and keep them (and their locals) alive for good. So the refusals above are not
 # module attributes: ``err.BAD_SYMBOL`` makes a new copy each time it is read (PEP 562).
-_SHARED: dict[str, ApiError] = {name: value for name, value in globals().items() if isinstance(value, ApiError)}
-for _name in _SHARED:
+REFUSALS: dict[str, ApiError] = {  # every one by name (read a copy as ``binance_errors.NAME``)
+    name: value for name, value in globals().items() if isinstance(value, ApiError)}
+for _name in REFUSALS:
     del globals()[_name]
 
 
 def __getattr__(name: str) -> ApiError:
-    shared = _SHARED.get(name)
+    shared = REFUSALS.get(name)
     if shared is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return shared.copy()
