@@ -29,11 +29,6 @@ class DeterministicSource(LiquiditySource, Protocol):
         ...
 
 
-def _nothing_due(liquidity: JournaledLiquidity, now: int) -> bool:
-    due = liquidity.next_due()
-    return due is None or due > now
-
-
 class JournaledLiquidity:
     """The deterministic sources by name: to the liquidity driver, one source."""
 
@@ -85,9 +80,10 @@ class JournaledLiquidity:
     def advance(self, venue: Venue, now: int) -> None:
         self.step(now)
 
-    @journaled(unless=_nothing_due)
+    @journaled
     def step(self, now: int) -> None:
-        """Let every source do what is due at ``now``, in the order they were started."""
+        """Let every source do what is due at ``now``, in the order they were started (the driver
+        calls it only when ``next_due`` says something is)."""
         for source in self.sources.values():
             due = source.next_due()
             if due is not None and due <= now:
