@@ -180,14 +180,21 @@ def _listen(host: str, port: int, option: str) -> socket.socket:
 def serve(config: SimulatorConfig | None = None, on_ready=None) -> None:
     """Run until interrupted (Ctrl-C stops cleanly, with a last snapshot). The ports are taken
     first (port 0: any free one, announced), then the state directory is opened."""
-    config = config or SimulatorConfig()
+    with _listening(config or SimulatorConfig()) as (config, sockets):
+        _serve_on(config, sockets, on_ready)
+
+
+@contextmanager
+def _listening(config: SimulatorConfig) -> Iterator[tuple[SimulatorConfig, list[socket.socket]]]:
+    """The trading port (and the admin port, if it has its own) taken, and the configuration with
+    the ports they got (port 0: any free one); closed on the way out."""
     sockets = [_listen(config.host, config.port, "--port")]
     try:
         config = replace(config, port=sockets[0].getsockname()[1])
         if config.admin_host:
             sockets.append(_listen(config.admin_host, config.admin_port, "--admin-port"))
             config = replace(config, admin_port=sockets[1].getsockname()[1])
-        _serve_on(config, sockets, on_ready)
+        yield config, sockets
     finally:
         for sock in sockets:
             sock.close()
@@ -236,30 +243,31 @@ class RunningServer:
 @contextmanager
 def running_server(config: SimulatorConfig | None = None, clock: Clock | None = None,
                    port: int = 0) -> Iterator[RunningServer]:
-    """A real uvicorn server on 127.0.0.1 (any free port by default) in a background thread."""
-    config = replace(config or SimulatorConfig(), host="127.0.0.1", port=port)
-    sim = build(config, clock)
-    servers = [_uvicorn(sim.app, "127.0.0.1", sim.config.port, sim.config.log_level)]
-    threads: list[threading.Thread] = []
-    try:
-        thread, port = _start_thread(servers[0], "sandex-server")
-        threads.append(thread)
-        url = admin_url = f"http://127.0.0.1:{port}"
-        if sim.config.admin_host:
-            servers.append(_uvicorn(create_admin_app(sim.app.services), sim.config.admin_host, sim.config.admin_port,
-                                    sim.config.log_level))
-            thread, admin_port = _start_thread(servers[1], "sandex-admin")
+    """A real uvicorn server on 127.0.0.1 (any free port by default) in a background thread. As
+    with ``serve``, the ports are taken before the state directory is opened."""
+    with _listening(replace(config or SimulatorConfig(), host="127.0.0.1", port=port)) as (config, sockets):
+        sim = build(config, clock)
+        servers = [_uvicorn(sim.app, "127.0.0.1", sim.config.port, sim.config.log_level)]
+        threads: list[threading.Thread] = []
+        try:
+            thread, port = _start_thread(servers[0], "sandex-server", sockets[:1])
             threads.append(thread)
-            admin_url = f"http://{sim.config.admin_host}:{admin_port}"
-        if not isinstance(sim.venue.clock, ManualClock):  # a hand-moved clock is stepped by its owner
-            sim.liquidity.run_in_background()
-        yield RunningServer(url, sim, admin_url)
-    finally:
-        for server in servers:
-            server.should_exit = True
-        for thread in threads:
-            thread.join(timeout=10)
-        sim.close()
+            url = admin_url = f"http://127.0.0.1:{port}"
+            if sim.config.admin_host:
+                servers.append(_uvicorn(create_admin_app(sim.app.services), sim.config.admin_host,
+                                        sim.config.admin_port, sim.config.log_level))
+                thread, admin_port = _start_thread(servers[1], "sandex-admin", sockets[1:])
+                threads.append(thread)
+                admin_url = f"http://{sim.config.admin_host}:{admin_port}"
+            if not isinstance(sim.venue.clock, ManualClock):  # a hand-moved clock is stepped by its owner
+                sim.liquidity.run_in_background()
+            yield RunningServer(url, sim, admin_url)
+        finally:
+            for server in servers:
+                server.should_exit = True
+            for thread in threads:
+                thread.join(timeout=10)
+            sim.close()
 
 
 def replay_state(config: SimulatorConfig, from_start: bool = False) -> tuple[Recovery, Services]:

@@ -20,7 +20,7 @@ import pytest
 
 from simulator.clock import ManualClock
 from simulator.journal import JournalError, StateDirBusy, read_segment
-from simulator.launcher import build, replay_state
+from simulator.launcher import StartRefused, build, replay_state, running_server
 from tests import serve_process
 from tests.integration.conftest import binance
 from tests.simulator.test_durability import COIN, T0, config, crash
@@ -147,6 +147,20 @@ def test_a_port_in_use_stops_the_start_before_the_state_directory_is_made(tmp_pa
                     "--admin-port", str(port))
         assert_one_line_refusal(admin, f"127.0.0.1:{port} is in use", "--admin-port N")
     assert not (tmp_path / "new").exists()
+
+
+def test_running_server_takes_its_port_before_the_state_directory_too(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(StartRefused, match=f"127.0.0.1:{port} is in use"):
+            with running_server(config(tmp_path / "new"), ManualClock(T0), port=port):
+                pass
+    assert not (tmp_path / "new").exists()
+    with running_server(config(tmp_path / "new"), ManualClock(T0)) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+    assert (tmp_path / "new" / "LOCK").exists()
 
 
 # ---- damage in the middle of the journal -------------------------------------------------------
