@@ -112,6 +112,7 @@ class SimulatorConfig:
     # retention_orders orders and retention_fills fills per account and market (the oldest leave
     # first); public trades per market: at most retention_public_trades, none older than retention_s,
     # and the minute summaries behind klines and tickers for retention_s but at least 7 days.
+    # The margin desk's histories and conversions: retention_s, at most retention_orders of each.
     retention_s: float = 7 * 86_400.0
     retention_orders: int = 100_000
     retention_fills: int = 100_000

@@ -109,9 +109,13 @@ class ConvertOrder:
     status: str = "SUCCESS"
 
 
+def _created(order: ConvertOrder) -> int:
+    return order.create_time
+
+
 @dataclass(slots=True)
 class _Book:
-    """One account's convert orders, oldest first."""
+    """One account's convert orders, oldest first (as many as the venue's records retention keeps)."""
 
     orders: list[ConvertOrder] = field(default_factory=list)
     by_quote: dict[str, ConvertOrder] = field(default_factory=dict)
@@ -284,6 +288,9 @@ class ConvertDesk:
             book = self._books.setdefault(account, _Book())
             book.orders.append(order)
             book.by_quote[quote_id] = order
+            for gone in self.venue.record_retention.trim(book.orders, now, _created):
+                del self._orders[gone.order_id]
+                del book.by_quote[gone.quote.quote_id]
             return order
 
     def order(self, account: int, order_id: int | None = None, quote_id: str | None = None) -> ConvertOrder:

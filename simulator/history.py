@@ -30,6 +30,7 @@ from itertools import compress
 import numpy as np
 
 from . import binance_errors as err
+from .retention import TRIM_SLACK
 
 SECOND_MS = 1_000
 MINUTE_MS = 60_000
@@ -202,9 +203,6 @@ def _month_open(t: int, off: int, months_later: int = 0) -> int:
 
 
 # ---- the history ----------------------------------------------------------------------------------
-
-TRIM_SLACK = 64  # the fewest rows a trim drops at once, so that trimming costs amortised O(1) per fill
-
 
 class MarketHistory:
     """The public trades of one market, with aggregate trades and minute buckets kept alongside.

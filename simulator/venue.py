@@ -61,24 +61,17 @@ from .clock import Clock
 from .config import MarketConfig, SimulatorConfig
 from .durability import Recorder, journaled
 from .faults import capped_order
-from .history import DAY_MS, TRIM_SLACK, MarketHistory
+from .history import DAY_MS, MarketHistory
 from .orders import Fill, OrderRecord, OrderRequest, Placement
+from .retention import TRIM_SLACK, Retention, row_time
 from .wire import parse_units
 
 _ID_CHARS = string.ascii_letters + string.digits
 MINUTES_KEPT_MS = 7 * DAY_MS  # a market's minute summaries: at least the longest ticker window
 
 
-def _placed(rec: OrderRecord) -> int:
-    return rec.time
-
-
 def _order_id(rec: OrderRecord) -> int:
     return rec.order_id
-
-
-def _fill_time(fill: Fill) -> int:
-    return fill.time
 
 
 def _trade_id(fill: Fill) -> int:
@@ -157,7 +150,9 @@ class Venue:
         self.labels: dict[str, int] = {}  # well-known accounts by name ("demo")
         self._keep_ms = round(config.retention_s * 1000)  # 0: no time limit
         self._max_orders = config.retention_orders
-        self._max_fills = config.retention_fills
+        self.fill_retention = Retention(self._keep_ms, config.retention_fills)  # per account and market
+        # the desks' records (loans, interest, transfers, liquidations, conversions): as orders
+        self.record_retention = Retention(self._keep_ms, config.retention_orders)
         self._history_limits = (config.retention_public_trades, self._keep_ms,
                                 self._keep_ms and max(self._keep_ms, MINUTES_KEPT_MS))
         self.markets: dict[str, Market] = {}
@@ -534,7 +529,7 @@ class Venue:
                 cutoff = self._record_time - self._keep_ms
                 if recs[lo].time < cutoff:  # (an order placed since cannot have closed before it)
                     kept = lambda r: r.is_open or r.update_time >= cutoff  # noqa: E731
-            picked = _window(recs, start, end, limit, _placed, order_id is not None, lo, kept)
+            picked = _window(recs, start, end, limit, row_time, order_id is not None, lo, kept)
             return [r.copy() for r in picked]
 
     def my_trades(self, account: int, symbol: str, order_id: int | None, start: int | None, end: int | None,
@@ -543,16 +538,16 @@ class Venue:
             acct = self._account(account)
             self.market(symbol)
             fills = acct.trades.get(symbol, [])
-            lo = bisect_left(fills, self._record_time - self._keep_ms, key=_fill_time) if self._keep_ms else 0
+            lo = bisect_left(fills, self._record_time - self._keep_ms, key=row_time) if self._keep_ms else 0
             if order_id is not None:
                 rec = self._orders.get((symbol, order_id))
                 if rec is not None and rec.account == account:  # its fills come after it was placed
-                    lo = bisect_left(fills, rec.time, lo, key=_fill_time)
+                    lo = bisect_left(fills, rec.time, lo, key=row_time)
                 fills = [f for f in fills[lo:] if f.order_id == order_id]
                 lo = 0
             if from_id is not None:
                 lo = bisect_left(fills, from_id, lo, key=_trade_id)
-            return _window(fills, start, end, limit, _fill_time, from_id is not None, lo)
+            return _window(fills, start, end, limit, row_time, from_id is not None, lo)
 
     # ---- the ledger and books, for the desks and sources around the venue --------------------
     # Nothing outside the venue holds the engine: the desks' own commands (loans, interest,
@@ -725,10 +720,7 @@ class Venue:
                 if fills is None:
                     fills = acct.trades[e.market] = []
                 fills.append(fill)
-                n = len(fills)
-                s = max(TRIM_SLACK, n >> 3)
-                if n >= self._max_fills + s or (self._keep_ms and n > s and fills[s - 1].time < now - self._keep_ms):
-                    self._trim_fills(fills, now)
+                self.fill_retention.trim(fills, now)
             acct.update_time = now
             if remaining == 0:
                 self._close(rec, "FILLED", now)
@@ -775,7 +767,7 @@ class Venue:
         end = over
         if self._keep_ms:
             cutoff = now - self._keep_ms
-            end = max(end, bisect_left(recs, cutoff, key=_placed))  # placed since: closed since
+            end = max(end, bisect_left(recs, cutoff, key=row_time))  # placed since: closed since
         kept = []
         client_ids = acct.client_ids
         for i in range(end):
@@ -792,14 +784,6 @@ class Venue:
             self._order_front[(acct.account_id, symbol)] = len(kept)
         else:
             self._order_front.pop((acct.account_id, symbol), None)
-
-    def _trim_fills(self, fills: list[Fill], now: int) -> None:
-        """Drop the fills beyond the newest ``retention_fills`` and those before the retention."""
-        end = len(fills) - self._max_fills
-        if self._keep_ms:
-            end = max(end, bisect_left(fills, now - self._keep_ms, key=_fill_time))
-        if end > 0:
-            del fills[:end]
 
     def _close(self, rec: OrderRecord, status: str, now: int) -> None:
         rec.status = status

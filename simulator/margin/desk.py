@@ -148,8 +148,16 @@ class MarginDesk:
                 found = self.wallets.owner_of(e.account)
                 if found is not None:
                     self._next_interest_id += 1
-                    self.interest.append(InterestRecord(self._next_interest_id - 1, found[0], found[1], e.asset, e.amount, e.principal,
-                                                        e.daily_rate, e.time, e.on_borrow))
+                    self.remember(self.interest, InterestRecord(
+                        self._next_interest_id - 1, found[0], found[1], e.asset, e.amount, e.principal, e.daily_rate,
+                        e.time, e.on_borrow))
+
+    def remember(self, rows: list, row) -> None:
+        """Add ``row`` to one of the desk's histories (oldest first), which keep what the venue's
+        records retention says (``SimulatorConfig.retention_s`` and ``retention_orders``, over all
+        accounts), trimmed at the row's time."""
+        rows.append(row)
+        self.venue.record_retention.trim(rows, row.time)
 
     @property
     def recorder(self):
@@ -307,7 +315,7 @@ class MarginDesk:
     def _loan_record(self, owner: int, ref: WalletRef, asset: str, kind: str, amount: int, principal: int,
                      interest: int, now: int, auto: bool) -> LoanRecord:
         rec = LoanRecord(self._tran_id(), owner, ref, asset, kind, amount, principal, interest, now, auto)
-        self.loans.append(rec)
+        self.remember(self.loans, rec)
         self.venue.touch(self.wallets.find(owner, ref) or owner, now)
         return rec
 
@@ -328,7 +336,7 @@ class MarginDesk:
             self.venue.touch(src, now)
             self.venue.touch(dst, now)
             rec = TransferRecord(self._tran_id(), owner, asset, amount, source, target, now)
-            self.transfers.append(rec)
+            self.remember(self.transfers, rec)
             return rec
 
     # ---- margin orders ------------------------------------------------------------------------

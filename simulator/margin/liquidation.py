@@ -55,7 +55,7 @@ class Liquidator:
             elif not margin_level_at_least(assets, debt, desk.call_ratio[kind]):
                 if account not in self._called:
                     self._called.add(account)
-                    desk.margin_calls.append(MarginCall(owner, ref, margin_level(assets, debt) or 0, now))
+                    desk.remember(desk.margin_calls, MarginCall(owner, ref, margin_level(assets, debt) or 0, now))
             else:
                 self._called.discard(account)
 
@@ -148,9 +148,9 @@ class Liquidator:
         if rec.executed_qty == 0:
             return STUCK  # an empty book
         avg = rec.cummulative_quote_qty * 10**spec.base.decimals // rec.executed_qty
-        self.desk.liquidations.append(LiquidationRecord(owner, ref, symbol, rec.order_id, rec.side.name, avg,
-                                                        rec.orig_qty or rec.executed_qty, rec.executed_qty,
-                                                        rec.cummulative_quote_qty, "GTC", now))
+        self.desk.remember(self.desk.liquidations, LiquidationRecord(
+            owner, ref, symbol, rec.order_id, rec.side.name, avg, rec.orig_qty or rec.executed_qty, rec.executed_qty,
+            rec.cummulative_quote_qty, "GTC", now))
         return TRADED
 
 

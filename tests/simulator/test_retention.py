@@ -433,3 +433,45 @@ def test_steady_load_keeps_the_counts_flat() -> None:
             assert value <= warm[name] * 1.2 + TRIM_SLACK, (name, value, warm[name])
     assert samples[-1]["minutes"] == 4000 * 5 * SEC // MIN + 1
     assert samples[-1]["records"] < 4 * 720 * 1.2 + 2 * TRIM_SLACK + 20
+
+
+def test_the_desks_histories_keep_the_records_retention(tmp_path: Path) -> None:
+    """Margin transfers and conversions, like orders, leave once past the retention or the cap (over
+    all accounts for the margin desk's histories, per account for conversions), the newest kept, and
+    a replay of the journal drops the same ones."""
+    from simulator.margin.wallets import CROSS_MARGIN, SPOT
+
+    clock = ManualClock(T0)
+    sim = build(config(state_dir=str(tmp_path), retention_s=HOUR / 1000, retention_orders=100), clock=clock)
+    services = sim.app.services
+    account = sim.venue.create_account({"USDT": 10**12, "BTC": 10**10})
+    maker = sim.venue.create_account({"USDT": 10**12, "BTC": 10**10})
+    sim.venue.place(maker, limit(Side.BUY, PRICE - COIN))  # a price to convert at
+    sim.venue.place(maker, limit(Side.SELL, PRICE + COIN))
+    for i in range(300):
+        source, target = (SPOT, CROSS_MARGIN) if i % 2 == 0 else (CROSS_MARGIN, SPOT)
+        services.margin.transfer(account, "USDT", 10**6, source, target)
+        quote = services.convert.quote(account, "USDT", "BTC", from_amount=10**8)
+        services.convert.accept(account, quote.quote_id)
+        clock.advance(SEC)
+    transfers = services.margin.transfers
+    assert 100 <= len(transfers) < 100 + TRIM_SLACK + 300 // 8
+    assert transfers[-1].time == T0 + 299 * SEC and [t.time for t in transfers] == sorted(t.time for t in transfers)
+    orders, more = services.convert.history(account, 0, 2 * T0, 1000)
+    assert 100 <= len(orders) < 100 + TRIM_SLACK + 300 // 8 and not more
+    oldest = orders[0].order_id
+    with pytest.raises(ApiError):
+        services.convert.order(account, order_id=oldest - 1)
+    assert services.convert.order(account, order_id=oldest) is orders[0]
+
+    clock.advance(2 * HOUR)  # all of them past the retention: the next one trims them
+    services.margin.transfer(account, "USDT", 10**6, SPOT, CROSS_MARGIN)
+    quote = services.convert.quote(account, "USDT", "BTC", from_amount=10**8)
+    services.convert.accept(account, quote.quote_id)
+    assert len(services.margin.transfers) == 1
+    assert len(services.convert.history(account, 0, 2 * T0, 1000)[0]) == 1
+    live = services.fingerprint()
+    sim.durability.close_without_snapshot()
+    report, _ = replay_state(config(state_dir=str(tmp_path), retention_s=HOUR / 1000, retention_orders=100),
+                             from_start=True)
+    assert report.fingerprint == live
