@@ -33,8 +33,8 @@ from simulator.liquidity import datafiles as df
 from simulator.liquidity import replay as rp
 from simulator.orders import OrderRequest
 
-from .figures import show
 from .engine import batch_eps
+from .figures import show
 from .workloads import exchange_rows, new_exchange, standard
 
 SYMBOL = "BTCUSDT"

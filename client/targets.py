@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 ENV = "SANDEX_TARGET"
 EMBEDDED, TESTNET, LIVE, URL, INPROCESS = "embedded", "testnet", "live", "url", "inprocess"

@@ -65,6 +65,8 @@ from .triggers import StopOrder
 from .units import RATE_DENOM
 
 __all__ = [
+    "HOUR_MS",
+    "RATE_DENOM",
     "AmendOrder",
     "AssetListed",
     "AssetSpec",
@@ -80,15 +82,11 @@ __all__ = [
     "Command",
     "CommandRejected",
     "DebtWrittenOff",
-    "decode",
     "Deposit",
-    "encode",
-    "encode_orders",
     "Engine",
     "Event",
     "ExpireReason",
     "FeeRatesChanged",
-    "HOUR_MS",
     "InterestCharged",
     "InterestRateChanged",
     "InvariantViolation",
@@ -117,7 +115,6 @@ __all__ = [
     "PercentPriceBySide",
     "PlaceOrder",
     "PriceFilter",
-    "RATE_DENOM",
     "RejectReason",
     "Repaid",
     "Repay",
@@ -133,4 +130,7 @@ __all__ = [
     "Transfer",
     "Withdraw",
     "WriteOff",
+    "decode",
+    "encode",
+    "encode_orders",
 ]

@@ -53,7 +53,7 @@ class OrderBook:
     ``max_quantity`` bounds one order's lots so level totals cannot overflow int64.
     """
 
-    __slots__ = ("_st", "_out")
+    __slots__ = ("_out", "_st")
 
     def __init__(
         self,

@@ -95,8 +95,18 @@ class _Market:
     """One listed market: its spec, compiled book, waiting stops and client order ids."""
 
     __slots__ = (
-        "spec", "index", "book", "triggers", "client_ids", "client_of", "tick", "lot", "factor", "base", "quote",
+        "base",
+        "book",
+        "client_ids",
+        "client_of",
+        "factor",
+        "index",
         "last_rows",
+        "lot",
+        "quote",
+        "spec",
+        "tick",
+        "triggers",
     )
 
     def __init__(self, spec: MarketSpec, index: int, base: int, quote: int) -> None:

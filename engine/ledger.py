@@ -23,7 +23,7 @@ MAX_ACCOUNT_ID = (1 << 20) - 1  # rows are dense: a higher id would allocate eve
 class Ledger:
     """Balances and per-market order counts of every account, plus the supply of each asset."""
 
-    __slots__ = ("array", "assets", "supply", "_asset_cap", "_market_cap", "_markets", "_relayout_hooks")
+    __slots__ = ("_asset_cap", "_market_cap", "_markets", "_relayout_hooks", "array", "assets", "supply")
 
     def __init__(self) -> None:
         self.assets: dict[str, tuple[int, AssetSpec]] = {}  # code -> (index, spec), listing order
@@ -120,7 +120,7 @@ class Ledger:
         return int(self.array[account, self.free_col(asset_index) + 1])
 
     def can_deposit(self, asset_index: int, amount: int) -> bool:
-        return 0 < amount and self.supply[asset_index] + amount < INT64_SAFE
+        return amount > 0 and self.supply[asset_index] + amount < INT64_SAFE
 
     def credit(self, account: int, asset_index: int, amount: int) -> int:
         """Add (or with a negative amount, remove) free balance; returns the new free balance."""

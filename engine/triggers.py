@@ -51,7 +51,7 @@ class StopOrder:
 class TriggerBook:
     """One market's waiting stop orders, indexed by trigger direction and price."""
 
-    __slots__ = ("orders", "_rising", "_falling")
+    __slots__ = ("_falling", "_rising", "orders")
 
     def __init__(self) -> None:
         self.orders: dict[int, StopOrder] = {}

@@ -13,7 +13,7 @@ from engine import RejectReason
 class ApiError(Exception):
     """A request refused with Binance's status, code and message (safe to show the client)."""
 
-    __slots__ = ("status", "code", "msg", "headers", "data")
+    __slots__ = ("code", "data", "headers", "msg", "status")
 
     def __init__(self, status: int, code: int, msg: str, headers: dict[str, str] | None = None,
                  data: object = None) -> None:

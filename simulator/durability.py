@@ -35,8 +35,17 @@ from typing import Any
 
 from . import binance_errors as err
 from . import records, state_image
-from .journal import Damage, JournalError, SegmentWriter, StateDir, cut, read_snapshot, segment_name, \
-    snapshot_name, write_snapshot
+from .journal import (
+    Damage,
+    JournalError,
+    SegmentWriter,
+    StateDir,
+    cut,
+    read_snapshot,
+    segment_name,
+    snapshot_name,
+    write_snapshot,
+)
 from .stream import EventStream
 
 log = logging.getLogger("sandex.durability")

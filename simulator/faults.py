@@ -150,7 +150,7 @@ class FaultBook:
     """The armed faults, thread-safe. ``active`` is read without the lock on every request (one
     attribute check when nothing is armed); it only changes under the lock."""
 
-    __slots__ = ("_lock", "_faults", "_ids", "active")
+    __slots__ = ("_faults", "_ids", "_lock", "active")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -23,8 +23,8 @@ from .config import SimulatorConfig
 from .durability import Durability, Recovery
 from .http.app import SandexApp, Services, create_admin_app, create_app, create_services
 from .liquidity.driver import LiquidityDriver
-from .liquidity.source import LiquiditySource
 from .liquidity.setup import liquidity_sources, replay_start_ms
+from .liquidity.source import LiquiditySource
 from .venue import Venue
 from .wire import parse_units
 

@@ -19,9 +19,25 @@ class OrderRecord:
     """One order as Binance reports it; amounts in asset units."""
 
     __slots__ = (
-        "symbol", "order_id", "account", "client_order_id", "side", "order_type", "time_in_force", "price",
-        "orig_qty", "orig_quote_qty", "stop_price", "executed_qty", "cummulative_quote_qty", "status", "time",
-        "update_time", "working_time", "stp", "prevented_qty",
+        "account",
+        "client_order_id",
+        "cummulative_quote_qty",
+        "executed_qty",
+        "order_id",
+        "order_type",
+        "orig_qty",
+        "orig_quote_qty",
+        "prevented_qty",
+        "price",
+        "side",
+        "status",
+        "stop_price",
+        "stp",
+        "symbol",
+        "time",
+        "time_in_force",
+        "update_time",
+        "working_time",
     )
 
     def __init__(self, symbol: str, order_id: int, account: int, client_order_id: str, side: Side,

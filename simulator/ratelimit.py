@@ -51,7 +51,7 @@ class RateLimitConfig:
 class _Ip:
     """One IP's usage in its current windows and its ban record."""
 
-    __slots__ = ("minute", "weight", "strikes", "raw_window", "raw", "banned_until", "bans")
+    __slots__ = ("banned_until", "bans", "minute", "raw", "raw_window", "strikes", "weight")
 
     def __init__(self) -> None:
         self.minute = self.raw_window = -1  # start of the window the counts belong to
@@ -63,7 +63,7 @@ class _Ip:
 class _Account:
     """One account's new-order counts in its current 10-second and day windows."""
 
-    __slots__ = ("window", "count", "day", "day_count")
+    __slots__ = ("count", "day", "day_count", "window")
 
     def __init__(self) -> None:
         self.window = self.day = -1

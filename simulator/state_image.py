@@ -86,10 +86,10 @@ def _child(read_end: int, write_end: int, compute: Callable[[], bytes], parent: 
         gc.disable()  # a collection would touch (and so copy) every page of the heap
         _write_all(write_end, _OK + compute())
         status = 0
-    except BaseException as e:  # noqa: BLE001 - whatever happened is the parent's to report
+    except BaseException as e:
         try:
             _write_all(write_end, _FAILED + f"{type(e).__name__}: {e}".encode())
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             pass
     finally:
         os._exit(status)

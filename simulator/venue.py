@@ -437,7 +437,7 @@ class Venue:
             rec = self._named(acct, symbol, order_id, client_id)
             if rec is None or not rec.is_open:
                 raise err.UNKNOWN_ORDER_CANCEL
-            if restriction == "ONLY_NEW" and rec.status != "NEW" or (
+            if (restriction == "ONLY_NEW" and rec.status != "NEW") or (
                     restriction == "ONLY_PARTIALLY_FILLED" and rec.status != "PARTIALLY_FILLED"):
                 raise err.CANCEL_RESTRICTED
             now = self.now()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def register(sub) -> None:
@@ -65,7 +65,7 @@ def _time(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected an ISO date/time such as 2024-01-15T06:00 or ms") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 

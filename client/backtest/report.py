@@ -13,11 +13,12 @@ import html
 import json
 import math
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Context, Decimal, localcontext
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .result import BacktestResult, Fill, Step
 from .strategy import INTERVAL_MS
@@ -51,7 +52,7 @@ def _sig(value: float | None) -> float | None:
 
 def iso(ms: int) -> str:
     """UTC ISO 8601 with milliseconds and a 'Z'."""
-    text = datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
+    text = datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
 
 
@@ -339,7 +340,7 @@ def write_report(result: BacktestResult, out_dir: str | Path, plots: bool = True
 # --- the PNG -------------------------------------------------------------------------------------------------------
 
 def _utc(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def _minute(ms: int) -> str:
@@ -360,9 +361,9 @@ def _fill_points(result: BacktestResult, side: str) -> tuple[list[datetime], lis
 
 def _write_png(result: BacktestResult, report: dict[str, Any], path: Path) -> None:
     """Price with fills, equity and drawdown, stacked on one time axis."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = Figure(figsize=(12, 8), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
@@ -389,9 +390,9 @@ def _write_png(result: BacktestResult, report: dict[str, Any], path: Path) -> No
     dd_ax.plot(times, dd, color="#d62728", lw=0.8)
     dd_ax.set_ylabel("drawdown (%)")
     dd_ax.set_xlabel("time (UTC)")
-    locator = AutoDateLocator(tz=timezone.utc)
+    locator = AutoDateLocator(tz=UTC)
     dd_ax.xaxis.set_major_locator(locator)
-    dd_ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=timezone.utc))
+    dd_ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=UTC))
     for ax in (price_ax, equity_ax, dd_ax):
         ax.grid(True, alpha=0.3)
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")

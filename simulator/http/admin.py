@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from engine import MarketStatus

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ..wire import format_units
 from .endpoint import Ctx, Endpoint, Param, Security
-from .render import short
 from .market import symbol_of
+from .render import short
 
 NETWORK = "SANDEX"  # the one network coins move on here: deposits through the admin API
 

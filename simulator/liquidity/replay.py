@@ -87,9 +87,37 @@ _UNKNOWN_ORDER = int(RejectReason.UNKNOWN_ORDER)
 _R_SIDE, _R_PRICE, _R_OID, _R_QTY, _R_OWNER, _R_ORIG = range(6)  # the columns ``Engine.order_rows`` documents
 
 from engine.batch import (  # the engine's batch row layout (see engine/batch.py)
-    E_KIND, E_OID, E_OOWNER, E_OTHER, E_OWNER, E_PRICE, E_QTY, E_REASON, E_SIDE, E_TID, EV_ACCEPTED,
-    EV_AMENDED, EV_CANCELED, EV_FILL, EV_REJECTED, X_ACCT, X_AMEND, X_CANCEL, X_KIND, X_OID, X_PLACE, X_PRICE, X_QTY,
-    X_QUOTE, X_SIDE, X_STOP, X_STP, X_TIF, X_TIME, X_TYPE, XW,
+    E_KIND,
+    E_OID,
+    E_OOWNER,
+    E_OTHER,
+    E_OWNER,
+    E_PRICE,
+    E_QTY,
+    E_REASON,
+    E_SIDE,
+    E_TID,
+    EV_ACCEPTED,
+    EV_AMENDED,
+    EV_CANCELED,
+    EV_FILL,
+    EV_REJECTED,
+    X_ACCT,
+    X_AMEND,
+    X_CANCEL,
+    X_KIND,
+    X_OID,
+    X_PLACE,
+    X_PRICE,
+    X_QTY,
+    X_QUOTE,
+    X_SIDE,
+    X_STOP,
+    X_STP,
+    X_TIF,
+    X_TIME,
+    X_TYPE,
+    XW,
 )
 
 DEFAULT_BUDGET = 1 << 59  # units of each of the market's assets, per house account
@@ -491,7 +519,7 @@ class HistoricalReplay:
             raise ValueError(f"mode must be 'batch' or 'venue', got {mode!r}")
         if not 0 <= levels <= MAX_LEVELS:
             raise ValueError(f"levels must be in [0, {MAX_LEVELS}], got {levels}")
-        if spacing_ticks is not None and spacing_ticks <= 0 or spacing_bps <= 0:
+        if (spacing_ticks is not None and spacing_ticks <= 0) or spacing_bps <= 0:
             raise ValueError("the ladder spacing must be positive")
         self.symbol = symbol
         self.mode = mode

@@ -129,7 +129,7 @@ class SyntheticSettings:
 
 
 class _Quote:
-    __slots__ = ("order_id", "price", "expires")
+    __slots__ = ("expires", "order_id", "price")
 
     def __init__(self, order_id: int, price: int, expires: float) -> None:
         self.order_id = order_id
@@ -138,7 +138,7 @@ class _Quote:
 
 
 class _Maker:
-    __slots__ = ("account", "bids", "asks", "next_refresh", "seen_trades", "seen_ref", "next_expiry")
+    __slots__ = ("account", "asks", "bids", "next_expiry", "next_refresh", "seen_ref", "seen_trades")
 
     def __init__(self, account: int, levels: int, first_refresh: int) -> None:
         self.account = account

@@ -6,7 +6,19 @@ from .records import InterestRecord, LiquidationRecord, LoanRecord, MarginCall, 
 from .wallets import CROSS_MARGIN, SPOT, WalletRef
 
 __all__ = [
-    "AssetRow", "CROSS_MARGIN", "InterestRecord", "LiquidationRecord", "Liquidator", "LoanRecord", "MarginCall",
-    "MarginDesk", "MarginKeeper", "MarginPlacement", "SIDE_EFFECTS", "SPOT", "TransferRecord", "WalletRef",
+    "CROSS_MARGIN",
+    "SIDE_EFFECTS",
+    "SPOT",
+    "AssetRow",
+    "InterestRecord",
+    "LiquidationRecord",
+    "Liquidator",
+    "LoanRecord",
+    "MarginCall",
+    "MarginDesk",
+    "MarginKeeper",
+    "MarginPlacement",
+    "TransferRecord",
+    "WalletRef",
     "WalletView",
 ]

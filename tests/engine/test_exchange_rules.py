@@ -9,16 +9,34 @@ from typing import Any
 
 import pytest
 
-from engine.commands import (AmendOrder, CancelAllOrders, CancelOrder, Command, Deposit, ListAsset, ListMarket,
-                             PlaceOrder, SetFeeRates, SetMarketStatus, Withdraw)
+from engine.commands import (
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    Command,
+    Deposit,
+    ListAsset,
+    ListMarket,
+    PlaceOrder,
+    SetFeeRates,
+    SetMarketStatus,
+    Withdraw,
+)
 from engine.engine import Balance, Engine
 from engine.enums import CancelReason, MarketStatus, OrderType, Side, TimeInForce
 from engine.errors import RejectReason
-from engine.events import (BalanceChanged, CommandRejected, Event, OrderAccepted, OrderCanceled, OrderFilled,
-                           OrderRejected, StopTriggered)
+from engine.events import (
+    BalanceChanged,
+    CommandRejected,
+    Event,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderRejected,
+    StopTriggered,
+)
 from engine.ledger import MAX_ACCOUNT_ID
-from engine.specs import (AssetSpec, LotSize, MarketLotSize, MarketSpec, NotionalFilter, PercentPriceBySide,
-                          PriceFilter)
+from engine.specs import AssetSpec, LotSize, MarketLotSize, MarketSpec, NotionalFilter, PercentPriceBySide, PriceFilter
 from engine.units import RATE_DENOM
 
 R = RejectReason

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine import (CancelOrder, Deposit, Engine, ListMarket, OrderAccepted, OrderType, PlaceOrder, Side, TimeInForce,
-                    encode_orders)
+from engine import (
+    CancelOrder,
+    Deposit,
+    Engine,
+    ListMarket,
+    OrderAccepted,
+    OrderType,
+    PlaceOrder,
+    Side,
+    TimeInForce,
+    encode_orders,
+)
 from engine.specs import AssetSpec, LotSize, MarketSpec, NotionalFilter, PriceFilter
 
 U = 10**8

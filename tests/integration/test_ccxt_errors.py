@@ -126,7 +126,7 @@ async def aclosing_call(ex, make):
     """Await ``make(ex)`` and always close the async client; returns (exception or None, result)."""
     try:
         return None, await make(ex)
-    except Exception as e:  # noqa: BLE001 - handed back to the test to assert on
+    except Exception as e:
         return e, None
     finally:
         await ex.close()

@@ -37,7 +37,7 @@ def armed(server) -> list[dict]:
 async def _expect(exc: type[Exception], coro_or_value) -> Exception:
     try:
         await coro_or_value
-    except Exception as e:  # noqa: BLE001 - the class is the assertion
+    except Exception as e:
         assert type(e) is exc, f"{type(e).__name__}: {e}"
         return e
     raise AssertionError(f"no {exc.__name__} raised")

@@ -19,7 +19,7 @@ import asyncio
 import inspect
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 
 import ccxt
@@ -1140,8 +1140,8 @@ TIMEFRAMES = ("1s", "1m", "1h", "1d", "1w", "1M")
 def candle_open(t: int, timeframe: str) -> int:
     """Open time (ms, UTC) of the candle holding ``t``: weeks start on Monday, months on the 1st."""
     if timeframe == "1M":
-        day = datetime.fromtimestamp(t / 1000, timezone.utc)
-        return int(datetime(day.year, day.month, 1, tzinfo=timezone.utc).timestamp()) * 1000
+        day = datetime.fromtimestamp(t / 1000, UTC)
+        return int(datetime(day.year, day.month, 1, tzinfo=UTC).timestamp()) * 1000
     if timeframe == "1w":
         return t - (t + 3 * DAY_MS) % (7 * DAY_MS)  # the epoch was a Thursday
     length = {"1s": 1000, "1m": 60_000, "1h": 3_600_000, "1d": DAY_MS}[timeframe]

@@ -18,6 +18,7 @@ import sys
 import ccxt
 import pytest
 from ccxt.base.precise import Precise
+
 # Imported under other names: a module-level ``test_*`` callable would be collected by pytest.
 from ccxt.test.exchange.base import test_balance as check_balance
 from ccxt.test.exchange.base import test_currency as check_currency
@@ -25,11 +26,11 @@ from ccxt.test.exchange.base import test_market as check_market
 from ccxt.test.exchange.base import test_ohlcv as check_ohlcv
 from ccxt.test.exchange.base import test_order as check_order
 from ccxt.test.exchange.base import test_order_book as check_order_book
+from ccxt.test.exchange.base import test_shared_methods
 from ccxt.test.exchange.base import test_status as check_status
 from ccxt.test.exchange.base import test_ticker as check_ticker
 from ccxt.test.exchange.base import test_trade as check_trade
 from ccxt.test.exchange.base import test_trading_fee as check_trading_fee
-from ccxt.test.exchange.base import test_shared_methods
 from ccxt.test.exchange.sync.test_fetch_balance import test_fetch_balance as run_fetch_balance
 from ccxt.test.exchange.sync.test_fetch_closed_orders import test_fetch_closed_orders as run_fetch_closed_orders
 from ccxt.test.exchange.sync.test_fetch_currencies import test_fetch_currencies as run_fetch_currencies

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import ccxt
 
+from client.targets import point_at
 from simulator.config import SimulatorConfig
 from simulator.launcher import replay_state
 from tests import serve_process
-from client.targets import point_at
 from tests.integration.conftest import binance
 
 ROUNDS = int(os.environ.get("SANDEX_CRASH_ROUNDS", "3"))

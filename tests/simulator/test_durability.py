@@ -16,10 +16,10 @@ with warnings.catch_warnings():  # starlette's notice about httpx, not about thi
     from starlette.testclient import TestClient
 
 from engine import OrderType, SelfTradePrevention, Side, TimeInForce
+from simulator import records
 from simulator.binance_errors import ApiError
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
-from simulator import records
 from simulator.durability import JournalDiverged
 from simulator.journal import JournalError, read_segment
 from simulator.launcher import build, replay_state

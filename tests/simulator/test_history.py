@@ -15,7 +15,16 @@ from hypothesis import strategies as st
 
 from simulator.binance_errors import ApiError
 from simulator.history import (
-    INTERVALS, AggTrade, Kline, MarketHistory, Trade, WindowStats, parse_interval, parse_time_zone, parse_window)
+    INTERVALS,
+    AggTrade,
+    Kline,
+    MarketHistory,
+    Trade,
+    WindowStats,
+    parse_interval,
+    parse_time_zone,
+    parse_window,
+)
 
 SEC = 1_000
 MIN = 60_000

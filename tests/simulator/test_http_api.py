@@ -78,7 +78,7 @@ class Sim:
     # requests
     def signed(self, method: str, path: str, params=(), trader: Trader | None = None, *,
                timestamp: int | None = None, add_timestamp: bool = True, signature: str | None = None,
-               key: str | None | bool = True, client: TestClient | None = None) -> httpx.Response:
+               key: str | bool | None = True, client: TestClient | None = None) -> httpx.Response:
         trader = trader or self.demo
         pairs = list(params.items()) if isinstance(params, dict) else list(params)
         if add_timestamp:

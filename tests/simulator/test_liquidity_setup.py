@@ -12,10 +12,10 @@ from simulator.launcher import build
 from simulator.liquidity.journaled import JournaledLiquidity
 from simulator.liquidity.mirror import LiveMirror
 from simulator.liquidity.replay import HistoricalReplay
-from simulator.margin import MarginKeeper
 from simulator.liquidity.setup import liquidity_sources, synthetic_settings
 from simulator.liquidity.static_book import StaticBook
 from simulator.liquidity.synthetic import SyntheticMarkets
+from simulator.margin import MarginKeeper
 
 SAMPLE = Path(__file__).resolve().parents[2] / "simulator" / "liquidity" / "samples" / "BTCUSDT-aggTrades-2024-01-15.zip"
 

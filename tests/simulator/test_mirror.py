@@ -291,8 +291,8 @@ def test_a_resting_order_the_market_trades_through_is_filled_at_its_price() -> N
                and o.price < price]
     assert reached, "the sample must trade below the user's bid"
     touched = min(o.time for o in r.observations
-                  if isinstance(o, PublicTrade) and o.price <= price
-                  or isinstance(o, BookSnapshot) and o.asks[0][0] <= price)
+                  if (isinstance(o, PublicTrade) and o.price <= price)
+                  or (isinstance(o, BookSnapshot) and o.asks[0][0] <= price))
     oid = r.place(Side.BUY, price, qty)
     filled_at = None
     for t in r.times():

@@ -3,8 +3,8 @@ one traceback and keep them alive for good (memory that grows with every refused
 
 from __future__ import annotations
 
-from simulator import binance_errors as err
 from engine import RejectReason
+from simulator import binance_errors as err
 
 
 def _depth(e: BaseException) -> int:

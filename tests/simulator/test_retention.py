@@ -224,9 +224,9 @@ def test_the_caps_hold_and_the_newest_are_kept() -> None:
         assert (SYMBOL, old) in venue._orders
         assert c["public"] <= 500 + max(TRIM_SLACK, 562 >> 3)
     ids = desk.order_ids()
-    assert 200 <= len(ids) and ids == sorted(ids) and ids[-1] == venue.all_orders(maker, SYMBOL, None, None, None,
+    assert len(ids) >= 200 and ids == sorted(ids) and ids[-1] == venue.all_orders(maker, SYMBOL, None, None, None,
                                                                                    1)[0].order_id
-    assert 300 <= len(desk.trade_ids())
+    assert len(desk.trade_ids()) >= 300
     gone(lambda: venue.order(maker, SYMBOL, first_sold, None))
     gone(lambda: venue.order(maker, SYMBOL, None, "first"))
     assert venue.order(maker, SYMBOL, None, "old").status == "NEW" and old == ids[0]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import random
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 from ..datafiles import AggTradeRow, KlineRow, agg_trade_lines, kline_lines, write_csv
@@ -33,7 +33,7 @@ DECIMALS = 8
 TICK = 10**6  # 0.01 USDT
 LOT = 10**3  # 0.00001 BTC
 MINUTE = 60_000
-DAY_START = int(datetime.fromisoformat(DATE).replace(tzinfo=timezone.utc).timestamp() * 1000)
+DAY_START = int(datetime.fromisoformat(DATE).replace(tzinfo=UTC).timestamp() * 1000)
 AGG_TRADES_ZIP = HERE / f"{SYMBOL}-aggTrades-{DATE}.zip"
 KLINES_ZIP = HERE / f"{SYMBOL}-1m-{DATE}.zip"
 
