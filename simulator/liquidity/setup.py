@@ -22,7 +22,8 @@ def mirror_source(spec: str, venue: Venue) -> tuple[str, LiquiditySource]:
     """``binance:BTC/USDT`` -> (the local market id, a mirror of that exchange's public book)."""
     import ccxt  # only a mirror needs it at run time
 
-    from .mirror import CcxtPollingFeed, LiveMirror
+    from .ccxt_feeds import CcxtPollingFeed
+    from .mirror import LiveMirror
 
     exchange_id, _, symbol = spec.partition(":")
     if exchange_id not in ccxt.exchanges:

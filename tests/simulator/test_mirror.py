@@ -22,20 +22,11 @@ from engine import MarketStatus, OrderType, SelfTradePrevention, Side, TimeInFor
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.launcher import build
+from simulator.liquidity.ccxt_feeds import CcxtPollingFeed, CcxtProWatchFeed, to_units
 from simulator.liquidity.driver import LiquidityDriver
-from simulator.liquidity.mirror import (
-    BookSnapshot,
-    CcxtPollingFeed,
-    CcxtProWatchFeed,
-    LiveMirror,
-    MirrorFeed,
-    PublicTrade,
-    RecordedFeed,
-    observation_from_json,
-    observation_to_json,
-    record,
-    to_units,
-)
+from simulator.liquidity.mirror import LiveMirror
+from simulator.liquidity.mirror_feed import BookSnapshot, MirrorFeed, PublicTrade
+from simulator.liquidity.recorded_feed import RecordedFeed, observation_from_json, observation_to_json, record
 from simulator.orders import OrderRequest
 from simulator.wire import parse_units
 
