@@ -8,36 +8,22 @@ through its ASGI app, so times are exact and nothing moves unless a test moves i
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import hmac
-import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
 
 import httpx
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding
-
-with warnings.catch_warnings():  # starlette's notice about httpx, not about this code
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.launcher import build
 from simulator.margin import CROSS_MARGIN, WalletRef
 from simulator.ratelimit import RateLimitConfig
+from tests.harness import ApiClient, Pairs, Prepared, sign
 
 T0 = 1_699_963_200_000  # on an hour boundary: no interest falls due unless a test moves the clock an hour
 ADMIN_TOKEN = "sec-admin-token-Zq81xYtT0kLmN4pR"
 DEMO_KEY = "SECDEMOKEY" + "k" * 54
 DEMO_SECRET = "SECDEMOSECRET" + "s" * 51
 CLIENT_IP = "127.0.0.1"
-FORM = "application/x-www-form-urlencoded"
-Pairs = Iterable[tuple[str, object]] | dict[str, object]
 
 NOT_FOUND_QUERY = (400, -2013, "Order does not exist.")
 NOT_FOUND_CANCEL = (400, -2011, "Unknown order sent.")
@@ -47,21 +33,6 @@ TIMESTAMP_OUTSIDE = (400, -1021, "Timestamp for this request is outside of the r
 TIMESTAMP_AHEAD = (400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.")
 BAD_RECV_WINDOW = (400, -1131, "recvWindow must be less than 60000")
 BAD_ADMIN_TOKEN = (401, -1002, "You are not authorized to execute this request.")
-
-
-@functools.lru_cache(maxsize=64)
-def _private_key(pem: str):
-    return serialization.load_pem_private_key(pem.encode(), password=None)
-
-
-def sign(key_type: str, secret: str, payload: bytes) -> str:
-    """The signature a Binance client sends: hex HMAC-SHA256, or base64 Ed25519 / RSA PKCS#1 v1.5."""
-    if key_type == "HMAC":
-        return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
-    private = _private_key(secret)
-    raw = (private.sign(payload) if isinstance(private, ed25519.Ed25519PrivateKey)
-           else private.sign(payload, padding.PKCS1v15(), hashes.SHA256()))
-    return base64.b64encode(raw).decode()
 
 
 @dataclass(frozen=True)
@@ -75,17 +46,6 @@ class User:
 
     def sign(self, payload: bytes) -> str:
         return sign(self.key_type, self.secret, payload)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A signed request exactly as it goes on the wire (so it can be replayed or tampered with)."""
-
-    method: str
-    path: str
-    query: str
-    body: str
-    api_key: str | None
 
 
 def error(response: httpx.Response) -> tuple[int, int, str]:
@@ -111,34 +71,28 @@ class Exchange:
         self.app = self.sim.app
         self.services = self.app.services
         self.venue = self.sim.venue
-        self.client = self.client_from(client_ip)
+        self.api = ApiClient.in_process(self.app, self.clock.now_ms, admin_token=ADMIN_TOKEN, client_ip=client_ip)
+        self.client = self.api.http
 
     def __enter__(self) -> Exchange:
-        self.client.__enter__()  # one event loop for every request, not one per request
+        self.api.__enter__()  # one event loop for every request, not one per request
         return self
 
     def __exit__(self, *exc) -> None:
-        self.client.__exit__(*exc)
+        self.api.__exit__(*exc)
 
-    def client_from(self, ip: str) -> TestClient:
+    def client_from(self, ip: str) -> ApiClient:
         """A client whose requests arrive from ``ip``."""
-        return TestClient(self.app, client=(ip, 50000))
+        return ApiClient.in_process(self.app, self.clock.now_ms, admin_token=ADMIN_TOKEN, client_ip=ip)
 
     # ---- the admin API ------------------------------------------------------------------------
 
     def admin(self, method: str, path: str, body: object = None, *, authorization: str | None = None
               ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}" if authorization is None else authorization}
-        if not headers["Authorization"]:
-            del headers["Authorization"]
-        if body is None:
-            return self.client.request(method, path, headers=headers)
-        return self.client.request(method, path, json=body, headers=headers)
+        return self.api.admin(method, path, body, authorization=authorization)
 
     def admin_ok(self, method: str, path: str, body: object = None) -> dict:
-        r = self.admin(method, path, body)
-        assert r.status_code == 200, r.text
-        return r.json()
+        return self.api.admin_ok(method, path, body)
 
     def new_user(self, balances: dict[str, str] | None = None, **options) -> User:
         """A fresh account through ``POST /sandex/v1/accounts`` (options: permissions, keyType, ipAllow)."""
@@ -159,26 +113,12 @@ class Exchange:
     def prepare(self, user: User, method: str, path: str, params: Pairs = (), *, timestamp: int | None = None,
                 recv_window: object = None) -> Prepared:
         """Sign as Binance clients do: urlencoded parameters, ``signature`` last; POST/PUT in the body."""
-        pairs = list(params.items()) if isinstance(params, dict) else list(params)
-        pairs.append(("timestamp", self.clock.now_ms() if timestamp is None else timestamp))
-        if recv_window is not None:
-            pairs.append(("recvWindow", recv_window))
-        raw = urlencode(pairs)
-        payload = f"{raw}&signature={quote(user.sign(raw.encode()), safe='')}"
-        if method in ("POST", "PUT"):
-            return Prepared(method, path, "", payload, user.api_key)
-        return Prepared(method, path, payload, "", user.api_key)
+        return self.api.prepare(method, path, params, key=user.api_key, secret=user.secret, key_type=user.key_type,
+                                timestamp=timestamp, recv_window=recv_window)
 
-    def send(self, p: Prepared, *, client: TestClient | None = None, headers: dict[str, str] | None = None
+    def send(self, p: Prepared, *, client: ApiClient | None = None, headers: dict[str, str] | None = None
              ) -> httpx.Response:
-        h = dict(headers or {})
-        if p.api_key is not None:
-            h["X-MBX-APIKEY"] = p.api_key
-        if p.body:
-            h["Content-Type"] = FORM
-        url = f"{p.path}?{p.query}" if p.query else p.path
-        return (client or self.client).request(p.method, url, content=p.body.encode() if p.body else None,
-                                               headers=h)
+        return (client or self.api).send(p, headers=headers)
 
     def call(self, user: User, method: str, path: str, params: Pairs = (), **kwargs) -> httpx.Response:
         return self.send(self.prepare(user, method, path, params, **kwargs))
