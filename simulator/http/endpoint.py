@@ -13,10 +13,12 @@ key and signature (-2014/-2015/-1022/-1021), unread parameters (-1104), the orde
 
 from __future__ import annotations
 
+import builtins
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING, Literal, TypeVar, overload
 from urllib.parse import parse_qsl
 
 import orjson
@@ -31,9 +33,13 @@ from ..wire import DECIMAL_RANGE, parse_bool, parse_int, parse_units
 from .fault_hook import run_faulted
 from .limits import MAX_REQUEST_BYTES, MAX_VALUE_CHARS, check_query, read_body
 
+if TYPE_CHECKING:
+    from .app import Services
+
 log = logging.getLogger("sandex.http")
 MAX_PARAMS = 64
 AUTH_PARAMS = ("timestamp", "recvWindow", "signature")
+_T = TypeVar("_T")
 
 
 class Security(Enum):
@@ -65,7 +71,7 @@ class Param:
 class Ctx:
     """What a handler gets: the venue's services, the parameters and who is asking."""
 
-    services: object = field(repr=False)  # the ``Services`` of app.py: venue, rate limiter, admin token
+    services: Services = field(repr=False)  # the ``Services`` of app.py: venue, rate limiter, admin token
     params: Params
     key: ApiKey | None
     now: int
@@ -78,6 +84,7 @@ class Ctx:
 
 Handler = Callable[[Ctx], object]
 Weight = int | Callable[[dict[str, str]], int]
+RequestHandler = Callable[[Request], Awaitable[Response]]  # what Starlette routes a request to
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +131,11 @@ class Params:
     def has(self, name: str) -> bool:
         return bool(self.data.get(name))
 
+    @overload
+    def text(self, name: str, required: Literal[True]) -> str: ...
+    @overload
+    def text(self, name: str, required: bool = False) -> str | None: ...
+
     def text(self, name: str, required: bool = False) -> str | None:
         value = self.data.get(name)
         if not value:
@@ -132,7 +144,27 @@ class Params:
             return None
         return value
 
-    def choice(self, name: str, choices: dict[str, object] | frozenset[str], error: ApiError | None = None,
+    # a dict maps the value sent to what it stands for; a frozenset answers the value itself
+    @overload
+    def choice(self, name: str, choices: dict[str, _T], error: ApiError | None = None, *,
+               required: Literal[True]) -> _T: ...
+    @overload
+    def choice(self, name: str, choices: dict[str, _T], error: ApiError | None = None, required: bool = False, *,
+               default: _T) -> _T: ...
+    @overload
+    def choice(self, name: str, choices: dict[str, _T], error: ApiError | None = None,
+               required: bool = False) -> _T | None: ...
+    @overload
+    def choice(self, name: str, choices: frozenset[str], error: ApiError | None = None, *,
+               required: Literal[True]) -> str: ...
+    @overload
+    def choice(self, name: str, choices: frozenset[str], error: ApiError | None = None, required: bool = False, *,
+               default: str) -> str: ...
+    @overload
+    def choice(self, name: str, choices: frozenset[str], error: ApiError | None = None,
+               required: bool = False) -> str | None: ...
+
+    def choice(self, name: str, choices: Mapping[str, object] | frozenset[str], error: ApiError | None = None,
                required: bool = False, default: object = None) -> object:
         value = self.text(name, required)
         if value is None:
@@ -141,11 +173,23 @@ class Params:
             raise error or err.illegal_chars(name, "|".join(sorted(choices)))
         return choices[value] if isinstance(choices, dict) else value
 
-    def int(self, name: str, low: int, high: int, required: bool = False, default: int | None = None) -> int | None:
+    # ``int`` below is this method inside the class body: the type is spelled ``builtins.int``
+    @overload
+    def int(self, name: str, low: builtins.int, high: builtins.int, required: Literal[True],
+            default: builtins.int | None = None) -> builtins.int: ...
+    @overload
+    def int(self, name: str, low: builtins.int, high: builtins.int, required: bool = False, *,
+            default: builtins.int) -> builtins.int: ...
+    @overload
+    def int(self, name: str, low: builtins.int, high: builtins.int, required: bool = False,
+            default: None = None) -> builtins.int | None: ...
+
+    def int(self, name: str, low: builtins.int, high: builtins.int, required: bool = False,
+            default: builtins.int | None = None) -> builtins.int | None:
         value = self.text(name, required)
         return default if value is None else parse_int(value, name, low, high)
 
-    def limit(self, default: int, cap: int, name: str = "limit") -> int:
+    def limit(self, default: builtins.int, cap: builtins.int, name: str = "limit") -> builtins.int:
         """A page size: at least 1; above ``cap`` it is cut to ``cap``, as Binance does for depth and aggTrades."""
         value = self.int(name, -(2**62), 2**62)
         if value is None:
@@ -154,7 +198,12 @@ class Params:
             raise err.illegal_chars(name, f"[1, {cap}]")
         return min(value, cap)
 
-    def units(self, name: str, decimals: int, required: bool = False) -> int | None:
+    @overload
+    def units(self, name: str, decimals: builtins.int, required: Literal[True]) -> builtins.int: ...
+    @overload
+    def units(self, name: str, decimals: builtins.int, required: bool = False) -> builtins.int | None: ...
+
+    def units(self, name: str, decimals: builtins.int, required: bool = False) -> builtins.int | None:
         value = self.text(name, required)
         return None if value is None else parse_units(value, decimals, name)
 
@@ -225,7 +274,7 @@ def error_response(e: ApiError, headers: dict[str, str] | None = None) -> Respon
     return _json(e.status, e.body(), merged)
 
 
-def build_handler(services, methods: dict[str, Endpoint]) -> Callable:
+def build_handler(services: Services, methods: dict[str, Endpoint]) -> RequestHandler:
     """The request pipeline for one path (all its methods)."""
     limiter = services.limiter
     venue = services.venue
@@ -270,7 +319,8 @@ def build_handler(services, methods: dict[str, Endpoint]) -> Callable:
                 headers.update(limiter.charge_order(key.account_id) if ep.places_order
                                else limiter.order_headers(key.account_id))
             ctx = Ctx(services, Params(data), key, now)
-            fault = faults.take(ep.method, ep.path, ep.places_order, key and key.api_key) if faults.active else None
+            fault = faults.take(ep.method, ep.path, ep.places_order, None if key is None else key.api_key) \
+                if faults.active else None
             result = ep.handler(ctx) if fault is None else await run_faulted(fault, lambda: ep.handler(ctx), venue.now)
             if isinstance(result, Response):
                 result.headers.update(headers)
@@ -315,9 +365,9 @@ _SIGNED_PARAMS = (
 )
 
 
-def param_schema(p: Param) -> dict:
+def param_schema(p: Param) -> dict[str, object]:
     """One parameter's JSON schema: its type, its fixed choices, its bounds."""
-    schema: dict = {"type": p.kind}
+    schema: dict[str, object] = {"type": p.kind}
     if p.kind == "number":
         schema |= {"minimum": 0, "pattern": DECIMAL_RANGE}  # Binance's decimal text; the pattern documents it
     elif p.kind == "string" and not p.enum:
@@ -327,15 +377,15 @@ def param_schema(p: Param) -> dict:
     return schema
 
 
-def openapi_paths(endpoints: list[Endpoint]) -> dict:
+def openapi_paths(endpoints: list[Endpoint]) -> dict[str, dict[str, object]]:
     """OpenAPI path items generated from the endpoint declarations."""
-    paths: dict[str, dict] = {}
+    paths: dict[str, dict[str, object]] = {}
     for ep in endpoints:
         params = [{"name": p.name, "in": "query", "required": p.required, "description": p.doc,
                    "schema": param_schema(p)} for p in ep.params]
         if ep.security.signed:
             params += [dict(p) for p in _SIGNED_PARAMS]
-        op = {
+        op: dict[str, object] = {
             "summary": ep.summary or ep.path,
             "description": f"Security: {ep.security.value}. Weight: "
                            f"{ep.weight if isinstance(ep.weight, int) else 'depends on the parameters'}. "

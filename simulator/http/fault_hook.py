@@ -8,9 +8,11 @@ request Binance would have accepted up to its matching engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from ..binance_errors import ApiError
 from ..faults import Fault, partial_fill
@@ -23,7 +25,7 @@ class DropConnection(Response):
     def __init__(self) -> None:
         super().__init__(b"", 503)  # never sent
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # uvicorn's ``receive`` is a bound method of its request cycle, which holds the socket's transport
         transport = getattr(getattr(receive, "__self__", None), "transport", None)
         if transport is not None and hasattr(transport, "abort"):
@@ -49,10 +51,8 @@ async def run_faulted(fault: Fault, handler: Callable[[], object], now: Callable
         with partial_fill(fault.fraction):
             return handler()
     if fault.executed:  # timeout or drop after the exchange acted: the answer is lost either way
-        try:
+        with contextlib.suppress(ApiError):
             handler()
-        except ApiError:
-            pass
     if kind == "drop":
         return DropConnection()
     raise fault.answer(now())

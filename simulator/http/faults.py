@@ -7,6 +7,8 @@ does to a request is simulator/faults.py (the book) and http/fault_hook.py (the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,10 +18,13 @@ from ..faults import KIND_FIELDS, KINDS, parse_fault
 from .admin import _json, _ok, admin_guard, token_digest
 from .endpoint import Endpoint
 
+if TYPE_CHECKING:
+    from .app import Services
+
 FAULTS = "/sandex/v1/faults"
 
 
-def build_routes(services, endpoints: list[Endpoint]) -> list[Route]:
+def build_routes(services: Services, endpoints: list[Endpoint]) -> list[Route]:
     book = services.faults
     venue = services.venue
     known = frozenset(f"{ep.method} {ep.path}" for ep in endpoints)
@@ -73,8 +78,8 @@ _DOCS = {
 }
 
 
-def openapi_paths() -> dict:
-    paths: dict[str, dict] = {}
+def openapi_paths() -> dict[str, dict[str, object]]:
+    paths: dict[str, dict[str, object]] = {}
     for (path, method), summary in _DOCS.items():
         params = [{"name": "fault_id", "in": "path", "required": True, "schema": {"type": "integer"}}] \
             if "{fault_id}" in path else []

@@ -70,7 +70,7 @@ async def read_body(request: Request, limit: int, too_large: ApiError = TOO_LARG
     declared = declared_length(request)
     if declared is not None and declared > limit:
         raise too_large
-    whole = request.scope.get("extensions", {}).get(WHOLE_BODY)
+    whole: bytes | None = request.scope.get("extensions", {}).get(WHOLE_BODY)
     if whole is not None:  # handed over at once by an in-process caller: nothing can stall
         if len(whole) > limit:
             raise too_large
