@@ -4,6 +4,9 @@ It is a real uvicorn server on 127.0.0.1 (an ephemeral port, a background thread
 through ccxt and HTTP exactly as they would to ``sandex serve``; it stops when the process exits.
 Any credential used against it is registered the first time it is seen, as an account funded with
 the simulator's demo balances, so ``Credential.from_env`` works in CI with placeholder keys.
+
+The simulator (FastAPI, uvicorn, the numba engine) is imported on first use only, so a client aimed
+at a URL, the testnet or live never loads it.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
-from simulator.launcher import RunningServer, SimulatorConfig, running_server
+if TYPE_CHECKING:
+    from simulator.launcher import RunningServer, SimulatorConfig
 
 CONFIG_ENV = "SANDEX_CONFIG"  # a TOML file for the embedded simulator (markets, liquidity, balances...)
 
 _lock = threading.Lock()
 _server: RunningServer | None = None
-_stop = None
+_stop: AbstractContextManager[RunningServer] | None = None
 _config: SimulatorConfig | None = None
 _starts = 0  # how many simulators this process has started: tells a restart on the same port apart
 
@@ -32,6 +38,13 @@ def configure(config: SimulatorConfig | None) -> None:
         _config = config
 
 
+def running_server(config: SimulatorConfig, port: int = 0) -> AbstractContextManager[RunningServer]:
+    """``simulator.launcher.running_server``, imported only now (the simulator's first use)."""
+    from simulator.launcher import running_server as start
+
+    return start(config, port=port)
+
+
 def server() -> RunningServer:
     """The running embedded simulator, started now if need be."""
     global _server, _stop, _starts
@@ -39,6 +52,8 @@ def server() -> RunningServer:
         if _server is None:
             config = _config
             if config is None:
+                from simulator.launcher import SimulatorConfig
+
                 path = os.environ.get(CONFIG_ENV)
                 config = SimulatorConfig.from_toml(path) if path else SimulatorConfig()
             context = running_server(config)
