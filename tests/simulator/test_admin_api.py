@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import warnings
-from urllib.parse import quote, urlencode
-
 import httpx
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
-
-with warnings.catch_warnings():  # starlette's notice about httpx, not about this code
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.http.app import ENDPOINTS
 from simulator.launcher import build
+from tests.harness import ApiClient, private_pem
 
 T0 = 1_699_963_200_000
 TOKEN = "admin-token-for-tests-0123456789"
@@ -35,7 +26,8 @@ class Admin:
         self.sim = build(SimulatorConfig(liquidity=False, admin_token=TOKEN, demo_api_key="D" * 64,
                                          demo_api_secret="S" * 64), clock=self.clock)
         self.venue = self.sim.venue
-        self.client = TestClient(self.sim.app)
+        self.api = ApiClient.in_process(self.sim.app, self.clock.now_ms, admin_token=TOKEN)
+        self.client = self.api.http
 
     def call(self, method: str, path: str, body=None, *, raw: bytes | None = None,
              headers: dict | None = None) -> httpx.Response:
@@ -52,14 +44,9 @@ class Admin:
         assert r.headers["content-type"] == "application/json"
         return r.json()
 
-    def signed(self, method: str, path: str, api_key: str, sign, params=()) -> httpx.Response:
-        raw = urlencode(list(params) + [("timestamp", self.clock.now_ms())])
-        payload = f"{raw}&signature={quote(sign(raw.encode()), safe='')}"
-        headers = {"X-MBX-APIKEY": api_key}
-        if method in ("POST", "PUT"):
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return self.client.request(method, path, content=payload, headers=headers)
-        return self.client.request(method, f"{path}?{payload}", headers=headers)
+    def signed(self, method: str, path: str, api_key: str, signer: tuple[str, str], params=()) -> httpx.Response:
+        key_type, secret = signer
+        return self.api.signed(method, path, params, key=api_key, secret=secret, key_type=key_type)
 
     def state(self) -> tuple:
         """Everything a refused admin call must leave alone."""
@@ -68,16 +55,16 @@ class Admin:
                 {s: self.venue.engine.market_status(s).name for s in self.venue.markets})
 
 
-def hmac_signer(secret: str):
-    return lambda payload: hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+def hmac_signer(secret: str) -> tuple[str, str]:
+    return "HMAC", secret
 
 
-def ed25519_signer(private):
-    return lambda payload: base64.b64encode(private.sign(payload)).decode()
+def ed25519_signer(private) -> tuple[str, str]:
+    return "ED25519", private_pem(private)
 
 
-def rsa_signer(private):
-    return lambda payload: base64.b64encode(private.sign(payload, padding.PKCS1v15(), hashes.SHA256())).decode()
+def rsa_signer(private) -> tuple[str, str]:
+    return "RSA", private_pem(private)
 
 
 def error(r: httpx.Response) -> tuple[int, int, str]:
@@ -398,7 +385,7 @@ def test_deposit_amount_beyond_the_engine_range_is_refused(admin: Admin):
     before = admin.state()
     r = admin.call("POST", "/sandex/v1/accounts/1/deposit", {"asset": "USDT", "amount": "99999999999999999999"})
     assert r.status_code == 400
-    status, code, msg = error(r)
+    _status, code, _msg = error(r)
     assert code < 0 and code != -1000
     assert admin.state() == before
     admin.venue.engine.check_invariants()

@@ -8,13 +8,10 @@ parameters as sent, ``signature`` last; POST/PUT in a form body, GET/DELETE in t
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import os
 import random
 import subprocess
 import sys
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -22,15 +19,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-with warnings.catch_warnings():  # starlette's notice about httpx, not about this code
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
 from simulator.clock import ManualClock
 from simulator.config import DEFAULT_MARKETS, SimulatorConfig
 from simulator.launcher import build
 from simulator.ratelimit import RateLimitConfig
 from simulator.wire import parse_units
+from tests.harness import FORM, ApiClient, Prepared, pairs_of, signed_query, stamped
 
 T0 = 1_699_963_200_000  # 2023-11-14 12:00:00 UTC: on a day-, hour- and minute boundary
 MIN = 60_000
@@ -61,12 +55,14 @@ class Sim:
     def __init__(self, *, liquidity: bool = False, rate_limits: RateLimitConfig | None = None,
                  start_ms: int = T0, markets=()) -> None:
         self.clock = ManualClock(start_ms)
-        config = SimulatorConfig(liquidity=liquidity, liquidity_mode="static", rate_limits=rate_limits or RateLimitConfig(),
-                                 admin_token=ADMIN_TOKEN, demo_api_key=DEMO_KEY, demo_api_secret=DEMO_SECRET,
+        config = SimulatorConfig(liquidity=liquidity, liquidity_mode="static",
+                                 rate_limits=rate_limits or RateLimitConfig(), admin_token=ADMIN_TOKEN,
+                                 demo_api_key=DEMO_KEY, demo_api_secret=DEMO_SECRET,
                                  markets=tuple(markets))
         self.sim = build(config, clock=self.clock)
         self.venue = self.sim.venue
-        self.client = TestClient(self.sim.app)
+        self.api = ApiClient.in_process(self.sim.app, self.clock.now_ms, admin_token=ADMIN_TOKEN)
+        self.client = self.api.http
         self.demo = Trader(self.sim.demo_account, DEMO_KEY, DEMO_SECRET)
 
     # accounts
@@ -78,30 +74,19 @@ class Sim:
     # requests
     def signed(self, method: str, path: str, params=(), trader: Trader | None = None, *,
                timestamp: int | None = None, add_timestamp: bool = True, signature: str | None = None,
-               key: str | bool | None = True, client: TestClient | None = None) -> httpx.Response:
+               key: str | bool | None = True) -> httpx.Response:
+        """Signed by ``trader`` (the demo account's), stamped now or at ``timestamp`` (not at all
+        without ``add_timestamp``), sent with ``trader``'s key, the ``key`` given, or none (None)."""
         trader = trader or self.demo
-        pairs = list(params.items()) if isinstance(params, dict) else list(params)
+        pairs = pairs_of(params)
         if add_timestamp:
             pairs.append(("timestamp", self.clock.now_ms() if timestamp is None else timestamp))
-        raw = urlencode(pairs)
-        sig = signature if signature is not None else hmac.new(
-            trader.secret.encode(), raw.encode(), hashlib.sha256).hexdigest()
-        payload = f"{raw}&signature={sig}" if raw else f"signature={sig}"
-        headers = {}
-        if key is True:
-            headers["X-MBX-APIKEY"] = trader.key
-        elif isinstance(key, str):
-            headers["X-MBX-APIKEY"] = key
-        client = client or self.client
-        if method in ("POST", "PUT"):
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return client.request(method, path, content=payload, headers=headers)
-        return client.request(method, f"{path}?{payload}", headers=headers)
+        api_key = trader.key if key is True else key if isinstance(key, str) else None
+        return self.api.send(Prepared.of(method, path, signed_query(pairs, trader.secret, signature=signature),
+                                         api_key))
 
     def public(self, path: str, params=(), method: str = "GET") -> httpx.Response:
-        pairs = list(params.items()) if isinstance(params, dict) else list(params)
-        query = urlencode(pairs)
-        return self.client.request(method, f"{path}?{query}" if query else path)
+        return self.api.public(path, params, method)
 
     def ok(self, response: httpx.Response):
         assert response.status_code == 200, response.text
@@ -427,22 +412,17 @@ def test_unknown_path_and_wrong_method_answer_json(resting: Sim):
 
 
 _CHOICE_PROBE = """
-import hashlib, hmac, warnings
-from urllib.parse import urlencode
-warnings.simplefilter("ignore")
-from starlette.testclient import TestClient
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.launcher import build
+from tests.harness import ApiClient
 sim = build(SimulatorConfig(liquidity=False, demo_api_key="K" * 64, demo_api_secret="S" * 64), clock=ManualClock())
-c = TestClient(sim.app)
-raw = urlencode([("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"),
-                 ("quantity", "0.01"), ("price", "50000"), ("newOrderRespType", "NONE"), ("timestamp", 1700000000000)])
-sig = hmac.new(b"S" * 64, raw.encode(), hashlib.sha256).hexdigest()
-r = c.post("/api/v3/order", content=raw + "&signature=" + sig,
-           headers={"X-MBX-APIKEY": "K" * 64, "Content-Type": "application/x-www-form-urlencoded"})
+c = ApiClient.in_process(sim.app)
+r = c.signed("POST", "/api/v3/order", [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"),
+             ("timeInForce", "GTC"), ("quantity", "0.01"), ("price", "50000"), ("newOrderRespType", "NONE")],
+             key="K" * 64, secret="S" * 64, timestamp=1700000000000)
 print(r.json()["msg"])
-print(c.get("/api/v3/ticker/24hr?symbol=BTCUSDT&type=SMALL").json()["msg"])
+print(c.public("/api/v3/ticker/24hr", [("symbol", "BTCUSDT"), ("type", "SMALL")]).json()["msg"])
 """
 
 
@@ -1474,21 +1454,15 @@ def test_ip_allow_list():
     assert error(sim.signed("GET", "/api/v3/account", trader=allowed)) == REJECTED_KEY
     assert error(sim.signed("POST", "/api/v3/order", order(price="40000"), allowed)) == REJECTED_KEY
 
-    async def from_ip(ip: str) -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=sim.sim.app, client=(ip, 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            out = []
-            for path, params in (("/api/v3/account", []), ("/sapi/v1/account/apiRestrictions", [])):
-                raw = urlencode(params + [("timestamp", sim.clock.now_ms())])
-                sig = hmac.new(allowed.secret.encode(), raw.encode(), hashlib.sha256).hexdigest()
-                out.append(await client.get(f"{path}?{raw}&signature={sig}",
-                                            headers={"X-MBX-APIKEY": allowed.key}))
-            return out
+    def from_ip(ip: str) -> list[httpx.Response]:
+        with ApiClient.in_process(sim.sim.app, sim.clock.now_ms, client_ip=ip) as client:
+            return [client.signed("GET", path, key=allowed.key, secret=allowed.secret)
+                    for path in ("/api/v3/account", "/sapi/v1/account/apiRestrictions")]
 
-    good = asyncio.run(from_ip("10.1.2.3"))
+    good = from_ip("10.1.2.3")
     assert [r.status_code for r in good] == [200, 200]
     assert good[1].json()["ipRestrict"] is True
-    bad = asyncio.run(from_ip("10.1.2.4"))
+    bad = from_ip("10.1.2.4")
     assert [error(r) for r in bad] == [REJECTED_KEY, REJECTED_KEY]
 
 
@@ -1528,22 +1502,20 @@ def test_concurrent_orders_from_four_accounts():
         params["newClientOrderId"] = f"c{i}"
         params["newOrderRespType"] = "FULL"
         params["selfTradePreventionMode"] = "NONE"
-        raw = urlencode(list(params.items()) + [("timestamp", sim.clock.now_ms())])
-        sig = hmac.new(trader.secret.encode(), raw.encode(), hashlib.sha256).hexdigest()
-        requests.append((trader, f"{raw}&signature={sig}"))
+        requests.append((trader, signed_query(stamped(params, sim.clock.now_ms()), trader.secret)))
 
     async def run() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=sim.sim.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             return await asyncio.gather(*(
                 client.post("/api/v3/order", content=body,
-                            headers={"X-MBX-APIKEY": t.key, "Content-Type": "application/x-www-form-urlencoded"})
+                            headers={"X-MBX-APIKEY": t.key, "Content-Type": FORM})
                 for t, body in requests))
 
     responses = asyncio.run(run())
     sim.venue.engine.check_invariants()
     accepted: dict[int, dict[int, dict]] = {t.account: {} for t in traders}
-    for (trader, _), r in zip(requests, responses):
+    for (trader, _), r in zip(requests, responses, strict=True):
         assert r.status_code == 200, r.text  # every order is valid and funded
         body = r.json()
         accepted[trader.account][body["orderId"]] = body
