@@ -20,8 +20,9 @@ from simulator.config import SimulatorConfig
 from simulator.launcher import build
 from simulator.liquidity import datafiles as df
 from simulator.liquidity import samples
-from simulator.liquidity.replay import HistoricalReplay, ReplayError, TradeTape, replay_all
+from simulator.liquidity.replay import HistoricalReplay, ReplayError, replay_all
 from simulator.liquidity.source import LiquiditySource
+from simulator.liquidity.trade_tapes import TradeTape
 from simulator.orders import OrderRequest
 from simulator.wire import format_units, parse_units
 
