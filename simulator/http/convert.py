@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from .. import binance_errors as err
 from ..convert import DEFAULT_VALID_TIME, VALID_TIMES, ConvertDesk, ConvertOrder, Quote, unknown_asset
 from ..wire import format_units
@@ -19,6 +21,12 @@ def _units(ctx: Ctx, asset: str, amount: int) -> str:
     return format_units(amount, ctx.services.venue.assets[asset].decimals)
 
 
+@overload
+def _asset(ctx: Ctx, name: str, required: Literal[True]) -> str: ...
+@overload
+def _asset(ctx: Ctx, name: str, required: bool = False) -> str | None: ...
+
+
 def _asset(ctx: Ctx, name: str, required: bool = False) -> str | None:
     code = ctx.params.text(name, required)
     if code is not None and code not in ctx.services.venue.assets:
@@ -26,7 +34,7 @@ def _asset(ctx: Ctx, name: str, required: bool = False) -> str | None:
     return code
 
 
-def exchange_info(ctx: Ctx) -> list:
+def exchange_info(ctx: Ctx) -> list[dict[str, str]]:
     desk = _desk(ctx)
     want_from, want_to = _asset(ctx, "fromAsset"), _asset(ctx, "toAsset")
     out = []
@@ -40,11 +48,11 @@ def exchange_info(ctx: Ctx) -> list:
     return out
 
 
-def asset_info(ctx: Ctx) -> list:
+def asset_info(ctx: Ctx) -> list[dict[str, object]]:
     return [{"asset": code, "fraction": spec.decimals} for code, spec in ctx.services.venue.assets.items()]
 
 
-def get_quote(ctx: Ctx) -> dict:
+def get_quote(ctx: Ctx) -> dict[str, object]:
     p = ctx.params
     from_asset, to_asset = _asset(ctx, "fromAsset", True), _asset(ctx, "toAsset", True)
     if p.has("fromAmount") and p.has("toAmount"):
@@ -60,14 +68,14 @@ def get_quote(ctx: Ctx) -> dict:
             "fromAmount": _units(ctx, q.from_asset, q.from_amount)}
 
 
-def accept_quote(ctx: Ctx) -> dict:
+def accept_quote(ctx: Ctx) -> dict[str, object]:
     order = _desk(ctx).accept(ctx.account, ctx.params.text("quoteId", True))
     return {"orderId": str(order.order_id), "createTime": order.create_time, "orderStatus": order.status}
 
 
-def _order(ctx: Ctx, order: ConvertOrder, with_quote_id: bool = False) -> dict:
+def _order(ctx: Ctx, order: ConvertOrder, with_quote_id: bool = False) -> dict[str, object]:
     q: Quote = order.quote
-    out = {"quoteId": q.quote_id} if with_quote_id else {}
+    out: dict[str, object] = {"quoteId": q.quote_id} if with_quote_id else {}
     return out | {
         "orderId": order.order_id, "orderStatus": order.status,
         "fromAsset": q.from_asset, "fromAmount": _units(ctx, q.from_asset, q.from_amount),
@@ -76,7 +84,7 @@ def _order(ctx: Ctx, order: ConvertOrder, with_quote_id: bool = False) -> dict:
     }
 
 
-def order_status(ctx: Ctx) -> dict:
+def order_status(ctx: Ctx) -> dict[str, object]:
     p = ctx.params
     order_id, quote_id = p.int("orderId", 0, 2**63 - 1), p.text("quoteId")
     if order_id is None and quote_id is None:
@@ -84,7 +92,7 @@ def order_status(ctx: Ctx) -> dict:
     return _order(ctx, _desk(ctx).order(ctx.account, order_id, quote_id))
 
 
-def trade_flow(ctx: Ctx) -> dict:
+def trade_flow(ctx: Ctx) -> dict[str, object]:
     p = ctx.params
     start = p.int("startTime", 0, MAX_TIME, required=True)
     end = p.int("endTime", 0, MAX_TIME, required=True)

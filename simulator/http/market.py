@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal, TypeVar, overload
+
 from .. import binance_errors as err
 from ..history import INTERVALS, parse_interval, parse_time_zone, parse_window
-from ..venue import Market
+from ..venue import Market, Venue
 from . import render
 from .endpoint import Ctx, Endpoint, Param, Params, Security
 
@@ -16,6 +18,13 @@ OPT_SYMBOL = Param("symbol")
 SYMBOLS = Param("symbols", doc='JSON array, e.g. ["BTCUSDT","ETHUSDT"]', max_length=16 * 1024)
 SYMBOL_STATUSES = frozenset({"TRADING", "HALT", "BREAK"})
 TICKER_TYPES = frozenset({"FULL", "MINI"})
+_T = TypeVar("_T")
+
+
+@overload
+def symbol_of(ctx: Ctx, required: Literal[True] = True) -> Market: ...
+@overload
+def symbol_of(ctx: Ctx, required: bool) -> Market | None: ...
 
 
 def symbol_of(ctx: Ctx, required: bool = True) -> Market | None:
@@ -81,15 +90,15 @@ def _rolling_weight(params: dict[str, str]) -> int:
 
 # ---- handlers ------------------------------------------------------------------------------------
 
-def ping(ctx: Ctx) -> dict:
+def ping(ctx: Ctx) -> dict[str, object]:
     return {}
 
 
-def server_time(ctx: Ctx) -> dict:
+def server_time(ctx: Ctx) -> dict[str, int]:
     return {"serverTime": ctx.now}
 
 
-def exchange_info(ctx: Ctx) -> dict:
+def exchange_info(ctx: Ctx) -> dict[str, object]:
     venue = ctx.services.venue
     p = ctx.params
     markets = symbols_of(ctx)
@@ -97,7 +106,8 @@ def exchange_info(ctx: Ctx) -> dict:
         markets = list(venue.markets.values())
     perms = p.text("permissions")
     if perms is not None:
-        wanted = set(p.json_list("permissions") if perms.startswith("[") else [perms])
+        # json_list answers None only for a parameter not sent: never here
+        wanted = set((p.json_list("permissions") or []) if perms.startswith("[") else [perms])
         markets = [m for m in markets if wanted & {"SPOT", "MARGIN" if m.config.margin else "SPOT"}]
     status = p.choice("symbolStatus", SYMBOL_STATUSES)
     infos = [render.symbol_info(m, venue.market_status(m.spec.symbol).name) for m in markets]
@@ -115,7 +125,7 @@ def exchange_info(ctx: Ctx) -> dict:
     }
 
 
-def depth(ctx: Ctx) -> dict:
+def depth(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     limit = ctx.params.limit(100, 5000)
     update_id, bids, asks = ctx.services.venue.depth(market.spec.symbol, limit)
@@ -127,7 +137,7 @@ def depth(ctx: Ctx) -> dict:
     }
 
 
-def trades(ctx: Ctx) -> list:
+def trades(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     limit = ctx.params.int("limit", 1, 1000, default=500)
     with ctx.services.venue.lock:
@@ -135,7 +145,7 @@ def trades(ctx: Ctx) -> list:
     return [render.trade(market.spec, t) for t in rows]
 
 
-def historical_trades(ctx: Ctx) -> list:
+def historical_trades(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     p = ctx.params
     limit = p.int("limit", 1, 1000, default=500)
@@ -145,7 +155,7 @@ def historical_trades(ctx: Ctx) -> list:
     return [render.trade(market.spec, t) for t in rows]
 
 
-def agg_trades(ctx: Ctx) -> list:
+def agg_trades(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     p = ctx.params
     from_id = p.int("fromId", 0, MAX_TIME)
@@ -158,7 +168,7 @@ def agg_trades(ctx: Ctx) -> list:
     return [render.agg_trade(market.spec, a) for a in rows]
 
 
-def klines(ctx: Ctx) -> list:
+def klines(ctx: Ctx) -> list[list[int | str]]:
     market = symbol_of(ctx)
     p = ctx.params
     interval = parse_interval(p.text("interval", required=True))
@@ -171,7 +181,7 @@ def klines(ctx: Ctx) -> list:
     return [render.kline(market.spec, k) for k in rows]
 
 
-def avg_price(ctx: Ctx) -> dict:
+def avg_price(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     venue = ctx.services.venue
     spec = market.spec
@@ -187,7 +197,7 @@ def _ticker_type(p: Params) -> bool:
     return p.choice("type", TICKER_TYPES, default="FULL") == "FULL"
 
 
-def _one_or_list(markets_given: bool, items: list) -> object:
+def _one_or_list(markets_given: bool, items: list[_T]) -> _T | list[_T]:
     return items[0] if markets_given else items
 
 
@@ -236,7 +246,7 @@ def ticker_price(ctx: Ctx) -> object:
     return _one_or_list(single, out)
 
 
-def _top(venue, symbol: str) -> tuple[tuple[int, int], tuple[int, int]]:
+def _top(venue: Venue, symbol: str) -> tuple[tuple[int, int], tuple[int, int]]:
     """Best bid and best ask as (price, quantity); (0, 0) for an empty side."""
     _, bids, asks = venue.depth(symbol, 1)
     return (bids[0] if bids else (0, 0)), (asks[0] if asks else (0, 0))

@@ -75,6 +75,7 @@ def order_request(p: Params, market: Market) -> OrderRequest:
     side = p.choice("side", SIDES, err.INVALID_SIDE, required=True)
     order_type = p.choice("type", TYPES, err.INVALID_TYPE, required=True)
     needs = _NEEDS[order_type]
+    allowed: tuple[str, ...]
     for name in needs:
         if not p.has(name):
             raise err.mandatory(name)

@@ -31,12 +31,12 @@ def short(value: int, decimals: int = 8) -> str:
 
 # ---- orders --------------------------------------------------------------------------------------
 
-def order_ack(rec: OrderRecord, transact_time: int) -> dict:
+def order_ack(rec: OrderRecord, transact_time: int) -> dict[str, object]:
     return {"symbol": rec.symbol, "orderId": rec.order_id, "orderListId": -1, "clientOrderId": rec.client_order_id,
             "transactTime": transact_time}
 
 
-def order_result(spec: MarketSpec, rec: OrderRecord, transact_time: int) -> dict:
+def order_result(spec: MarketSpec, rec: OrderRecord, transact_time: int) -> dict[str, object]:
     out = order_ack(rec, transact_time)
     out.update(_state(spec, rec))
     out["workingTime"] = rec.working_time
@@ -44,7 +44,7 @@ def order_result(spec: MarketSpec, rec: OrderRecord, transact_time: int) -> dict
     return out
 
 
-def order_full(spec: MarketSpec, rec: OrderRecord, transact_time: int, fills: list[Fill]) -> dict:
+def order_full(spec: MarketSpec, rec: OrderRecord, transact_time: int, fills: list[Fill]) -> dict[str, object]:
     out = order_result(spec, rec, transact_time)
     out["fills"] = [
         {"price": px(spec, f.price), "qty": qty(spec, f.qty), "commission": format_units(f.commission, 8),
@@ -54,7 +54,7 @@ def order_full(spec: MarketSpec, rec: OrderRecord, transact_time: int, fills: li
     return out
 
 
-def _state(spec: MarketSpec, rec: OrderRecord) -> dict:
+def _state(spec: MarketSpec, rec: OrderRecord) -> dict[str, str]:
     out = {
         "price": px(spec, rec.price),
         "origQty": qty(spec, rec.orig_qty),
@@ -71,8 +71,9 @@ def _state(spec: MarketSpec, rec: OrderRecord) -> dict:
     return out
 
 
-def order_query(spec: MarketSpec, rec: OrderRecord) -> dict:
-    out = {"symbol": rec.symbol, "orderId": rec.order_id, "orderListId": -1, "clientOrderId": rec.client_order_id}
+def order_query(spec: MarketSpec, rec: OrderRecord) -> dict[str, object]:
+    out: dict[str, object] = {"symbol": rec.symbol, "orderId": rec.order_id, "orderListId": -1,
+                              "clientOrderId": rec.client_order_id}
     out.update(_state(spec, rec))
     out["stopPrice"] = px(spec, rec.stop_price)
     out["icebergQty"] = qty(spec, 0)
@@ -86,9 +87,9 @@ def order_query(spec: MarketSpec, rec: OrderRecord) -> dict:
     return out
 
 
-def order_canceled(spec: MarketSpec, rec: OrderRecord, cancel_client_id: str, transact_time: int) -> dict:
+def order_canceled(spec: MarketSpec, rec: OrderRecord, cancel_client_id: str, transact_time: int) -> dict[str, object]:
     """Binance's cancel answer: ``clientOrderId`` is the cancel request's id, the order's is ``origClientOrderId``."""
-    out = {"symbol": rec.symbol, "origClientOrderId": rec.client_order_id, "orderId": rec.order_id,
+    out: dict[str, object] = {"symbol": rec.symbol, "origClientOrderId": rec.client_order_id, "orderId": rec.order_id,
            "orderListId": -1, "clientOrderId": cancel_client_id, "transactTime": transact_time}
     out.update(_state(spec, rec))
     out["selfTradePreventionMode"] = rec.stp.name
@@ -96,7 +97,7 @@ def order_canceled(spec: MarketSpec, rec: OrderRecord, cancel_client_id: str, tr
 
 
 def order_amended(spec: MarketSpec, rec: OrderRecord, old_client_id: str, transact_time: int,
-                  execution_id: int) -> dict:
+                  execution_id: int) -> dict[str, object]:
     return {
         "transactTime": transact_time,
         "executionId": execution_id,
@@ -111,7 +112,7 @@ def order_amended(spec: MarketSpec, rec: OrderRecord, old_client_id: str, transa
     }
 
 
-def my_trade(spec: MarketSpec, f: Fill) -> dict:
+def my_trade(spec: MarketSpec, f: Fill) -> dict[str, object]:
     return {
         "symbol": f.symbol, "id": f.trade_id, "orderId": f.order_id, "orderListId": -1,
         "price": px(spec, f.price), "qty": qty(spec, f.qty), "quoteQty": px(spec, f.quote_qty),
@@ -122,17 +123,17 @@ def my_trade(spec: MarketSpec, f: Fill) -> dict:
 
 # ---- market data ---------------------------------------------------------------------------------
 
-def trade(spec: MarketSpec, t: Trade) -> dict:
+def trade(spec: MarketSpec, t: Trade) -> dict[str, object]:
     return {"id": t.id, "price": px(spec, t.price), "qty": qty(spec, t.qty), "quoteQty": px(spec, t.quote_qty),
             "time": t.time, "isBuyerMaker": t.buyer_is_maker, "isBestMatch": True}
 
 
-def agg_trade(spec: MarketSpec, a: AggTrade) -> dict:
+def agg_trade(spec: MarketSpec, a: AggTrade) -> dict[str, object]:
     return {"a": a.id, "p": px(spec, a.price), "q": qty(spec, a.qty), "f": a.first_trade_id, "l": a.last_trade_id,
             "T": a.time, "m": a.buyer_is_maker, "M": True}
 
 
-def kline(spec: MarketSpec, k: Kline) -> list:
+def kline(spec: MarketSpec, k: Kline) -> list[int | str]:
     return [k.open_time, px(spec, k.open), px(spec, k.high), px(spec, k.low), px(spec, k.close),
             qty(spec, k.volume), k.close_time, px(spec, k.quote_volume), k.count, qty(spec, k.taker_buy_volume),
             px(spec, k.taker_buy_quote_volume), "0"]
@@ -149,7 +150,8 @@ def percent_change(open_: int, last: int) -> str:
 
 def window_ticker(spec: MarketSpec, symbol: str, stats: WindowStats | None, last_price: int, open_time: int,
                   close_time: int, full: bool, rolling: bool = False,
-                  book: tuple[tuple[int, int], tuple[int, int]] | None = None, prev_close: int = 0) -> dict:
+                  book: tuple[tuple[int, int], tuple[int, int]] | None = None,
+                  prev_close: int = 0) -> dict[str, object]:
     """``ticker/24hr`` and ``ticker`` statistics; a window without trades shows zeros."""
     if stats is None:
         open_ = high = low = volume = quote_volume = 0
@@ -162,7 +164,7 @@ def window_ticker(spec: MarketSpec, symbol: str, stats: WindowStats | None, last
         volume, quote_volume = stats.volume, stats.quote_volume
         first_id, last_id, count = stats.first_id, stats.last_id, stats.count
         weighted = stats.weighted_avg_price(spec.base.decimals)
-    out: dict = {"symbol": symbol}
+    out: dict[str, object] = {"symbol": symbol}
     if full:
         out["priceChange"] = px(spec, last - open_ if stats else 0)
         out["priceChangePercent"] = percent_change(open_, last)
@@ -190,10 +192,10 @@ def window_ticker(spec: MarketSpec, symbol: str, stats: WindowStats | None, last
 
 # ---- exchangeInfo --------------------------------------------------------------------------------
 
-def symbol_info(market: Market, status: str) -> dict:
+def symbol_info(market: Market, status: str) -> dict[str, object]:
     spec, mc = market.spec, market.config
     pf, ls, mls, n, pp = spec.price_filter, spec.lot_size, spec.market_lot_size, spec.notional, spec.percent_price
-    filters: list[dict] = [
+    filters: list[dict[str, object]] = [
         {"filterType": "PRICE_FILTER", "minPrice": px(spec, pf.min_price), "maxPrice": px(spec, pf.max_price),
          "tickSize": px(spec, pf.tick_size)},
         {"filterType": "LOT_SIZE", "minQty": qty(spec, ls.min_qty), "maxQty": qty(spec, ls.max_qty),

@@ -3,6 +3,7 @@ futures exchangeInfo stubs (sandex lists no futures markets, and says so truthfu
 
 from __future__ import annotations
 
+from ..venue import Market
 from ..wire import format_units
 from .endpoint import Ctx, Endpoint, Param, Security
 from .market import symbol_of
@@ -11,7 +12,7 @@ from .render import short
 NETWORK = "SANDEX"  # the one network coins move on here: deposits through the admin API
 
 
-def coins(ctx: Ctx) -> list:
+def coins(ctx: Ctx) -> list[dict[str, object]]:
     """``capital/config/getall``: every asset any call may name as a currency, with the account's balance."""
     venue = ctx.services.venue
     balances, _ = venue.balances(ctx.account)
@@ -37,13 +38,13 @@ def coins(ctx: Ctx) -> list:
     return out
 
 
-def _margin_markets(ctx: Ctx) -> list:
+def _margin_markets(ctx: Ctx) -> list[Market]:
     market = symbol_of(ctx, required=False)
     markets = [market] if market else list(ctx.services.venue.markets.values())
     return [m for m in markets if m.config.margin]
 
 
-def cross_pairs(ctx: Ctx) -> list:
+def cross_pairs(ctx: Ctx) -> list[dict[str, object]]:
     return [
         {"id": i + 1, "symbol": m.spec.symbol, "base": m.spec.base.code, "quote": m.spec.quote.code,
          "isMarginTrade": True, "isBuyAllowed": True, "isSellAllowed": True}
@@ -51,7 +52,7 @@ def cross_pairs(ctx: Ctx) -> list:
     ]
 
 
-def isolated_pairs(ctx: Ctx) -> list:
+def isolated_pairs(ctx: Ctx) -> list[dict[str, object]]:
     return [
         {"symbol": m.spec.symbol, "base": m.spec.base.code, "quote": m.spec.quote.code,
          "isMarginTrade": True, "isBuyAllowed": True, "isSellAllowed": True}
@@ -59,11 +60,11 @@ def isolated_pairs(ctx: Ctx) -> list:
     ]
 
 
-def system_status(ctx: Ctx) -> dict:
+def system_status(ctx: Ctx) -> dict[str, object]:
     return {"status": 0, "msg": "normal"}
 
 
-def trade_fee(ctx: Ctx) -> list:
+def trade_fee(ctx: Ctx) -> list[dict[str, str]]:
     venue = ctx.services.venue
     market = symbol_of(ctx, required=False)
     maker, taker = venue.fee_rates(ctx.account)
@@ -72,12 +73,13 @@ def trade_fee(ctx: Ctx) -> list:
             for m in markets]
 
 
-def account_status(ctx: Ctx) -> dict:
+def account_status(ctx: Ctx) -> dict[str, str]:
     return {"data": "Normal"}
 
 
-def api_restrictions(ctx: Ctx) -> dict:
+def api_restrictions(ctx: Ctx) -> dict[str, object]:
     key = ctx.key
+    assert key is not None  # USER_DATA: the pipeline has authenticated it
     return {
         "ipRestrict": key.ip_allow is not None,
         "createTime": key.created_ms,
@@ -95,7 +97,7 @@ def api_restrictions(ctx: Ctx) -> dict:
     }
 
 
-def futures_info(ctx: Ctx) -> dict:
+def futures_info(ctx: Ctx) -> dict[str, object]:
     return {"timezone": "UTC", "serverTime": ctx.now, "futuresType": "", "rateLimits": [], "exchangeFilters": [],
             "assets": [], "symbols": []}
 
