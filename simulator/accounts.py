@@ -16,9 +16,10 @@ import re
 import secrets
 import string
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, TypedDict, Unpack, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -56,7 +57,9 @@ def _random_token() -> str:
 
 
 def _material_from_der(der: bytes) -> _Material:
-    return _Material(public_key=serialization.load_der_public_key(der))
+    # (the DER of an Ed25519 or RSA key: ``_Material.export`` wrote it)
+    public = cast("ed25519.Ed25519PublicKey | rsa.RSAPublicKey", serialization.load_der_public_key(der))
+    return _Material(public_key=public)
 
 
 class _Material:
@@ -73,10 +76,10 @@ class _Material:
     def __repr__(self) -> str:
         return "<key material hidden>"
 
-    def __deepcopy__(self, memo: dict) -> _Material:
+    def __deepcopy__(self, memo: dict[int, object]) -> _Material:
         return self  # immutable; also keeps asdict() from copying secrets around
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Callable[[bytes], _Material], tuple[bytes]]:
         """For the state directory: the HMAC secret, or the public key as DER."""
         kind, raw = self.export()
         return (_Material, (raw,)) if kind == "hmac" else (_material_from_der, (raw,))
@@ -85,6 +88,7 @@ class _Material:
         """("hmac", the secret) or ("der", the public key as DER), for the state directory only."""
         if self._hmac_secret is not None:
             return "hmac", self._hmac_secret
+        assert self._public_key is not None  # (one of the two, by the constructor)
         return "der", self._public_key.public_bytes(serialization.Encoding.DER,
                                                     serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -99,6 +103,7 @@ class _Material:
             if isinstance(self._public_key, ed25519.Ed25519PublicKey):
                 self._public_key.verify(raw, payload)
             else:
+                assert self._public_key is not None  # (one of the two, by the constructor)
                 self._public_key.verify(raw, payload, padding.PKCS1v15(), hashes.SHA256())
         except (InvalidSignature, binascii.Error, UnicodeEncodeError, ValueError):
             return False
@@ -128,7 +133,7 @@ class ApiKey:
         canonical = _canonical_ip(client_ip)
         return canonical is not None and canonical in self.ip_allow
 
-    def to_record(self) -> list:
+    def to_record(self) -> list[object]:
         """Its journal record form (simulator/records.py); the verifying material as base64 of the
         HMAC secret or of the public key's DER (the state directory is readable by its owner only)."""
         kind, raw = self._material.export()
@@ -137,7 +142,7 @@ class ApiKey:
                 kind, base64.b64encode(raw).decode("ascii")]
 
     @staticmethod
-    def from_record(values: list) -> ApiKey:
+    def from_record(values: list[Any]) -> ApiKey:
         api_key, account_id, key_type, permissions, ip_allow, revoked, created_ms, kind, raw = values
         exported = base64.b64decode(raw)
         material = _Material(hmac_secret=exported) if kind == "hmac" else _material_from_der(exported)
@@ -233,6 +238,17 @@ def _new_key_pair(key_type: KeyType) -> tuple[ed25519.Ed25519PublicKey | rsa.RSA
     return private.public_key(), pem
 
 
+class KeyOptions(TypedDict, total=False):
+    """What may be fixed of a new key (``KeyStore.draft``); the rest is generated."""
+
+    permissions: Iterable[str]
+    key_type: KeyType | str
+    ip_allow: Iterable[str] | None
+    api_key: str | None
+    secret: str | None
+    public_key_pem: str | None
+
+
 class KeyStore:
     """All API keys by key text; revoked keys stay (refused, and never reissued)."""
 
@@ -240,7 +256,7 @@ class KeyStore:
         self._keys: dict[str, ApiKey] = {}
         self._lock = threading.Lock()
 
-    def issue(self, account_id: int, **options) -> IssuedKey:
+    def issue(self, account_id: int, **options: Unpack[KeyOptions]) -> IssuedKey:
         """A new key for ``account_id`` (``draft``'s options), stored at once."""
         key, issued = self.draft(account_id, **options)
         self.add(key)

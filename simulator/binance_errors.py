@@ -23,8 +23,8 @@ class ApiError(Exception):
     def copy(self) -> ApiError:
         return ApiError(self.status, self.code, self.msg, self.headers, self.data)
 
-    def body(self) -> dict:
-        out: dict = {"code": self.code, "msg": self.msg}
+    def body(self) -> dict[str, object]:
+        out: dict[str, object] = {"code": self.code, "msg": self.msg}
         if self.data is not None:
             out["data"] = self.data
         return out

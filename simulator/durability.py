@@ -27,11 +27,11 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, cast, overload
 
 from . import binance_errors as err
 from . import records, state_image
@@ -47,6 +47,9 @@ from .journal import (
     write_snapshot,
 )
 from .stream import EventStream
+
+if TYPE_CHECKING:
+    from .venue import Market, Venue
 
 log = logging.getLogger("sandex.durability")
 
@@ -76,7 +79,8 @@ class Recorder:
         """Whether a journaled change (or a call known to change nothing) is running."""
         return bool(self.depth or self.idle)
 
-    def record(self, at: int, holder: str, method: str, args: tuple, kwargs: dict, outcome: str | None) -> bool:
+    def record(self, at: int, holder: str, method: str, args: tuple[object, ...], kwargs: dict[str, object],
+               outcome: str | None) -> bool:
         """Journal one finished call; False if the journal failed (from now on, changes are refused)."""
         if self.sink is None:
             return True
@@ -95,16 +99,47 @@ def outcome_of(exc: BaseException) -> str:
     return f"{type(exc).__name__}:{getattr(exc, 'code', '')}"
 
 
-def journaled(method: Callable | None = None, *, unless: Callable[..., bool] | None = None) -> Callable:
+class Holder(Protocol):
+    """A part of the state: changed by its ``@journaled`` methods, saved as its ``durable_fields``."""
+
+    @property
+    def journal_name(self) -> str: ...
+
+    @property
+    def durable_fields(self) -> tuple[str, ...]: ...
+
+    @property
+    def recorder(self) -> Recorder: ...
+
+
+_H = TypeVar("_H", bound=Holder)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@overload
+def journaled(method: Callable[Concatenate[_H, _P], _R], *,
+              unless: Callable[..., bool] | None = None) -> Callable[Concatenate[_H, _P], _R]: ...
+
+
+@overload
+def journaled(method: None = None, *, unless: Callable[..., bool] | None = None
+              ) -> Callable[[Callable[Concatenate[_H, _P], _R]], Callable[Concatenate[_H, _P], _R]]: ...
+
+
+def journaled(method: Callable[Concatenate[_H, _P], _R] | None = None, *, unless: Callable[..., bool] | None = None
+              ) -> Callable[..., object]:
     """Make ``method`` of a state holder (which has ``journal_name`` and ``recorder``) a journaled
     change. ``unless(self, *args, **kwargs)``, if given and true, says the call would change
     nothing: it then runs unjournaled (the keeper's idle passes, interest with no loans)."""
     if method is None:
-        return functools.partial(journaled, unless=unless)
+        def decorate(method: Callable[Concatenate[_H, _P], _R]) -> Callable[Concatenate[_H, _P], _R]:
+            return journaled(method, unless=unless)
+
+        return decorate
     name = method.__name__
 
-    @functools.wraps(method)
-    def change(self, *args: Any, **kwargs: Any) -> Any:
+    def change(self: _H, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         rec: Recorder = self.recorder
         with rec.lock:
             if rec.depth:
@@ -139,13 +174,14 @@ def journaled(method: Callable | None = None, *, unless: Callable[..., bool] | N
             finally:
                 rec.stream.end(at, source)
 
+    functools.update_wrapper(change, method)
     return change
 
 
 # ---- state in and out ------------------------------------------------------------------------
 
 
-def _reduce_lock(lock: object) -> tuple:
+def _reduce_lock(lock: object) -> tuple[Callable[[], object], tuple[()]]:
     return (threading.RLock if isinstance(lock, _LOCK_TYPES[1]) else threading.Lock, ())
 
 
@@ -154,7 +190,7 @@ def _External(name: str) -> None:
     raise pickle.UnpicklingError(f"{name}: a live object, loadable only into a running venue")
 
 
-def _dispatch(holders: dict[str, object]) -> dict:
+def _dispatch(holders: Mapping[str, object]) -> dict[type, Callable[[Any], str | tuple[Any, ...]]]:
     table = dict(copyreg.dispatch_table)
     for lock_type in _LOCK_TYPES:
         table[lock_type] = _reduce_lock
@@ -164,7 +200,7 @@ def _dispatch(holders: dict[str, object]) -> dict:
     return table
 
 
-def _by_name(names: dict[int, str], obj: object) -> tuple:
+def _by_name(names: dict[int, str], obj: object) -> tuple[Callable[[str], None], tuple[str]]:
     name = names.get(id(obj))
     if name is None:
         raise pickle.PicklingError(f"a second {type(obj).__name__} in the state: only the live one can be saved")
@@ -172,7 +208,7 @@ def _by_name(names: dict[int, str], obj: object) -> tuple:
 
 
 class _Loader(pickle.Unpickler):
-    def __init__(self, data: bytes, live: dict[str, object]) -> None:
+    def __init__(self, data: bytes, live: Mapping[str, object]) -> None:
         super().__init__(io.BytesIO(data))
         self.live = live
 
@@ -182,7 +218,7 @@ class _Loader(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def dump_state(holders: dict[str, object]) -> bytes:
+def dump_state(holders: Mapping[str, Holder]) -> bytes:
     buf = io.BytesIO()
     pickler = pickle.Pickler(buf, protocol=5)
     pickler.dispatch_table = _dispatch(holders)
@@ -190,12 +226,13 @@ def dump_state(holders: dict[str, object]) -> bytes:
     return buf.getvalue()
 
 
-def load_state(data: bytes, holders: dict[str, object]) -> dict[str, dict]:
+def load_state(data: bytes, holders: Mapping[str, object]) -> dict[str, dict[str, object]]:
     """The saved contents of each holder (not yet applied)."""
-    return _Loader(data, holders).load()
+    state: dict[str, dict[str, object]] = _Loader(data, holders).load()
+    return state
 
 
-def apply_state(state: dict[str, dict], holders: dict[str, object]) -> None:
+def apply_state(state: dict[str, dict[str, object]], holders: Mapping[str, object]) -> None:
     """Holders the snapshot lacks (added to sandex after it was taken) keep their fresh contents."""
     if not set(state) <= set(holders):
         raise JournalError(f"the snapshot holds {sorted(state)}; this sandex keeps {sorted(holders)}")
@@ -206,10 +243,12 @@ def apply_state(state: dict[str, dict], holders: dict[str, object]) -> None:
 
 _ATOMS = frozenset({int, str, bytes, bool, float, type(None)})
 _SEQUENCES = frozenset({list, tuple, deque})
-_FIELDS: dict[type, Callable[[object], tuple]] = {}  # per class: its fields, read in one call
+# an object's slots (one value, or a tuple of them) and its __dict__ (None: it has none)
+_Fields = tuple[object, "dict[str, object] | None"]
+_FIELDS: dict[type, Callable[[Any], _Fields]] = {}  # per class: its fields, read in one call
 
 
-def _fields_of(kind: type) -> Callable[[object], tuple]:
+def _fields_of(kind: type) -> Callable[[Any], _Fields]:
     getter = _FIELDS.get(kind)
     if getter is None:
         names = [n for c in reversed(kind.__mro__) for n in getattr(c, "__slots__", ()) if n != "__weakref__"]
@@ -248,14 +287,15 @@ def _plain(value: object, live: dict[int, str]) -> object:
     category = _CATEGORIES.get(kind) or _CATEGORIES.setdefault(kind, _category(kind))
     if category == "atom":
         return value
+    # (the category says what ``value`` is: the casts name it)
     if category == "enum":
-        return value._value_
+        return cast(Enum, value)._value_
     if category == "seq":
-        return [_plain(v, live) for v in value]
+        return [_plain(v, live) for v in cast("Iterable[object]", value)]
     if category == "dict":
-        return [(_plain(k, live), _plain(v, live)) for k, v in value.items()]
+        return [(_plain(k, live), _plain(v, live)) for k, v in cast("dict[object, object]", value).items()]
     if category == "set":
-        return sorted((_plain(v, live) for v in value), key=repr)
+        return sorted((_plain(v, live) for v in cast("Iterable[object]", value)), key=repr)
     name = live.get(id(value))
     if name is not None:
         return ("live", name)
@@ -271,7 +311,7 @@ def _plain(value: object, live: dict[int, str]) -> object:
     return (kind.__qualname__, _plain(slots, live), None if attrs is None else _plain(attrs, live))
 
 
-def fingerprint(holders: dict[str, object]) -> str:
+def fingerprint(holders: Mapping[str, Holder]) -> str:
     """A digest of every holder's durable fields (an engine contributes its own fingerprint): equal
     states give equal digests in any process, however their objects happen to be shared."""
     live = {id(o): n for n, o in holders.items()}
@@ -333,9 +373,11 @@ class Recovery:
 class Durability:
     """The journal writer, periodic snapshots, recovery, and snapshots taken and restored on demand."""
 
-    def __init__(self, recorder: Recorder, holders: dict[str, object], settings: DurabilitySettings) -> None:
+    def __init__(self, recorder: Recorder, holders: Mapping[str, object], settings: DurabilitySettings) -> None:
         self.recorder = recorder
-        self.holders = holders  # by journal name: what changes go to and what snapshots hold
+        # by journal name: what changes go to and what snapshots hold (every one a ``Holder``: the
+        # caller's mapping of unrelated classes is typed by their join, object)
+        self.holders = cast("Mapping[str, Holder]", holders)
         self.settings = settings
         self.dir = StateDir(Path(settings.state_dir)) if settings.state_dir else None
         self.seq = 0
@@ -371,6 +413,7 @@ class Durability:
 
     def _open_dir(self) -> Recovery:
         report = Recovery()
+        assert self.dir is not None
         self.dir.clear_leftovers()
         if self.dir.is_empty():
             write_snapshot(self.dir.path, snapshot_name(0), 0, self.dump())
@@ -413,12 +456,14 @@ class Durability:
     # ---- journal -----------------------------------------------------------------------------
 
     def _segment_after(self, seq: int, settle_later: bool = False) -> SegmentWriter:
+        assert self.dir is not None
         return SegmentWriter(self.dir.path / segment_name(seq + 1), self.settings.fsync,
                              self.settings.fsync_interval_ms, settle_later)
 
     def _append(self, payload: bytes) -> None:
         self.seq += 1
         self._since_snapshot += 1
+        assert self._writer is not None  # (the journal's sink only while a segment is open)
         self._writer.append(self.seq, payload)
 
     def replay(self, payload: bytes) -> None:
@@ -444,6 +489,7 @@ class Durability:
         started = time.perf_counter()
         report = Recovery(fresh=False)
         state = None
+        assert self.dir is not None
         snapshots = self.dir.snapshots()
         for path in (snapshots if from_start else reversed(snapshots)):
             try:
@@ -479,10 +525,10 @@ class Durability:
         self._since_snapshot = report.replayed
         return report
 
-    def check_compatible(self, state: dict[str, dict]) -> None:
+    def check_compatible(self, state: dict[str, dict[str, object]]) -> None:
         """The saved state must list the same markets as this configuration."""
-        saved = {s: m.spec for s, m in state["venue"]["markets"].items()}
-        live = {s: m.spec for s, m in self.holders["venue"].markets.items()}
+        saved = {s: m.spec for s, m in cast("dict[str, Market]", state["venue"]["markets"]).items()}
+        live = {s: m.spec for s, m in cast("Venue", self.holders["venue"]).markets.items()}
         if saved != live:
             raise JournalError(f"the saved state lists markets {sorted(saved)} with their filters; this configuration "
                                f"lists {sorted(live)}: start with the configuration the state was made with, "
@@ -509,6 +555,7 @@ class Durability:
             self._writer = new
             self._since_snapshot = 0
             self._last_snapshot = time.monotonic()
+        assert old is not None and self.dir is not None
         old.close()  # (no record goes to it any more) its last records synced
         new.settle()
         write_snapshot(self.dir.path, snapshot_name(seq), seq, image.result())

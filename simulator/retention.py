@@ -9,14 +9,23 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, overload
+
+
+class Timed(Protocol):
+    """A row that carries its own time (an order record, a fill, a desk's record)."""
+
+    @property
+    def time(self) -> int: ...
+
 
 Row = TypeVar("Row")
+TimedRow = TypeVar("TimedRow", bound=Timed)
 
 TRIM_SLACK = 64  # the fewest rows a trim drops at once, so that trimming costs amortised O(1) per row
 
 
-def row_time(row: Any) -> int:
+def row_time(row: Timed) -> int:
     return row.time
 
 
@@ -27,7 +36,13 @@ class Retention:
     keep_ms: int
     max_rows: int
 
-    def trim(self, rows: list[Row], now: int, time_of: Callable[[Row], int] = row_time) -> list[Row]:
+    @overload
+    def trim(self, rows: list[TimedRow], now: int) -> list[TimedRow]: ...
+
+    @overload
+    def trim(self, rows: list[Row], now: int, time_of: Callable[[Row], int]) -> list[Row]: ...
+
+    def trim(self, rows: list[Any], now: int, time_of: Callable[[Any], int] = row_time) -> list[Any]:
         """After a row joined ``rows`` (oldest first): drop the oldest if a batch of them is due (an
         eighth of the list, at least ``TRIM_SLACK``, beyond the cap or older than the retention at
         ``now``); returns the dropped rows (usually none)."""

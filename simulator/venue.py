@@ -14,6 +14,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar, Unpack, cast
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from engine import (
     Balance,
     CancelAllOrders,
     CancelOrder,
+    Command,
     CommandRejected,
     Deposit,
     Engine,
@@ -56,7 +58,7 @@ from engine import (
 )
 
 from . import binance_errors as err
-from .accounts import ApiKey, IssuedKey, KeyStore
+from .accounts import ApiKey, IssuedKey, KeyOptions, KeyStore
 from .clock import Clock
 from .config import MarketConfig, SimulatorConfig
 from .durability import Recorder, journaled
@@ -67,6 +69,7 @@ from .retention import TRIM_SLACK, Retention, row_time
 from .wire import parse_units
 
 _ID_CHARS = string.ascii_letters + string.digits
+_Row = TypeVar("_Row")
 MINUTES_KEPT_MS = 7 * DAY_MS  # a market's minute summaries: at least the longest ticker window
 
 
@@ -295,7 +298,7 @@ class Venue:
         """(maker, taker) over ``RATE_DENOM``."""
         return self.engine.fee_rates(account)
 
-    def issue_key(self, account: int, **options) -> IssuedKey:
+    def issue_key(self, account: int, **options: Unpack[KeyOptions]) -> IssuedKey:
         """A new API key for ``account`` (``KeyStore.draft``'s options): its random parts are drawn
         here, outside the change, so that the journal replays the very same key."""
         with self.lock:
@@ -524,7 +527,7 @@ class Venue:
             self.market(symbol)
             recs = acct.orders.get(symbol, [])
             lo = 0 if order_id is None else bisect_left(recs, order_id, key=_order_id)
-            kept = None
+            kept: Callable[[OrderRecord], bool] | None = None
             if self._keep_ms and lo < len(recs):
                 cutoff = self._record_time - self._keep_ms
                 if recs[lo].time < cutoff:  # (an order placed since cannot have closed before it)
@@ -553,13 +556,13 @@ class Venue:
     # Nothing outside the venue holds the engine: the desks' own commands (loans, interest,
     # transfers) come through ``apply``, inside one of their journaled changes.
 
-    def _engine_apply(self, command: object) -> list[Event]:
+    def _engine_apply(self, command: Command) -> list[Event]:
         """Every engine command of the venue: its events go to the venue's stream as well."""
         events = self.engine.apply(command)
         self.stream.emit(events)
         return events
 
-    def apply(self, command: object) -> list[Event]:
+    def apply(self, command: Command) -> list[Event]:
         """An engine command of a desk, as part of the journaled change that is running."""
         with self.lock:
             if not self.recorder.in_change:
@@ -674,28 +677,33 @@ class Venue:
             if now > self._record_time:
                 self._record_time = now
             taker_fills: list[Fill] = []
+            # (``type(e) is`` dispatch, the fastest; each branch's cast names the type it found)
             for e in events:
                 kind = type(e)
                 if kind is OrderFilled:
-                    fill = self._on_fill(e, now)
-                    if e.taker_order_id == taker_id:
+                    filled = cast("OrderFilled", e)
+                    fill = self._on_fill(filled, now)
+                    if filled.taker_order_id == taker_id:
                         taker_fills.append(fill)
                 elif kind is OrderCanceled:
-                    self._close(self._orders[(e.market, e.order_id)], "CANCELED", now)
+                    canceled = cast("OrderCanceled", e)
+                    self._close(self._orders[(canceled.market, canceled.order_id)], "CANCELED", now)
                 elif kind is OrderExpired:
-                    self._on_expired(e, now)
+                    self._on_expired(cast("OrderExpired", e), now)
                 elif kind is OrderAmended:
-                    rec = self._orders[(e.market, e.order_id)]
-                    rec.orig_qty = e.new_quantity
+                    amended = cast("OrderAmended", e)
+                    rec = self._orders[(amended.market, amended.order_id)]
+                    rec.orig_qty = amended.new_quantity
                     rec.update_time = now
                     self.touch(rec.account, now)
-                    if e.remaining == 0:
+                    if amended.remaining == 0:
                         self._close(rec, "FILLED", now)
                 elif kind is StopTriggered:
-                    rec = self._orders[(e.market, e.order_id)]
+                    triggered = cast("StopTriggered", e)
+                    rec = self._orders[(triggered.market, triggered.order_id)]
                     rec.working_time = rec.update_time = now
                 elif kind is OrderAccepted:  # a triggered stop entering the book
-                    self.touch(e.owner, now)
+                    self.touch(cast("OrderAccepted", e).owner, now)
             return taker_fills
 
     def _on_fill(self, e: OrderFilled, now: int) -> Fill:
@@ -746,7 +754,8 @@ class Venue:
         """What one more lot costs at the last trade price (a quote budget's leftover below it is dust)."""
         spec = self.markets[symbol].spec
         last = self.engine.last_price(symbol) or 0
-        return last * spec.lot_size.step_size // 10**spec.base.decimals
+        one_base: int = 10**spec.base.decimals
+        return last * spec.lot_size.step_size // one_base
 
     # ---- retention ---------------------------------------------------------------------------
 
@@ -768,7 +777,7 @@ class Venue:
         if self._keep_ms:
             cutoff = now - self._keep_ms
             end = max(end, bisect_left(recs, cutoff, key=row_time))  # placed since: closed since
-        kept = []
+        kept: list[OrderRecord] = []
         client_ids = acct.client_ids
         for i in range(end):
             rec = recs[i]
@@ -830,8 +839,8 @@ class Venue:
             acct.update_time = now
 
 
-def _window(items: list, start: int | None, end: int | None, limit: int, key, oldest_first: bool, lo: int = 0,
-            kept=None) -> list:
+def _window(items: list[_Row], start: int | None, end: int | None, limit: int, key: Callable[[_Row], int],
+            oldest_first: bool, lo: int = 0, kept: Callable[[_Row], bool] | None = None) -> list[_Row]:
     """Binance's time paging over ``items[lo:]``, sorted by time: [start, end], oldest first from
     ``start`` (or when paging by id), else the newest ``limit``; only items ``kept`` says yes to
     (all, without it)."""
@@ -841,7 +850,7 @@ def _window(items: list, start: int | None, end: int | None, limit: int, key, ol
     forward = oldest_first or start is not None
     if kept is None:
         return items[lo:min(hi, lo + limit)] if forward else items[max(lo, hi - limit):hi]
-    out = []
+    out: list[_Row] = []
     for i in (range(lo, hi) if forward else range(hi - 1, lo - 1, -1)):
         if kept(items[i]):
             out.append(items[i])
