@@ -5,20 +5,12 @@ exchange's state. ccxt's view of each kind is tests/integration/test_ccxt_faults
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import threading
 import time
-import warnings
 from decimal import Decimal
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-
-with warnings.catch_warnings():  # starlette's notice about httpx, not about this code
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
@@ -26,6 +18,7 @@ from simulator.faults import TIMEOUT_MSG, Fault, FaultBook, parse_fault
 from simulator.launcher import build, replay_state
 from simulator.margin import CROSS_MARGIN, SPOT
 from simulator.wire import format_units, parse_units
+from tests.harness import ApiClient
 
 T0 = 1_699_963_200_000
 TOKEN = "fault-admin-token-0123456789abcdef"
@@ -53,7 +46,8 @@ class Sim:
                                                    demo_api_secret=DEMO_SECRET), clock=self.clock)
         self.venue = self.sim.venue
         self.services = self.sim.app.services
-        self.client = TestClient(self.sim.app)
+        self.api = ApiClient.in_process(self.sim.app, self.clock.now_ms, admin_token=TOKEN)
+        self.client = self.api.http
 
     def trader(self, balances: dict[str, str] | None = None) -> tuple[int, str, str]:
         account = self.venue.create_account({a: units(v) for a, v in (balances or {"USDT": "10000"}).items()})
@@ -61,15 +55,8 @@ class Sim:
         return account, issued.api_key, issued.secret
 
     def signed(self, method: str, path: str, params: dict | None = None, key: str = DEMO_KEY,
-               secret: str = DEMO_SECRET, client=None):
-        raw = urlencode([*(params or {}).items(), ("timestamp", self.clock.now_ms())])
-        payload = f"{raw}&signature={hmac.new(secret.encode(), raw.encode(), hashlib.sha256).hexdigest()}"
-        headers = {"X-MBX-APIKEY": key}
-        client = client or self.client
-        if method in ("POST", "PUT"):
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return client.request(method, path, content=payload, headers=headers)
-        return client.request(method, f"{path}?{payload}", headers=headers)
+               secret: str = DEMO_SECRET):
+        return self.api.signed(method, path, params or {}, key=key, secret=secret)
 
     def order(self, params: dict = LIMIT_BUY, key: str = DEMO_KEY, secret: str = DEMO_SECRET):
         return self.signed("POST", "/api/v3/order", params, key, secret)
@@ -427,7 +414,7 @@ def test_partial_fill_of_an_order_that_would_rest_fills_nothing(sim):
 
 def test_partial_fill_checks_the_whole_order_first(sim):
     """An order the account could afford only in part is refused whole, as without the fault."""
-    account, key, secret = sim.trader({"USDT": "600"})
+    _account, key, secret = sim.trader({"USDT": "600"})
     sim.arm(kind="partial_fill", apiKey=key)
     before = sim.fingerprint()
     whole = {**LIMIT_BUY, "price": "95000", "newClientOrderId": "whole"}  # 950 USDT; half of it would do

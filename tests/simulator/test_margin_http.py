@@ -8,21 +8,13 @@ ceil(principal x daily rate / 24), charged once at borrowing and again at every 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-with warnings.catch_warnings():  # starlette's notice about httpx, not about this code
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 
 from simulator.clock import ManualClock
 from simulator.config import DEFAULT_MARKETS, SimulatorConfig
@@ -31,6 +23,7 @@ from simulator.launcher import build
 from simulator.margin import CROSS_MARGIN, AssetRow, MarginDesk
 from simulator.ratelimit import RateLimitConfig
 from simulator.wire import parse_units
+from tests.harness import ApiClient
 
 T0 = 1_699_963_200_000  # 2023-11-14 12:00:00 UTC, on an hour (and minute) boundary
 HOUR = 3_600_000
@@ -60,7 +53,8 @@ class Sim:
         self.sim = build(config, clock=self.clock)
         self.venue = self.sim.venue
         self.desk: MarginDesk = self.sim.app.services.margin
-        self.client = TestClient(self.sim.app)
+        self.api = ApiClient.in_process(self.sim.app, self.clock.now_ms)
+        self.client = self.api.http
         self.fuzzer: Trader | None = None
 
     def trader(self, balances: dict[str, str] | None = None) -> Trader:
@@ -70,15 +64,7 @@ class Sim:
         return Trader(account, issued.api_key, issued.secret)
 
     def call(self, trader: Trader, method: str, path: str, params=()) -> httpx.Response:
-        pairs = list(params.items()) if isinstance(params, dict) else list(params)
-        raw = urlencode([*pairs, ("timestamp", self.clock.now_ms())])
-        sig = hmac.new(trader.secret.encode(), raw.encode(), hashlib.sha256).hexdigest()
-        payload = f"{raw}&signature={sig}"
-        headers = {"X-MBX-APIKEY": trader.key}
-        if method == "POST":
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return self.client.request(method, path, content=payload, headers=headers)
-        return self.client.request(method, f"{path}?{payload}", headers=headers)
+        return self.api.signed(method, path, params, key=trader.key, secret=trader.secret)
 
     def ok(self, trader: Trader, method: str, path: str, params=()):
         response = self.call(trader, method, path, params)
@@ -217,7 +203,7 @@ def test_every_margin_transfer_type_moves_exactly_and_is_listed_by_type(sim: Sim
              d.margin_wallet(t.account, True, "ETHUSDT"))}
     assert list(free.values()) == [units("72"), units("44"), units("19")]  # 100-10-20+2, 50-5-1, 20-2+1
     assert sim.venue.balances(t.account)[0]["USDT"].free == units("9865")  # 10000-100+10-50+5
-    for i, (kind, amount, symbols) in enumerate(moves):
+    for i, (kind, amount, _symbols) in enumerate(moves):
         assert sim.ok(t, "GET", "/sapi/v1/asset/transfer", {"type": kind}) == {"total": 1, "rows": [
             {"asset": "USDT", "amount": f"{amount}.00000000", "type": kind, "status": "CONFIRMED",
              "tranId": 100_000_001 + i, "timestamp": T0 + 1000 * (i + 1)}]}
@@ -300,8 +286,9 @@ def test_borrow_and_repay_records_split_interest_from_principal(sim: Sim) -> Non
         {"type": "MANUAL", "amount": "1000.00000000", "asset": "USDT", "interest": "0.00000000",
          "principal": "1000.00000000", "status": "CONFIRMED", "timestamp": T0, "txId": 100_000_002}], "total": 1}
     assert sim.ok(t, "GET", loans, {"type": "BORROW", "isolatedSymbol": "BTCUSDT"}) == {"rows": [
-        {"type": "MANUAL", "isolatedSymbol": "BTCUSDT", "amount": "50.00000000", "asset": "USDT", "interest": "0.00000000",
-         "principal": "50.00000000", "status": "CONFIRMED", "timestamp": T0 + HOUR, "txId": 100_000_005}],
+        {"type": "MANUAL", "isolatedSymbol": "BTCUSDT", "amount": "50.00000000", "asset": "USDT",
+         "interest": "0.00000000", "principal": "50.00000000", "status": "CONFIRMED", "timestamp": T0 + HOUR,
+         "txId": 100_000_005}],
         "total": 1}
     sim.clock.advance(20 * DAY)  # txId finds a record outside any window
     assert sim.ok(t, "GET", loans, {"type": "REPAY", "txId": 100_000_003})["rows"] == [repay]
