@@ -66,7 +66,7 @@ def _account(ctx: Ctx, ref: WalletRef) -> int | None:
 
 # ---- rendering: spot's JSON plus the margin fields ---------------------------------------------------
 
-def _placed(ctx: Ctx, mp: MarginPlacement, resp_type: str, isolated: bool) -> dict:
+def _placed(ctx: Ctx, mp: MarginPlacement, resp_type: str, isolated: bool) -> dict[str, object]:
     """Spot's ACK/RESULT/FULL answer plus ``isIsolated``; FULL also names what was borrowed."""
     out = placement_response(ctx, mp.placement, resp_type)
     out["isIsolated"] = isolated
@@ -80,15 +80,15 @@ def _placed(ctx: Ctx, mp: MarginPlacement, resp_type: str, isolated: bool) -> di
     return out
 
 
-def _query_row(spec: MarketSpec, rec: OrderRecord, isolated: bool) -> dict:
+def _query_row(spec: MarketSpec, rec: OrderRecord, isolated: bool) -> dict[str, object]:
     return render.order_query(spec, rec) | {"isIsolated": isolated}
 
 
-def _canceled_row(spec: MarketSpec, rec: OrderRecord, cancel_id: str, now: int, isolated: bool) -> dict:
+def _canceled_row(spec: MarketSpec, rec: OrderRecord, cancel_id: str, now: int, isolated: bool) -> dict[str, object]:
     return render.order_canceled(spec, rec, cancel_id, now) | {"isIsolated": isolated}
 
 
-def _trade_row(spec: MarketSpec, fill: Fill, isolated: bool) -> dict:
+def _trade_row(spec: MarketSpec, fill: Fill, isolated: bool) -> dict[str, object]:
     row = render.my_trade(spec, fill)
     del row["quoteQty"], row["orderListId"]
     row["isIsolated"] = isolated
@@ -97,7 +97,7 @@ def _trade_row(spec: MarketSpec, fill: Fill, isolated: bool) -> dict:
 
 # ---- handlers ----------------------------------------------------------------------------------------
 
-def new_order(ctx: Ctx) -> dict:
+def new_order(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     p = ctx.params
     req = order_request(p, market)
@@ -108,7 +108,7 @@ def new_order(ctx: Ctx) -> dict:
     return _placed(ctx, placed, req.resp_type, isolated)
 
 
-def query_order(ctx: Ctx) -> dict:
+def query_order(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     ref, isolated = _wallet(ctx, market)
     oid, cid = order_id_of(ctx)
@@ -119,7 +119,7 @@ def query_order(ctx: Ctx) -> dict:
     return _query_row(market.spec, rec, isolated)
 
 
-def cancel_order(ctx: Ctx) -> dict:
+def cancel_order(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     ref, isolated = _wallet(ctx, market)
     oid, cid = order_id_of(ctx)
@@ -135,7 +135,7 @@ def cancel_order(ctx: Ctx) -> dict:
     return row
 
 
-def cancel_open_orders(ctx: Ctx) -> list:
+def cancel_open_orders(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     ref, isolated = _wallet(ctx, market)
     account = _account(ctx, ref)
@@ -148,7 +148,7 @@ def cancel_open_orders(ctx: Ctx) -> list:
     return [_canceled_row(market.spec, r, venue.reply_client_id(), now, isolated) for r in recs]
 
 
-def open_orders(ctx: Ctx) -> list:
+def open_orders(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx, required=False)
     ref, isolated = _wallet(ctx, market)
     account = _account(ctx, ref)
@@ -159,7 +159,7 @@ def open_orders(ctx: Ctx) -> list:
     return [_query_row(venue.markets[r.symbol].spec, r, isolated) for r in recs]
 
 
-def all_orders(ctx: Ctx) -> list:
+def all_orders(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     ref, isolated = _wallet(ctx, market)
     p = ctx.params
@@ -173,7 +173,7 @@ def all_orders(ctx: Ctx) -> list:
     return [_query_row(market.spec, r, isolated) for r in recs]
 
 
-def my_trades(ctx: Ctx) -> list:
+def my_trades(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     ref, isolated = _wallet(ctx, market)
     p = ctx.params

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping, Sequence
 
 from engine.units import RATE_DENOM
 
@@ -30,7 +31,7 @@ def _rate(rate: int) -> str:
     return format_units(rate, 8)
 
 
-def _rates(maker: int = 0, taker: int = 0, *, buyer_seller: bool = True) -> dict:
+def _rates(maker: int = 0, taker: int = 0, *, buyer_seller: bool = True) -> dict[str, str]:
     out = {"maker": _rate(maker), "taker": _rate(taker)}
     if buyer_seller:
         out |= {"buyer": _rate(0), "seller": _rate(0)}
@@ -40,7 +41,8 @@ def _rates(maker: int = 0, taker: int = 0, *, buyer_seller: bool = True) -> dict
 NO_DISCOUNT = {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB", "discount": _rate(0)}
 
 
-def order_id_of(ctx: Ctx, id_name: str = "orderId", client_name: str = "origClientOrderId") -> tuple[int | None, str | None]:
+def order_id_of(ctx: Ctx, id_name: str = "orderId",
+                client_name: str = "origClientOrderId") -> tuple[int | None, str | None]:
     oid = ctx.params.int(id_name, 0, 2**63 - 1)
     cid = client_id(ctx.params, client_name)
     if oid is None and cid is None:
@@ -52,7 +54,7 @@ def _restriction(ctx: Ctx, name: str = "cancelRestrictions") -> str | None:
     return ctx.params.choice(name, RESTRICTIONS, err.INVALID_CANCEL_RESTRICTIONS)
 
 
-def placement_response(ctx: Ctx, placed: Placement, resp_type: str) -> dict:
+def placement_response(ctx: Ctx, placed: Placement, resp_type: str) -> dict[str, object]:
     spec = ctx.services.venue.markets[placed.order.symbol].spec
     if resp_type == "ACK":
         return render.order_ack(placed.order, placed.transact_time)
@@ -63,7 +65,7 @@ def placement_response(ctx: Ctx, placed: Placement, resp_type: str) -> dict:
 
 # ---- account -------------------------------------------------------------------------------------
 
-def account(ctx: Ctx) -> dict:
+def account(ctx: Ctx) -> dict[str, object]:
     venue = ctx.services.venue
     balances, updated = venue.balances(ctx.account)
     maker, taker = venue.fee_rates(ctx.account)
@@ -74,6 +76,7 @@ def account(ctx: Ctx) -> dict:
         for code, b in balances.items()
         if not (omit and b.free == 0 and b.locked == 0)
     ]
+    assert ctx.key is not None  # USER_DATA: the pipeline has authenticated it
     can_trade = "SPOT" in ctx.key.permissions
     return {
         "makerCommission": maker * 10_000 // RATE_DENOM,
@@ -95,26 +98,26 @@ def account(ctx: Ctx) -> dict:
     }
 
 
-def commission(ctx: Ctx) -> dict:
+def commission(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     maker, taker = ctx.services.venue.fee_rates(ctx.account)
     return {"symbol": market.spec.symbol, "standardCommission": _rates(maker, taker),
             "specialCommission": _rates(), "taxCommission": _rates(), "discount": dict(NO_DISCOUNT)}
 
 
-def rate_limit_order(ctx: Ctx) -> list:
+def rate_limit_order(ctx: Ctx) -> Sequence[Mapping[str, object]]:
     return ctx.services.limiter.order_usage(ctx.account)
 
 
 # ---- orders ----------------------------------------------------------------------------------------
 
-def new_order(ctx: Ctx) -> dict:
+def new_order(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     req = order_request(ctx.params, market)
     return placement_response(ctx, ctx.services.venue.place(ctx.account, req), req.resp_type)
 
 
-def test_order(ctx: Ctx) -> dict:
+def test_order(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     req = order_request(ctx.params, market)
     rates = ctx.params.flag("computeCommissionRates")
@@ -127,13 +130,13 @@ def test_order(ctx: Ctx) -> dict:
             "taxCommissionForOrder": _rates(buyer_seller=False), "discount": dict(NO_DISCOUNT)}
 
 
-def query_order(ctx: Ctx) -> dict:
+def query_order(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     oid, cid = order_id_of(ctx)
     return render.order_query(market.spec, ctx.services.venue.order(ctx.account, market.spec.symbol, oid, cid))
 
 
-def cancel_order(ctx: Ctx) -> dict:
+def cancel_order(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     oid, cid = order_id_of(ctx)
     cancel_id = client_id(ctx.params, "newClientOrderId")
@@ -143,14 +146,14 @@ def cancel_order(ctx: Ctx) -> dict:
     return render.order_canceled(market.spec, rec, cancel_id or venue.reply_client_id(), venue.now())
 
 
-def open_orders(ctx: Ctx) -> list:
+def open_orders(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx, required=False)
     venue = ctx.services.venue
     recs = venue.open_orders(ctx.account, market.spec.symbol if market else None)
     return [render.order_query(venue.markets[r.symbol].spec, r) for r in recs]
 
 
-def cancel_open_orders(ctx: Ctx) -> list:
+def cancel_open_orders(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     venue = ctx.services.venue
     recs = venue.cancel_all(ctx.account, market.spec.symbol)
@@ -158,7 +161,7 @@ def cancel_open_orders(ctx: Ctx) -> list:
     return [render.order_canceled(market.spec, r, venue.reply_client_id(), now) for r in recs]
 
 
-def all_orders(ctx: Ctx) -> list:
+def all_orders(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     p = ctx.params
     oid = p.int("orderId", 0, 2**63 - 1)
@@ -168,7 +171,7 @@ def all_orders(ctx: Ctx) -> list:
     return [render.order_query(market.spec, r) for r in recs]
 
 
-def my_trades(ctx: Ctx) -> list:
+def my_trades(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     p = ctx.params
     oid = p.int("orderId", 0, 2**63 - 1)
@@ -194,7 +197,7 @@ def cancel_replace(ctx: Ctx) -> object:
     venue = ctx.services.venue
     spec = market.spec
     with venue.lock:
-        cancel_result: dict
+        cancel_result: dict[str, object]
         try:
             rec = venue.cancel(ctx.account, spec.symbol, oid, cid, restriction)
             cancel_ok, cancel_result = True, render.order_canceled(spec, rec, cancel_id or venue.reply_client_id(),
@@ -220,7 +223,7 @@ def cancel_replace(ctx: Ctx) -> object:
     raise ApiError(400, -2022, "Order cancel-replace failed.", data=data)
 
 
-def amend_keep_priority(ctx: Ctx) -> dict:
+def amend_keep_priority(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     oid, cid = order_id_of(ctx)
     new_cid = client_id(ctx.params, "newClientOrderId")
@@ -230,9 +233,18 @@ def amend_keep_priority(ctx: Ctx) -> dict:
     return render.order_amended(market.spec, rec, old_cid, venue.now(), next(_execution_ids))
 
 
-_OPEN_WEIGHT = lambda params: 6 if params.get("symbol") else 80  # noqa: E731
-_TRADES_WEIGHT = lambda params: 5 if params.get("orderId") else 20  # noqa: E731
-_TEST_WEIGHT = lambda params: 20 if params.get("computeCommissionRates") == "true" else 1  # noqa: E731
+def _open_weight(params: dict[str, str]) -> int:
+    return 6 if params.get("symbol") else 80
+
+
+def _trades_weight(params: dict[str, str]) -> int:
+    return 5 if params.get("orderId") else 20
+
+
+def _test_weight(params: dict[str, str]) -> int:
+    return 20 if params.get("computeCommissionRates") == "true" else 1
+
+
 _TIMES = (Param("startTime", "integer"), Param("endTime", "integer"))
 _LIMIT = Param("limit", "integer")
 _CANCEL_REPLACE_PARAMS = (
@@ -253,19 +265,19 @@ ENDPOINTS = [
              "Order rate limit usage"),
     Endpoint("POST", "/api/v3/order", new_order, Security.TRADE, 1, ORDER_PARAMS, "New order",
              places_order=True),
-    Endpoint("POST", "/api/v3/order/test", test_order, Security.TRADE, _TEST_WEIGHT,
+    Endpoint("POST", "/api/v3/order/test", test_order, Security.TRADE, _test_weight,
              (*ORDER_PARAMS, Param("computeCommissionRates", "boolean")), "Test new order"),
     Endpoint("GET", "/api/v3/order", query_order, Security.USER_DATA, 4, (SYMBOL, ORDER_ID, ORIG_CLIENT_ID),
              "Query order"),
     Endpoint("DELETE", "/api/v3/order", cancel_order, Security.TRADE, 1,
              (SYMBOL, ORDER_ID, ORIG_CLIENT_ID, NEW_CLIENT_ID, CANCEL_RESTRICTIONS), "Cancel order"),
-    Endpoint("GET", "/api/v3/openOrders", open_orders, Security.USER_DATA, _OPEN_WEIGHT, (Param("symbol"),),
+    Endpoint("GET", "/api/v3/openOrders", open_orders, Security.USER_DATA, _open_weight, (Param("symbol"),),
              "Current open orders"),
     Endpoint("DELETE", "/api/v3/openOrders", cancel_open_orders, Security.TRADE, 1, (SYMBOL,),
              "Cancel all open orders of a symbol"),
     Endpoint("GET", "/api/v3/allOrders", all_orders, Security.USER_DATA, 20, (SYMBOL, ORDER_ID, *_TIMES, _LIMIT),
              "All orders"),
-    Endpoint("GET", "/api/v3/myTrades", my_trades, Security.USER_DATA, _TRADES_WEIGHT,
+    Endpoint("GET", "/api/v3/myTrades", my_trades, Security.USER_DATA, _trades_weight,
              (SYMBOL, ORDER_ID, *_TIMES, Param("fromId", "integer"), _LIMIT), "Account trade list"),
     Endpoint("POST", "/api/v3/order/cancelReplace", cancel_replace, Security.TRADE, 1, _CANCEL_REPLACE_PARAMS,
              "Cancel an existing order and send a new one", places_order=True),
