@@ -14,6 +14,9 @@ Fees follow ``fees.fee`` (rounded up, in the asset received); locks and trade am
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from numba import njit
 
 from . import fees, units
@@ -47,6 +50,7 @@ from ._kernel import (
     H_N_ORDERS,
     H_NEXT_OID,
     H_ORD_OFF,
+    I64Array,
     L_HEAD,
     L_QTY,
     LIMIT,
@@ -127,6 +131,8 @@ X_KIND, X_ACCT, X_SIDE, X_TYPE, X_TIF, X_PRICE, X_QTY, X_QUOTE, X_STOP, X_STP, X
 # why a batch call returned early
 B_DONE, B_GROW, B_STOP_PLACED, B_TRIGGER, B_STOP_CANCEL = 0, 1, 2, 3, 4
 
+_F = TypeVar("_F", bound=Callable[..., object])
+
 _mul_div_floor = _inline(units.mul_div_floor)
 _mul_div_ceil = _inline(units.mul_div_ceil)
 _fee = _inline(fees.fee)
@@ -138,7 +144,7 @@ _fee = _inline(fees.fee)
 
 
 @_jit
-def avg_price(st, now, mins):
+def avg_price(st: I64Array, now: int, mins: int) -> int:
     """Volume-weighted trade price (ticks) over the last ``mins`` minutes up to ``now`` (ms);
     the last trade price when that window saw no trade (or ``mins`` is 0); 0 before any trade."""
     if mins > 0:
@@ -152,11 +158,12 @@ def avg_price(st, now, mins):
                 sq += st[b + 2]
         if sq > 0:
             return spq // sq
-    return st[M_LAST]
+    last: int = st[M_LAST]
+    return last
 
 
 @_inline
-def _record_trade(st, now, px, q):
+def _record_trade(st: I64Array, now: int, px: int, q: int) -> None:
     cur = now // 60000
     b = M_RING + 3 * (cur % RING)
     if st[b] != cur or st[b + 2] == 0:
@@ -180,7 +187,7 @@ def _record_trade(st, now, px, q):
 
 
 @_jit
-def _walk_cost(st, owner, stp, lots):
+def _walk_cost(st: I64Array, owner: int, stp: int, lots: int) -> int:
     """Upper bound of what buying ``lots`` at market costs (tick·lots): the cheapest asks, skipping
     the buyer's own orders unless self-trades are allowed (no STP mode trades deeper than that)."""
     ob0 = st[H_ORD_OFF]
@@ -208,7 +215,7 @@ def _walk_cost(st, owner, stp, lots):
 
 
 @_jit
-def _walk_lots(st, owner, stp, budget):
+def _walk_lots(st: I64Array, owner: int, stp: int, budget: int) -> int:
     """Upper bound of the lots a market sell for ``budget`` (tick·lots) delivers (see _walk_cost)."""
     ob0 = st[H_ORD_OFF]
     base = st[H_MIN_TICK]
@@ -244,7 +251,7 @@ def _walk_lots(st, owner, stp, budget):
 
 
 @_jit
-def _check_place(st, led, acct, side, otype, tif, price, qty, quote, stop, stp, now):
+def _check_place(st: I64Array, led: I64Array, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int, stop: int, stp: int, now: int) -> tuple[int, int, int, int, int, int, int, int]:
     """All of a new order's checks, in Binance's filter order; nothing is changed.
 
     Returns (reject reason or 0, price ticks, lots, quote budget in tick·lots, units to lock,
@@ -379,14 +386,14 @@ def _check_place(st, led, acct, side, otype, tif, price, qty, quote, stop, stp, 
 
 
 @_inline
-def _move(led, acct, col, amount):
+def _move(led: I64Array, acct: int, col: int, amount: int) -> None:
     """Lock (amount > 0) or release (amount < 0) funds: between free (col) and locked (col + 1)."""
     led[acct, col] -= amount
     led[acct, col + 1] += amount
 
 
 @_jit
-def _settle(st, led, out, start, n, taker_oid, now):
+def _settle(st: I64Array, led: I64Array, out: I64Array, start: int, n: int, taker_oid: int, now: int) -> int:
     """Apply the money side of event rows ``out[start:n]``; returns what the taker's fills took
     out of its lock (quote paid by a buyer, base delivered by a seller)."""
     f = st[M_FACTOR]
@@ -454,7 +461,7 @@ def _settle(st, led, out, start, n, taker_oid, now):
 
 
 @_jit
-def _ex_place(st, led, out, n0, acct, side, otype, tif, price, qty, quote, stop, stp, oid, now):
+def _ex_place(st: I64Array, led: I64Array, out: I64Array, n0: int, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int, stop: int, stp: int, oid: int, now: int) -> int:
     r, pt, ql, budget, lock, col, book_type, stop_t = _check_place(
         st, led, acct, side, otype, tif, price, qty, quote, stop, stp, now
     )
@@ -485,15 +492,16 @@ def _ex_place(st, led, out, n0, acct, side, otype, tif, price, qty, quote, stop,
 
 
 @_inline
-def _owned_by(st, oid, acct):
+def _owned_by(st: I64Array, oid: int, acct: int) -> bool:
     hpos = _hm_find(st, oid)
     if hpos < 0:
         return False
-    return st[st[H_ORD_OFF] + st[st[H_HM_OFF] + 2 * hpos + 1] * NF + O_OWNER] == acct
+    owner: int = st[st[H_ORD_OFF] + st[st[H_HM_OFF] + 2 * hpos + 1] * NF + O_OWNER]
+    return owner == acct
 
 
 @_jit
-def _ex_cancel(st, led, out, n0, acct, oid):
+def _ex_cancel(st: I64Array, led: I64Array, out: I64Array, n0: int, acct: int, oid: int) -> int:
     if not _owned_by(st, oid, acct):
         return _emit(out, n0, EV_REJECTED, oid, 0, 0, 0, acct, 0, 0, 0, 0, 0, R_UNKNOWN_ORDER)
     n = _cancel(st, out, n0, oid, C_USER)
@@ -502,14 +510,14 @@ def _ex_cancel(st, led, out, n0, acct, oid):
 
 
 @_jit
-def _ex_cancel_all(st, led, out, n0, acct):
+def _ex_cancel_all(st: I64Array, led: I64Array, out: I64Array, n0: int, acct: int) -> int:
     n = _cancel_all(st, out, n0, acct)
     _settle(st, led, out, n0, n, 0, 0)
     return n
 
 
 @_jit
-def _ex_amend(st, led, out, n0, acct, oid, new_qty):
+def _ex_amend(st: I64Array, led: I64Array, out: I64Array, n0: int, acct: int, oid: int, new_qty: int) -> int:
     if not _owned_by(st, oid, acct):
         return _emit(out, n0, EV_REJECTED, oid, 0, 0, new_qty, acct, 0, 0, 0, 0, 0, R_UNKNOWN_ORDER)
     if new_qty <= 0:
@@ -522,7 +530,7 @@ def _ex_amend(st, led, out, n0, acct, oid, new_qty):
 
 
 @_inline
-def _ex_dispatch(st, led, out, n0, kind, acct, side, otype, tif, price, qty, quote, stop, stp, oid, now):
+def _ex_dispatch(st: I64Array, led: I64Array, out: I64Array, n0: int, kind: int, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int, stop: int, stp: int, oid: int, now: int) -> int:
     if kind == X_PLACE:
         return _ex_place(st, led, out, n0, acct, side, otype, tif, price, qty, quote, stop, stp, oid, now)
     if kind == X_CANCEL:
@@ -543,8 +551,13 @@ def _ex_dispatch(st, led, out, n0, kind, acct, side, otype, tif, price, qty, quo
 
 # One fixed signature: a number outside int64 raises OverflowError before anything runs, instead
 # of numba compiling another version with unsigned arithmetic. Every int64 is handled inside.
-@njit("int64(int64[::1], int64[:, ::1], int64[:, ::1], " + ", ".join(["int64"] * 12) + ")", cache=True, _nrt=False)
-def ex_one(st, led, out, kind, acct, side, otype, tif, price, qty, quote, stop, stp, oid, now):
+# (``_nrt`` is absent from numba's stubs; the kernel keeps its own signature, as with ``_jit``.)
+_EX_ONE_SIGNATURE = "int64(int64[::1], int64[:, ::1], int64[:, ::1], " + ", ".join(["int64"] * 12) + ")"
+_one_signature: Callable[[_F], _F] = njit(_EX_ONE_SIGNATURE, cache=True, _nrt=False)  # type: ignore[call-overload]
+
+
+@_one_signature
+def ex_one(st: I64Array, led: I64Array, out: I64Array, kind: int, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int, stop: int, stp: int, oid: int, now: int) -> int:
     """Apply one exchange command; event rows go to ``out[0:n]``. Returns n, NEED_GROWTH (nothing
     changed; grow and call again) or BOOK_REJECTED (a bug)."""
     if not _has_room(st) or out.shape[0] < st[H_N_ORDERS] + 8:
@@ -553,13 +566,13 @@ def ex_one(st, led, out, kind, acct, side, otype, tif, price, qty, quote, stop, 
 
 
 @_inline
-def trigger_reached(st):
-    last = st[M_LAST]
+def trigger_reached(st: I64Array) -> bool:
+    last: int = st[M_LAST]
     return last > 0 and (last >= st[M_TRIG_UP] or last <= st[M_TRIG_DOWN])
 
 
 @_jit
-def ex_batch(st, led, out, cmds, start, end):
+def ex_batch(st: I64Array, led: I64Array, out: I64Array, cmds: I64Array, start: int, end: int) -> tuple[int, int, int]:
     """Apply ``cmds[start:end]`` until done or something needs the caller: more room, a stop order
     to file, a trigger the last trade reached, or a cancel or amend from an account with stop orders
     (which live with the caller). Returns (next index, rows written, why)."""

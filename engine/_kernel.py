@@ -19,9 +19,13 @@ Layout of ``state`` (all int64):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar, cast
+
 import numpy as np
+import numpy.typing as npt
 from numba import njit
-from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
+from numba.cpython.unsafe import numbers as _bits
 
 from .enums import CancelReason, ExpireReason, OrderType, SelfTradePrevention, Side, TimeInForce
 from .errors import RejectReason
@@ -99,6 +103,8 @@ P_SUMMARY = 64
 P_NUMBER = 65
 P_NEXT_FREE = 66
 
+I64Array = npt.NDArray[np.int64]  # the book state, event rows, command rows: always int64
+
 HASH_MUL = -7046029254386353131  # 0x9E3779B97F4A7C15 as int64: odd, so a permutation of low bits
 
 NEED_GROWTH = -1
@@ -107,8 +113,14 @@ NEED_GROWTH = -1
 # on the state array at every helper boundary (that alone cost several times the matching work).
 # Small helpers on the matching path are inlined; larger, rarer ones stay calls, which keeps a
 # cold compile around 20 s instead of well over a minute for a few percent of throughput.
-_jit = njit(cache=True, _nrt=False)
-_inline = njit(cache=True, _nrt=False, inline="always")
+_F = TypeVar("_F", bound=Callable[..., object])
+# ``_nrt`` is numba's switch for its runtime, absent from its stubs; a kernel keeps its own signature.
+_jit: Callable[[_F], _F] = njit(cache=True, _nrt=False)  # type: ignore[call-overload]
+_inline: Callable[[_F], _F] = njit(cache=True, _nrt=False, inline="always")  # type: ignore[call-overload]
+
+# bit scans of an int64 (numba intrinsics: their stubs describe the typing hook, not the call)
+leading_zeros = cast(Callable[[int], int], _bits.leading_zeros)
+trailing_zeros = cast(Callable[[int], int], _bits.trailing_zeros)
 
 
 def layout(ord_cap: int, page_cap: int) -> tuple[int, int, int, int, int, int, int]:
@@ -168,7 +180,7 @@ def grown(st: np.ndarray, ord_cap: int, page_cap: int) -> np.ndarray:
 
 
 @_jit
-def _rehash(st, keys, vals):
+def _rehash(st: I64Array, keys: I64Array, vals: I64Array) -> None:
     for i in range(keys.shape[0]):
         _hm_put(st, keys[i], vals[i])
 
@@ -179,7 +191,7 @@ def _rehash(st, keys, vals):
 
 
 @_inline
-def _hm_put(st, oid, slot):
+def _hm_put(st: I64Array, oid: int, slot: int) -> None:
     base = st[H_HM_OFF]
     mask = st[H_HM_MASK]
     i = (oid * HASH_MUL) & mask
@@ -190,12 +202,12 @@ def _hm_put(st, oid, slot):
 
 
 @_inline
-def _hm_find(st, oid):
+def _hm_find(st: I64Array, oid: int) -> int:
     """Position in the hash map of ``oid``, or -1."""
     if oid <= 0:
         return -1
     base = st[H_HM_OFF]
-    mask = st[H_HM_MASK]
+    mask: int = st[H_HM_MASK]
     i = (oid * HASH_MUL) & mask
     while True:
         k = st[base + 2 * i]
@@ -207,7 +219,7 @@ def _hm_find(st, oid):
 
 
 @_inline
-def _hm_delete_at(st, i):
+def _hm_delete_at(st: I64Array, i: int) -> None:
     base = st[H_HM_OFF]
     mask = st[H_HM_MASK]
     j = i
@@ -235,7 +247,7 @@ def _hm_delete_at(st, i):
 
 
 @_inline
-def _pl_lower_bound(st, pn):
+def _pl_lower_bound(st: I64Array, pn: int) -> int:
     """Index in the page list of the first page whose number is >= pn."""
     pl = st[H_PL_OFF]
     pg = st[H_PG_OFF]
@@ -251,18 +263,18 @@ def _pl_lower_bound(st, pn):
 
 
 @_inline
-def _page_of(st, pn):
+def _page_of(st: I64Array, pn: int) -> int:
     """Slot of page number ``pn``, or -1 when no order rests in it."""
     pos = _pl_lower_bound(st, pn)
     if pos < st[H_NPL]:
-        slot = st[st[H_PL_OFF] + pos]
+        slot: int = st[st[H_PL_OFF] + pos]
         if st[st[H_PG_OFF] + slot * PGW + P_NUMBER] == pn:
             return slot
     return -1
 
 
 @_inline
-def _page_up(st, slot, b):
+def _page_up(st: I64Array, slot: int, b: int) -> int:
     """Lowest occupied bit >= b in a page, or -1."""
     pb = st[H_PG_OFF] + slot * PGW
     w = b >> 6
@@ -279,7 +291,7 @@ def _page_up(st, slot, b):
 
 
 @_inline
-def _page_down(st, slot, b):
+def _page_down(st: I64Array, slot: int, b: int) -> int:
     """Highest occupied bit <= b in a page, or -1."""
     pb = st[H_PG_OFF] + slot * PGW
     w = b >> 6
@@ -300,7 +312,7 @@ def _page_down(st, slot, b):
 
 
 @_jit
-def _next_up(st, t):
+def _next_up(st: I64Array, t: int) -> int:
     """Lowest occupied price offset >= t, or -1."""
     if t > st[H_MAX_OFF]:
         return -1
@@ -320,12 +332,13 @@ def _next_up(st, t):
             pos += 1
         if pos < npl:
             slot = st[pl + pos]
-            return (st[pg + slot * PGW + P_NUMBER] << PAGE_BITS) + _page_up(st, slot, 0)
+            page: int = st[pg + slot * PGW + P_NUMBER]
+            return (page << PAGE_BITS) + _page_up(st, slot, 0)
     return -1
 
 
 @_jit
-def _next_down(st, t):
+def _next_down(st: I64Array, t: int) -> int:
     """Highest occupied price offset <= t, or -1."""
     if t < 0:
         return -1
@@ -344,17 +357,19 @@ def _next_down(st, t):
             pos -= 1
         if pos >= 0:
             slot = st[pl + pos]
-            return (st[pg + slot * PGW + P_NUMBER] << PAGE_BITS) + _page_down(st, slot, PAGE - 1)
+            page: int = st[pg + slot * PGW + P_NUMBER]
+            return (page << PAGE_BITS) + _page_down(st, slot, PAGE - 1)
     return -1
 
 
 @_jit
-def _page_acquire(st, pn):
+def _page_acquire(st: I64Array, pn: int) -> int:
     """Slot of page ``pn``, creating it (and listing it in order) when absent."""
     pos = _pl_lower_bound(st, pn)
     pl = st[H_PL_OFF]
     pg = st[H_PG_OFF]
     npl = st[H_NPL]
+    slot: int
     if pos < npl:
         slot = st[pl + pos]
         if st[pg + slot * PGW + P_NUMBER] == pn:
@@ -375,7 +390,7 @@ def _page_acquire(st, pn):
 
 
 @_jit
-def _page_release(st, slot):
+def _page_release(st: I64Array, slot: int) -> None:
     pg = st[H_PG_OFF]
     pl = st[H_PL_OFF]
     npl = st[H_NPL]
@@ -394,12 +409,13 @@ def _page_release(st, slot):
 
 
 @_inline
-def _lvl(st, slot, t):
-    return st[H_LVL_OFF] + ((slot << PAGE_BITS) + (t & PMASK)) * LF
+def _lvl(st: I64Array, slot: int, t: int) -> int:
+    levels: int = st[H_LVL_OFF]
+    return levels + ((slot << PAGE_BITS) + (t & PMASK)) * LF
 
 
 @_inline
-def _rest(st, oid, side, t, qty, orig, owner):
+def _rest(st: I64Array, oid: int, side: int, t: int, qty: int, orig: int, owner: int) -> None:
     """Append a new order at the tail of its level (time priority) and index it."""
     slot = st[H_FREE_ORD]
     ob0 = st[H_ORD_OFF]
@@ -446,7 +462,7 @@ def _rest(st, oid, side, t, qty, orig, owner):
 
 
 @_inline
-def _unlink(st, slot, hpos):
+def _unlink(st: I64Array, slot: int, hpos: int) -> None:
     """Remove a resting order from its level, the index and the book; fix the best prices."""
     ob0 = st[H_ORD_OFF]
     ob = ob0 + slot * NF
@@ -489,7 +505,7 @@ def _unlink(st, slot, hpos):
 
 
 @_inline
-def _emit(out, n, kind, oid, other, price, qty, owner, oowner, rem, mrem, tid, side, reason):
+def _emit(out: I64Array, n: int, kind: int, oid: int, other: int, price: int, qty: int, owner: int, oowner: int, rem: int, mrem: int, tid: int, side: int, reason: int) -> int:
     out[n, E_KIND] = kind
     out[n, E_OID] = oid
     out[n, E_OTHER] = other
@@ -513,7 +529,7 @@ def _emit(out, n, kind, oid, other, price, qty, owner, oowner, rem, mrem, tid, s
 
 
 @_jit
-def _fok_fillable(st, side, lim, qty, owner, stp):
+def _fok_fillable(st: I64Array, side: int, lim: int, qty: int, owner: int, stp: int) -> bool:
     """Whether a fill-or-kill order of ``qty`` would fill completely, honouring self-trade rules."""
     avail = 0
     ob0 = st[H_ORD_OFF]
@@ -547,7 +563,7 @@ def _fok_fillable(st, side, lim, qty, owner, stp):
 
 
 @_jit
-def _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote, oid):
+def _place(st: I64Array, out: I64Array, n: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int, quote: int, oid: int) -> int:
     """Validate, accept, match and (for resting types) book one new order. Returns the new n.
 
     ``oid`` 0 takes the next id; a positive one is an id reserved earlier (a triggered stop order).
@@ -708,7 +724,7 @@ def _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote, oid):
 
 
 @_jit
-def _cancel(st, out, n, oid, reason):
+def _cancel(st: I64Array, out: I64Array, n: int, oid: int, reason: int) -> int:
     hpos = _hm_find(st, oid)
     if hpos < 0:
         return _emit(out, n, EV_REJECTED, oid, 0, 0, 0, 0, 0, 0, 0, 0, 0, R_UNKNOWN_ORDER)
@@ -723,7 +739,7 @@ def _cancel(st, out, n, oid, reason):
 
 
 @_jit
-def _cancel_all(st, out, n, owner):
+def _cancel_all(st: I64Array, out: I64Array, n: int, owner: int) -> int:
     """Cancel every resting order of ``owner``, oldest order id first.
 
     The ids are gathered and sorted in the free rows of ``out`` (it always has room for one row
@@ -743,7 +759,7 @@ def _cancel_all(st, out, n, owner):
 
 
 @_jit
-def _heapsort_col0(a, lo, cnt):
+def _heapsort_col0(a: I64Array, lo: int, cnt: int) -> None:
     """Sort ``a[lo:lo+cnt, 0]`` ascending in place."""
     for start in range(cnt // 2 - 1, -1, -1):
         _sift(a, lo, start, cnt)
@@ -753,7 +769,7 @@ def _heapsort_col0(a, lo, cnt):
 
 
 @_inline
-def _sift(a, lo, root, cnt):
+def _sift(a: I64Array, lo: int, root: int, cnt: int) -> None:
     while True:
         child = 2 * root + 1
         if child >= cnt:
@@ -767,7 +783,7 @@ def _sift(a, lo, root, cnt):
 
 
 @_jit
-def _amend(st, out, n, oid, new_qty):
+def _amend(st: I64Array, out: I64Array, n: int, oid: int, new_qty: int) -> int:
     """Reduce an order's total quantity keeping its place in the queue (Binance keepPriority)."""
     hpos = _hm_find(st, oid)
     if hpos < 0:
@@ -796,14 +812,15 @@ def _amend(st, out, n, oid, new_qty):
 
 
 @_inline
-def _has_room(st):
-    return (st[H_FREE_ORD] >= 0 or st[H_ORD_HWM] < st[H_ORD_CAP]) and (
+def _has_room(st: I64Array) -> bool:
+    room: bool = (st[H_FREE_ORD] >= 0 or st[H_ORD_HWM] < st[H_ORD_CAP]) and (
         st[H_FREE_PAGE] >= 0 or st[H_PAGE_HWM] < st[H_PAGE_CAP]
     )
+    return room
 
 
 @_inline
-def _dispatch(st, out, n, kind, side, otype, tif, price, qty, owner, stp, quote, oid):
+def _dispatch(st: I64Array, out: I64Array, n: int, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int, quote: int, oid: int) -> int:
     if kind == CMD_PLACE:
         return _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote, 0)
     if kind == CMD_CANCEL:
@@ -816,7 +833,7 @@ def _dispatch(st, out, n, kind, side, otype, tif, price, qty, owner, stp, quote,
 
 
 @_jit
-def process_one(st, out, kind, side, otype, tif, price, qty, owner, stp, quote, oid):
+def process_one(st: I64Array, out: I64Array, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int, quote: int, oid: int) -> int:
     """Apply one command; events go to ``out[0:n]``. Returns n, or NEED_GROWTH (nothing changed).
 
     ``out`` must hold at least (resting orders + 8) rows: a sweep emits one row per maker.
@@ -827,7 +844,7 @@ def process_one(st, out, kind, side, otype, tif, price, qty, owner, stp, quote, 
 
 
 @_jit
-def process_batch(st, out, cmds, start, end):
+def process_batch(st: I64Array, out: I64Array, cmds: I64Array, start: int, end: int) -> tuple[int, int]:
     """Apply ``cmds[start:end]`` in order until done, out of room, or ``out`` nearly full.
 
     Returns (next command index, events written). The caller grows/drains and calls again.
@@ -847,7 +864,7 @@ def process_batch(st, out, cmds, start, end):
 
 
 @njit(cache=True)  # allocates its result, so it keeps numba's runtime
-def dump_orders(st):
+def dump_orders(st: I64Array) -> I64Array:
     """Resting orders in priority order: bids best→worst, then asks best→worst.
 
     Rows: side, price (ticks), order id, remaining, owner, original quantity.
@@ -876,6 +893,6 @@ def dump_orders(st):
 
 
 @_jit
-def is_resting(st, oid):
+def is_resting(st: I64Array, oid: int) -> bool:
     """Whether order ``oid`` rests in the book (a cheap membership test for generators)."""
     return _hm_find(st, oid) >= 0

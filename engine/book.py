@@ -215,7 +215,7 @@ def batch_buffer(st: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.empty((BATCH_OUT_ROWS + int(st[k.H_ORD_CAP]) + 8, k.EVW), dtype=np.int64)
 
 
-def encode(commands: Iterable[tuple]) -> np.ndarray:
+def encode(commands: Iterable[tuple[int, ...]]) -> np.ndarray:
     """Command rows for ``apply_batch`` from tuples in the column order of ``_kernel.CW``:
     (kind, side, type, tif, price, qty, owner, stp, quote, order_id)."""
     arr = np.array(list(commands), dtype=np.int64)

@@ -10,8 +10,9 @@ Every check runs before any change, so a rejected command leaves the state as it
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -161,7 +162,8 @@ class _Market:
 
     def rows(self, n: int) -> list[list[int]]:
         """The event rows the last compiled call wrote, as Python ints."""
-        return self.book._out[:n].tolist()
+        rows: list[list[int]] = self.book._out[:n].tolist()
+        return rows
 
     def decode(self, rows: list[list[int]], quote_taker: int = 0) -> list[Event]:
         """Event objects in asset units from compiled event rows; ``quote_taker`` is the id of a
@@ -196,6 +198,16 @@ class _Market:
         return events
 
 
+Handler = Callable[[Command], list[Event]]
+_C = TypeVar("_C", bound=Command)
+
+
+def _handler(kind: type[_C], handle: Callable[[_C], list[Event]]) -> tuple[type, Handler]:
+    """A command type and its handler, checked to belong together: ``apply`` looks the handler up
+    by the command's own type, so it is only ever called with that type."""
+    return kind, cast(Handler, handle)
+
+
 class Engine:
     """A deterministic exchange: markets, accounts, balances, fees, stop orders.
 
@@ -207,24 +219,24 @@ class Engine:
         self._markets: dict[str, _Market] = {}
         self._ledger.on_relayout(self._rewrite_columns)
         self._lending = Lending(self._ledger)
-        self._handlers: dict[type, Callable[[object], list[Event]]] = {
-            PlaceOrder: self._place,
-            CancelOrder: self._cancel,
-            CancelAllOrders: self._cancel_all,
-            AmendOrder: self._amend,
-            Deposit: self._deposit,
-            Withdraw: self._withdraw,
-            Transfer: self._transfer,
-            Borrow: self._lending.borrow,
-            Repay: self._lending.repay,
-            ChargeInterest: self._lending.charge,
-            WriteOff: self._lending.write_off,
-            SetInterestRate: self._lending.set_rate,
-            ListAsset: self._list_asset,
-            ListMarket: self._list_market,
-            SetMarketStatus: self._set_status,
-            SetFeeRates: self._set_fees,
-        }
+        self._handlers: dict[type, Handler] = dict([
+            _handler(PlaceOrder, self._place),
+            _handler(CancelOrder, self._cancel),
+            _handler(CancelAllOrders, self._cancel_all),
+            _handler(AmendOrder, self._amend),
+            _handler(Deposit, self._deposit),
+            _handler(Withdraw, self._withdraw),
+            _handler(Transfer, self._transfer),
+            _handler(Borrow, self._lending.borrow),
+            _handler(Repay, self._lending.repay),
+            _handler(ChargeInterest, self._lending.charge),
+            _handler(WriteOff, self._lending.write_off),
+            _handler(SetInterestRate, self._lending.set_rate),
+            _handler(ListAsset, self._list_asset),
+            _handler(ListMarket, self._list_market),
+            _handler(SetMarketStatus, self._set_status),
+            _handler(SetFeeRates, self._set_fees),
+        ])
 
     def apply(self, command: Command) -> list[Event]:
         """Apply one command; returns what happened (a single rejection event if it was refused)."""
@@ -783,7 +795,7 @@ def _out_of_range(c: PlaceOrder) -> RejectReason:
     return RejectReason.INVALID_ORDER_PARAMETERS  # the time
 
 
-def encode_orders(rows: list[tuple]) -> np.ndarray:
+def encode_orders(rows: Sequence[tuple[int, ...]]) -> np.ndarray:
     """Command rows for ``Engine.apply_batch`` from tuples in ``_exchange`` column order:
     (kind, account, side, type, tif, price, quantity, quote, stop, stp, order id, time)."""
     return np.array(rows, dtype=np.int64).reshape(-1, x.XW)

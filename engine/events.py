@@ -209,15 +209,15 @@ Event = (
 )
 
 
-def _typed_eq(self: tuple, other: object) -> bool:
+def _typed_eq(self: tuple[object, ...], other: object) -> bool:
     return type(self) is type(other) and tuple.__eq__(self, other)
 
 
-def _typed_ne(self: tuple, other: object) -> bool:
+def _typed_ne(self: tuple[object, ...], other: object) -> bool:
     return not _typed_eq(self, other)
 
 
-def _typed_hash(self: tuple) -> int:
+def _typed_hash(self: tuple[object, ...]) -> int:
     return hash((type(self).__name__, tuple(self)))
 
 

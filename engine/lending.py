@@ -149,9 +149,10 @@ class Lending:
 
     # ---- checks ------------------------------------------------------------------------------
 
-    def fingerprint_items(self) -> list[tuple]:
-        return sorted((k, loan.pool, loan.principal, loan.interest, loan.charged_hour) for k, loan in self.loans.items()) + \
-            sorted(self.rates.items())
+    def fingerprint_items(self) -> list[tuple[object, ...]]:
+        loans = sorted((k, loan.pool, loan.principal, loan.interest, loan.charged_hour) for k, loan in self.loans.items())
+        rates = sorted(self.rates.items())
+        return [*loans, *rates]
 
     def check_invariants(self) -> None:
         for (account, asset), loan in self.loans.items():
