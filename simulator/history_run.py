@@ -13,11 +13,11 @@ import secrets
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from .assembly import Simulator, build
 from .clock import ManualClock
 from .config import SimulatorConfig
 from .history import Kline
 from .inprocess import InProcessTransport
-from .launcher import Simulator, build
 from .liquidity import datafiles as df
 from .liquidity.replay import HistoricalReplay
 from .liquidity.setup import replay_start_ms
