@@ -9,18 +9,20 @@ from __future__ import annotations
 import asyncio
 import atexit
 import threading
+from collections.abc import Hashable
+from types import ModuleType
 
 import ccxt
 import ccxt.async_support as ccxt_async
 
-from . import embedded, inprocess
 from .credentials import Credential, CredentialError
 from .redaction import SECRETS
-from .targets import EMBEDDED, INPROCESS, TESTNET, URL, point_at, resolve
+from .targets import Target, resolve
 
+Key = tuple[str, tuple[tuple[str, str], ...], Hashable]  # exchange id, its keys, the place
 _lock = threading.Lock()
-_sync: dict[tuple, ccxt.Exchange] = {}
-_async: dict[tuple, ccxt_async.Exchange] = {}
+_sync: dict[Key, ccxt.Exchange] = {}
+_async: dict[tuple[Key, int], ccxt_async.Exchange] = {}  # per event loop, too
 
 
 def _as_credential(credentials: Credential | str) -> Credential:
@@ -34,67 +36,64 @@ def _as_credential(credentials: Credential | str) -> Credential:
     raise CredentialError(f"expected a Credential or an exchange id, got {type(credentials).__name__}")
 
 
-def _configure(exchange, cred: Credential) -> None:
-    SECRETS.register(cred.ccxt_config())
-    target = resolve(cred.target)
-    if target.kind == EMBEDDED:
-        fields = cred.ccxt_config()
-        point_at(exchange, embedded.url_for(fields.get("apiKey", ""), fields.get("secret", "")))
-    elif target.kind == URL:
-        point_at(exchange, target.url)
-    elif target.kind == INPROCESS:
-        inprocess.attach(exchange, target.url)
-        point_at(exchange, inprocess.BASE_URL)
-    elif target.kind == TESTNET:
-        exchange.set_sandbox_mode(True)  # ccxt's testnet URLs; raises NotSupported where there are none
+def _key(cred: Credential, target: Target) -> Key:
+    """Same credential, same place -> same instance."""
+    return cred.name, tuple(sorted(cred.ccxt_config().items())), target.place()
 
 
-def _key(cred: Credential) -> tuple:
-    """Same credential, same place -> same instance; a restarted embedded simulator is a new place."""
-    target = resolve(cred.target)
-    where = embedded.identity() if target.kind == EMBEDDED else str(target)
-    return cred.name, tuple(sorted(cred.ccxt_config().items())), where
-
-
-def _cached(cache: dict, module, cred: Credential, key: tuple):
-    """The instance for ``key``, built from ``module`` (ccxt or ccxt.async_support) on first use."""
-    with _lock:
-        exchange = cache.get(key)
-        if exchange is None:
-            exchange = getattr(module, cred.name)({**cred.ccxt_config(), "enableRateLimit": True})
-            _configure(exchange, cred)
-            cache[key] = exchange
-        return exchange
+def _build(module: ModuleType, cred: Credential, target: Target, asynchronous: bool) -> ccxt.Exchange:
+    """A new instance of ``module``'s (ccxt or ccxt.async_support) exchange, set up by its target."""
+    fields = cred.ccxt_config()
+    SECRETS.register(fields)
+    exchange = getattr(module, cred.name)({**fields, "enableRateLimit": True, **target.options(asynchronous)})
+    target.aim(exchange, fields)
+    return exchange
 
 
 def sync_exchange(credentials: Credential | str) -> ccxt.Exchange:
+    """The ccxt instance for ``credentials``' exchange, keys and target, built on first use."""
     cred = _as_credential(credentials)
-    return _cached(_sync, ccxt, cred, _key(cred))
+    target = resolve(cred.target)
+    key = _key(cred, target)
+    with _lock:
+        exchange = _sync.get(key)
+        if exchange is None:
+            exchange = _sync[key] = _build(ccxt, cred, target, asynchronous=False)
+        return exchange
 
 
 def async_exchange(credentials: Credential | str) -> ccxt_async.Exchange:
+    """As ``sync_exchange``, from ccxt.async_support, one per event loop (its HTTP session is the loop's)."""
     cred = _as_credential(credentials)
-    return _cached(_async, ccxt_async, cred, (*_key(cred), id(asyncio.get_running_loop())))
+    target = resolve(cred.target)
+    key = (_key(cred, target), id(asyncio.get_running_loop()))
+    with _lock:
+        exchange = _async.get(key)
+        if exchange is None:
+            exchange = _async[key] = _build(ccxt_async, cred, target, asynchronous=True)
+        return exchange
 
 
 async def close_async() -> None:
     """Close the async instances of the running loop."""
     loop = id(asyncio.get_running_loop())
     with _lock:
-        mine = [k for k in _async if k[-1] == loop]
+        mine = [k for k in _async if k[1] == loop]
         closing = [_async.pop(k) for k in mine]
     for exchange in closing:
         await exchange.close()
 
 
-def forget_target(text: str) -> None:
-    """Drop the sync instances built for the target ``text`` (an in-process target that has ended)."""
+def forget_target(target: Target) -> None:
+    """Drop the sync instances built for ``target`` (an in-process target that has ended)."""
+    place = target.place()
     with _lock:
-        for key in [k for k in _sync if k[-1] == text]:
+        for key in [k for k in _sync if k[2] == place]:
             del _sync[key]
 
 
 def forget_sync() -> None:
+    """Drop every sync instance (at exit; tests, after stopping the embedded simulator)."""
     with _lock:
         _sync.clear()
 

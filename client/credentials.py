@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import ccxt
+
+if TYPE_CHECKING:
+    from .targets import Target
 
 # ccxt's credential fields (``requiredCredentials`` keys); each is accepted by its own name, in
 # snake_case, and by the extra names below; the environment variable is <PREFIX>_<SUFFIX>.
@@ -78,15 +82,15 @@ def required_credentials(name: str) -> dict[str, bool]:
 
 @dataclass(frozen=True, eq=True)
 class Credential:
-    """Keys for one exchange and where calls go (``target``: embedded, a sandex URL, testnet or live;
-    None: the ``SANDEX_TARGET`` environment variable, else embedded)."""
+    """Keys for one exchange and where calls go (``target``: embedded, a sandex URL, testnet or live,
+    or a ``client.Target`` object; None: the ``SANDEX_TARGET`` environment variable, else embedded)."""
 
     name: str
     fields: dict[str, Secret] = field(default_factory=dict, repr=False, hash=False)
-    target: str | None = None
+    target: str | Target | None = None
 
     @classmethod
-    def new(cls, name: str, target: str | None = None, **given: str | None) -> Credential:
+    def new(cls, name: str, target: str | Target | None = None, **given: str | None) -> Credential:
         """``Credential.new(name="binance", apiKey=..., secret=...)`` (``api_key``/``secret_key`` too);
         raises ``CredentialError`` naming any required field that is missing or empty."""
         required = required_credentials(name)
@@ -106,7 +110,7 @@ class Credential:
         return cls(name, values, target)
 
     @classmethod
-    def from_env(cls, name: str, target: str | None = None, prefix: str | None = None) -> Credential:
+    def from_env(cls, name: str, target: str | Target | None = None, prefix: str | None = None) -> Credential:
         """Read ``BINANCE_API_KEY`` and ``BINANCE_SECRET_KEY`` (``<PREFIX>_PASSWORD``, ``_UID`` ...
         when the exchange needs them); the prefix defaults to the exchange id in capitals."""
         prefix = (prefix or name).upper()

@@ -1,25 +1,27 @@
 """In-process targets: ccxt's requests answered by a simulator in this process, without a socket.
 
-A backtest registers its simulator under a name; a credential whose target is
-``inprocess:<name>`` then reaches it through the ccxt instance's session, replaced by one that
-hands each request to the simulator. ccxt builds, signs, sends and parses exactly as it would over the network (the same
-URLs, headers, bodies and answers); only the transport differs. The instance runs on the
-simulator's clock (its request timestamps are simulated time) and without ccxt's own throttle,
-which sleeps on the wall clock: the simulator still enforces Binance's limits, in simulated time.
+A backtest makes an ``InProcessTarget`` of its simulator and hands it to the strategy's credential
+(``Credential.new(..., target=InProcessTarget(...))``); ccxt instances for that credential get a
+session that hands each request to the simulator, through ccxt's own ``session`` option. ccxt
+builds, signs, sends and parses exactly as it would over the network (the same URLs, headers,
+bodies and answers); only the transport differs. The instance runs on the simulator's clock (its
+request timestamps are simulated time) and without ccxt's own throttle, which sleeps on the wall
+clock: the simulator still enforces Binance's limits, in simulated time.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Protocol
+from typing import ClassVar, Protocol
 
+import ccxt
 import requests
 from requests.structures import CaseInsensitiveDict
 
 from .credentials import CredentialError
+from .targets import INPROCESS, Target, point_at
 
 PREFIX = "inprocess:"
 BASE_URL = "http://sandex.inprocess"
@@ -28,38 +30,6 @@ BASE_URL = "http://sandex.inprocess"
 class Transport(Protocol):
     def request(self, method: str, url: str, headers: list[tuple[str, str]],
                 body: bytes = b"") -> tuple[int, list[tuple[str, str]], bytes]: ...
-
-
-@dataclass(frozen=True)
-class InProcessTarget:
-    transport: Transport
-    now_ms: Callable[[], int]  # the simulator's clock
-
-
-_lock = threading.Lock()
-_targets: dict[str, InProcessTarget] = {}
-
-
-def register(name: str, transport: Transport, now_ms: Callable[[], int]) -> str:
-    """Make ``inprocess:<name>`` reach ``transport``; returns that target text."""
-    with _lock:
-        if name in _targets:
-            raise ValueError(f"an in-process target {name!r} is already registered")
-        _targets[name] = InProcessTarget(transport, now_ms)
-    return PREFIX + name
-
-
-def unregister(name: str) -> None:
-    with _lock:
-        _targets.pop(name, None)
-
-
-def lookup(name: str) -> InProcessTarget:
-    with _lock:
-        found = _targets.get(name)
-    if found is None:
-        raise LookupError(f"no in-process target {name!r} is running (it exists only while its backtest runs)")
-    return found
 
 
 class InProcessSession:
@@ -95,12 +65,24 @@ class InProcessSession:
         pass
 
 
-def attach(exchange, name: str) -> None:
-    """Point a sync ccxt instance at the in-process target ``name``."""
-    if not isinstance(getattr(exchange, "session", None), requests.Session):
-        raise CredentialError(f"inprocess:{name} is a backtest's simulator, reached by the synchronous client "
-                              "only: use client.*, not client.aio.*, in a backtested strategy")
-    target = lookup(name)
-    exchange.session = InProcessSession(target.transport)
-    exchange.milliseconds = target.now_ms
-    exchange.enableRateLimit = False
+@dataclass(frozen=True, eq=False)
+class InProcessTarget(Target):
+    """A simulator in this process, reached through ``transport`` on its own clock ``now_ms``;
+    each one is a place of its own (equal only to itself), named ``name`` in messages."""
+
+    transport: Transport = field(repr=False)
+    now_ms: Callable[[], int] = field(repr=False)  # the simulator's clock
+    name: str = "simulator"
+    kind: ClassVar[str] = INPROCESS
+
+    def options(self, asynchronous: bool) -> dict[str, object]:
+        if asynchronous:
+            raise CredentialError(f"{self} is a backtest's simulator, reached by the synchronous client only: "
+                                  "use client.*, not client.aio.*, in a backtested strategy")
+        return {"session": InProcessSession(self.transport), "milliseconds": self.now_ms, "enableRateLimit": False}
+
+    def aim(self, exchange: ccxt.Exchange, fields: Mapping[str, str]) -> None:
+        point_at(exchange, BASE_URL)
+
+    def __str__(self) -> str:
+        return f"{PREFIX}{self.name}"

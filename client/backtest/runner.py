@@ -18,9 +18,9 @@ from pathlib import Path
 
 import simulator.launcher as launcher
 
-from .. import inprocess
 from ..connections import forget_target
 from ..credentials import Credential
+from ..inprocess import InProcessTarget
 from .result import BacktestResult, Fill, Step
 from .strategy import interval_ms, load
 
@@ -54,8 +54,7 @@ def run_backtest(settings: BacktestSettings) -> BacktestResult:
     base, _, quote = settings.symbol.partition("/")
     run = launcher.history_run(settings.data_file, settings.symbol, start=settings.start, end=settings.end,
                                seed=settings.seed)
-    name = f"backtest-{os.getpid()}-{next(_names)}"
-    target = inprocess.register(name, run.transport, run.now_ms)
+    target = InProcessTarget(run.transport, run.now_ms, f"backtest-{os.getpid()}-{next(_names)}")
     try:
         api_key, secret = run.open_account(settings.balances)
         account = run.account_of(api_key)
@@ -71,7 +70,6 @@ def run_backtest(settings: BacktestSettings) -> BacktestResult:
         return result
     finally:
         forget_target(target)
-        inprocess.unregister(name)
         run.close()
 
 

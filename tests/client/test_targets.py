@@ -13,7 +13,7 @@ import ccxt
 import pytest
 
 import client
-from client import Credential, Target, TargetError, connections, embedded, resolve
+from client import Credential, Target, TargetError, connections, embedded, resolve, targets
 
 from .conftest import REMOTE_ATTEMPTS, fresh_credential
 
@@ -41,7 +41,7 @@ def path_of(url: str) -> str:
 def test_nothing_named_resolves_to_embedded(monkeypatch: pytest.MonkeyPatch, env: str | None) -> None:
     if env is not None:
         monkeypatch.setenv(ENV, env)
-    assert resolve(None) == Target("embedded")
+    assert resolve(None) == targets.Embedded()
     assert str(resolve(None)) == "embedded"
 
 
@@ -49,18 +49,19 @@ def test_nothing_named_resolves_to_embedded(monkeypatch: pytest.MonkeyPatch, env
 def test_the_environment_names_the_target_when_the_credential_does_not(monkeypatch: pytest.MonkeyPatch,
                                                                          env: str) -> None:
     monkeypatch.setenv(ENV, env)
-    expected = Target("url", env) if env.startswith("http") else Target(env)
+    named = {"testnet": targets.Testnet(), "live": targets.Live()}
+    expected = targets.Url(env) if env.startswith("http") else named[env]
     assert resolve(None) == expected
     assert resolve(fresh_credential().target) == expected
 
 
 @pytest.mark.parametrize(("explicit", "env", "expected"), [
-    ("embedded", "live", Target("embedded")),
-    ("testnet", "live", Target("testnet")),
-    ("live", "testnet", Target("live")),
-    ("http://127.0.0.1:9", "testnet", Target("url", "http://127.0.0.1:9")),
-    ("embedded", "garbage", Target("embedded")),  # the environment is not even read
-    ("", "live", Target("embedded")),  # an explicit empty target is the default, not the environment's
+    ("embedded", "live", targets.Embedded()),
+    ("testnet", "live", targets.Testnet()),
+    ("live", "testnet", targets.Live()),
+    ("http://127.0.0.1:9", "testnet", targets.Url("http://127.0.0.1:9")),
+    ("embedded", "garbage", targets.Embedded()),  # the environment is not even read
+    ("", "live", targets.Embedded()),  # an explicit empty target is the default, not the environment's
 ])
 def test_the_credentials_target_wins(monkeypatch: pytest.MonkeyPatch, explicit: str, env: str,
                                      expected: Target) -> None:
@@ -95,7 +96,7 @@ def test_live_only_when_named(monkeypatch: pytest.MonkeyPatch) -> None:
         else:
             monkeypatch.setenv(ENV, env)
         assert resolve(None).kind != "live"
-    assert resolve("live") == Target("live") and resolve(" live ") == Target("live")
+    assert resolve("live") == targets.Live() and resolve(" live ") == targets.Live()
     assert issubclass(TargetError, ValueError)
 
 
@@ -108,7 +109,7 @@ def test_live_only_when_named(monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_a_sandex_url(text: str, url: str) -> None:
     target = resolve(text)
-    assert target == Target("url", url) and str(target) == url
+    assert target == targets.Url(url) and str(target) == url
 
 
 @pytest.mark.parametrize("text", ["http://", "https://", "http:///api", "127.0.0.1:8765", "ws://127.0.0.1:8765",
@@ -205,3 +206,47 @@ def test_the_guard_refuses_real_hosts() -> None:
         client.fetch_time(fresh_credential("testnet"))
     assert "testnet.binance.vision" in REMOTE_ATTEMPTS
     REMOTE_ATTEMPTS.clear()  # expected here; any other test reaching out fails
+
+
+# ---- targets as objects -------------------------------------------------------------------------
+
+def test_a_target_object_on_the_credential_is_used_as_it_is() -> None:
+    url = targets.Url("http://127.0.0.1:9")
+    cred = Credential.new(name="binance", apiKey="key-object-target", secret="its-secret", target=url)
+    assert resolve(cred.target) is url
+    assert connections.sync_exchange(cred).urls["api"]["public"] == "http://127.0.0.1:9/api/v3"
+    assert connections.sync_exchange(cred) is connections.sync_exchange(
+        Credential.new(name="binance", apiKey="key-object-target", secret="its-secret", target="http://127.0.0.1:9"))
+
+
+def test_an_in_process_target_hands_ccxt_its_session_and_clock() -> None:
+    """No registry and no patching: the target's session, clock and throttle go through ccxt's constructor."""
+    from client.inprocess import BASE_URL, InProcessSession, InProcessTarget
+
+    class Nothing:
+        def request(self, method: str, url: str, headers: list[tuple[str, str]],
+                    body: bytes = b"") -> tuple[int, list[tuple[str, str]], bytes]:
+            return 200, [("Content-Type", "application/json")], b"{\"serverTime\": 1234}"
+
+    target = InProcessTarget(Nothing(), lambda: 42, "test")
+    cred = Credential.new(name="binance", apiKey="key-in-process", secret="its-secret", target=target)
+    exchange = connections.sync_exchange(cred)
+    assert isinstance(exchange.session, InProcessSession) and exchange.milliseconds() == 42
+    assert not exchange.enableRateLimit and exchange.urls["api"]["public"] == BASE_URL + "/api/v3"
+    assert client.fetch_time(cred) == 1234
+    assert str(target) == "inprocess:test" and resolve(target) is target
+    connections.forget_target(target)
+    assert connections.sync_exchange(cred) is not exchange
+
+    async def main() -> None:
+        with pytest.raises(client.CredentialError, match="synchronous client only"):
+            await client.aio.fetch_time(cred)
+
+    asyncio.run(main())
+    connections.forget_target(target)
+
+
+def test_inprocess_text_is_not_a_target() -> None:
+    """An in-process target exists only as the object a backtest hands its strategy."""
+    with pytest.raises(TargetError):
+        resolve("inprocess:backtest-1")
