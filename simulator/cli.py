@@ -8,6 +8,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import SimulatorConfig
+    from .durability import Recovery
+    from .launcher import Simulator
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="follow a real exchange's public book and trades, e.g. binance:BTC/USDT")
     state = serve.add_mutually_exclusive_group()
     state.add_argument("--state-dir", metavar="DIR", default=None,
-                       help=f"keep the journal and snapshots here and recover them on start (default {DEFAULT_STATE_DIR}; "
-                            "a replay keeps its state in memory)")
+                       help="keep the journal and snapshots here and recover them on start "
+                            f"(default {DEFAULT_STATE_DIR}; a replay keeps its state in memory)")
     state.add_argument("--ephemeral", action="store_true", help="keep the state in memory only: gone at exit")
     serve.add_argument("--fsync", choices=("every", "batched"), default=None,
                        help="every: each change reaches the disk before it is answered; batched (default): "
@@ -42,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "(the cut bytes are kept beside the segment) instead of refusing to start")
     serve.add_argument("--admin-host", default=None,
                        help="serve the admin API only on this address (with --admin-port), not beside Binance's API")
-    serve.add_argument("--admin-port", type=int, default=None, help="port of the admin API's own address (default 8766)")
+    serve.add_argument("--admin-port", type=int, default=None,
+                       help="port of the admin API's own address (default 8766)")
     check = sub.add_parser("verify", help="rebuild a state directory read-only and print its fingerprint "
                                           "(exit 2 if anything in it is damaged)")
     check.add_argument("state_dir", metavar="DIR", help="a state directory written by sandex serve")
@@ -90,7 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.state_dir is None and not args.ephemeral and not config.state_dir and not config.replay:
         config = replace(config, state_dir=DEFAULT_STATE_DIR)
 
-    def announce(sim) -> None:
+    def announce(sim: Simulator) -> None:
         c = sim.config
         print(f"sandex: Binance-compatible API on http://{c.host}:{c.port}", flush=True)
         if c.admin_host:
@@ -110,7 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _state_line(config, recovery) -> str:
+def _state_line(config: SimulatorConfig, recovery: Recovery) -> str:
     if not config.state_dir:
         return "in memory (gone at exit)"
     return f"{config.state_dir} (fsync {config.fsync}): {recovery}"
@@ -155,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "verify":
         return _verify(args)
     else:
-        return args.handler(args)
+        handled: int = args.handler(args)  # an entry point's f(args) -> int
+        return handled
     return 0
 
 

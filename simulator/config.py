@@ -104,7 +104,7 @@ class SimulatorConfig:
     taker_fee: str = "0.001"
     asset_decimals: int = 8
     markets: tuple[MarketConfig, ...] = ()
-    rate_limits: RateLimitConfig = RateLimitConfig()
+    rate_limits: RateLimitConfig = RateLimitConfig()  # noqa: RUF009 - frozen: one shared default is safe
     margin: MarginConfig = field(default_factory=MarginConfig)
     book_levels: int = 20  # per side, for the static book
     # What the exchange remembers (open orders always): closed orders for retention_s after they
@@ -158,7 +158,8 @@ class SimulatorConfig:
 
     def durability(self) -> DurabilitySettings:
         return DurabilitySettings(state_dir=self.state_dir or None, fsync=self.fsync,
-                                  fsync_interval_ms=self.fsync_interval_ms, snapshot_interval_s=self.snapshot_interval_s,
+                                  fsync_interval_ms=self.fsync_interval_ms,
+                                  snapshot_interval_s=self.snapshot_interval_s,
                                   snapshot_every=self.snapshot_every, snapshot_keep=self.snapshot_keep,
                                   fingerprint_recovery=self.fingerprint_recovery,
                                   cut_damaged_journal=self.cut_damaged_journal)
@@ -213,7 +214,7 @@ def _token(n: int) -> str:
 
 
 LIQUIDITY_MODES = ("synthetic", "static")
-DEMO_BALANCES = {"USDT": "100000", "BTC": "1", "ETH": "10", "BNB": "50", "SOL": "100"}
+DEMO_BALANCES: dict[str, str] = {"USDT": "100000", "BTC": "1", "ETH": "10", "BNB": "50", "SOL": "100"}
 
 DEFAULT_MARKETS: tuple[MarketConfig, ...] = (
     MarketConfig("BTCUSDT", "BTC", "USDT", "0.01", "0.00001", "0.00001", "9000", "100", "5",

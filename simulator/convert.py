@@ -21,7 +21,7 @@ from engine.units import INT64_SAFE, mul_div_ceil, mul_div_floor
 
 from . import binance_errors as err
 from .binance_errors import ApiError
-from .durability import journaled
+from .durability import Recorder, journaled
 from .venue import Market, Venue
 from .wire import format_units
 
@@ -140,7 +140,7 @@ class ConvertDesk:
         self._house: int | None = None
 
     @property
-    def recorder(self):
+    def recorder(self) -> Recorder:
         return self.venue.recorder
 
     @property
@@ -154,10 +154,12 @@ class ConvertDesk:
             return self._house
 
     def _inventory(self, asset: str) -> int:
-        return min(INVENTORY_COINS * 10**self.venue.assets[asset].decimals, INT64_SAFE // 32)
+        one_coin: int = 10**self.venue.assets[asset].decimals
+        return min(INVENTORY_COINS * one_coin, INT64_SAFE // 32)
 
     def max_units(self, asset: str) -> int:
-        return MAX_COINS * 10**self.venue.assets[asset].decimals
+        one_coin: int = 10**self.venue.assets[asset].decimals
+        return MAX_COINS * one_coin
 
     # ---- pairs and prices ------------------------------------------------------------------------
 

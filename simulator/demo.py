@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from engine import OrderBook, OrderType, SelfTradePrevention, Side, TimeInForce, encode
+from engine import BookEvent, OrderBook, OrderType, SelfTradePrevention, Side, TimeInForce, encode
 from engine import _kernel as k
 
 TICK = Decimal("0.01")  # USDT per price tick
@@ -31,17 +31,18 @@ def _qty(lots: int) -> str:
 QUANTITY_FIELDS = {"quantity", "new_quantity", "remaining", "previous_remaining"}
 
 
-def _field(name: str, value: object) -> str:
-    if name == "price":
-        return _px(value)
-    if name == "quote_quantity":
-        return f"{value * TICK * LOT:,.2f}"
-    if name in QUANTITY_FIELDS:
-        return _qty(value)
+def _field(name: str, value: int | str) -> str:
+    if isinstance(value, int):  # (the amounts are; so are the enums, with a name)
+        if name == "price":
+            return _px(value)
+        if name == "quote_quantity":
+            return f"{value * TICK * LOT:,.2f}"
+        if name in QUANTITY_FIELDS:
+            return _qty(value)
     return getattr(value, "name", str(value))
 
 
-def _show(title: str, events: list) -> None:
+def _show(title: str, events: list[BookEvent]) -> None:
     print(f"\n> {title}")
     for e in events:
         shown = [
@@ -72,7 +73,8 @@ def tour() -> OrderBook:
         book.place(Side.SELL, OrderType.LIMIT, 20_000 * i, mid + 500 * i, owner=MAKER)
     print("A market maker quotes five levels each side of 90,000.00 (quantities in BTC):")
     _ladder(book)
-    _show("You buy 0.3 BTC at market: the order walks the book", book.place(Side.BUY, OrderType.MARKET, 30_000, owner=YOU))
+    _show("You buy 0.3 BTC at market: the order walks the book",
+          book.place(Side.BUY, OrderType.MARKET, 30_000, owner=YOU))
     _show("You buy 1,000 USDT worth at market (quoteOrderQty): whole lots only",
           book.place(Side.BUY, OrderType.MARKET, quote_quantity=int(1_000 / (TICK * LOT)), owner=YOU))
     _show("A post-only (LIMIT_MAKER) bid that would cross is rejected, changing nothing",
@@ -103,12 +105,14 @@ def random_flow(n: int, seed: int) -> np.ndarray:
         side = rng.randrange(2)
         if r < 0.6:
             off = 1 + rng.randrange(10)
-            rows.append((k.CMD_PLACE, side, k.LIMIT, k.GTC, mid - off if side == 0 else mid + off, rng.randint(1, 10), 0, 0, 0, 0))
+            price = mid - off if side == 0 else mid + off
+            rows.append((k.CMD_PLACE, side, k.LIMIT, k.GTC, price, rng.randint(1, 10), 0, 0, 0, 0))
             placed += 1
         elif r < 0.85 and placed:
             rows.append((k.CMD_CANCEL, 0, 0, 0, 0, 0, 0, 0, 0, rng.randint(max(1, placed - 200), placed)))
         elif r < 0.95:
-            rows.append((k.CMD_PLACE, side, k.LIMIT, k.GTC, mid + 2 if side == 0 else mid - 2, rng.randint(1, 30), 0, 0, 0, 0))
+            price = mid + 2 if side == 0 else mid - 2
+            rows.append((k.CMD_PLACE, side, k.LIMIT, k.GTC, price, rng.randint(1, 30), 0, 0, 0, 0))
             placed += 1
         else:
             rows.append((k.CMD_PLACE, side, k.MARKET, k.GTC, 0, rng.randint(1, 30), 0, 0, 0, 0))

@@ -254,11 +254,11 @@ def _fields_of(kind: type) -> Callable[[Any], _Fields]:
         names = [n for c in reversed(kind.__mro__) for n in getattr(c, "__slots__", ()) if n != "__weakref__"]
         slots = operator.attrgetter(*names) if names else (lambda obj: ())
         if names:
-            getter = lambda obj: (slots(obj), getattr(obj, "__dict__", None))  # noqa: E731
+            getter = lambda obj: (slots(obj), getattr(obj, "__dict__", None))  # noqa: E731 - one per class
         elif hasattr(kind, "__dict__") and "__dict__" in dir(kind):
-            getter = lambda obj: ((), obj.__dict__)  # noqa: E731
+            getter = lambda obj: ((), obj.__dict__)  # noqa: E731 - one per class
         else:  # a built-in value type (array.array): its pickle is its content
-            getter = lambda obj: ((pickle.dumps(obj, protocol=5),), None)  # noqa: E731
+            getter = lambda obj: ((pickle.dumps(obj, protocol=5),), None)  # noqa: E731 - one per class
         _FIELDS[kind] = getter
     return getter
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from engine import OrderType, PlaceOrder, RejectReason, TimeInForce
 
@@ -43,7 +44,7 @@ KIND_FIELDS: dict[str, frozenset[str]] = {
 EVERY_REQUEST = "*"
 METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 FRACTION_DECIMALS = 8
-ONE = 10**FRACTION_DECIMALS  # fractions are integers over ONE: no float touches a quantity
+ONE: int = 10**FRACTION_DECIMALS  # fractions are integers over ONE: no float touches a quantity
 MAX_COUNT = 1_000_000
 MAX_MS = 300_000  # five minutes: far past any client's timeout (ccxt's default is 10 s)
 MAX_RETRY_AFTER = 3 * 86_400  # Binance's longest IP ban
@@ -124,9 +125,9 @@ class Fault:
             return err.banned(now_ms + self.retry_after * 1000, self.retry_after)
         raise ValueError(f"a {self.kind} fault answers with no Binance error")
 
-    def describe(self, default_paths: list[str]) -> dict:
+    def describe(self, default_paths: list[str]) -> dict[str, object]:
         """The admin API's view of it (the API key masked, as everywhere in the admin API)."""
-        out: dict = {"id": self.fault_id, "kind": self.kind,
+        out: dict[str, object] = {"id": self.fault_id, "kind": self.kind,
                      "apiKey": None if self.api_key is None else mask(self.api_key),
                      "count": self.count, "remaining": self.remaining,
                      "paths": list(default_paths) if self.paths is None else sorted(self.paths), "ms": self.ms}
@@ -214,7 +215,7 @@ def _copy(fault: Fault) -> Fault:
 
 # ---- parsing what the admin sent ------------------------------------------------------------------
 
-def _int(data: dict, name: str, low: int, high: int, default: int | None = None) -> int:
+def _int(data: dict[str, Any], name: str, low: int, high: int, default: int | None = None) -> int:
     value = data.get(name, default)
     if value is None:
         raise _missing(name)
@@ -223,7 +224,7 @@ def _int(data: dict, name: str, low: int, high: int, default: int | None = None)
     return value
 
 
-def _flag(data: dict, name: str) -> bool:
+def _flag(data: dict[str, Any], name: str) -> bool:
     value = data.get(name, False)
     if not isinstance(value, bool):
         raise _bad(f"{name} must be true or false, got {value!r}")
@@ -265,7 +266,7 @@ def _fraction(value: object) -> int:
     return units
 
 
-def parse_fault(data: dict, *, key_exists: Callable[[str], bool], known_paths: Collection[str],
+def parse_fault(data: dict[str, Any], *, key_exists: Callable[[str], bool], known_paths: Collection[str],
                 weight_limit: int = 6000) -> Fault:
     """An admin's JSON object -> an unarmed ``Fault``; refuses unknown fields and bad values with
     Binance-style errors (-1102 missing, -1130 invalid) that say what is allowed."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import MutableSequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import compress
@@ -108,7 +109,8 @@ class WindowStats:
         """Quote units per whole coin, rounded down; needs the base decimals to scale volume."""
         if self.volume == 0:
             return 0
-        return self.quote_volume * 10 ** base_decimals // self.volume
+        one_base: int = 10**base_decimals
+        return self.quote_volume * one_base // self.volume
 
 
 # ---- request parameters ------------------------------------------------------------------------
@@ -270,7 +272,7 @@ class MarketHistory:
         self.max_trades, self.keep_ms, self.minute_keep_ms = max_trades, keep_ms, minute_keep_ms
         self._bounded = bool(max_trades or keep_ms or minute_keep_ms)
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         if "_m_open" not in state:  # saved before histories were bounded: every trade is there
             self._dropped = self._agg_dropped = 0
@@ -362,8 +364,8 @@ class MarketHistory:
         if n0 and (first_trade_id != self._first_id + n0 or time[0] < self._time[-1]):
             raise ValueError(f"trade {first_trade_id} at {int(time[0])} does not follow trade "
                              f"{self._first_id + n0 - 1} at {self._time[-1]}")
-        back = np.flatnonzero(time[1:] < time[:-1]) if n > 1 else ()
-        if len(back):
+        back = np.flatnonzero(time[1:] < time[:-1]) if n > 1 else None
+        if back is not None and len(back):
             j = int(back[0]) + 1
             raise ValueError(f"trade {first_trade_id + j} at {int(time[j])} does not follow trade "
                              f"{first_trade_id + j - 1} at {int(time[j - 1])}")
@@ -373,7 +375,8 @@ class MarketHistory:
         if n < self._vector_from or (
                 max(int(qty.max()), -int(qty.min()), int(quote.max()), -int(quote.min())) >= (1 << 62) // n):
             for args in zip(range(first_trade_id, first_trade_id + n), price.tolist(), qty.tolist(),
-                            quote.tolist(), time.tolist(), (buyer_is_maker != 0).tolist(), taker_order_id.tolist()):
+                            quote.tolist(), time.tolist(), (buyer_is_maker != 0).tolist(), taker_order_id.tolist(),
+                            strict=True):
                 self.record(*args)
             return
         if n0 == 0:
@@ -454,6 +457,7 @@ class MarketHistory:
     def _trim(self, now: int) -> None:
         """Drop from the front every trade (with the aggregates it starts) and minute bucket the limits
         no longer keep at ``now``; the newest trade and minute always stay."""
+        col: MutableSequence[int]  # the columns: arrays, and lists
         n = len(self._time)
         k = n - self.max_trades if self.max_trades else 0
         if self.keep_ms:

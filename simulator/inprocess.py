@@ -11,8 +11,10 @@ one, is never entered.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from typing import TypedDict
 from urllib.parse import unquote, urlsplit
+
+from starlette.types import ASGIApp, Message, Scope
 
 from .http.limits import WHOLE_BODY
 
@@ -20,10 +22,16 @@ Headers = list[tuple[str, str]]
 CLIENT = ("127.0.0.1", 50000)  # every in-process caller is the local machine, as on loopback
 
 
+class _Answer(TypedDict):
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: list[bytes]
+
+
 class InProcessTransport:
     """``request(method, url, headers, body) -> (status, headers, body)`` on an ASGI app."""
 
-    def __init__(self, app: Callable, host: str = "sandex.inprocess") -> None:
+    def __init__(self, app: ASGIApp, host: str = "sandex.inprocess") -> None:
         self.app = app
         self.host = host
         self._loop = asyncio.new_event_loop()
@@ -35,23 +43,23 @@ class InProcessTransport:
         sent = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
         if body and not any(k == b"content-length" for k, _ in sent):
             sent.append((b"content-length", str(len(body)).encode()))
-        scope = {
+        scope: Scope = {
             "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
             "method": method.upper(), "scheme": "http", "path": unquote(raw_path),
             "raw_path": raw_path.encode("latin-1"), "query_string": parts.query.encode("latin-1"),
             "root_path": "", "headers": [(b"host", self.host.encode()), *sent], "client": CLIENT,
             "server": (self.host, 80), "state": {}, "extensions": {WHOLE_BODY: body},
         }
-        answer: dict = {"status": 500, "headers": [], "body": []}
-        pending = [{"type": "http.request", "body": body, "more_body": False}]
+        answer: _Answer = {"status": 500, "headers": [], "body": []}
+        pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
 
-        async def receive() -> dict:
+        async def receive() -> Message:
             if pending:
                 return pending.pop()
             await asyncio.Event().wait()  # (never: the body was sent whole) as a client that sent all
             return {"type": "http.disconnect"}
 
-        async def send(message: dict) -> None:
+        async def send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer["status"] = message["status"]
                 answer["headers"] = message.get("headers", [])

@@ -8,7 +8,9 @@ sees a record change under it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from engine import OrderType, SelfTradePrevention, Side, TimeInForce
 
@@ -115,30 +117,33 @@ class OrderRequest:
     # the request so that the journal, which replays calls from their arguments, replays it too
     fill_cap: int | None = None
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Callable[..., OrderRequest], tuple[object, ...]]:
         """Pickled as plain values: every order's journal record goes through this, and the
         default (a state dict, an enum reduce each) costs three times as much."""
         return (_order_request, tuple(self.to_record()))
 
-    def to_record(self) -> list:
+    def to_record(self) -> list[object]:
         """Its journal record form (simulator/records.py): plain values, enums by value."""
         return [self.symbol, self.side.value, self.order_type.value, self.time_in_force.value, self.quantity,
                 self.price, self.quote_quantity, self.stop_price, self.client_order_id, self.stp.value,
                 self.resp_type, self.fill_cap]
 
     @staticmethod
-    def from_record(values: list) -> OrderRequest:
+    def from_record(values: list[Any]) -> OrderRequest:
         return _order_request(*values)
 
 
-_SIDES, _TYPES, _TIFS, _STPS = ({m.value: m for m in enum} for enum in (Side, OrderType, TimeInForce,
-                                                                      SelfTradePrevention))
+_SIDES: dict[int, Side] = {m.value: m for m in Side}
+_TYPES: dict[int, OrderType] = {m.value: m for m in OrderType}
+_TIFS: dict[int, TimeInForce] = {m.value: m for m in TimeInForce}
+_STPS: dict[int, SelfTradePrevention] = {m.value: m for m in SelfTradePrevention}
 
 
-def _order_request(symbol: str, side: int, order_type: int, tif: int, *rest) -> OrderRequest:
-    *amounts, client_id, stp, resp_type, fill_cap = rest
-    return OrderRequest(symbol, _SIDES[side], _TYPES[order_type], _TIFS[tif], *amounts, client_id, _STPS[stp],
-                        resp_type, fill_cap)
+def _order_request(symbol: str, side: int, order_type: int, tif: int, quantity: int, price: int, quote_quantity: int,
+                   stop_price: int, client_id: str | None, stp: int, resp_type: str,
+                   fill_cap: int | None) -> OrderRequest:
+    return OrderRequest(symbol, _SIDES[side], _TYPES[order_type], _TIFS[tif], quantity, price, quote_quantity,
+                        stop_price, client_id, _STPS[stp], resp_type, fill_cap)
 
 
 @dataclass(frozen=True, slots=True)

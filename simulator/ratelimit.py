@@ -90,7 +90,7 @@ class RateLimiter:
         self._accounts: dict[int, _Account] = {}
         self._next_sweep = 0
 
-    def rate_limits(self) -> list[dict]:
+    def rate_limits(self) -> list[dict[str, object]]:
         """exchangeInfo's ``rateLimits``: what clients read to pace themselves."""
         c = self._config
         return [
@@ -182,7 +182,7 @@ class RateLimiter:
         count, day_count = self._order_counts(account_id)
         return {ORDERS_10S_HEADER: str(count), ORDERS_1D_HEADER: str(day_count)}
 
-    def order_usage(self, account_id: int) -> list[dict]:
+    def order_usage(self, account_id: int) -> list[dict[str, object]]:
         """GET /api/v3/rateLimit/order: the order limits with the account's current counts."""
         count, day_count = self._order_counts(account_id)
         c = self._config

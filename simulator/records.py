@@ -23,7 +23,7 @@ booleans, arrays and objects; everything else is a tagged object ``{"$": TAG, "v
 | ``bytes`` | base64 |
 | ``dict`` | an array of ``[key, value]`` pairs (a mapping with a non-string key, or the key ``$``) |
 | ``enum:NAME`` | the member's value, of the enum ``NAME`` (``Side``, ``MarketStatus``, ...) |
-| ``OrderRequest``, ``ApiKey``, ``WalletRef``, ``SyntheticMarkets``, ``StaticBook`` | the array their ``to_record`` gives |
+| ``OrderRequest``, ``ApiKey``, ``WalletRef``, ``SyntheticMarkets``, ``StaticBook`` | their ``to_record`` array |
 
 Format 1 records (Python pickles, first byte 0x80) are still read, so a state directory written
 by an earlier sandex recovers; nothing writes them any more.
@@ -76,15 +76,21 @@ class RecordError(ValueError):
     """A value that has no place in a record, or a record that cannot be read."""
 
 
-def encode(at: int, holder: str, method: str, args: tuple, kwargs: dict, outcome: str | None) -> bytes:
+def encode(at: int, holder: str, method: str, args: tuple[object, ...], kwargs: dict[str, object],
+           outcome: str | None) -> bytes:
     return orjson.dumps([at, holder, method, [_plain(a) for a in args], {k: _plain(v) for k, v in kwargs.items()},
                          outcome])
 
 
-def decode(payload: bytes) -> tuple[int, str, str, tuple, dict, str | None]:
+Record = tuple[int, str, str, tuple[object, ...], dict[str, object], str | None]
+
+
+def decode(payload: bytes) -> Record:
     """A record of either format, as (at, holder, method, args, kwargs, outcome)."""
     if payload[:1] == bytes([_PICKLE]):
-        return pickle.loads(payload)  # format 1: written by this program's earlier versions, in a private directory
+        # format 1: written by this program's earlier versions, in a private directory
+        record: Record = pickle.loads(payload)
+        return record
     try:
         at, holder, method, args, kwargs, outcome = orjson.loads(payload)
     except (orjson.JSONDecodeError, ValueError, TypeError) as e:
@@ -92,7 +98,7 @@ def decode(payload: bytes) -> tuple[int, str, str, tuple, dict, str | None]:
     return at, holder, method, tuple(_value(a) for a in args), {k: _value(v) for k, v in kwargs.items()}, outcome
 
 
-def _tag(tag: str, value: object) -> dict:
+def _tag(tag: str, value: object) -> dict[str, object]:
     return {"$": tag, "v": value}
 
 

@@ -11,6 +11,7 @@ in-process, under the lock.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -87,10 +88,8 @@ def _child(read_end: int, write_end: int, compute: Callable[[], bytes], parent: 
         _write_all(write_end, _OK + compute())
         status = 0
     except BaseException as e:
-        try:
+        with contextlib.suppress(BaseException):
             _write_all(write_end, _FAILED + f"{type(e).__name__}: {e}".encode())
-        except BaseException:
-            pass
     finally:
         os._exit(status)
 

@@ -4,9 +4,9 @@ Whatever reacts to the exchange (WebSocket streams, user data streams, a dashboa
 instead of polling the state: a change is told once, after it is complete and journaled, with
 every engine event it caused (orders accepted, filled, cancelled, expired, amended, stops
 triggered, deposits, loans, transfers) in the order the engine produced them. A refused change
-tells nothing (the engine's rejections are never told). Listeners run on the thread that made the change, with the venue's lock held and
-the state just as the change left it: they must be quick (hand the change to a queue) and must
-not change anything themselves.
+tells nothing (the engine's rejections are never told). Listeners run on the thread that made
+the change, with the venue's lock held and the state just as the change left it: they must be
+quick (hand the change to a queue) and must not change anything themselves.
 """
 
 from __future__ import annotations

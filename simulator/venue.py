@@ -531,7 +531,7 @@ class Venue:
             if self._keep_ms and lo < len(recs):
                 cutoff = self._record_time - self._keep_ms
                 if recs[lo].time < cutoff:  # (an order placed since cannot have closed before it)
-                    kept = lambda r: r.is_open or r.update_time >= cutoff  # noqa: E731
+                    kept = lambda r: r.is_open or r.update_time >= cutoff  # noqa: E731 - a filter, only when needed
             picked = _window(recs, start, end, limit, row_time, order_id is not None, lo, kept)
             return [r.copy() for r in picked]
 

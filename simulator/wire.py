@@ -15,7 +15,7 @@ DECIMAL_RANGE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
 _DECIMAL = re.compile(DECIMAL_RANGE)
 INT_RANGE = r"^-?[0-9]{1,20}$"
 _INT = re.compile(INT_RANGE)
-_POW10 = [10**i for i in range(40)]
+_POW10: list[int] = [10**i for i in range(40)]
 
 
 def parse_units(text: str, decimals: int, param: str) -> int:

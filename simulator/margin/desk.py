@@ -11,11 +11,13 @@ so a refused request changes nothing.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine import (
     Borrow,
     ChargeInterest,
+    Command,
     CommandRejected,
     Event,
     InterestCharged,
@@ -31,8 +33,9 @@ from engine.margin import margin_level, max_borrow_value, max_withdraw_value
 
 from .. import binance_errors as err
 from ..config import MarginConfig
-from ..durability import journaled
+from ..durability import Recorder, journaled
 from ..orders import OrderRequest, Placement
+from ..retention import TimedRow, row_time
 from ..venue import Venue
 from ..wire import parse_units
 from .records import InterestRecord, LiquidationRecord, LoanRecord, MarginCall, TransferRecord
@@ -86,7 +89,7 @@ class MarginPlacement:
     borrowed_asset: str
 
 
-def _no_loans(desk: MarginDesk, *args, **kwargs) -> bool:
+def _no_loans(desk: MarginDesk, *args: object, **kwargs: object) -> bool:
     return not desk.venue.loans()
 
 
@@ -135,7 +138,7 @@ class MarginDesk:
 
     # ---- engine commands ---------------------------------------------------------------------
 
-    def _apply(self, command) -> list[Event]:
+    def _apply(self, command: Command) -> list[Event]:
         events = self.venue.apply(command)
         if events and isinstance(events[0], CommandRejected):
             raise err.for_reject(events[0].reason)
@@ -152,7 +155,7 @@ class MarginDesk:
                         self._next_interest_id - 1, found[0], found[1], e.asset, e.amount, e.principal, e.daily_rate,
                         e.time, e.on_borrow))
 
-    def remember(self, rows: list, row) -> None:
+    def remember(self, rows: list[TimedRow], row: TimedRow) -> None:
         """Add ``row`` to one of the desk's histories (oldest first), which keep what the venue's
         records retention says (``SimulatorConfig.retention_s`` and ``retention_orders``, over all
         accounts), trimmed at the row's time."""
@@ -160,7 +163,7 @@ class MarginDesk:
         self.venue.record_retention.trim(rows, row.time)
 
     @property
-    def recorder(self):
+    def recorder(self) -> Recorder:
         return self.venue.recorder
 
     def _tran_id(self) -> int:
@@ -298,7 +301,7 @@ class MarginDesk:
             now = self._begin(asset, amount, ref)
             account = self.wallets.find(owner, ref)
             loan = None if account is None else self.venue.loan(account, asset)
-            if loan is None or amount > loan.liability:
+            if account is None or loan is None or amount > loan.liability:
                 raise REPAY_EXCEEDS
             if self.venue.balance(account, asset).free < amount:
                 raise err.MARGIN_BALANCE_NOT_ENOUGH
@@ -308,6 +311,7 @@ class MarginDesk:
                      auto: bool = True) -> LoanRecord:
         """Repay (checked by the caller, interest caught up) and record how much of it was interest."""
         loan = self.venue.loan(account, asset)
+        assert loan is not None  # (the caller checked it)
         interest = min(amount, loan.interest)
         self._apply(Repay(account, asset, amount, now))
         return self._loan_record(owner, ref, asset, "REPAY", amount, amount - interest, interest, now, auto)
@@ -327,7 +331,7 @@ class MarginDesk:
             now = self._begin(asset, amount, source, target)
             src = self.wallets.find(owner, source)
             free = 0 if src is None else self.venue.balance(src, asset).free
-            if free < amount:
+            if src is None or free < amount:  # (no wallet: nothing to move, and amount > 0)
                 raise err.MARGIN_BALANCE_NOT_ENOUGH
             if source.is_margin and amount > self._max_transferable(owner, asset, source):
                 raise err.TRANSFER_OUT_REFUSED
@@ -385,8 +389,12 @@ class MarginDesk:
             if rec is not None and rec.is_open:
                 continue
             del self._repay_at_cancel[key]
-            found = self.wallets.owner_of(rec.account) if rec is not None else None
-            loan = self.venue.loan(rec.account, asset) if found is not None else None
+            if rec is None:
+                continue
+            found = self.wallets.owner_of(rec.account)
+            if found is None:
+                continue
+            loan = self.venue.loan(rec.account, asset)
             if loan is not None and rec.status in ("CANCELED", "EXPIRED", "EXPIRED_IN_MATCH"):
                 pay = min(borrowed, self.venue.balance(rec.account, asset).free, loan.liability)
                 if pay > 0:
@@ -433,7 +441,8 @@ class MarginDesk:
         return ref
 
 
-def window(items: list, start: int | None, end: int | None, key=lambda r: r.time) -> list:
+def window(items: list[TimedRow], start: int | None, end: int | None,
+           key: Callable[[TimedRow], int] = row_time) -> list[TimedRow]:
     """Items (sorted by time) within [start, end]."""
     lo = 0 if start is None else bisect_left(items, start, key=key)
     hi = len(items) if end is None else bisect_right(items, end, key=key)

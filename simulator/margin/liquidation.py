@@ -17,7 +17,7 @@ from engine.margin import margin_level, margin_level_at_least
 from engine.units import mul_div_ceil
 
 from ..binance_errors import ApiError
-from ..durability import journaled
+from ..durability import Recorder, journaled
 from ..orders import OrderRequest
 from ..venue import Venue
 from .desk import MarginDesk
@@ -177,7 +177,7 @@ class MarginKeeper:
         self._next = now + self.interval_ms
 
     @property
-    def recorder(self):
+    def recorder(self) -> Recorder:
         return self.desk.venue.recorder
 
     def advance(self, venue: Venue, now: int) -> None:
