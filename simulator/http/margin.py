@@ -13,7 +13,8 @@ at most 100), as Binance documents.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal, Protocol, TypeVar, overload
 
 from engine.margin import HOUR_MS
 from engine.units import RATE_DENOM, mul_div_ceil
@@ -22,6 +23,8 @@ from .. import binance_errors as err
 from ..binance_errors import ApiError
 from ..margin import CROSS_MARGIN, SPOT, AssetRow, MarginDesk, WalletRef, WalletView
 from ..margin.desk import window
+from ..margin.records import InterestRecord, LiquidationRecord, LoanRecord, TransferRecord
+from ..retention import Timed
 from ..wire import format_units
 from .endpoint import Ctx, Endpoint, Param, Params, Security
 
@@ -61,6 +64,17 @@ OTHER_TRANSFERS = frozenset(
 ALL_TRANSFERS = frozenset(MARGIN_TRANSFERS) | OTHER_TRANSFERS
 
 
+class _Owned(Timed, Protocol):
+    """A desk record (kept in time order): the history endpoints show each user only theirs."""
+
+    @property
+    def owner(self) -> int: ...
+
+
+_R = TypeVar("_R")
+_Rec = TypeVar("_Rec", bound=_Owned)
+
+
 # ---- shared parsing and formatting ----------------------------------------------------------------
 
 def _desk(ctx: Ctx) -> MarginDesk:
@@ -79,6 +93,12 @@ def _btc(desk: MarginDesk, value: int) -> str:
 def _rate(rate: int) -> str:
     """A rate or ratio over RATE_DENOM, eight decimals as Binance prints them."""
     return format_units(rate, 8)
+
+
+@overload
+def _asset(ctx: Ctx, name: str = "asset", required: Literal[True] = True) -> str: ...
+@overload
+def _asset(ctx: Ctx, name: str = "asset", *, required: bool) -> str | None: ...
 
 
 def _asset(ctx: Ctx, name: str = "asset", required: bool = True) -> str | None:
@@ -115,6 +135,12 @@ def _upper_flag(p: Params, name: str, default: bool) -> bool:
 
 def _vip_level(p: Params) -> int:
     return p.int("vipLevel", *VIP_LEVELS, default=0)
+
+
+@overload
+def _csv(p: Params, name: str, most: int, required: Literal[True]) -> list[str]: ...
+@overload
+def _csv(p: Params, name: str, most: int, required: bool = False) -> list[str] | None: ...
 
 
 def _csv(p: Params, name: str, most: int, required: bool = False) -> list[str] | None:
@@ -154,15 +180,16 @@ def _paging(p: Params) -> tuple[int, int]:
     return p.int("current", 1, 2**31 - 1, default=1), p.int("size", 1, 100, default=10)
 
 
-def _page(p: Params, newest_first: list, render: Callable[[object], dict],
-          paging: tuple[int, int] | None = None) -> dict:
+def _page(p: Params, newest_first: Sequence[_R], render: Callable[[_R], dict[str, object]],
+          paging: tuple[int, int] | None = None) -> dict[str, object]:
     """``{"rows": [...], "total": n}`` for page ``current`` of ``size`` rows."""
     current, size = paging or _paging(p)
     rows = newest_first[(current - 1) * size:current * size]
     return {"rows": [render(r) for r in rows], "total": len(newest_first)}
 
 
-def _mine(items: list, owner: int, start: int | None, end: int | None, keep: Callable[[object], bool]) -> list:
+def _mine(items: list[_Rec], owner: int, start: int | None, end: int | None,
+          keep: Callable[[_Rec], bool]) -> list[_Rec]:
     """The owner's records in [start, end] that ``keep`` accepts, newest first."""
     return [r for r in reversed(window(items, start, end)) if r.owner == owner and keep(r)]
 
@@ -177,7 +204,7 @@ def _net_value(desk: MarginDesk, row: AssetRow) -> int:
     return -(desk.valuation.value(-net, row.asset, round_up=True) or 0)
 
 
-def _amounts(ctx: Ctx, row: AssetRow) -> dict:
+def _amounts(ctx: Ctx, row: AssetRow) -> dict[str, str]:
     """The amounts both account endpoints show for an asset."""
     a = row.asset
     return {"borrowed": _units(ctx, a, row.borrowed), "free": _units(ctx, a, row.free),
@@ -192,14 +219,14 @@ def _collateral_usdt(desk: MarginDesk, rows: Iterable[AssetRow]) -> int | None:
     return sum(desk.valuation.convert(r.free + r.locked, r.asset, "USDT") or 0 for r in rows)
 
 
-def cross_account(ctx: Ctx) -> dict:
+def cross_account(ctx: Ctx) -> dict[str, object]:
     """``margin/account``: the cross wallet, every listed asset. Binance sends no ``updateTime`` here
     (ccxt's timestamp stays None, as against Binance)."""
     desk = _desk(ctx)
     with desk.venue.lock:
         view = desk.view(ctx.account, CROSS_MARGIN)
         collateral = _collateral_usdt(desk, view.rows)
-    out = {
+    out: dict[str, object] = {
         "created": view.is_open, "borrowEnabled": True,
         "marginLevel": CROSS_NO_DEBT_LEVEL if view.level is None else _rate(view.level),
         "totalAssetOfBtc": _btc(desk, view.assets_value), "totalLiabilityOfBtc": _btc(desk, view.debt_value),
@@ -232,20 +259,20 @@ def liquidation_price(base: AssetRow, quote: AssetRow, ratio: int, base_decimals
     if not owed_base and not owed_quote:
         return 0
     held_base, held_quote = base.free + base.locked, quote.free + quote.locked
-    num = (ratio * owed_quote - RATE_DENOM * held_quote) * 10**base_decimals
+    num: int = (ratio * owed_quote - RATE_DENOM * held_quote) * 10**base_decimals
     den = RATE_DENOM * held_base - ratio * owed_base
     if den == 0:
         return 0
     return max(0, num // den)
 
 
-def _isolated_asset(ctx: Ctx, desk: MarginDesk, row: AssetRow) -> dict:
+def _isolated_asset(ctx: Ctx, desk: MarginDesk, row: AssetRow) -> dict[str, object]:
     return {"asset": row.asset, "borrowEnabled": True, **_amounts(ctx, row),
             "netAssetOfBtc": _btc(desk, _net_value(desk, row)), "repayEnabled": True,
             "totalAsset": _units(ctx, row.asset, row.free + row.locked)}
 
 
-def _isolated_pair(ctx: Ctx, desk: MarginDesk, view: WalletView) -> dict:
+def _isolated_pair(ctx: Ctx, desk: MarginDesk, view: WalletView) -> dict[str, object]:
     spec = desk.venue.markets[view.ref.symbol].spec
     base, quote = view.rows
     price = liquidation_price(base, quote, view.liquidation_ratio, spec.base.decimals)
@@ -261,7 +288,7 @@ def _isolated_pair(ctx: Ctx, desk: MarginDesk, view: WalletView) -> dict:
     }
 
 
-def isolated_account(ctx: Ctx) -> dict:
+def isolated_account(ctx: Ctx) -> dict[str, object]:
     """``margin/isolated/account``: the symbols asked for (at most 5), else every isolated wallet
     the user has opened. Each pair is priced in its quote asset; totals are in BTC."""
     desk = _desk(ctx)
@@ -277,6 +304,12 @@ def isolated_account(ctx: Ctx) -> dict:
 
 
 # ---- transfers ------------------------------------------------------------------------------------
+
+@overload
+def _transfer_side(ctx: Ctx, kind: str, symbol_param: str, required: Literal[True]) -> WalletRef: ...
+@overload
+def _transfer_side(ctx: Ctx, kind: str, symbol_param: str, required: bool) -> WalletRef | None: ...
+
 
 def _transfer_side(ctx: Ctx, kind: str, symbol_param: str, required: bool) -> WalletRef | None:
     """One side of a universal transfer; the isolated side names its symbol, the others must not."""
@@ -294,7 +327,7 @@ def _transfer_side(ctx: Ctx, kind: str, symbol_param: str, required: bool) -> Wa
     return ref
 
 
-def universal_transfer(ctx: Ctx) -> dict:
+def universal_transfer(ctx: Ctx) -> dict[str, object]:
     """``POST asset/transfer`` between spot, cross and isolated wallets (the types ccxt sends);
     Binance's futures, funding and options types are valid names for wallets sandex does not have."""
     p = ctx.params
@@ -309,7 +342,7 @@ def universal_transfer(ctx: Ctx) -> dict:
     return {"tranId": rec.tran_id}
 
 
-def transfer_history(ctx: Ctx) -> dict:
+def transfer_history(ctx: Ctx) -> dict[str, object]:
     """``GET asset/transfer``: one type's transfers (the last 7 days by default, 6 months at most),
     optionally only those of ``fromSymbol``/``toSymbol``. A type between wallets sandex does not have
     (ccxt's default is MAIN_UMFUTURE) has no transfers."""
@@ -322,18 +355,18 @@ def transfer_history(ctx: Ctx) -> dict:
     source = _transfer_side(ctx, source_kind, "fromSymbol", False)
     target = _transfer_side(ctx, target_kind, "toSymbol", False)
 
-    def keep(r) -> bool:
+    def keep(r: TransferRecord) -> bool:
         return ((r.source.kind, r.target.kind) == (source_kind, target_kind)
                 and (source is None or r.source == source) and (target is None or r.target == target))
 
-    def render(r) -> dict:
+    def render(r: TransferRecord) -> dict[str, object]:
         return {"asset": r.asset, "amount": _units(ctx, r.asset, r.amount), "type": kind, "status": "CONFIRMED",
                 "tranId": r.tran_id, "timestamp": r.time}
 
     return _page(p, _mine(_desk(ctx).transfers, ctx.account, start, end, keep), render)
 
 
-def cross_transfer(ctx: Ctx) -> dict:
+def cross_transfer(ctx: Ctx) -> dict[str, object]:
     """The older ``POST margin/transfer``: type 1 moves spot to cross, 2 cross to spot."""
     p = ctx.params
     asset = _asset(ctx)
@@ -342,7 +375,7 @@ def cross_transfer(ctx: Ctx) -> dict:
     return {"tranId": _desk(ctx).transfer(ctx.account, asset, amount, source, target).tran_id}
 
 
-def isolated_transfer(ctx: Ctx) -> dict:
+def isolated_transfer(ctx: Ctx) -> dict[str, object]:
     """The older ``POST margin/isolated/transfer``: between spot and one symbol's isolated wallet."""
     p = ctx.params
     asset = _asset(ctx)
@@ -368,7 +401,7 @@ def _loan_wallet(ctx: Ctx, symbol_param: str) -> WalletRef:
     return CROSS_MARGIN
 
 
-def borrow_repay(ctx: Ctx) -> dict:
+def borrow_repay(ctx: Ctx) -> dict[str, object]:
     """``POST margin/borrow-repay``: type BORROW or REPAY, cross or isolated; Binance answers only the id."""
     p = ctx.params
     kind = p.choice("type", frozenset({"BORROW", "REPAY"}), required=True)
@@ -380,7 +413,7 @@ def borrow_repay(ctx: Ctx) -> dict:
     return {"tranId": rec.tran_id}
 
 
-def loan_history(ctx: Ctx) -> dict:
+def loan_history(ctx: Ctx) -> dict[str, object]:
     """``GET margin/borrow-repay``: one type's records of the cross wallet, or of ``isolatedSymbol``'s;
     ``txId`` finds one record whatever its time; otherwise the last 7 days by default, at most 30
     days with ``asset`` and 7 without. ``type`` in a row says AUTO (an order's side effect or a
@@ -390,6 +423,8 @@ def loan_history(ctx: Ctx) -> dict:
     asset = _asset(ctx, required=False)
     ref = _isolated(ctx, "isolatedSymbol") or CROSS_MARGIN
     tx_id = p.int("txId", 0, 2**63 - 1)
+    start: int | None
+    end: int | None
     start, end = history_window(p, ctx.now, WEEK_MS, MONTH_MS if asset else WEEK_MS)
     paging = _paging(p)
     desk = _desk(ctx)
@@ -397,12 +432,12 @@ def loan_history(ctx: Ctx) -> dict:
     if tx_id is not None:
         start = end = None
 
-    def keep(r) -> bool:
+    def keep(r: LoanRecord) -> bool:
         return (r.kind == kind and r.wallet == ref and (asset is None or r.asset == asset)
                 and (tx_id is None or r.tran_id == tx_id))
 
-    def render(r) -> dict:
-        row = {"type": "AUTO" if r.auto else "MANUAL"}
+    def render(r: LoanRecord) -> dict[str, object]:
+        row: dict[str, object] = {"type": "AUTO" if r.auto else "MANUAL"}
         if r.wallet.kind == "ISOLATED":
             row["isolatedSymbol"] = r.wallet.symbol
         return row | {"amount": _units(ctx, r.asset, r.amount), "asset": r.asset,
@@ -412,7 +447,7 @@ def loan_history(ctx: Ctx) -> dict:
     return _page(p, _mine(desk.loans, ctx.account, start, end, keep), render, paging)
 
 
-def max_borrowable(ctx: Ctx) -> dict:
+def max_borrowable(ctx: Ctx) -> dict[str, object]:
     """``margin/maxBorrowable``: what may be borrowed now (the pool permitting) and the wallet's limit."""
     asset = _asset(ctx)
     ref = _isolated(ctx, "isolatedSymbol") or CROSS_MARGIN
@@ -420,7 +455,7 @@ def max_borrowable(ctx: Ctx) -> dict:
     return {"amount": _units(ctx, asset, amount), "borrowLimit": _units(ctx, asset, limit)}
 
 
-def max_transferable(ctx: Ctx) -> dict:
+def max_transferable(ctx: Ctx) -> dict[str, object]:
     """``margin/maxTransferable``: what may leave the wallet without breaking its transfer-out level."""
     asset = _asset(ctx)
     ref = _isolated(ctx, "isolatedSymbol") or CROSS_MARGIN
@@ -438,7 +473,7 @@ def _pool_limit(desk: MarginDesk) -> str:
     return desk.config.lending_pool
 
 
-def rate_history(ctx: Ctx) -> list:
+def rate_history(ctx: Ctx) -> list[dict[str, object]]:
     """``margin/interestRateHistory``: one entry per UTC day (at 00:00, as Binance's are), newest
     first, in [startTime, endTime] (default the last 7 days; at most 93 days). Rates are configured,
     not moved by the market, so every entry is the asset's current daily rate. ``limit`` (ccxt sends
@@ -458,7 +493,7 @@ def _marginable_pairs(desk: MarginDesk, asset: str) -> list[str]:
             if m.config.margin and asset in (m.spec.base.code, m.spec.quote.code)]
 
 
-def cross_margin_data(ctx: Ctx) -> list:
+def cross_margin_data(ctx: Ctx) -> list[dict[str, object]]:
     """``margin/crossMarginData``: rate and limit of each asset (or of ``coin``), any VIP level."""
     desk = _desk(ctx)
     vip = _vip_level(ctx.params)
@@ -472,7 +507,7 @@ def cross_margin_data(ctx: Ctx) -> list:
     return out
 
 
-def isolated_margin_data(ctx: Ctx) -> list:
+def isolated_margin_data(ctx: Ctx) -> list[dict[str, object]]:
     """``margin/isolatedMarginData``: each isolated pair's leverage and its two assets' rates, base first."""
     desk = _desk(ctx)
     vip = _vip_level(ctx.params)
@@ -487,7 +522,7 @@ def isolated_margin_data(ctx: Ctx) -> list:
     return out
 
 
-def next_hourly_rate(ctx: Ctx) -> list:
+def next_hourly_rate(ctx: Ctx) -> list[dict[str, object]]:
     """``margin/next-hourly-interest-rate``: the daily rate over 24, rounded up to eight decimals
     as the hour's interest is; the same for cross and isolated wallets here."""
     p = ctx.params
@@ -502,7 +537,7 @@ def next_hourly_rate(ctx: Ctx) -> list:
 
 # ---- interest and liquidation histories --------------------------------------------------------------
 
-def interest_history(ctx: Ctx) -> dict:
+def interest_history(ctx: Ctx) -> dict[str, object]:
     """``margin/interestHistory``: hourly charges of the cross wallet, or of ``isolatedSymbol``'s; the
     last 7 days by default, 30 days at most. Isolated rows carry ``isolatedSymbol``, cross rows
     ``rawAsset`` (ccxt tells the two apart by that key)."""
@@ -514,12 +549,12 @@ def interest_history(ctx: Ctx) -> dict:
     desk = _desk(ctx)
     desk.catch_up(ctx.now)
 
-    def keep(r) -> bool:
+    def keep(r: InterestRecord) -> bool:
         return r.wallet == ref and (asset is None or r.asset == asset)
 
-    def render(r) -> dict:
+    def render(r: InterestRecord) -> dict[str, object]:
         isolated = r.wallet.kind == "ISOLATED"
-        row = {"txId": r.tx_id, "interestAccuredTime": r.time, "asset": r.asset}
+        row: dict[str, object] = {"txId": r.tx_id, "interestAccuredTime": r.time, "asset": r.asset}
         if not isolated:
             row["rawAsset"] = r.asset
         row |= {"principal": _units(ctx, r.asset, r.principal), "interest": _units(ctx, r.asset, r.amount),
@@ -531,7 +566,7 @@ def interest_history(ctx: Ctx) -> dict:
     return _page(p, _mine(desk.interest, ctx.account, start, end, keep), render, paging)
 
 
-def liquidation_history(ctx: Ctx) -> dict:
+def liquidation_history(ctx: Ctx) -> dict[str, object]:
     """``margin/forceLiquidationRec``: the orders forced liquidations sent, of every wallet (or only
     ``isolatedSymbol``'s), any time unless a window is given. sandex liquidates with market orders,
     so ``price`` repeats the average price."""
@@ -543,7 +578,7 @@ def liquidation_history(ctx: Ctx) -> dict:
         raise err.invalid_value("startTime")
     desk = _desk(ctx)
 
-    def render(r) -> dict:
+    def render(r: LiquidationRecord) -> dict[str, object]:
         spec = desk.venue.markets[r.symbol].spec
         price = format_units(r.price, spec.quote.decimals)
         return {"avgPrice": price, "executedQty": format_units(r.executed_qty, spec.base.decimals),
