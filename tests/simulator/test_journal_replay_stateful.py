@@ -16,21 +16,14 @@ names the holder's field that differs.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import contextlib
 import shutil
 import tempfile
-import warnings
 from pathlib import Path
-from urllib.parse import urlencode
 
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-
-with warnings.catch_warnings():  # starlette's notice about httpx, not about this code
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 
 from engine import OrderType, SelfTradePrevention, Side, TimeInForce
 from simulator.binance_errors import ApiError
@@ -42,6 +35,7 @@ from simulator.launcher import build, replay_state
 from simulator.margin import CROSS_MARGIN, SIDE_EFFECTS, SPOT, WalletRef
 from simulator.orders import OrderRequest
 from simulator.ratelimit import RateLimitConfig
+from tests.harness import ApiClient
 
 T0 = 1_699_963_200_000
 ADMIN = "stateful-admin-token-0123456789"
@@ -68,7 +62,7 @@ def _first_difference(a: object, b: object, path: str = "") -> str:
     if type(a) is not type(b):
         return f"{path or '(top)'}: {type(a).__name__} {a!r:.200} != {type(b).__name__} {b!r:.200}"
     if isinstance(a, (list, tuple)):
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):  # unequal lengths are reported below
             if x != y:
                 return _first_difference(x, y, f"{path}[{i}]")
         return f"{path}: lengths {len(a)} != {len(b)}"
@@ -127,7 +121,8 @@ class JournalReplay(RuleBasedStateMachine):
         self.sim = build(config(self.dir / "state"), clock=self.clock)
         self.venue = self.sim.venue
         self.services = self.sim.app.services
-        self.client = TestClient(self.sim.app)
+        self.api = ApiClient.in_process(self.sim.app, self.clock.now_ms, admin_token=ADMIN)
+        self.client = self.api.http
         self.users: list[dict] = []  # {"account", "key", "secret"}
         self.orders: list[tuple[int, str, int, str]] = []  # (account, symbol, order id, client id) as told
         self.margin_orders: list[tuple[int, str, int]] = []  # (wallet account, symbol, order id)
@@ -154,14 +149,7 @@ class JournalReplay(RuleBasedStateMachine):
         return self.users[i % len(self.users)]
 
     def _signed(self, method: str, path: str, params: dict, user: dict):
-        raw = urlencode([*params.items(), ("timestamp", self.clock.now_ms())])
-        sig = hmac.new(user["secret"].encode(), raw.encode(), hashlib.sha256).hexdigest()
-        payload = f"{raw}&signature={sig}"
-        headers = {"X-MBX-APIKEY": user["key"]}
-        if method in ("POST", "PUT"):
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return self.client.request(method, path, content=payload, headers=headers)
-        return self.client.request(method, f"{path}?{payload}", headers=headers)
+        return self.api.signed(method, path, params, key=user["key"], secret=user["secret"])
 
     def _price(self, symbol: str, bps: int) -> int:
         spec = self.venue.markets[symbol].spec
@@ -216,17 +204,13 @@ class JournalReplay(RuleBasedStateMachine):
         if not self.orders:
             return
         account, symbol, oid, cid = self.orders[pick % len(self.orders)]
-        try:
+        with contextlib.suppress(REFUSED):
             self.venue.cancel(account, symbol, None if by_client_id else oid, cid if by_client_id else None)
-        except REFUSED:
-            pass
 
     @rule(user=st.integers(0, 9), symbol=st.sampled_from(SYMBOLS))
     def cancel_all(self, user, symbol) -> None:
-        try:
+        with contextlib.suppress(REFUSED):
             self.venue.cancel_all(self._user(user)["account"], symbol)
-        except REFUSED:
-            pass
 
     @rule(pick=st.integers(0, 10**6), share=st.integers(1, 100), rename=st.booleans())
     def amend(self, pick, share, rename) -> None:
@@ -235,7 +219,7 @@ class JournalReplay(RuleBasedStateMachine):
         if not open_:
             return
         i = open_[pick % len(open_)]
-        account, symbol, oid, cid = self.orders[i]
+        account, symbol, oid, _cid = self.orders[i]
         rec = self.venue.order_record(symbol, oid)
         step = self.venue.markets[symbol].spec.lot_size.step_size
         new_qty = max(step, rec.orig_qty * share // 100 // step * step)
@@ -410,10 +394,8 @@ class JournalReplay(RuleBasedStateMachine):
         if not self.margin_orders:
             return
         account, symbol, oid = self.margin_orders[pick % len(self.margin_orders)]
-        try:
+        with contextlib.suppress(REFUSED):
             self.venue.cancel(account, symbol, oid, None)
-        except REFUSED:
-            pass
         self.services.margin.settle_auto_repay(self.venue.now())  # autoRepayAtCancel, as the API does
 
     # ---- convert -------------------------------------------------------------------------------
@@ -434,10 +416,8 @@ class JournalReplay(RuleBasedStateMachine):
         if wait_ms:
             self.clock.advance(wait_ms)
         if accept:
-            try:
+            with contextlib.suppress(REFUSED):
                 desk.accept(u["account"], q.quote_id)
-            except REFUSED:
-                pass
 
     @rule(pick=st.integers(0, 10**6))
     def convert_again(self, pick) -> None:
@@ -445,10 +425,8 @@ class JournalReplay(RuleBasedStateMachine):
         if not self.quotes:
             return
         account, quote_id = self.quotes[pick % len(self.quotes)]
-        try:
+        with contextlib.suppress(REFUSED):
             self.services.convert.accept(account, quote_id)
-        except REFUSED:
-            pass
 
     # ---- snapshots -----------------------------------------------------------------------------
 
@@ -486,7 +464,8 @@ class JournalReplay(RuleBasedStateMachine):
             self.sim.durability.close_without_snapshot()
         self.sim = build(config(self.dir / "state"), clock=self.clock)
         self.venue, self.services = self.sim.venue, self.sim.app.services
-        self.client = TestClient(self.sim.app)
+        self.api = ApiClient.in_process(self.sim.app, self.clock.now_ms, admin_token=ADMIN)
+        self.client = self.api.http
         assert self.sim.recovery.fingerprint == live
         assert (house_accounts(self.venue), supply(self.venue)) == (houses, total)
 

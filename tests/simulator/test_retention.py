@@ -4,22 +4,14 @@ rebuilds the same state); steady load keeps the counts flat."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import pickle
 import random
-import warnings
 from pathlib import Path
-from urllib.parse import urlencode
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-with warnings.catch_warnings():  # starlette's notice about httpx, not about this code
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 
 from engine import OrderType, SelfTradePrevention, Side, TimeInForce
 from simulator import binance_errors as err
@@ -31,6 +23,7 @@ from simulator.launcher import build, replay_state
 from simulator.orders import OrderRequest
 from simulator.ratelimit import RateLimitConfig
 from simulator.venue import MINUTES_KEPT_MS, Venue
+from tests.harness import ApiClient
 
 T0 = 1_699_963_200_000  # 2023-11-14 12:00:00 UTC
 SEC, MIN, HOUR, DAY = 1_000, 60_000, 3_600_000, 86_400_000
@@ -255,12 +248,10 @@ def test_the_query_answers_through_http() -> None:
     old, _ = desk.round("old")
     clock.advance(2 * HOUR)
     new, _ = desk.round("new")
-    client = TestClient(sim.app)
+    client = ApiClient.in_process(sim.app, clock.now_ms)
 
     def get(path: str, **params):
-        raw = urlencode({**params, "timestamp": clock.now_ms()})
-        sig = hmac.new(SECRET.encode(), raw.encode(), hashlib.sha256).hexdigest()
-        return client.get(f"{path}?{raw}&signature={sig}", headers={"X-MBX-APIKEY": KEY})
+        return client.signed("GET", path, params, key=KEY, secret=SECRET)
 
     resp = get("/api/v3/order", symbol=SYMBOL, orderId=old)
     assert (resp.status_code, resp.json()) == (400, {"code": -2013, "msg": "Order does not exist."})
@@ -278,7 +269,7 @@ def test_the_query_answers_through_http() -> None:
 def trade_streams(draw) -> list[tuple]:
     n = draw(st.integers(1, 500))
     t, taker, out = T0, 1, []
-    for k in range(n):
+    for _ in range(n):
         t += draw(st.sampled_from([0, 0, 7, SEC, 13 * SEC, MIN, 7 * MIN, HOUR, 3 * HOUR]))
         if draw(st.integers(0, 2)) == 0:
             taker += 1
@@ -303,7 +294,7 @@ def test_a_bounded_public_history_answers_as_the_full_one_over_what_it_keeps(tra
         batch = trades[k:k + m]
         for h in (full, bounded):
             if data.draw(st.booleans()):
-                cols = [np.array(c, dtype=np.int64) for c in zip(*batch)]
+                cols = [np.array(c, dtype=np.int64) for c in zip(*batch, strict=True)]
                 h._vector_from = 0
                 h.record_many(k + 1, *cols)
             else:
