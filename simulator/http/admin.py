@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -19,12 +20,16 @@ from starlette.routing import Route
 
 from engine import MarketStatus
 
-from ..accounts import PERMISSIONS, KeyType, mask
+from ..accounts import PERMISSIONS, IssuedKey, KeyOptions, KeyType, mask
 from ..binance_errors import ApiError
 from ..margin import CROSS_MARGIN, WalletRef, WalletView
+from ..venue import Venue
 from ..wire import DECIMAL_RANGE, format_units, parse_units
-from .endpoint import error_response
+from .endpoint import RequestHandler, error_response
 from .limits import read_body
+
+if TYPE_CHECKING:
+    from .app import Services
 
 log = logging.getLogger("sandex.admin")
 BAD_TOKEN = ApiError(401, -1002, "You are not authorized to execute this request.")
@@ -41,7 +46,7 @@ def _bad(msg: str) -> ApiError:
     return ApiError(400, -1130, msg)
 
 
-async def _json(request: Request) -> dict:
+async def _json(request: Request) -> dict[str, object]:
     raw = await read_body(request, MAX_BODY, TOO_LARGE)  # never more than MAX_BODY in memory
     if not raw:
         return {}
@@ -54,7 +59,7 @@ async def _json(request: Request) -> dict:
     return data
 
 
-def _amount(venue, asset: object, amount: object) -> tuple[str, int]:
+def _amount(venue: Venue, asset: object, amount: object) -> tuple[str, int]:
     if not isinstance(asset, str) or asset not in venue.assets:
         raise _bad(f"unknown asset {asset!r}; listed: {sorted(venue.assets)}")
     if isinstance(amount, bool) or not isinstance(amount, (str, int)):
@@ -71,13 +76,13 @@ def _amount(venue, asset: object, amount: object) -> tuple[str, int]:
 _JSON_NAMES = {"public_key_pem": "publicKey", "ip_allow": "ipAllow", "key_type": "keyType", "None": "null"}
 
 
-def _only(data: dict, known: set[str]) -> None:
+def _only(data: dict[str, object], known: set[str]) -> None:
     unknown = set(data) - known
     if unknown:
         raise _bad(f"unknown fields {sorted(unknown)}; allowed: {sorted(known)}")
 
 
-def _key_options(data: dict) -> dict:
+def _key_options(data: dict[str, object]) -> KeyOptions:
     _only(data, {"balances", "permissions", "keyType", "publicKey", "ipAllow"})
     perms = data.get("permissions", sorted(PERMISSIONS))
     if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms) or set(perms) - PERMISSIONS:
@@ -102,7 +107,7 @@ def _key_error(e: ValueError) -> ApiError:
     return _bad(msg)
 
 
-def _issued(account: int, issued, options: dict) -> dict:
+def _issued(account: int, issued: IssuedKey, options: KeyOptions) -> dict[str, object]:
     return {"accountId": account, "apiKey": issued.api_key, "secret": issued.secret, "keyType": options["key_type"]}
 
 
@@ -116,9 +121,9 @@ def bearer_token_matches(authorization: str, expected_digest: bytes) -> bool:
     return matches and bool(sep) and scheme.lower() == "bearer"
 
 
-def admin_guard(expected_digest: bytes) -> Callable:
+def admin_guard(expected_digest: bytes) -> Callable[[RequestHandler], RequestHandler]:
     """Wrap an admin handler: 401 without the token, Binance-style bodies for refusals and bugs."""
-    def guarded(fn):
+    def guarded(fn: RequestHandler) -> RequestHandler:
         async def handle(request: Request) -> Response:
             if not bearer_token_matches(request.headers.get("authorization", ""), expected_digest):
                 return error_response(BAD_TOKEN)
@@ -140,7 +145,7 @@ def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
 
 
-def _account_id(request: Request, venue) -> int:
+def _account_id(request: Request, venue: Venue) -> int:
     text = request.path_params["account_id"]
     # ASCII digits only ("²".isdigit() is true, int() refuses it), and short enough for int()
     if not (text.isascii() and text.isdigit() and len(text) <= 18) or not venue.has_account(int(text)):
@@ -148,21 +153,21 @@ def _account_id(request: Request, venue) -> int:
     return int(text)
 
 
-def _run_by_the_exchange(services, account: int) -> bool:
+def _run_by_the_exchange(services: Services, account: int) -> bool:
     """Whether ``account`` is one the margin desk keeps (lending pool, insurance fund, a margin wallet):
     a key of its own would let anyone holding it trade those funds past the desk's checks."""
     desk = services.margin
     return services.venue.is_house(account) or desk.wallets.owner_of(account) is not None
 
 
-def _wallet_balances(view: WalletView, units) -> dict:
+def _wallet_balances(view: WalletView, units: Callable[[str, int], str]) -> dict[str, dict[str, str]]:
     """A margin wallet's balances and debts (only assets it holds or owes)."""
     return {row.asset: {"free": units(row.asset, row.free), "locked": units(row.asset, row.locked),
                         "borrowed": units(row.asset, row.borrowed), "interest": units(row.asset, row.interest)}
             for row in view.rows if row.free or row.locked or row.borrowed or row.interest}
 
 
-def build_routes(services) -> list[Route]:
+def build_routes(services: Services) -> list[Route]:
     venue = services.venue
     token = token_digest(services.admin_token)
 
@@ -368,12 +373,12 @@ _BODIES = {  # the JSON each admin call takes (larger than MAX_BODY: 413)
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/BinanceError"}}}}
 
 
-def openapi_paths() -> dict:
-    paths: dict[str, dict] = {}
+def openapi_paths() -> dict[str, dict[str, object]]:
+    paths: dict[str, dict[str, object]] = {}
     for (path, method), summary in _ADMIN_DOCS.items():
         params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in ("account_id", "api_key", "symbol", "snapshot_id") if "{" + name + "}" in path]
-        op = {
+        op: dict[str, object] = {
             "summary": summary, "parameters": params, "security": [{"AdminToken": []}],
             "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {}}}},
                           "401": {"description": "wrong or missing admin token"} | _ERROR,
