@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 from urllib.parse import parse_qsl, urlsplit
 
 import ccxt
@@ -17,6 +15,7 @@ from hypothesis import strategies as st
 from simulator.accounts import PERMISSIONS, ApiKey, IssuedKey, KeyStore, KeyType
 from simulator.auth import DEFAULT_RECV_WINDOW, MAX_RECV_WINDOW, api_key_only, authenticate, signed_payload
 from simulator.binance_errors import ApiError
+from tests.harness import hmac_hex
 
 NOW = 1_700_000_000_000
 IP = "203.0.113.7"
@@ -40,7 +39,7 @@ ILLEGAL_RECV_WINDOW = (
 # ---- helpers ------------------------------------------------------------------------------------
 
 def hex_sig(payload: str, secret: str = SECRET) -> str:
-    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+    return hmac_hex(secret, payload)
 
 
 def signed(payload: str, secret: str = SECRET) -> str:

@@ -7,23 +7,17 @@ up state the later ones meet); its invariants are checked at the end.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import warnings
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-with warnings.catch_warnings():  # starlette's notice about httpx, not about this code
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.launcher import build
 from simulator.ratelimit import RateLimitConfig
+from tests.harness import FORM, ApiClient, hmac_hex
 
 T0 = 1_699_963_200_000
 KEY = "FUZZKEY" + "k" * 57
@@ -53,10 +47,11 @@ class FuzzSim:
         self.clock = ManualClock(T0)
         limits = RateLimitConfig(request_weight_per_minute=10**9, orders_per_10s=10**6, orders_per_day=10**8,
                                  raw_requests_per_5min=10**9)
-        self.sim = build(SimulatorConfig(liquidity=True, liquidity_mode="static", demo_api_key=KEY, demo_api_secret=SECRET,
-                                         rate_limits=limits), clock=self.clock)
+        self.sim = build(SimulatorConfig(liquidity=True, liquidity_mode="static", demo_api_key=KEY,
+                                         demo_api_secret=SECRET, rate_limits=limits), clock=self.clock)
         self.venue = self.sim.venue
-        self.client = TestClient(self.sim.app)
+        self.api = ApiClient.in_process(self.sim.app, self.clock.now_ms)
+        self.client = self.api.http
         self.statuses: dict[int, int] = {}
 
     def snapshot(self) -> tuple:
@@ -73,11 +68,10 @@ class FuzzSim:
         headers = {}
         if signed:
             raw = f"{raw}&timestamp={self.clock.now_ms()}" if raw else f"timestamp={self.clock.now_ms()}"
-            sig = hmac.new(SECRET.encode(), raw.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
-            raw = f"{raw}&signature={sig}"
+            raw = f"{raw}&signature={hmac_hex(SECRET, raw.encode('utf-8', 'surrogateescape'))}"
             headers["X-MBX-APIKEY"] = KEY
         if method in ("POST", "PUT"):
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = FORM
             return self.client.request(method, path, content=raw.encode("utf-8", "surrogateescape"),
                                        headers=headers)
         return self.client.request(method, f"{path}?{raw}", headers=headers)
@@ -279,11 +273,9 @@ def test_fuzz_klines():
     for i in range(5):
         sim.clock.advance(61_000)
         side = "BUY" if i % 2 else "SELL"
-        raw = f"symbol=BTCUSDT&side={side}&type=MARKET&quantity=0.01&timestamp={sim.clock.now_ms()}"
-        sig = hmac.new(issued.secret.encode(), raw.encode(), hashlib.sha256).hexdigest()
-        r = sim.client.post("/api/v3/order", content=f"{raw}&signature={sig}",
-                            headers={"X-MBX-APIKEY": issued.api_key,
-                                     "Content-Type": "application/x-www-form-urlencoded"})
+        r = sim.api.signed("POST", "/api/v3/order",
+                           {"symbol": "BTCUSDT", "side": side, "type": "MARKET", "quantity": "0.01"},
+                           key=issued.api_key, secret=issued.secret)
         assert r.status_code == 200, r.text
     values = {
         "symbol": SYMBOLS,
@@ -315,11 +307,10 @@ def test_fuzz_cancel_order():
     sim = FuzzSim()
     placed = []
     for i in range(25):
-        raw = (f"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price={80000 + i}"
-               f"&newClientOrderId=c{i}&newOrderRespType=ACK&timestamp={sim.clock.now_ms()}")
-        sig = hmac.new(SECRET.encode(), raw.encode(), hashlib.sha256).hexdigest()
-        r = sim.client.post("/api/v3/order", content=f"{raw}&signature={sig}",
-                            headers={"X-MBX-APIKEY": KEY, "Content-Type": "application/x-www-form-urlencoded"})
+        r = sim.api.signed("POST", "/api/v3/order",
+                           {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+                            "quantity": "0.001", "price": 80000 + i, "newClientOrderId": f"c{i}",
+                            "newOrderRespType": "ACK"}, key=KEY, secret=SECRET)
         assert r.status_code == 200, r.text
         placed.append(r.json()["orderId"])
     names = {

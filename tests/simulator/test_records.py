@@ -20,6 +20,7 @@ from simulator.liquidity.static_book import StaticBook
 from simulator.liquidity.synthetic import SyntheticMarkets, SyntheticSettings
 from simulator.margin import WalletRef
 from simulator.orders import OrderRequest
+from tests.harness import hmac_hex
 
 T0 = 1_700_000_000_000
 REQUEST = OrderRequest("BTCUSDT", Side.SELL, OrderType.STOP_LOSS_LIMIT, TimeInForce.IOC, 10**5, 4 * 10**12, 0,
@@ -58,12 +59,9 @@ def test_the_exchanges_own_types_come_back_equal() -> None:
 
 
 def test_a_key_signs_the_same_after_the_round_trip() -> None:
-    import hashlib
-    import hmac
-
     key, issued = KeyStore().draft(3, now_ms=T0)
     (back,), _ = round_trip(key)
-    signature = hmac.new(issued.secret.encode(), b"symbol=BTCUSDT", hashlib.sha256).hexdigest()
+    signature = hmac_hex(issued.secret, b"symbol=BTCUSDT")
     assert back.verify(b"symbol=BTCUSDT", signature) and key.verify(b"symbol=BTCUSDT", signature)
     assert "secret" not in repr(back) and issued.secret not in repr(back)
 
