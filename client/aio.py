@@ -1,26 +1,26 @@
-"""The asynchronous API: the same functions as ``client``, awaitable, on ccxt.async_support.
+"""The asynchronous API: the same functions as ``client``, awaitable, on ccxt.async_support
+(``async_calls``, plus the calls ccxt's binance lacks, filled with ccxt's own).
 
 ``await client.aio.close()`` at the end releases the instances of the running loop (ccxt's async
 instances each hold an HTTP session)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import ccxt
 
-from . import gaps
+from . import async_calls, gaps
+from .async_calls import *  # noqa: F403 (ccxt's methods as awaitable functions, typed by async_calls.pyi)
 from .connections import async_exchange, close_async
 from .credentials import Credential
-from .methods import PRIVATE, PUBLIC, build
 
 
-async def _call(credentials: Credential | str, name: str, args: tuple, kwargs: dict):
-    return await getattr(async_exchange(credentials), name)(*args, **kwargs)
-
-
-async def create_orders(credentials: Credential | str, orders: list[dict], params: dict | None = None) -> list:
+async def create_orders(credentials: Credential | str, orders: list[dict[str, Any]],
+                        params: dict[str, Any] | None = None) -> list[Any]:
     """As ``client.create_orders``: one result per request, in order, a refused one as its exception."""
     exchange = async_exchange(credentials)
-    results: list = []
+    results: list[Any] = []
     for request in orders:
         try:
             symbol, type_, side, amount, price, own = gaps.order_args(request)
@@ -30,20 +30,21 @@ async def create_orders(credentials: Credential | str, orders: list[dict], param
     return results
 
 
-async def fetch_cross_borrow_rates(credentials: Credential | str, params: dict | None = None) -> dict:
+async def fetch_cross_borrow_rates(credentials: Credential | str, params: dict[str, Any] | None = None
+                                   ) -> dict[str, Any]:
     """As ``client.fetch_cross_borrow_rates``."""
     exchange = async_exchange(credentials)
     if not gaps.uses_cross_margin_data(exchange):
-        return await exchange.fetch_cross_borrow_rates(params or {})
+        rates: dict[str, Any] = await exchange.fetch_cross_borrow_rates(params or {})
+        return rates
     await exchange.load_markets()
     return gaps.cross_rates(exchange, await exchange.sapi_get_margin_crossmargindata(params or {}))
 
 
 async def close() -> None:
+    """Close the async instances of the running loop (each holds an HTTP session of its loop)."""
     await close_async()
 
 
-for _name in PRIVATE + PUBLIC:
-    globals()[_name] = build(_name, _call, is_async=True)
-
-__all__ = [*PRIVATE, *PUBLIC, "create_orders", "fetch_cross_borrow_rates", "close"]
+__all__ = ["close", "create_orders", "fetch_cross_borrow_rates"]
+__all__ += async_calls.__all__

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import ccxt
 
@@ -64,7 +64,7 @@ class Secret:
 
     __str__ = __repr__
 
-    def __reduce__(self):  # no pickling a secret into a file by accident
+    def __reduce__(self) -> NoReturn:  # no pickling a secret into a file by accident
         raise TypeError("a Secret cannot be pickled")
 
 

@@ -9,12 +9,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import ccxt
 
 DAY_MS = 86_400_000
 
 
-def order_args(request: dict) -> tuple:
+OrderArgs = tuple[str, str, str, float, float | None, dict[str, Any]]  # symbol, type, side, amount, price, params
+
+
+def order_args(request: dict[str, Any]) -> OrderArgs:
     """A ccxt order request (symbol, type, side, amount, price, params) as create_order's arguments."""
     try:
         return (request["symbol"], request["type"], request["side"], request["amount"], request.get("price"),
@@ -23,13 +28,13 @@ def order_args(request: dict) -> tuple:
         raise ccxt.ArgumentsRequired(f"an order request needs symbol, type, side and amount; got {request!r}") from e
 
 
-def uses_cross_margin_data(exchange) -> bool:
-    return exchange.id == "binance" or not exchange.has.get("fetchCrossBorrowRates")
+def uses_cross_margin_data(exchange: ccxt.Exchange) -> bool:
+    return bool(exchange.id == "binance" or not exchange.has.get("fetchCrossBorrowRates"))
 
 
-def cross_rates(exchange, rows: list) -> dict:
+def cross_rates(exchange: ccxt.Exchange, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """crossMarginData rows -> ccxt's CrossBorrowRates structure, keyed by currency code."""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for row in rows:
         code = exchange.safe_currency_code(row.get("coin"))
         out[code] = {"currency": code, "rate": exchange.safe_number(row, "dailyInterest"), "period": DAY_MS,

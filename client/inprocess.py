@@ -44,7 +44,7 @@ class InProcessSession:
         self.headers = requests.utils.default_headers()  # what a requests session adds to every request
         self.cookies = requests.cookies.RequestsCookieJar()
 
-    def request(self, method: str, url: str, data: bytes | None = None, headers: dict | None = None,
+    def request(self, method: str, url: str, data: bytes | None = None, headers: dict[str, str] | None = None,
                 **_: object) -> requests.Response:
         body = data or b""
         status, answer_headers, content = self.transport.request(

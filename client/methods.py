@@ -1,11 +1,13 @@
 """The API's functions, declared once: each is ccxt's method of the same name with the credentials
 first, so the sync (``client``) and async (``client.aio``) functions are built from this one list
-and keep ccxt's signatures, defaults and documentation."""
+and keep ccxt's signatures, defaults and documentation (``client.stubs`` writes the same signatures
+out for type checkers)."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import ccxt
 
@@ -26,24 +28,43 @@ PUBLIC = (
 CREDENTIALS = inspect.Parameter("credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                 annotation=Credential | str)
 
+Args = tuple[Any, ...]
+Kwargs = dict[str, Any]
+SyncCall = Callable[[Credential | str, str, Args, Kwargs], Any]
+AsyncCall = Callable[[Credential | str, str, Args, Kwargs], Awaitable[Any]]
+
+
+def ccxt_parameters(name: str) -> list[inspect.Parameter]:
+    """ccxt's parameters of ``name`` (unified, as ``ccxt.Exchange`` declares them), without ``self``."""
+    return list(inspect.signature(getattr(ccxt.Exchange, name)).parameters.values())[1:]
+
 
 def signature(name: str) -> inspect.Signature:
     """ccxt's signature of ``name`` with ``credentials`` (a Credential, or an exchange id for public
     calls) in front of it."""
-    params = list(inspect.signature(getattr(ccxt.Exchange, name)).parameters.values())[1:]  # no self
-    return inspect.Signature([CREDENTIALS, *params])
+    return inspect.Signature([CREDENTIALS, *ccxt_parameters(name)])
 
 
-def build(name: str, call: Callable, is_async: bool) -> Callable:
-    """A module-level function ``name(credentials, ...)`` that runs ccxt's ``name`` through ``call``."""
-    if is_async:
-        async def function(credentials, *args, **kwargs):
-            return await call(credentials, name, args, kwargs)
-    else:
-        def function(credentials, *args, **kwargs):
-            return call(credentials, name, args, kwargs)
+def _describe(function: Callable[..., Any], name: str, is_async: bool) -> None:
     function.__name__ = function.__qualname__ = name
-    function.__signature__ = signature(name)
+    function.__signature__ = signature(name)  # type: ignore[attr-defined]  # read by inspect and editors
     function.__doc__ = (f"ccxt's ``{name}`` on the exchange and target of ``credentials``"
                         f"{' (awaitable)' if is_async else ''}; ccxt's exceptions pass through unchanged.")
+
+
+def build_sync(name: str, call: SyncCall) -> Callable[..., Any]:
+    """A module-level function ``name(credentials, ...)`` that runs ccxt's ``name`` through ``call``."""
+    def function(credentials: Credential | str, *args: Any, **kwargs: Any) -> Any:
+        return call(credentials, name, args, kwargs)
+
+    _describe(function, name, is_async=False)
+    return function
+
+
+def build_async(name: str, call: AsyncCall) -> Callable[..., Awaitable[Any]]:
+    """As ``build_sync``, awaitable."""
+    async def function(credentials: Credential | str, *args: Any, **kwargs: Any) -> Any:
+        return await call(credentials, name, args, kwargs)
+
+    _describe(function, name, is_async=True)
     return function

@@ -24,12 +24,18 @@ sessions that use none of them pay nothing.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from simulator.launcher import RunningServer
+
+    from .credentials import Credential
+
 
 @pytest.fixture(scope="session")
-def sandex_server():
+def sandex_server() -> RunningServer:
     """The embedded simulator (``RunningServer``: ``.url``, ``.simulator``), started if need be."""
     from client import embedded
 
@@ -37,13 +43,13 @@ def sandex_server():
 
 
 @pytest.fixture(scope="session")
-def sandex_url(sandex_server) -> str:
+def sandex_url(sandex_server: RunningServer) -> str:
     """The embedded simulator's base URL, e.g. ``http://127.0.0.1:54321``."""
     return sandex_server.url
 
 
 @pytest.fixture
-def sandex_credential(sandex_server):
+def sandex_credential(sandex_server: RunningServer) -> Credential:
     """A new funded account's credential on the embedded target (its own key, so tests do not share balances)."""
     from client import Credential
 

@@ -21,7 +21,7 @@ def run_live(strategy_file: StrategyFile, credential: Credential, symbol: str, p
     step = interval_ms(timeframe)
     stop = stop or threading.Event()
     strategy = strategy_file.create(credential, symbol, params)
-    offset = api.fetch_time(credential) - _wall_ms()  # the exchange's clock (a replaying server runs its own)
+    offset = _clock_offset(credential)
     last_open = None
     handled = 0
     try:
@@ -30,7 +30,7 @@ def run_live(strategy_file: StrategyFile, credential: Credential, symbol: str, p
             next_close = (now // step + 1) * step
             if stop.wait(max(0.0, (next_close + SETTLE_MS - now) / 1000)):
                 break
-            offset = api.fetch_time(credential) - _wall_ms()
+            offset = _clock_offset(credential)
             candles = api.fetch_ohlcv(credential, symbol, timeframe, None, 3)
             closed = [c for c in candles if c[0] + step <= _wall_ms() + offset]
             if closed and closed[-1][0] != last_open:
@@ -44,6 +44,14 @@ def run_live(strategy_file: StrategyFile, credential: Credential, symbol: str, p
         if on_stop is not None:
             on_stop()
     return handled
+
+
+def _clock_offset(credential: Credential) -> int:
+    """The exchange's clock less the wall clock (a replaying server runs its own)."""
+    server_ms = api.fetch_time(credential)
+    if server_ms is None:
+        raise RuntimeError("the exchange's time answer held no time")
+    return server_ms - _wall_ms()
 
 
 def _wall_ms() -> int:

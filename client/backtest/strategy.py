@@ -26,6 +26,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Protocol
+
+from ..credentials import Credential
 
 DEFAULT_TIMEFRAME = "1m"
 INTERVAL_MS = {"1s": 1_000, "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
@@ -35,6 +38,12 @@ INTERVAL_MS = {"1s": 1_000, "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 9
 
 class StrategyError(ValueError):
     """A strategy file that does not follow the protocol."""
+
+
+class Strategy(Protocol):
+    """What the runners call of a strategy file's ``Strategy`` object (``on_stop`` is optional)."""
+
+    def on_candle(self, candle: list[float]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -48,19 +57,20 @@ class StrategyFile:
 
     @property
     def timeframe(self) -> str:
-        return getattr(self.module, "TIMEFRAME", DEFAULT_TIMEFRAME)
+        return str(getattr(self.module, "TIMEFRAME", DEFAULT_TIMEFRAME))
 
     @property
     def defaults(self) -> dict[str, object]:
         return dict(getattr(self.module, "PARAMS", {}))
 
-    def create(self, credential, symbol: str, params: dict[str, object]):
+    def create(self, credential: Credential, symbol: str, params: dict[str, object]) -> Strategy:
         """The strategy object: the file's ``Strategy(credential, symbol, **params)``."""
         unknown = set(params) - set(self.defaults) if self.defaults else set()
         if unknown:
             raise StrategyError(f"{self.name}: unknown parameter(s) {sorted(unknown)}; PARAMS has "
                                 f"{sorted(self.defaults)}")
-        return self.module.Strategy(credential, symbol, **{**self.defaults, **params})
+        strategy: Strategy = self.module.Strategy(credential, symbol, **{**self.defaults, **params})
+        return strategy
 
 
 def load(path: str | Path) -> StrategyFile:
@@ -70,6 +80,8 @@ def load(path: str | Path) -> StrategyFile:
         raise StrategyError(f"{path.name}: no such strategy file")
     name = "sandex_strategy_" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise StrategyError(f"{path.name}: cannot be imported as a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look their module up here
     spec.loader.exec_module(module)
