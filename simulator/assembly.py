@@ -114,15 +114,15 @@ def _demo_key_of_state(config: SimulatorConfig, venue: Venue, explicit: bool) ->
     demo = venue.labels["demo"]
     keys = venue.keys
     known = keys.get(config.demo_api_key)
-    if explicit and known is None:
-        venue.issue_key(demo, api_key=config.demo_api_key, secret=config.demo_api_secret)
-        return config
     if explicit:
-        if known.account_id != demo or keys.hmac_secret(config.demo_api_key) != config.demo_api_secret:
+        if known is None:
+            venue.issue_key(demo, api_key=config.demo_api_key, secret=config.demo_api_secret)
+        elif known.account_id != demo or keys.hmac_secret(config.demo_api_key) != config.demo_api_secret:
             raise ValueError("the configured demo API key is in the saved state with another account or secret; "
                              "give its saved secret, another key, or another state directory")
         return config
-    live = [k for k in keys.keys_of(demo) if not k.revoked and keys.hmac_secret(k.api_key) is not None]
-    if not live:
-        return config
-    return replace(config, demo_api_key=live[0].api_key, demo_api_secret=keys.hmac_secret(live[0].api_key))
+    for key in keys.keys_of(demo):  # the first live key with its secret
+        secret = keys.hmac_secret(key.api_key)
+        if not key.revoked and secret is not None:
+            return replace(config, demo_api_key=key.api_key, demo_api_secret=secret)
+    return config

@@ -22,6 +22,7 @@ from .liquidity import datafiles as df
 from .liquidity.replay import HistoricalReplay
 from .liquidity.setup import replay_start_ms
 from .orders import Fill
+from .venue import Venue
 
 
 @dataclass
@@ -36,7 +37,7 @@ class HistoryRun:
     first_time: int  # the first replayed row's time (ms)
 
     @property
-    def venue(self):
+    def venue(self) -> Venue:
         return self.simulator.venue
 
     def now_ms(self) -> int:
@@ -60,7 +61,10 @@ class HistoryRun:
         return api_key, secret
 
     def account_of(self, api_key: str) -> int:
-        return self.venue.keys.get(api_key).account_id
+        key = self.venue.keys.get(api_key)
+        if key is None:
+            raise KeyError(f"{api_key}: not a key of this run (open_account makes them)")
+        return key.account_id
 
     def decimals(self, asset: str) -> int:
         return self.venue.assets[asset].decimals
@@ -84,7 +88,9 @@ class HistoryRun:
     def price_of(self, market: str) -> Decimal | None:
         """A market's last trade price, None if it has none (or is not listed)."""
         found = self.venue.markets.get(market)
-        last = found.history.last() if found is not None else None
+        if found is None:
+            return None
+        last = found.history.last()
         return None if last is None else Decimal(last.price).scaleb(-found.spec.quote.decimals)
 
     def order_count(self, account: int) -> int:

@@ -6,31 +6,36 @@ and benchmarks start real uvicorn servers on loopback with it, backtests a ``his
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import uvicorn
+from fastapi import FastAPI
 
 from .assembly import Simulator, build
 from .clock import Clock, ManualClock, WallClock
 from .config import SimulatorConfig
 from .durability import Recovery
 from .history_run import HistoryRun, history_run
-from .http.app import Services, create_admin_app, create_services
+from .http.app import SandexApp, Services, create_admin_app, create_services
 from .liquidity import samples
 from .venue import Venue
 
 __all__ = ["HistoryRun", "RunningServer", "Simulator", "SimulatorConfig", "StartRefused", "build", "history_run",
            "replay_state", "running_server", "sample_data", "serve"]
 
+OnReady = Callable[[Simulator], object]  # told the simulator once it is built and about to serve
+ASGIApp = SandexApp | FastAPI  # the trading app, or the admin API on its own address
 
-def _uvicorn(app, host: str, port: int, log_level: str) -> uvicorn.Server:
+
+def _uvicorn(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Server:
     # a stop waits at most 3 s for open requests: a client that stalls mid-request cannot hold it up
     return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
                                          lifespan="off", timeout_graceful_shutdown=3))
@@ -70,7 +75,7 @@ def _listen(host: str, port: int, option: str) -> socket.socket:
     return sock
 
 
-def serve(config: SimulatorConfig | None = None, on_ready=None) -> None:
+def serve(config: SimulatorConfig | None = None, on_ready: OnReady | None = None) -> None:
     """Run until interrupted (Ctrl-C stops cleanly, with a last snapshot). The ports are taken
     first (port 0: any free one, announced), then the state directory is opened."""
     with _listening(config or SimulatorConfig()) as (config, sockets):
@@ -93,7 +98,7 @@ def _listening(config: SimulatorConfig) -> Iterator[tuple[SimulatorConfig, list[
             sock.close()
 
 
-def _serve_on(config: SimulatorConfig, sockets: list[socket.socket], on_ready) -> None:
+def _serve_on(config: SimulatorConfig, sockets: list[socket.socket], on_ready: OnReady | None) -> None:
     sim = build(config)
     admin = None
     try:
@@ -109,10 +114,8 @@ def _serve_on(config: SimulatorConfig, sockets: list[socket.socket], on_ready) -
         gc.set_threshold(10_000, 50, 100)
         sim.liquidity.run_in_background()
         server = _uvicorn(sim.app, sim.config.host, sim.config.port, sim.config.log_level)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop (as uvicorn.run takes it)
             server.run(sockets=sockets[:1])
-        except KeyboardInterrupt:  # Ctrl-C: a clean stop (as uvicorn.run takes it)
-            pass
     finally:
         if admin is not None:
             admin.should_exit = True
@@ -172,7 +175,9 @@ def replay_state(config: SimulatorConfig, from_start: bool = False) -> tuple[Rec
         raise ValueError("replay_state needs a state_dir")
     venue = Venue(config, WallClock())
     services = create_services(venue, "", config.durability())
-    with services.durability.dir.locked("verify"), venue.lock:  # refused while a server owns the directory
+    state_dir = services.durability.dir
+    assert state_dir is not None  # config.state_dir is set
+    with state_dir.locked("verify"), venue.lock:  # refused while a server owns the directory
         report = services.durability.recover(from_start=from_start, repair=False)
         report.fingerprint = services.fingerprint()
     return report, services

@@ -10,6 +10,7 @@ as floats.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -67,8 +68,8 @@ class _SeenIds:
     """The last ``size`` trade keys: enough to drop the overlap between two fetches."""
 
     def __init__(self, size: int = 20_000) -> None:
-        self._order: deque = deque()
-        self._set: set = set()
+        self._order: deque[object] = deque()
+        self._set: set[object] = set()
         self._size = size
 
     def add(self, key: object) -> bool:
@@ -132,7 +133,7 @@ class _LiveFeed:
 
     # -- parsing --
 
-    def _snapshot(self, ob: dict, received: int) -> BookSnapshot:
+    def _snapshot(self, ob: dict[str, Any], received: int) -> BookSnapshot:
         stamp = ob.get("timestamp")
         t = int(stamp) if isinstance(stamp, (int, float)) and stamp else received
         n = self.limit
@@ -148,13 +149,13 @@ class _LiveFeed:
 
         return BookSnapshot(t, levels(ob.get("bids") or (), ROUND_FLOOR), levels(ob.get("asks") or (), ROUND_CEILING))
 
-    def _trade_key(self, t: dict) -> object:
+    def _trade_key(self, t: dict[str, Any]) -> object:
         tid = t.get("id")
         if tid is not None:
             return str(tid)
         return (t.get("timestamp"), repr(t.get("price")), repr(t.get("amount")), t.get("side"))
 
-    def _trade(self, t: dict) -> PublicTrade | None:
+    def _trade(self, t: dict[str, Any]) -> PublicTrade | None:
         side = str(t.get("side") or "").upper()
         stamp = t.get("timestamp")
         if side not in ("BUY", "SELL") or not isinstance(stamp, (int, float)):
@@ -344,10 +345,8 @@ class CcxtProWatchFeed(_LiveFeed):
         self._closed.set()
         if self._loop is not None and self._thread is not None:
             if not self._loop.is_closed():
-                try:
+                with contextlib.suppress(RuntimeError):  # the loop already finished
                     self._loop.call_soon_threadsafe(self._stop)
-                except RuntimeError:  # the loop already finished
-                    pass
             self._thread.join(timeout=10)
             if not self._thread.is_alive():
                 self._loop.close()

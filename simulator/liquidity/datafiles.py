@@ -34,9 +34,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from types import ModuleType
+from typing import IO, Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from ..binance_errors import ApiError
@@ -58,6 +60,10 @@ MICROS_FROM = 10**14  # a time at or above this is in microseconds (as ms it wou
 MAX_TIME = 10**17  # and at or above this it is neither
 BLOCK = 1 << 22  # csv bytes parsed per compiled call
 CHUNK_ROWS = 1 << 16  # rows per chunk, at most
+
+I64Array = npt.NDArray[np.int64]
+DataPath = str | os.PathLike[str]
+DataPaths = DataPath | Sequence[DataPath]  # one data file, or several read in order
 
 # field kinds of the compiled parser
 _F_INT, _F_DEC, _F_BOOL, _F_ANY, _F_TIME = 0, 1, 2, 3, 4
@@ -115,7 +121,7 @@ class KlineRow(NamedTuple):
     volume: int
     close_time: int
     quote_volume: int
-    count: int
+    count: int  # type: ignore[assignment]  # Binance's column name: NamedTuple's count() gives way
     taker_buy_volume: int
     taker_buy_quote_volume: int
 
@@ -127,7 +133,7 @@ class AggTradeChunk:
     data: np.ndarray
 
     def __len__(self) -> int:
-        return self.data.shape[0]
+        return len(self.data)
 
     @property
     def time(self) -> np.ndarray:
@@ -157,7 +163,7 @@ class KlineChunk:
     data: np.ndarray
 
     def __len__(self) -> int:
-        return self.data.shape[0]
+        return len(self.data)
 
     def rows(self) -> Iterator[KlineRow]:
         for r in self.data.tolist():
@@ -199,7 +205,9 @@ _LIMIT = 1 << 62  # every parsed number stays below this (the engine's safe rang
 # ---- the compiled csv loop ----------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
-def _parse_block(buf, n, fields, keep, decs, pow10, out, max_rows, time_col, last_time):
+def _parse_block(buf: npt.NDArray[np.uint8], n: int, fields: I64Array, keep: I64Array, decs: I64Array,
+                 pow10: I64Array, out: I64Array, max_rows: int, time_col: int,
+                 last_time: int) -> tuple[int, int, int, int, int, int, int]:
     """Parse whole lines of ``buf[:n]`` (which ends with a newline) into ``out`` rows.
 
     Returns (rows, bytes consumed, lines consumed, error, error line start, error column, last time).
@@ -320,7 +328,7 @@ def _parse_block(buf, n, fields, keep, decs, pow10, out, max_rows, time_col, las
 
 # ---- sources ----------------------------------------------------------------------------------
 
-def _open_text(path: Path) -> tuple[io.BufferedIOBase, str, zipfile.ZipFile | None]:
+def _open_text(path: Path) -> tuple[IO[bytes], str, zipfile.ZipFile | None]:
     """A binary stream of the csv text, the name errors use, and the zip to close after."""
     if path.suffix.lower() == ".zip":
         zf = zipfile.ZipFile(path)
@@ -359,7 +367,7 @@ def _csv_chunks(path: Path, layout: _Layout, price_decimals: int, qty_decimals: 
                 if b"\n" not in pending and not eof:
                     continue
                 first = False
-                head, sep, rest = pending.partition(b"\n")
+                head, _, rest = pending.partition(b"\n")
                 if _is_header(head):
                     n_fields = len(head.split(b","))
                     if n_fields != len(layout.columns):
@@ -411,7 +419,8 @@ def _malformed(name: str, line_no: int, text: bytes, layout: _Layout, err: int, 
 
 # ---- Parquet ------------------------------------------------------------------------------------
 
-def _pyarrow():
+def _pyarrow() -> tuple[ModuleType, ModuleType]:
+    """pyarrow and pyarrow.parquet, imported when a Parquet file is met (an optional dependency)."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -427,7 +436,7 @@ def _parquet_columns(names: list[str], layout: _Layout, name: str) -> list[str |
     for col in layout.columns:
         found = next((lower[a] for a in (col, *_ALIASES.get(col, ())) if a in lower), None)
         picked.append(found)
-    required = [c for c, p in zip(layout.columns, picked) if p is None and c != "ignore"]
+    required = [c for c, p in zip(layout.columns, picked, strict=True) if p is None and c != "ignore"]
     if not required:
         return picked
     n = len(layout.columns)
@@ -436,7 +445,7 @@ def _parquet_columns(names: list[str], layout: _Layout, name: str) -> list[str |
     raise ValueError(f"{name}: no column for {required}; a {layout.kind} file has {', '.join(layout.columns)}")
 
 
-def _convert_column(arr, kind: int, decimals: int, name: str, col: str, row0: int) -> np.ndarray:
+def _convert_column(arr: Any, kind: int, decimals: int, name: str, col: str, row0: int) -> np.ndarray:
     """One Arrow column as int64 values by the csv rules (exact decimals, ms times, 0/1 booleans)."""
     pa, _ = _pyarrow()
     t = arr.type
@@ -450,7 +459,7 @@ def _convert_column(arr, kind: int, decimals: int, name: str, col: str, row0: in
         if pa.types.is_boolean(t):
             return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
         if pa.types.is_integer(t):
-            v = arr.to_numpy(zero_copy_only=False).astype(np.int64)
+            v: np.ndarray = arr.to_numpy(zero_copy_only=False).astype(np.int64)
             if ((v != 0) & (v != 1)).any():
                 bad = int(np.flatnonzero((v != 0) & (v != 1))[0])
                 raise ValueError(f"{name}: row {row0 + bad + 1}: {col} {v[bad]!r}: not a boolean (True/False)")
@@ -490,7 +499,8 @@ def _convert_column(arr, kind: int, decimals: int, name: str, col: str, row0: in
         if (v < 0).any() or (v >= _LIMIT // 10**decimals).any():
             bad = int(np.flatnonzero((v < 0) | (v >= _LIMIT // 10**decimals))[0])
             raise ValueError(f"{name}: row {row0 + bad + 1}: {col} {v[bad]}: out of range")
-        return v * 10**decimals
+        scale: int = 10**decimals
+        return v * scale
     out = np.empty(n, dtype=np.int64)
     for i, s in enumerate(arr.to_pylist()):
         text = format(s, "f") if isinstance(s, Decimal) else str(s)
@@ -546,7 +556,7 @@ def _parquet_chunks(path: Path, layout: _Layout, price_decimals: int, qty_decima
     last_time = -1
     for batch in pf.iter_batches(batch_size=chunk_rows, columns=wanted):
         out = np.empty((batch.num_rows, layout.width), dtype=np.int64)
-        for j, (col, kind) in enumerate(zip(cols, layout.fields.tolist())):
+        for j, (col, kind) in enumerate(zip(cols, layout.fields.tolist(), strict=True)):
             k = int(layout.keep[j])
             if col is None or k < 0:
                 continue
@@ -565,7 +575,7 @@ def _parquet_chunks(path: Path, layout: _Layout, price_decimals: int, qty_decima
 
 # ---- public entry points ------------------------------------------------------------------------
 
-def detect_kind(path: str | os.PathLike) -> str:
+def detect_kind(path: DataPath) -> str:
     """``aggTrades`` or ``klines``: from the file name (Binance's ``SYMBOL-aggTrades-DATE`` and
     ``SYMBOL-1m-DATE``), else from the number of columns of the first row."""
     p = Path(path)
@@ -598,13 +608,14 @@ def detect_kind(path: str | os.PathLike) -> str:
                      f"({len(KLINE_COLUMNS)})")
 
 
-def _paths(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+def _paths(paths: DataPaths) -> list[Path]:
     if isinstance(paths, (str, os.PathLike)):
         return [Path(paths)]
     return [Path(p) for p in paths]
 
 
-def _chunks(paths, kind: str, price_decimals: int, qty_decimals: int, chunk_rows: int) -> Iterator[np.ndarray]:
+def _chunks(paths: DataPaths, kind: str, price_decimals: int, qty_decimals: int,
+            chunk_rows: int) -> Iterator[np.ndarray]:
     layout = _LAYOUTS[kind]
     last_time = -1
     for path in _paths(paths):
@@ -617,22 +628,22 @@ def _chunks(paths, kind: str, price_decimals: int, qty_decimals: int, chunk_rows
             yield data
 
 
-def agg_trade_chunks(paths, price_decimals: int = 8, qty_decimals: int = 8,
+def agg_trade_chunks(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8,
                      chunk_rows: int = CHUNK_ROWS) -> Iterator[AggTradeChunk]:
     """aggTrades of one file (or several, in order) as column chunks of at most ``chunk_rows`` rows."""
     for data in _chunks(paths, AGG_TRADES, price_decimals, qty_decimals, chunk_rows):
         yield AggTradeChunk(data)
 
 
-def kline_chunks(paths, price_decimals: int = 8, qty_decimals: int = 8,
+def kline_chunks(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8,
                  chunk_rows: int = CHUNK_ROWS) -> Iterator[KlineChunk]:
     """klines of one file (or several, in order) as column chunks of at most ``chunk_rows`` rows."""
     for data in _chunks(paths, KLINES, price_decimals, qty_decimals, chunk_rows):
         yield KlineChunk(data)
 
 
-def chunks_between(paths, kind: str, price_decimals: int = 8, qty_decimals: int = 8, start: int | None = None,
-                   end: int | None = None) -> Iterator[AggTradeChunk | KlineChunk]:
+def chunks_between(paths: DataPaths, kind: str, price_decimals: int = 8, qty_decimals: int = 8,
+                   start: int | None = None, end: int | None = None) -> Iterator[AggTradeChunk | KlineChunk]:
     """The chunks of ``kind`` holding only rows with ``start <= time < end`` (ms; a kline's time is
     its open time; either bound optional): a replay of part of a file."""
     chunk_type, column = (AggTradeChunk, A_TIME) if kind == AGG_TRADES else (KlineChunk, K_OPEN_TIME)
@@ -649,13 +660,13 @@ def chunks_between(paths, kind: str, price_decimals: int = 8, qty_decimals: int 
             return
 
 
-def iter_agg_trades(paths, price_decimals: int = 8, qty_decimals: int = 8) -> Iterator[AggTradeRow]:
+def iter_agg_trades(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8) -> Iterator[AggTradeRow]:
     """aggTrades rows, in time order, read a block at a time."""
     for chunk in agg_trade_chunks(paths, price_decimals, qty_decimals):
         yield from chunk.rows()
 
 
-def iter_klines(paths, price_decimals: int = 8, qty_decimals: int = 8) -> Iterator[KlineRow]:
+def iter_klines(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8) -> Iterator[KlineRow]:
     """klines rows, in time order, read a block at a time."""
     for chunk in kline_chunks(paths, price_decimals, qty_decimals):
         yield from chunk.rows()
@@ -692,7 +703,7 @@ def kline_lines(rows: Iterable[KlineRow], price_decimals: int = 8, qty_decimals:
                f"{_text(r.taker_buy_volume // qs, qd)},{_text(r.taker_buy_quote_volume // ps, pd)},0")
 
 
-def write_csv(path: str | os.PathLike, lines: Iterable[str], header: Sequence[str] | None = None,
+def write_csv(path: DataPath, lines: Iterable[str], header: Sequence[str] | None = None,
               zip_member: str | None = None) -> Path:
     """Write csv lines (``\\n`` endings, as Binance's files); into a zip holding one member named
     ``zip_member`` when given (deterministic: fixed member date, deflate)."""
@@ -715,20 +726,20 @@ def write_csv(path: str | os.PathLike, lines: Iterable[str], header: Sequence[st
     return path
 
 
-def write_parquet(path: str | os.PathLike, rows: Sequence[AggTradeRow] | Sequence[KlineRow],
+def write_parquet(path: DataPath, rows: Sequence[AggTradeRow] | Sequence[KlineRow],
                   price_decimals: int = 8, qty_decimals: int = 8, as_text: bool = True) -> Path:
     """Rows as Parquet with Binance's column names: decimal columns as text (exact), or as doubles
     (``as_text=False``, how pandas would store them); needs pyarrow."""
     pa, pq = _pyarrow()
-    rows = list(rows)
-    kind = AGG_TRADES if rows and isinstance(rows[0], AggTradeRow) else KLINES
+    listed: Sequence[AggTradeRow | KlineRow] = list(rows)
+    kind = AGG_TRADES if listed and isinstance(listed[0], AggTradeRow) else KLINES
     layout = _LAYOUTS[kind]
     decs = layout.decimals(price_decimals, qty_decimals)
     arrays = {}
     for j, col in enumerate(layout.columns):
         k = int(layout.keep[j])
         f = int(layout.fields[j])
-        values = [r[k] for r in rows] if k >= 0 else [0] * len(rows)
+        values = [r[k] for r in listed] if k >= 0 else [0] * len(listed)
         if f == _F_DEC:
             d = int(decs[j])
             arrays[col] = (pa.array([_text(v, d) for v in values], pa.string()) if as_text

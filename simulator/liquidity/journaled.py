@@ -12,7 +12,7 @@ orders one by one and a restart starts them afresh.
 from __future__ import annotations
 
 import copy
-from typing import Any, Protocol
+from typing import Protocol, TypeGuard
 
 from ..durability import Recorder, journaled
 from ..venue import Venue
@@ -27,6 +27,23 @@ class DeterministicSource(LiquiditySource, Protocol):
     def house_accounts(self) -> list[int]:
         """Every account the source trades from (its orders are retired if it is stopped)."""
         ...
+
+
+class ReferencePriced(DeterministicSource, Protocol):
+    """A source whose markets follow reference prices the admin API can move (the synthetic markets)."""
+
+    @property
+    def symbols(self) -> list[str]: ...
+
+    def set_reference(self, symbol: str, price: int) -> None: ...
+
+    def reference(self, symbol: str) -> int: ...
+
+    def quote_updates(self, symbol: str | None = None) -> int: ...
+
+
+def _reference_priced(source: DeterministicSource) -> TypeGuard[ReferencePriced]:
+    return hasattr(source, "set_reference")
 
 
 class JournaledLiquidity:
@@ -95,16 +112,16 @@ class JournaledLiquidity:
 
     # ---- the synthetic markets' controls (the admin API) -------------------------------------
 
-    def _movable(self, symbol: str) -> Any:
+    def _movable(self, symbol: str) -> ReferencePriced:
         for source in self.sources.values():
-            if hasattr(source, "set_reference") and symbol in source.symbols:
+            if _reference_priced(source) and symbol in source.symbols:
                 return source
         raise ValueError(f"{symbol}: not a synthetic market (started: {self.symbols})")
 
     @property
     def symbols(self) -> list[str]:
         """The markets whose reference price can be moved."""
-        return [s for source in self.sources.values() if hasattr(source, "set_reference") for s in source.symbols]
+        return [s for source in self.sources.values() if _reference_priced(source) for s in source.symbols]
 
     @journaled
     def set_reference(self, symbol: str, price: int) -> None:

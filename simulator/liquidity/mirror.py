@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from engine import OrderType, SelfTradePrevention, Side, TimeInForce
+from engine import MarketSpec, OrderType, SelfTradePrevention, Side, TimeInForce
 
 from ..binance_errors import ApiError
 from ..orders import OrderRecord, OrderRequest
@@ -70,7 +70,7 @@ class MirrorStats:
     levels_consolidated: int = 0  # a level's several maker orders merged (no one else queued there)
     stale_cleared: int = 0  # maker orders the real market had traded through, cancelled
     topped_up_qty: int = 0  # base units added at a trade's price beyond what the last snapshot showed
-    rejected: Counter = field(default_factory=Counter)  # venue refusals by Binance error code
+    rejected: Counter[int] = field(default_factory=Counter)  # venue refusals by Binance error code
 
 
 class LiveMirror:
@@ -95,11 +95,24 @@ class LiveMirror:
         self.stats = MirrorStats()
         self.maker: int | None = None
         self.taker: int | None = None
-        self._spec = None
+        self._spec: MarketSpec | None = None
         self._have_book = False
 
     def __repr__(self) -> str:
         return f"LiveMirror({self.symbol!r}, {self.feed!r}, depth={self.depth})"
+
+    @property
+    def spec(self) -> MarketSpec:
+        """The mirrored market's rules, known from ``start`` on."""
+        if self._spec is None:
+            raise RuntimeError(f"{self.symbol}: the mirror has not started")
+        return self._spec
+
+    def _house(self, account: int | None) -> int:
+        """A house account: opened by ``start`` (nothing is mirrored before)."""
+        if account is None:
+            raise RuntimeError(f"{self.symbol}: the mirror has not started")
+        return account
 
     # ---- the LiquiditySource protocol ----
 
@@ -159,7 +172,7 @@ class LiveMirror:
         return bids, asks
 
     def _side_targets(self, levels: Iterable[tuple[int, int]], side: Side) -> dict[int, int]:
-        spec = self._spec
+        spec = self.spec
         tick = spec.price_filter.tick_size
         merged: dict[int, int] = {}
         for price, qty in levels:
@@ -207,7 +220,7 @@ class LiveMirror:
     def _house_levels(self, venue: Venue) -> dict[tuple[Side, int], list[OrderRecord]]:
         """The maker's open orders by level, in queue order (ids rise with time; amends keep place)."""
         levels: dict[tuple[Side, int], list[OrderRecord]] = {}
-        for rec in venue.open_orders(self.maker, self.symbol):
+        for rec in venue.open_orders(self._house(self.maker), self.symbol):
             levels.setdefault((rec.side, rec.price), []).append(rec)
         return levels
 
@@ -230,7 +243,7 @@ class LiveMirror:
                     excess -= rem
                 continue
             try:
-                venue.amend(self.maker, self.symbol, rec.order_id, None, rec.orig_qty - excess, None)
+                venue.amend(self._house(self.maker), self.symbol, rec.order_id, None, rec.orig_qty - excess, None)
                 self.stats.orders_amended += 1
                 excess = 0
             except ApiError as e:
@@ -238,7 +251,7 @@ class LiveMirror:
 
     def _cancel(self, venue: Venue, rec: OrderRecord) -> bool:
         try:
-            venue.cancel(self.maker, self.symbol, rec.order_id, None)
+            venue.cancel(self._house(self.maker), self.symbol, rec.order_id, None)
         except ApiError as e:
             self._refused(e)
             return False
@@ -250,7 +263,7 @@ class LiveMirror:
             req = OrderRequest(self.symbol, side, OrderType.LIMIT, TimeInForce.GTC, chunk, price, 0, 0, None,
                                SelfTradePrevention.NONE, "ACK")
             try:
-                venue.place(self.maker, req)
+                venue.place(self._house(self.maker), req)
                 self.stats.orders_placed += 1
             except ApiError as e:
                 self._refused(e)
@@ -264,7 +277,7 @@ class LiveMirror:
         if not self._have_book:
             stats.trades_before_book += 1
             return
-        tick = self._spec.price_filter.tick_size
+        tick = self.spec.price_filter.tick_size
         buy = trade.taker_side == Side.BUY
         price = -(-trade.price // tick) * tick if buy else trade.price // tick * tick
         if not self._price_ok(price):
@@ -284,7 +297,7 @@ class LiveMirror:
             req = OrderRequest(self.symbol, trade.taker_side, OrderType.LIMIT, TimeInForce.IOC, chunk, price, 0, 0,
                                None, SelfTradePrevention.NONE, "FULL")
             try:
-                placement = venue.place(self.taker, req)
+                placement = venue.place(self._house(self.taker), req)
             except ApiError as e:
                 self._refused(e)
                 stats.unfilled_qty += chunk
@@ -297,7 +310,7 @@ class LiveMirror:
         """The real trade shows more resting at ``price`` than the last snapshot did: orders that
         arrived since, so behind everyone queued there. Placed unless it would cross a user's order."""
         opposite = Side.BUY if side == Side.SELL else Side.SELL
-        crossing = (lambda p: p >= price) if side == Side.SELL else (lambda p: p <= price)
+        crossing: Callable[[int], bool] = (lambda p: p >= price) if side == Side.SELL else (lambda p: p <= price)
         self.stats.stale_cleared += self._clear(venue, opposite, crossing)  # the real book had none there
         _, bids, asks = venue.depth(self.symbol, 1)
         best = bids if opposite == Side.BUY else asks
@@ -318,7 +331,7 @@ class LiveMirror:
     def _clear(self, venue: Venue, side: Side, where: Callable[[int], bool]) -> int:
         """Cancel the maker's orders on ``side`` at prices ``where`` holds; returns how many."""
         n = 0
-        for rec in venue.open_orders(self.maker, self.symbol):
+        for rec in venue.open_orders(self._house(self.maker), self.symbol):
             if rec.side == side and where(rec.price) and self._cancel(venue, rec):
                 n += 1
         return n
@@ -326,16 +339,16 @@ class LiveMirror:
     # ---- the market's filters ----
 
     def _price_ok(self, price: int) -> bool:
-        pf = self._spec.price_filter
+        pf = self.spec.price_filter
         return price > 0 and price >= pf.min_price and (not pf.max_price or price <= pf.max_price)
 
     def _lot_floor(self, qty: int) -> int:
-        step = self._spec.lot_size.step_size
+        step = self.spec.lot_size.step_size
         return qty // step * step if step else qty
 
     def _below_minimums(self, price: int, qty: int) -> str | None:
         """Which of LOT_SIZE's minimum ("qty") or NOTIONAL's ("notional") a quantity fails, if any."""
-        spec = self._spec
+        spec = self.spec
         if qty <= 0 or qty < spec.lot_size.min_qty:
             return "qty"
         if qty * price < spec.notional.min_notional * 10**spec.base.decimals:
@@ -353,7 +366,7 @@ class LiveMirror:
 
     def _chunks(self, price: int, qty: int) -> list[int]:
         """Split a quantity into orders each within LOT_SIZE's maximum and the maximum notional."""
-        spec = self._spec
+        spec = self.spec
         cap = spec.lot_size.max_qty or qty
         if spec.notional.max_notional:
             cap = min(cap, self._lot_floor(spec.notional.max_notional * 10**spec.base.decimals // price))

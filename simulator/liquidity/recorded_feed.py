@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from engine import Side
 
@@ -26,21 +26,21 @@ def units_text(value: int, decimals: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def observation_to_json(obs: Observation, price_decimals: int = 8, qty_decimals: int = 8) -> dict:
+def observation_to_json(obs: Observation, price_decimals: int = 8, qty_decimals: int = 8) -> dict[str, Any]:
     """One recording line: numbers as exact decimal text."""
     p, q = price_decimals, qty_decimals
     if isinstance(obs, BookSnapshot):
         return {"type": "book", "time": obs.time,
                 "bids": [[units_text(a, p), units_text(b, q)] for a, b in obs.bids],
                 "asks": [[units_text(a, p), units_text(b, q)] for a, b in obs.asks]}
-    out: dict = {"type": "trade", "time": obs.time}
+    out: dict[str, Any] = {"type": "trade", "time": obs.time}
     if obs.trade_id is not None:
         out["id"] = obs.trade_id
     out |= {"price": units_text(obs.price, p), "qty": units_text(obs.qty, q), "side": obs.taker_side.name.lower()}
     return out
 
 
-def observation_from_json(data: dict, price_decimals: int = 8, qty_decimals: int = 8) -> Observation:
+def observation_from_json(data: dict[str, Any], price_decimals: int = 8, qty_decimals: int = 8) -> Observation:
     kind = data.get("type")
     t = data.get("time")
     if not isinstance(t, int) or isinstance(t, bool):
@@ -83,7 +83,7 @@ class RecordedFeed:
             self._shift = start_at - self._next.time
             self._next = _shifted(self._next, self._shift)
 
-    def _read(self) -> Iterator[Observation]:
+    def _read(self) -> Generator[Observation, None, None]:
         with open(self.path, encoding="utf-8") as f:
             yield from _parse_lines(f, self.path, self.price_decimals, self.qty_decimals)
 

@@ -47,12 +47,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
 from engine.batch import XW
 
+from ..clock import ManualClock
 from ..venue import Venue
 from . import datafiles as df
 from .replay_bookkeeping import R_OWNER, R_PRICE, R_SIDE, BatchSink, ReplayError, reconcile_maker, send_each
@@ -86,13 +88,16 @@ from .replay_planner import (
     S_NEXT,
     S_SIZE,
     SELL,
+    I64Array,
     plan,
     plan_ladder,
 )
-from .trade_tapes import TradeTape, tapes
+from .trade_tapes import ReplayItem, TradeTape, tapes
 
 DEFAULT_BUDGET = 1 << 59  # units of each of the market's assets, per house account
 _BatchSink = BatchSink  # the name ``benchmarks.replay`` times the sink's methods under
+# writes one batch of commands into (commands, order times); returns (commands written, orders placed)
+Planner = Callable[[I64Array, I64Array], tuple[int, int]]
 
 
 class HistoricalReplay:
@@ -103,7 +108,7 @@ class HistoricalReplay:
     the default) or "venue" (every command through ``Venue.place``/``cancel``/``amend``).
     """
 
-    def __init__(self, symbol: str, rows_source: Iterable, *, levels: int = 10, spacing_bps: int = 2,
+    def __init__(self, symbol: str, rows_source: Iterable[ReplayItem], *, levels: int = 10, spacing_bps: int = 2,
                  spacing_ticks: int | None = None, level_notional: int | None = None,
                  budget: int = DEFAULT_BUDGET, mode: str = "batch", batch_rows: int = 16_384) -> None:
         if mode not in ("batch", "venue"):
@@ -142,8 +147,8 @@ class HistoricalReplay:
     # ---- construction from files ----
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike | list, symbol: str, venue: Venue, kind: str = "auto",
-                  start: int | None = None, end: int | None = None, **options) -> HistoricalReplay:
+    def from_file(cls, path: df.DataPaths, symbol: str, venue: Venue, kind: str = "auto",
+                  start: int | None = None, end: int | None = None, **options: Any) -> HistoricalReplay:
         """A replay of one data file (or several, in order): ``kind`` "aggTrades", "klines" or "auto"
         (from the file name, else the column count); decimals are the market's; only the rows
         from ``start`` (ms, a kline's open time) and before ``end``, if given."""
@@ -250,7 +255,7 @@ class HistoricalReplay:
         while at[0] < i1:
             self._run(venue, planned)
             if at[1]:
-                self._refuse(at[1], tape, at[2])
+                self._refuse(venue, at[1], tape, at[2])
 
     def _see_users(self, venue: Venue) -> None:
         """The users' best resting prices (ticks) for the planner: history's taker meets them first,
@@ -262,21 +267,21 @@ class HistoricalReplay:
         P[P_USER_ASK] = int(asks.min()) if len(asks) else NO_PRICE
         P[P_USER_BID] = int(bids.max()) if len(bids) else -1
 
-    def _refuse(self, error: int, tape: TradeTape, at: int) -> None:
-        spec = self._venue.markets[self.symbol].spec
+    def _refuse(self, venue: Venue, error: int, tape: TradeTape, at: int) -> None:
+        spec = venue.markets[self.symbol].spec
         t, p, q = int(tape.time[at]), int(tape.price[at]), int(tape.qty[at])
         if error == ERR_PRICE:
             raise ReplayError(f"{self.symbol}: the trade at {t} prices {p} units, outside the market's prices "
                               f"[{spec.price_filter.min_price}, {spec.price_filter.max_price}]")
         raise ReplayError(f"{self.symbol}: the trade at {t} of {q} units needs more than {MAX_PARTS} maximum orders")
 
-    def _run(self, venue: Venue, planner) -> None:
+    def _run(self, venue: Venue, planner: Planner) -> None:
         """Plan one batch of commands and send it."""
-        if self._cmds is None:
-            cap = max(4096, self.batch_rows * 5 + 12 * self.levels + 64)
-            self._cmds = np.empty((cap, XW), dtype=np.int64)
-            self._ptimes = np.empty(cap, dtype=np.int64)
         cmds, ptimes = self._cmds, self._ptimes
+        if cmds is None or ptimes is None:
+            cap = max(4096, self.batch_rows * 5 + 12 * self.levels + 64)
+            cmds = self._cmds = np.empty((cap, XW), dtype=np.int64)
+            ptimes = self._ptimes = np.empty(cap, dtype=np.int64)
         base = venue.next_order_id(self.symbol)
         self._S[S_NEXT] = base
         self._P[P_BASE_OID] = base
@@ -302,7 +307,7 @@ class HistoricalReplay:
         self._seen_update_id = -1 if traded else venue.markets[self.symbol].update_id
 
 
-def replay_all(replay: HistoricalReplay, venue: Venue, clock, step_ms: int | None = None) -> None:
+def replay_all(replay: HistoricalReplay, venue: Venue, clock: ManualClock, step_ms: int | None = None) -> None:
     """Drive a replay to its end on a ``ManualClock``: to each next due time (``step_ms`` None), or
     in steps of ``step_ms``. For tests, benchmarks and scripts; a server has its own driver."""
     while (due := replay.next_due()) is not None:

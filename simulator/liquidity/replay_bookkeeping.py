@@ -79,7 +79,7 @@ def reconcile_maker(venue: Venue, symbol: str, maker: int, registered: dict[int,
     sym = symbol
     book = venue.book_rows(sym)
     mine = book[book[:, R_OWNER] == maker]
-    resting = dict(zip(mine[:, R_OID].tolist(), mine[:, R_QTY].tolist()))
+    resting = dict(zip(mine[:, R_OID].tolist(), mine[:, R_QTY].tolist(), strict=True))
     for oid in registered.keys() - resting.keys():
         venue.forget_order(sym, oid)
     now = venue.now()

@@ -10,6 +10,8 @@ placed order's time goes to ``ptimes`` so the venue's records can be kept from t
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from engine import OrderType, Side, TimeInForce
@@ -30,6 +32,8 @@ from engine.batch import (  # the engine's batch row layout (see engine/batch.py
     X_TIME,
     X_TYPE,
 )
+
+I64Array = npt.NDArray[np.int64]  # parameters, state, ladder, commands, tape columns: always int64
 
 # ---- parameters (P), state (S) and ladder (L) rows ---------------------------------------------------
 
@@ -53,7 +57,8 @@ ERR_PRICE, ERR_SIZE = 1, 2  # what ``plan`` reports: a price outside the market,
 # ---- the compiled planner -------------------------------------------------------------------------
 
 @njit(cache=True, inline="always")
-def _put(cmds, n, kind, acct, side, tif, price, qty, oid, now):
+def _put(cmds: I64Array, n: int, kind: int, acct: int, side: int, tif: int, price: int, qty: int, oid: int,
+         now: int) -> int:
     cmds[n, X_KIND] = kind
     cmds[n, X_ACCT] = acct
     cmds[n, X_SIDE] = side
@@ -70,7 +75,8 @@ def _put(cmds, n, kind, acct, side, tif, price, qty, oid, now):
 
 
 @njit(cache=True, inline="always")
-def _place(P, S, cmds, n, ptimes, acct, side, tif, pt, lots, now):
+def _place(P: I64Array, S: I64Array, cmds: I64Array, n: int, ptimes: I64Array, acct: int, side: int, tif: int,
+           pt: int, lots: int, now: int) -> tuple[int, int]:
     """A LIMIT order; its id is the next one (every house order is accepted)."""
     oid = S[S_NEXT]
     S[S_NEXT] = oid + 1
@@ -79,29 +85,30 @@ def _place(P, S, cmds, n, ptimes, acct, side, tif, pt, lots, now):
 
 
 @njit(cache=True, inline="always")
-def _min_lots(P, pt):
+def _min_lots(P: I64Array, pt: int) -> int:
     per = pt * P[P_FACTOR]  # quote units of one lot at this price
     need = (P[P_MIN_NOT] + per - 1) // per
-    return max(need, P[P_MIN_Q], 1)
+    lots: int = max(need, P[P_MIN_Q], 1)
+    return lots
 
 
 @njit(cache=True, inline="always")
-def _max_lots(P, pt):
-    m = P[P_MAX_Q]
+def _max_lots(P: I64Array, pt: int) -> int:
+    m: int = P[P_MAX_Q]
     if P[P_MAX_NOT] > 0:
         m = min(m, P[P_MAX_NOT] // (pt * P[P_FACTOR]))
     return m
 
 
 @njit(cache=True)
-def _level_lots(P, pt):
+def _level_lots(P: I64Array, pt: int) -> int:
     per = pt * P[P_FACTOR]
-    lots = max((P[P_LEVEL_NOT] + per - 1) // per, _min_lots(P, pt))
+    lots: int = max((P[P_LEVEL_NOT] + per - 1) // per, _min_lots(P, pt))
     return min(lots, _max_lots(P, pt))
 
 
 @njit(cache=True)
-def _cancel_asks_below(P, S, L, cmds, n, lim, now):
+def _cancel_asks_below(P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, n: int, lim: int, now: int) -> int:
     """Cancel the maker's asks priced below ``lim`` (the lowest ones)."""
     na = S[S_NA]
     c = 0
@@ -118,7 +125,7 @@ def _cancel_asks_below(P, S, L, cmds, n, lim, now):
 
 
 @njit(cache=True)
-def _cancel_bids_above(P, S, L, cmds, n, lim, now):
+def _cancel_bids_above(P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, n: int, lim: int, now: int) -> int:
     """Cancel the maker's bids priced above ``lim`` (the highest ones)."""
     nb = S[S_NB]
     c = 0
@@ -135,7 +142,8 @@ def _cancel_bids_above(P, S, L, cmds, n, lim, now):
 
 
 @njit(cache=True)
-def _ladder(P, S, L, cmds, n, ptimes, a0, b0, now):
+def _ladder(P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, n: int, ptimes: I64Array, a0: int, b0: int,
+            now: int) -> int:
     """Move the ladder to asks a0, a0 + G, ... and bids b0, b0 - G, ... (``levels`` each, inside
     the price filter); levels already there stay (with their queue place)."""
     g = P[P_GRID]
@@ -209,7 +217,7 @@ def _ladder(P, S, L, cmds, n, ptimes, a0, b0, now):
 
 
 @njit(cache=True)
-def _grid_after(P, pt, side):
+def _grid_after(P: I64Array, pt: int, side: int) -> tuple[int, int]:
     """Where the ladder stands after a print at ``pt`` by a taker on ``side`` (-1: no print yet),
     clear of the users' best bid and ask (``P_USER_BID``, ``P_USER_ASK``)."""
     g = P[P_GRID]
@@ -229,7 +237,8 @@ def _grid_after(P, pt, side):
 
 
 @njit(cache=True)
-def plan_ladder(P, S, L, cmds, ptimes, pt, now):
+def plan_ladder(P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, ptimes: I64Array, pt: int,
+                now: int) -> tuple[int, int]:
     """The first ladder, around ``pt``; returns (commands, places)."""
     if P[P_LEVELS] == 0:
         return 0, 0
@@ -240,7 +249,8 @@ def plan_ladder(P, S, L, cmds, ptimes, pt, now):
 
 
 @njit(cache=True)
-def plan(tt, tp, tq, ts, i0, i1, P, S, L, cmds, ptimes):
+def plan(tt: I64Array, tp: I64Array, tq: I64Array, ts: I64Array, i0: int, i1: int, P: I64Array, S: I64Array,
+         L: I64Array, cmds: I64Array, ptimes: I64Array) -> tuple[int, int, int, int, int]:
     """Commands printing trades ``i0 .. i1`` until ``cmds`` is nearly full.
 
     Returns (next trade index, commands written, orders placed, error, trade index of the error).

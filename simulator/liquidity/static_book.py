@@ -7,6 +7,8 @@ liquidity sources run; deterministic for a given seed.
 from __future__ import annotations
 
 import random
+from collections.abc import Set as AbstractSet
+from typing import Any
 
 from engine import OrderType, SelfTradePrevention, Side, TimeInForce
 
@@ -21,7 +23,7 @@ LEVEL_NOTIONALS = 400  # each level holds about this many times the market's min
 class StaticBook:
     """A liquidity source that quotes once and never moves (``liquidity_mode = "static"``)."""
 
-    def __init__(self, levels: int, seed: int, exclude: set[str] = frozenset()) -> None:
+    def __init__(self, levels: int, seed: int, exclude: AbstractSet[str] = frozenset()) -> None:
         self.levels, self.seed, self.exclude = levels, seed, exclude
         self.account: int | None = None
 
@@ -34,12 +36,12 @@ class StaticBook:
     def next_due(self) -> int | None:
         return None
 
-    def to_record(self) -> list:
+    def to_record(self) -> list[object]:
         """As configured (simulator/records.py): levels, seed, the markets left to other sources."""
         return [self.levels, self.seed, sorted(self.exclude)]
 
     @classmethod
-    def from_record(cls, values: list) -> StaticBook:
+    def from_record(cls, values: list[Any]) -> StaticBook:
         levels, seed, exclude = values
         return cls(levels, seed, set(exclude))
 
@@ -50,7 +52,7 @@ class StaticBook:
         return [] if self.account is None else [self.account]
 
 
-def seed_static_book(venue: Venue, levels: int, seed: int, exclude: set[str] = frozenset()) -> int | None:
+def seed_static_book(venue: Venue, levels: int, seed: int, exclude: AbstractSet[str] = frozenset()) -> int | None:
     """Place ``levels`` bids and asks per market with a reference price; returns the maker's account."""
     markets = [m for m in venue.markets.values() if m.config.reference_price and m.spec.symbol not in exclude]
     if not markets or levels <= 0:

@@ -44,12 +44,23 @@ import math
 import random
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any
 
-from engine import MarketSpec, OrderType, RejectReason, SelfTradePrevention, Side, TimeInForce
-from engine.units import RATE_DENOM, mul_div_ceil, mul_div_floor
+from engine import (
+    RATE_DENOM,
+    MarketSpec,
+    OrderType,
+    RejectReason,
+    SelfTradePrevention,
+    Side,
+    TimeInForce,
+    mul_div_ceil,
+    mul_div_floor,
+)
 
 from ..binance_errors import ApiError, for_reject
-from ..orders import OrderRequest
+from ..orders import OrderRequest, Placement
 from ..venue import Venue
 from ..wire import parse_units
 
@@ -64,7 +75,11 @@ IOC_SHARE = 0.3  # share of takers sending marketable IOC limits instead of mark
 IOC_MAX_LEVELS = 3  # an IOC limit reaches up to this many level steps past the inner quote
 MAX_LOG_MOVE = 5.0  # a single move (even a bulk one) changes the log price by at most this
 
-_CROSSES = object()  # a post-only quote that would have traded on entry
+class _Outcome(Enum):
+    CROSSES = "crosses"  # a post-only quote that would have traded on entry
+
+
+_CROSSES = _Outcome.CROSSES
 _WOULD_TAKE = (for_reject(RejectReason.WOULD_TAKE).code, for_reject(RejectReason.WOULD_TAKE).msg)
 
 # event kinds, in the order they run when due at the same time
@@ -172,7 +187,7 @@ class _Market:
         self.taker_notional = float(Decimal(s.taker_notional))
         self.taker_per_ms = float(Decimal(s.taker_rate)) / 1000
         # filled in by start()
-        self.spec: MarketSpec | None = None
+        self._spec: MarketSpec | None = None
         self.tick = self.lot = self.factor = 0
         self.quote_type = OrderType.LIMIT_MAKER
         self.fine = 0
@@ -191,10 +206,17 @@ class _Market:
         self.refusal_reasons: dict[str, int] = {}
         self.skipped_ms = 0
 
+    @property
+    def spec(self) -> MarketSpec:
+        """The market's rules, known from ``start`` on."""
+        if self._spec is None:
+            raise RuntimeError(f"{self.symbol}: the synthetic market has not started")
+        return self._spec
+
     # ---- set-up ----------------------------------------------------------------------------
 
     def start(self, venue: Venue, now: int) -> None:
-        spec = self.spec = venue.markets[self.symbol].spec
+        spec = self._spec = venue.markets[self.symbol].spec
         self.tick, self.lot, self.factor = spec.price_filter.tick_size, spec.lot_size.step_size, spec.notional_factor
         self.quote_type = OrderType.LIMIT_MAKER if OrderType.LIMIT_MAKER in spec.order_types else OrderType.LIMIT
         ticks = max(spec.min_tick, min(spec.max_tick, (self.start_price + self.tick // 2) // self.tick))
@@ -302,7 +324,7 @@ class _Market:
 
     def next_event(self) -> tuple[float, int, int]:
         """(time, kind, maker index) of the next event."""
-        best = (self.next_step, _STEP, 0)
+        best: tuple[float, int, int] = (self.next_step, _STEP, 0)
         for i, maker in enumerate(self.makers):
             if (maker.next_refresh, _REFRESH, i) < best:
                 best = (maker.next_refresh, _REFRESH, i)
@@ -335,8 +357,7 @@ class _Market:
             maker.next_refresh += self.settings.refresh_ms
             self._refresh(maker, t, venue, now)
         else:
-            t = self.next_taker
-            self.next_taker = t + self.rng.expovariate(self.taker_per_ms)
+            self.next_taker += self.rng.expovariate(self.taker_per_ms)
             self._take(venue, now)
 
     # ---- orders ------------------------------------------------------------------------------
@@ -346,7 +367,7 @@ class _Market:
         self.refusal_reasons[e.msg] = self.refusal_reasons.get(e.msg, 0) + 1
 
     def _place(self, account: int, side: Side, otype: OrderType, tif: TimeInForce, lots: int, price: int,
-               stp: SelfTradePrevention, venue: Venue):
+               stp: SelfTradePrevention, venue: Venue) -> Placement | None:
         self.ids += 1
         req = OrderRequest(self.symbol, side, otype, tif, lots * self.lot, price * self.tick if price else 0, 0, 0,
                            f"sx{self.index}-{self.ids}", stp, "ACK")
@@ -379,7 +400,7 @@ class _Market:
         n = self.spec.notional.min_notional
         return n or price * self.factor * max(1, self.spec.lot_size.min_qty // self.lot)
 
-    def _quote(self, maker: _Maker, side: Side, price: int, notional: int, venue: Venue):
+    def _quote(self, maker: _Maker, side: Side, price: int, notional: int, venue: Venue) -> Placement | _Outcome | None:
         """Place one post-only quote worth about ``notional`` at ``price`` ticks: the placement, None if
         refused (counted) or too small, or ``_CROSSES`` if it would have traded on entry."""
         least, most = self.lot_range(price, False)
@@ -567,7 +588,7 @@ class SyntheticMarkets:
             m.catch_up(venue, now)
         while True:
             best = None
-            best_key: tuple = ()
+            best_key: tuple[float, int, int, int] = (0.0, 0, 0, 0)
             for m in markets:
                 t, kind, i = m.next_event()
                 if t <= now and (best is None or (t, kind, m.index, i) < best_key):
@@ -627,14 +648,14 @@ class SyntheticMarkets:
                 "refused": m.refused, "refusal_reasons": dict(m.refusal_reasons), "skipped_ms": m.skipped_ms,
                 "reference": m.ref_ticks() * m.tick}
 
-    def to_record(self) -> list:
+    def to_record(self) -> list[object]:
         """As configured, before it started (simulator/records.py): settings, seed, start prices."""
         if self._now is not None:
             raise ValueError("only synthetic markets not yet started are journaled whole")
         return [{symbol: dataclasses.asdict(s) for symbol, s in self._settings.items()}, self.seed, self._prices]
 
     @classmethod
-    def from_record(cls, values: list) -> SyntheticMarkets:
+    def from_record(cls, values: list[Any]) -> SyntheticMarkets:
         settings, seed, prices = values
         return cls({symbol: SyntheticSettings(**s) for symbol, s in settings.items()}, seed, prices)
 

@@ -18,7 +18,7 @@ volume prints nothing (Binance's quiet candle, flat at the previous close, is wh
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from engine import Side
 from . import datafiles as df
 
 BUY, SELL = int(Side.BUY), int(Side.SELL)  # the side column's values
+T = TypeVar("T")
 
 
 class TradeTape(NamedTuple):
@@ -36,6 +37,10 @@ class TradeTape(NamedTuple):
     price: np.ndarray
     qty: np.ndarray
     side: np.ndarray
+
+
+ReplayRow = df.AggTradeRow | df.KlineRow
+ReplayItem = TradeTape | df.AggTradeChunk | df.KlineChunk | ReplayRow  # what a replay source may yield
 
 
 def agg_trade_tape(data: np.ndarray) -> TradeTape:
@@ -96,7 +101,7 @@ class KlineTrades:
         return TradeTape(*(np.array(a, dtype=np.int64) for a in (out_t, out_p, out_q, out_s)))
 
 
-def _batched(rows: Iterator, first, size: int) -> Iterator[list]:
+def _batched(rows: Iterator[T], first: T, size: int) -> Iterator[list[T]]:
     batch = [first]
     for r in rows:
         batch.append(r)
@@ -107,7 +112,7 @@ def _batched(rows: Iterator, first, size: int) -> Iterator[list]:
         yield batch
 
 
-def tapes(source: Iterable, lot: int, chunk_rows: int = df.CHUNK_ROWS) -> Iterator[TradeTape]:
+def tapes(source: Iterable[ReplayItem], lot: int, chunk_rows: int = df.CHUNK_ROWS) -> Iterator[TradeTape]:
     """Trade tapes from any source: ``TradeTape``s, ``AggTradeChunk``s, ``KlineChunk``s, or typed rows
     (``AggTradeRow``, ``KlineRow``); times must not go back."""
     it = iter(source)
@@ -121,7 +126,7 @@ def tapes(source: Iterable, lot: int, chunk_rows: int = df.CHUNK_ROWS) -> Iterat
         gen = (np.array(b, dtype=np.int64) for b in _batched(it, first, chunk_rows))
         chunks = (klines.tape(d) if kline else agg_trade_tape(d) for d in gen)
     else:
-        def convert(c):
+        def convert(c: ReplayItem) -> TradeTape:
             if isinstance(c, TradeTape):
                 return c
             if isinstance(c, df.AggTradeChunk):
@@ -140,6 +145,6 @@ def tapes(source: Iterable, lot: int, chunk_rows: int = df.CHUNK_ROWS) -> Iterat
         yield tape
 
 
-def _chain(first, rest: Iterator) -> Iterator:
+def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
     yield first
     yield from rest

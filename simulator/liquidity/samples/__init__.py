@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import random
 import sys
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..datafiles import AggTradeRow, KlineRow, agg_trade_lines, kline_lines, write_csv
@@ -90,7 +90,7 @@ def klines_of(rows: list[AggTradeRow], day_start: int = DAY_START, minutes: int 
             continue
         prices = [r.price for r in part]
         quote = [r.price * r.qty // 10**DECIMALS for r in part]
-        buys = [(r.qty, qv) for r, qv in zip(part, quote) if not r.buyer_is_maker]
+        buys = [(r.qty, qv) for r, qv in zip(part, quote, strict=True) if not r.buyer_is_maker]
         close = prices[-1]
         out.append(KlineRow(ot, prices[0], max(prices), min(prices), close, sum(r.qty for r in part), ct, sum(quote),
                             sum(r.last_trade_id - r.first_trade_id + 1 for r in part),
