@@ -30,6 +30,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import tempfile
@@ -122,10 +123,8 @@ def journal_commands(state_dir: str, commands: int, seed: int = 1) -> float:
     for i in range(commands - sim.durability.seq):
         if rng.random() < 0.45 and resting:
             account, order_id = resting.pop(rng.randrange(len(resting)))
-            try:
+            with contextlib.suppress(Exception):  # filled meanwhile: a refused cancel is journaled too
                 venue.cancel(account, "BTCUSDT", order_id, None)
-            except Exception:  # filled meanwhile: a refused cancel is journaled too
-                pass
             continue
         account = accounts[i % len(accounts)]
         side = Side.BUY if rng.random() < 0.5 else Side.SELL

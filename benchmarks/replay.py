@@ -58,9 +58,10 @@ def generate(path: Path, rows: int, seed: int = 7, span_ms: int = 86_400_000) ->
     px = 4_265_000 + np.cumsum(step)  # ticks of 0.01
     lots = np.clip(np.exp(rng.normal(np.log(500), 1.3, rows)).astype(np.int64), 1, 2_000_000)  # of 0.00001
     ids = np.arange(1, rows + 1)
+    columns = zip(ids.tolist(), px.tolist(), lots.tolist(), t.tolist(), sell.tolist(), strict=True)
     lines = (f"{i},{p // 100}.{p % 100:02d}000000,{q // 100_000}.{q % 100_000:05d}000,{2 * i},{2 * i + 1},{tt},"
              f"{'True' if s else 'False'},True"
-             for i, p, q, tt, s in zip(ids.tolist(), px.tolist(), lots.tolist(), t.tolist(), sell.tolist()))
+             for i, p, q, tt, s in columns)
     return df.write_csv(path, lines, zip_member=path.with_suffix(".csv").name)
 
 
@@ -193,7 +194,7 @@ def record_rates(h: MarketHistory, chunk: int = 4096) -> tuple[float, float, Mar
     loop = MarketHistory()
     start = time.perf_counter()
     for args in zip(range(first, first + n), price.tolist(), qty.tolist(), quote.tolist(), t.tolist(),
-                    (bm != 0).tolist(), taker.tolist()):
+                    (bm != 0).tolist(), taker.tolist(), strict=True):
         loop.record(*args)
     loop_rate = n / (time.perf_counter() - start)
     many = MarketHistory()

@@ -50,7 +50,6 @@ from ._kernel import (
     H_N_ORDERS,
     H_NEXT_OID,
     H_ORD_OFF,
-    I64Array,
     L_HEAD,
     L_QTY,
     LIMIT,
@@ -65,6 +64,7 @@ from ._kernel import (
     SELL,
     STP_DECREMENT,
     STP_NONE,
+    I64Array,
     _amend,
     _cancel,
     _cancel_all,
@@ -251,7 +251,10 @@ def _walk_lots(st: I64Array, owner: int, stp: int, budget: int) -> int:
 
 
 @_jit
-def _check_place(st: I64Array, led: I64Array, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int, stop: int, stp: int, now: int) -> tuple[int, int, int, int, int, int, int, int]:
+def _check_place(
+    st: I64Array, led: I64Array, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int,
+    stop: int, stp: int, now: int,
+) -> tuple[int, int, int, int, int, int, int, int]:
     """All of a new order's checks, in Binance's filter order; nothing is changed.
 
     Returns (reject reason or 0, price ticks, lots, quote budget in tick·lots, units to lock,
@@ -268,7 +271,7 @@ def _check_place(st: I64Array, led: I64Array, acct: int, side: int, otype: int, 
     if (st[M_TYPES] >> otype) & 1 == 0:
         return R_TYPE_NOT_ALLOWED, 0, 0, 0, 0, 0, 0, 0
     is_stop = otype >= STOP_LOSS
-    priced = otype == LIMIT or otype == LIMIT_MAKER or otype == STOP_LOSS_LIMIT or otype == TAKE_PROFIT_LIMIT
+    priced = (otype == LIMIT or otype == LIMIT_MAKER or otype == STOP_LOSS_LIMIT or otype == TAKE_PROFIT_LIMIT)  # noqa: SIM109 — compiled: branches
     book_type = LIMIT_MAKER if otype == LIMIT_MAKER else (LIMIT if priced else MARKET)
     if priced != (price != 0) or is_stop != (stop != 0) or (otype != MARKET and quote != 0):
         return R_INVALID_PARAMS, 0, 0, 0, 0, 0, 0, 0
@@ -347,7 +350,7 @@ def _check_place(st: I64Array, led: I64Array, acct: int, side: int, otype: int, 
     # a stop whose trigger the last trade already reached
     if is_stop:
         last = st[M_LAST]
-        rising = (side == BUY) == (otype == STOP_LOSS or otype == STOP_LOSS_LIMIT)
+        rising = (side == BUY) == (otype == STOP_LOSS or otype == STOP_LOSS_LIMIT)  # noqa: SIM109 — compiled: branches
         if last > 0 and ((rising and last >= stop_t) or (not rising and last <= stop_t)):
             return R_WOULD_TRIGGER, 0, 0, 0, 0, 0, 0, 0
     # what the order could spend
@@ -436,7 +439,7 @@ def _settle(st: I64Array, led: I64Array, out: I64Array, start: int, n: int, take
             if out[i, E_MREM] == 0:
                 led[m, cc] -= 1
             _record_trade(st, now, px, q)
-        elif kind == EV_EXPIRED or kind == EV_CANCELED or kind == EV_AMENDED:
+        elif kind == EV_EXPIRED or kind == EV_CANCELED or kind == EV_AMENDED:  # noqa: SIM109 — compiled: branches
             if out[i, E_OID] == taker_oid:
                 continue  # the taker's own lock is settled by the caller
             if kind == EV_AMENDED:
@@ -461,7 +464,10 @@ def _settle(st: I64Array, led: I64Array, out: I64Array, start: int, n: int, take
 
 
 @_jit
-def _ex_place(st: I64Array, led: I64Array, out: I64Array, n0: int, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int, stop: int, stp: int, oid: int, now: int) -> int:
+def _ex_place(
+    st: I64Array, led: I64Array, out: I64Array, n0: int, acct: int, side: int, otype: int, tif: int, price: int,
+    qty: int, quote: int, stop: int, stp: int, oid: int, now: int,
+) -> int:
     r, pt, ql, budget, lock, col, book_type, stop_t = _check_place(
         st, led, acct, side, otype, tif, price, qty, quote, stop, stp, now
     )
@@ -530,7 +536,10 @@ def _ex_amend(st: I64Array, led: I64Array, out: I64Array, n0: int, acct: int, oi
 
 
 @_inline
-def _ex_dispatch(st: I64Array, led: I64Array, out: I64Array, n0: int, kind: int, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int, stop: int, stp: int, oid: int, now: int) -> int:
+def _ex_dispatch(
+    st: I64Array, led: I64Array, out: I64Array, n0: int, kind: int, acct: int, side: int, otype: int, tif: int,
+    price: int, qty: int, quote: int, stop: int, stp: int, oid: int, now: int,
+) -> int:
     if kind == X_PLACE:
         return _ex_place(st, led, out, n0, acct, side, otype, tif, price, qty, quote, stop, stp, oid, now)
     if kind == X_CANCEL:
@@ -557,7 +566,10 @@ _one_signature: Callable[[_F], _F] = njit(_EX_ONE_SIGNATURE, cache=True, _nrt=Fa
 
 
 @_one_signature
-def ex_one(st: I64Array, led: I64Array, out: I64Array, kind: int, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int, stop: int, stp: int, oid: int, now: int) -> int:
+def ex_one(
+    st: I64Array, led: I64Array, out: I64Array, kind: int, acct: int, side: int, otype: int, tif: int, price: int,
+    qty: int, quote: int, stop: int, stp: int, oid: int, now: int,
+) -> int:
     """Apply one exchange command; event rows go to ``out[0:n]``. Returns n, NEED_GROWTH (nothing
     changed; grow and call again) or BOOK_REJECTED (a bug)."""
     if not _has_room(st) or out.shape[0] < st[H_N_ORDERS] + 8:

@@ -168,7 +168,10 @@ def grown(st: np.ndarray, ord_cap: int, page_cap: int) -> np.ndarray:
     new = _allocate(ord_cap, page_cap)
     new[_BOOK_KEYS] = st[_BOOK_KEYS]
     old_ord, old_pages = int(st[H_ORD_CAP]), int(st[H_PAGE_CAP])
-    sizes = ((H_ORD_OFF, old_ord * NF), (H_LVL_OFF, old_pages * PAGE * LF), (H_PG_OFF, old_pages * PGW), (H_PL_OFF, old_pages))
+    sizes = (
+        (H_ORD_OFF, old_ord * NF), (H_LVL_OFF, old_pages * PAGE * LF), (H_PG_OFF, old_pages * PGW),
+        (H_PL_OFF, old_pages),
+    )
     for key, size in sizes:
         new[new[key] : new[key] + size] = st[st[key] : st[key] + size]
     o_hm, o_size = int(st[H_HM_OFF]), int(st[H_HM_MASK]) + 1
@@ -505,7 +508,10 @@ def _unlink(st: I64Array, slot: int, hpos: int) -> None:
 
 
 @_inline
-def _emit(out: I64Array, n: int, kind: int, oid: int, other: int, price: int, qty: int, owner: int, oowner: int, rem: int, mrem: int, tid: int, side: int, reason: int) -> int:
+def _emit(
+    out: I64Array, n: int, kind: int, oid: int, other: int, price: int, qty: int, owner: int, oowner: int, rem: int,
+    mrem: int, tid: int, side: int, reason: int,
+) -> int:
     out[n, E_KIND] = kind
     out[n, E_OID] = oid
     out[n, E_OTHER] = other
@@ -563,7 +569,10 @@ def _fok_fillable(st: I64Array, side: int, lim: int, qty: int, owner: int, stp: 
 
 
 @_jit
-def _place(st: I64Array, out: I64Array, n: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int, quote: int, oid: int) -> int:
+def _place(
+    st: I64Array, out: I64Array, n: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int,
+    quote: int, oid: int,
+) -> int:
     """Validate, accept, match and (for resting types) book one new order. Returns the new n.
 
     ``oid`` 0 takes the next id; a positive one is an id reserved earlier (a triggered stop order).
@@ -582,7 +591,7 @@ def _place(st: I64Array, out: I64Array, n: int, side: int, otype: int, tif: int,
         if qty > st[H_MAX_QTY]:
             return _emit(out, n, EV_REJECTED, 0, 0, price, qty, owner, 0, 0, 0, 0, side, R_INVALID_QUANTITY)
         lim = max_off if side == BUY else 0
-    elif otype == LIMIT or otype == LIMIT_MAKER:
+    elif otype == LIMIT or otype == LIMIT_MAKER:  # noqa: SIM109 — compiled: two plain branches, not a tuple
         if (otype == LIMIT_MAKER and tif != GTC) or quote != 0:
             return _emit(out, n, EV_REJECTED, 0, 0, price, qty, owner, 0, 0, 0, 0, side, R_INVALID_PARAMS)
         if qty <= 0 or qty > st[H_MAX_QTY]:
@@ -639,10 +648,10 @@ def _place(st: I64Array, out: I64Array, n: int, side: int, otype: int, tif: int,
             mqty = st[ob + O_QTY]
             last = st[ob + O_NEXT] < 0
             if stp != STP_NONE and mowner == owner:
-                if stp == STP_EXPIRE_MAKER or stp == STP_EXPIRE_BOTH:
+                if stp == STP_EXPIRE_MAKER or stp == STP_EXPIRE_BOTH:  # noqa: SIM109 — compiled: two plain branches, not a tuple
                     n = _emit(out, n, EV_EXPIRED, mid, oid, px, mqty, mowner, owner, 0, 0, 0, 1 - side, X_STP)
                     _unlink(st, slot, -1)
-                if stp == STP_EXPIRE_TAKER or stp == STP_EXPIRE_BOTH:
+                if stp == STP_EXPIRE_TAKER or stp == STP_EXPIRE_BOTH:  # noqa: SIM109 — compiled: two plain branches, not a tuple
                     if by_quote:
                         n = _emit(out, n, EV_EXPIRED, oid, mid, px, 0, owner, mowner, 0, 0, budget, side, X_STP)
                     else:
@@ -663,7 +672,8 @@ def _place(st: I64Array, out: I64Array, n: int, side: int, otype: int, tif: int,
                         )
                     if by_quote:
                         budget -= prevented * px
-                        n = _emit(out, n, EV_EXPIRED, oid, mid, px, 0, owner, mowner, budget, 0, prevented * px, side, X_STP)
+                        n = _emit(out, n, EV_EXPIRED, oid, mid, px, 0, owner, mowner, budget, 0, prevented * px, side,
+                                  X_STP)
                         want = budget // px
                         if want == 0:
                             break
@@ -717,7 +727,7 @@ def _place(st: I64Array, out: I64Array, n: int, side: int, otype: int, tif: int,
         return n
     if rem == 0:
         return n
-    if tif == IOC or tif == FOK:
+    if tif == IOC or tif == FOK:  # noqa: SIM109 — compiled: two plain branches, not a tuple
         return _emit(out, n, EV_EXPIRED, oid, 0, price, rem, owner, 0, 0, 0, 0, side, X_IOC if tif == IOC else X_FOK)
     _rest(st, oid, side, lim, rem, qty, owner)
     return n
@@ -753,7 +763,7 @@ def _cancel_all(st: I64Array, out: I64Array, n: int, owner: int) -> int:
             out[n + cnt, 0] = st[ob + O_ID]
             cnt += 1
     _heapsort_col0(out, n, cnt)
-    for i in range(cnt):
+    for _ in range(cnt):
         n = _cancel(st, out, n, out[n, 0], C_ALL)
     return n
 
@@ -820,7 +830,10 @@ def _has_room(st: I64Array) -> bool:
 
 
 @_inline
-def _dispatch(st: I64Array, out: I64Array, n: int, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int, quote: int, oid: int) -> int:
+def _dispatch(
+    st: I64Array, out: I64Array, n: int, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int,
+    stp: int, quote: int, oid: int,
+) -> int:
     if kind == CMD_PLACE:
         return _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote, 0)
     if kind == CMD_CANCEL:
@@ -833,7 +846,10 @@ def _dispatch(st: I64Array, out: I64Array, n: int, kind: int, side: int, otype: 
 
 
 @_jit
-def process_one(st: I64Array, out: I64Array, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int, quote: int, oid: int) -> int:
+def process_one(
+    st: I64Array, out: I64Array, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int,
+    quote: int, oid: int,
+) -> int:
     """Apply one command; events go to ``out[0:n]``. Returns n, or NEED_GROWTH (nothing changed).
 
     ``out`` must hold at least (resting orders + 8) rows: a sweep emits one row per maker.

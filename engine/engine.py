@@ -133,7 +133,8 @@ class _Market:
         mls, n, pp = s.market_lot_size, s.notional, s.percent_price
         st[x.M_TICK], st[x.M_LOT], st[x.M_FACTOR] = self.tick, lot, self.factor
         st[x.M_MIN_Q], st[x.M_MAX_Q] = s.lot_size.min_qty // lot, s.lot_size.max_qty // lot
-        st[x.M_MKT_MIN_Q], st[x.M_MKT_MAX_Q], st[x.M_MKT_STEP] = mls.min_qty // lot, mls.max_qty // lot, mls.step_size // lot
+        st[x.M_MKT_MIN_Q], st[x.M_MKT_MAX_Q] = mls.min_qty // lot, mls.max_qty // lot
+        st[x.M_MKT_STEP] = mls.step_size // lot
         st[x.M_MIN_NOTIONAL], st[x.M_MAX_NOTIONAL] = n.min_notional, n.max_notional
         st[x.M_NOTIONAL_MARKET] = int(n.apply_min_to_market) | 2 * int(n.apply_max_to_market)
         st[x.M_NOTIONAL_MINS] = n.avg_price_mins
@@ -425,7 +426,8 @@ class Engine:
         mk = self._markets.get(c.market)
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
-        events: list[Event] = [self._cancel_stop(mk, s, CancelReason.CANCEL_ALL) for s in mk.triggers.of_account(c.account)]
+        stops = mk.triggers.of_account(c.account)
+        events: list[Event] = [self._cancel_stop(mk, s, CancelReason.CANCEL_ALL) for s in stops]
         try:
             n = self._run(mk, x.X_CANCEL_ALL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, 0, c.time)
         except OverflowError:  # no such account has orders
@@ -443,7 +445,8 @@ class Engine:
         try:
             n = self._run(mk, x.X_AMEND, c.account, 0, 0, 0, 0, c.new_quantity, 0, 0, 0, oid, c.time)
         except OverflowError:
-            reason = RejectReason.INVALID_AMEND_QUANTITY if _fits(c.account, oid, c.time) else RejectReason.UNKNOWN_ORDER
+            named_ok = _fits(c.account, oid, c.time)
+            reason = RejectReason.INVALID_AMEND_QUANTITY if named_ok else RejectReason.UNKNOWN_ORDER
             return [OrderRejected(reason, oid, c.market)]
         return mk.decode(mk.rows(n))
 
@@ -496,7 +499,8 @@ class Engine:
             led.open_account(leg.to_account)
             led.array[leg.from_account, col] -= leg.amount
             led.array[leg.to_account, col] += leg.amount
-            events.append(BalanceChanged(leg.from_account, leg.asset, -leg.amount, int(led.array[leg.from_account, col])))
+            events.append(BalanceChanged(leg.from_account, leg.asset, -leg.amount,
+                                         int(led.array[leg.from_account, col])))
             events.append(BalanceChanged(leg.to_account, leg.asset, leg.amount, int(led.array[leg.to_account, col])))
         return events
 
@@ -520,7 +524,8 @@ class Engine:
     def _list_market(self, c: ListMarket) -> list[Event]:
         spec = c.spec
         known = [self._ledger.assets.get(a.code) for a in (spec.base, spec.quote)]
-        if spec.symbol in self._markets or any(a is not None and a[1] != s for a, s in zip(known, (spec.base, spec.quote))):
+        clash = any(a is not None and a[1] != s for a, s in zip(known, (spec.base, spec.quote), strict=True))
+        if spec.symbol in self._markets or clash:
             return [CommandRejected(RejectReason.ALREADY_LISTED)]
         events: list[Event] = []
         for asset in (spec.base, spec.quote):
@@ -766,7 +771,9 @@ class Engine:
                 raise InvariantViolation(f"negative {code} balance")
             total = int(arr[:, col].sum()) + int(arr[:, col + 1].sum())
             if total != led.supply[i]:
-                raise InvariantViolation(f"{code}: balances add up to {total}, deposits minus withdrawals {led.supply[i]}")
+                raise InvariantViolation(
+                    f"{code}: balances add up to {total}, deposits minus withdrawals {led.supply[i]}"
+                )
         locks = [led.free_col(i) + 1 for i in range(n_assets)]
         counts = list(range(led.count_col(0), led.count_col(len(self._markets))))
         for cols, what in ((locks, "locked balance"), (counts, "open order count")):

@@ -150,7 +150,8 @@ class Lending:
     # ---- checks ------------------------------------------------------------------------------
 
     def fingerprint_items(self) -> list[tuple[object, ...]]:
-        loans = sorted((k, loan.pool, loan.principal, loan.interest, loan.charged_hour) for k, loan in self.loans.items())
+        loans = sorted((k, loan.pool, loan.principal, loan.interest, loan.charged_hour)
+                       for k, loan in self.loans.items())
         rates = sorted(self.rates.items())
         return [*loans, *rates]
 

@@ -96,4 +96,5 @@ class TriggerBook:
 
     @staticmethod
     def _key(stop: StopOrder) -> tuple[int, int]:
-        return (stop.stop_ticks, stop.order_id) if rises(stop.side, stop.order_type) else (-stop.stop_ticks, stop.order_id)
+        ticks = stop.stop_ticks if rises(stop.side, stop.order_type) else -stop.stop_ticks
+        return (ticks, stop.order_id)

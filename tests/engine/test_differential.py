@@ -37,7 +37,8 @@ class BookVersusReference(RuleBasedStateMachine):
     def _same(self, got: list, want: list) -> None:
         assert got == want
 
-    @rule(side=st.sampled_from(list(Side)), otype=order_types, tif=tifs, price=prices, qty=quantities, owner=owners, stp=stps)
+    @rule(side=st.sampled_from(list(Side)), otype=order_types, tif=tifs, price=prices, qty=quantities, owner=owners,
+          stp=stps)
     def place(self, side, otype, tif, price, qty, owner, stp) -> None:
         if otype == OrderType.MARKET:
             price = 0
@@ -97,7 +98,8 @@ def _random_commands(rng: random.Random, n: int) -> list[tuple]:
             price = 0 if otype == OrderType.MARKET else rng.choice(NEAR + NEAR + FAR)
             quote = rng.randint(1, 100_000) if otype == OrderType.MARKET and rng.random() < 0.3 else 0
             qty = 0 if quote else rng.randint(1, 20)
-            rows.append((k.CMD_PLACE, rng.randrange(2), otype, tif, price, qty, rng.randrange(4), rng.randrange(5), quote, 0))
+            side, owner, stp = rng.randrange(2), rng.randrange(4), rng.randrange(5)  # drawn in this order
+            rows.append((k.CMD_PLACE, side, otype, tif, price, qty, owner, stp, quote, 0))
             next_id += 1
         elif r < 0.85:
             rows.append((k.CMD_CANCEL, 0, 0, 0, 0, 0, 0, 0, 0, rng.randrange(1, next_id + 1)))

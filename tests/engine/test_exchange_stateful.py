@@ -243,7 +243,7 @@ class ExchangeMachine(RuleBasedStateMachine):
                                                                                  max_size=3))
     def open_loans(self, rates, amounts) -> None:
         """Start with rates and a loan per account, so every example repays, charges and writes off."""
-        for code, rate in zip(ASSETS, rates):
+        for code, rate in zip(ASSETS, rates, strict=True):
             self.set_interest_rate(code, rate)
         for account, amount in enumerate(amounts, 1):
             self._borrow(account, ASSETS[account - 1], 7 + account % 2, amount)
