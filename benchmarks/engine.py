@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from engine import OrderRejected, decode
-from engine import _exchange as x
+from engine import batch as x
 
 from .figures import show
 from .naive_book import NaiveBook

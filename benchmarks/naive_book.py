@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 from sortedcontainers import SortedDict
 
-from engine import _kernel as k
+from engine import batch as k
 
 
 class NaiveBook:

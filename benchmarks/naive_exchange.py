@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import NamedTuple
 
-from engine import _kernel as k
+from engine import batch as k
 
 from .naive_book import NaiveBook
 

@@ -27,9 +27,8 @@ from engine import (
     PriceFilter,
     Side,
     TimeInForce,
+    batch,
 )
-from engine import _exchange as x
-from engine import _kernel as k
 
 MID = 1_000_000  # ticks
 OWNERS = 1_000
@@ -40,14 +39,16 @@ def new_book() -> OrderBook:
     return OrderBook(min_price=MIN_PRICE, max_price=MAX_PRICE)
 
 
-def standard(n: int = 1_000_000, seed: int = 1, band: int = 10, prefill: int = 0, prefill_levels: int = 0) -> np.ndarray:
+def standard(
+    n: int = 1_000_000, seed: int = 1, band: int = 10, prefill: int = 0, prefill_levels: int = 0
+) -> np.ndarray:
     """≈60% passive limits within ``band`` ticks behind the touch, 25% cancels of resting
     orders, 10% crossing limits, 5% market orders; ``prefill`` resting orders spread over
     ``prefill_levels`` levels come first."""
     rng = random.Random(seed)
     shadow = new_book()
-    raw, st = shadow.raw, None
-    rows = np.zeros((n + prefill, k.CW), dtype=np.int64)
+    raw = shadow.raw
+    rows = np.zeros((n + prefill, batch.CW), dtype=np.int64)
     live: list[int] = []
     i = 0
 
@@ -61,40 +62,40 @@ def standard(n: int = 1_000_000, seed: int = 1, band: int = 10, prefill: int = 0
     for _ in range(prefill):
         side = rng.randrange(2)
         off = 1 + rng.randrange(half)
-        price = MID - off if side == k.BUY else MID + off
+        price = MID - off if side == batch.BUY else MID + off
         live.append(shadow.next_order_id)
-        emit((k.CMD_PLACE, side, k.LIMIT, k.GTC, price, rng.randint(1, 100), rng.randrange(OWNERS), 0, 0, 0))
+        emit((batch.CMD_PLACE, side, batch.LIMIT, batch.GTC, price, rng.randint(1, 100), rng.randrange(OWNERS),
+              0, 0, 0))
     for _ in range(n):
         r = rng.random()
         owner = rng.randrange(OWNERS)
         bid, ask = shadow.best_bid, shadow.best_ask
         bid = bid if bid is not None else (ask - 1 if ask is not None else MID - 1)
         ask = ask if ask is not None else bid + 1
-        st = shadow._st
         if r < 0.25:
             while live:
                 j = rng.randrange(len(live))
                 live[j], live[-1] = live[-1], live[j]
                 oid = live.pop()
-                if k.is_resting(st, oid):
-                    emit((k.CMD_CANCEL, 0, 0, 0, 0, 0, owner, 0, 0, oid))
+                if oid in shadow:
+                    emit((batch.CMD_CANCEL, 0, 0, 0, 0, 0, owner, 0, 0, oid))
                     break
             else:
                 r = 0.5  # nothing to cancel: place a passive order instead
         if 0.25 <= r < 0.85:
             side = rng.randrange(2)
             off = rng.randrange(band)
-            price = bid - off if side == k.BUY else ask + off
+            price = bid - off if side == batch.BUY else ask + off
             live.append(shadow.next_order_id)
-            emit((k.CMD_PLACE, side, k.LIMIT, k.GTC, price, rng.randint(1, 10), owner, 0, 0, 0))
+            emit((batch.CMD_PLACE, side, batch.LIMIT, batch.GTC, price, rng.randint(1, 10), owner, 0, 0, 0))
         elif 0.85 <= r < 0.95:
             side = rng.randrange(2)
             off = rng.randrange(3)
-            price = ask + off if side == k.BUY else bid - off
+            price = ask + off if side == batch.BUY else bid - off
             live.append(shadow.next_order_id)
-            emit((k.CMD_PLACE, side, k.LIMIT, k.GTC, price, rng.randint(1, 30), owner, 0, 0, 0))
+            emit((batch.CMD_PLACE, side, batch.LIMIT, batch.GTC, price, rng.randint(1, 30), owner, 0, 0, 0))
         elif r >= 0.95:
-            emit((k.CMD_PLACE, rng.randrange(2), k.MARKET, k.GTC, 0, rng.randint(1, 30), owner, 0, 0, 0))
+            emit((batch.CMD_PLACE, rng.randrange(2), batch.MARKET, batch.GTC, 0, rng.randint(1, 30), owner, 0, 0, 0))
     return rows[:i]
 
 
@@ -104,7 +105,7 @@ def deep(n: int = 1_000_000, seed: int = 2) -> np.ndarray:
 
 
 def wide(n: int = 1_000_000, seed: int = 3) -> np.ndarray:
-    """Passive prices spread over a band 1000× wider than the standard one."""
+    """Passive prices spread over a band 1000 times wider than the standard one."""
     return standard(n, seed, band=10_000)
 
 
@@ -140,17 +141,17 @@ def exchange_rows(book_rows: np.ndarray) -> np.ndarray:
 
     Owners become accounts 1..1000 and each cancel is sent by the order's own account (order ids
     are given out in placement order, as the engine does when nothing is rejected)."""
-    out = np.zeros((len(book_rows), x.XW), dtype=np.int64)
+    out = np.zeros((len(book_rows), batch.XW), dtype=np.int64)
     owner_of: dict[int, int] = {}
     next_id = 1
     for i, (kind, side, otype, tif, price, qty, owner, stp, quote, oid) in enumerate(book_rows.tolist()):
-        if kind == k.CMD_PLACE:
+        if kind == batch.CMD_PLACE:
             owner_of[next_id] = owner + 1
             next_id += 1
-            out[i] = (x.X_PLACE, owner + 1, side, otype, tif, price * TICK if otype == k.LIMIT else 0, qty * LOT,
-                      quote, 0, stp, 0, i)
+            limit_price = price * TICK if otype == batch.LIMIT else 0
+            out[i] = (batch.X_PLACE, owner + 1, side, otype, tif, limit_price, qty * LOT, quote, 0, stp, 0, i)
         else:
-            out[i] = (x.X_CANCEL, owner_of[oid], 0, 0, 0, 0, 0, 0, 0, 0, oid, i)
+            out[i] = (batch.X_CANCEL, owner_of[oid], 0, 0, 0, 0, 0, 0, 0, 0, oid, i)
     return out
 
 
@@ -159,7 +160,7 @@ def exchange_commands(rows: np.ndarray) -> list:
     sides, types, tifs = list(Side), list(OrderType), list(TimeInForce)
     commands = []
     for kind, acct, side, otype, tif, price, qty, _quote, _stop, _stp, oid, now in rows.tolist():
-        if kind == x.X_PLACE:
+        if kind == batch.X_PLACE:
             commands.append(PlaceOrder("BTCUSDT", acct, sides[side], types[otype], qty, price,
                                        time_in_force=tifs[tif], time=now))
         else:

@@ -2,6 +2,9 @@
 
 Integers only (asset units at the ``Engine``, price ticks and quantity lots inside a book);
 commands in, events out; no I/O and no wall clock. The hot path is compiled with numba.
+
+The public API is this package's names and ``engine.batch`` (the row layouts of batch calls);
+every other submodule is internal and may change shape.
 """
 
 from .book import Level, OrderBook, RestingOrder, decode, encode
@@ -59,13 +62,14 @@ from .events import (
     Repaid,
     StopTriggered,
 )
-from .margin import HOUR_MS, Loan
+from .margin import HOUR_MS, Loan, margin_level, margin_level_at_least, max_borrow_value, max_withdraw_value
 from .specs import AssetSpec, LotSize, MarketLotSize, MarketSpec, NotionalFilter, PercentPriceBySide, PriceFilter
 from .triggers import StopOrder
-from .units import RATE_DENOM
+from .units import INT64_SAFE, RATE_DENOM, mul_div_ceil, mul_div_floor
 
 __all__ = [
     "HOUR_MS",
+    "INT64_SAFE",
     "RATE_DENOM",
     "AmendOrder",
     "AssetListed",
@@ -133,4 +137,10 @@ __all__ = [
     "decode",
     "encode",
     "encode_orders",
+    "margin_level",
+    "margin_level_at_least",
+    "max_borrow_value",
+    "max_withdraw_value",
+    "mul_div_ceil",
+    "mul_div_floor",
 ]

@@ -1,11 +1,15 @@
-"""The row layout of ``Engine.apply_batch``: what batch-driven callers (historical replay) write
-and read, named once here instead of repeated by each caller.
+"""The row layouts of ``Engine.apply_batch`` and ``OrderBook.apply_batch``: what batch-driven callers
+(historical replay, benchmarks) write and read, named once here instead of repeated by each caller.
 
 Command rows (int64, ``XW`` columns): kind, account, side, type, time in force, price, quantity,
 quote amount, stop price, self-trade prevention, order id, time — in asset units, as
 ``encode_orders`` builds them. Event rows handed to the sink (``EVW`` columns) are the compiled
 book's: kind, order id, other order id, price in ticks, lots, owner, other owner, remaining, maker
 remaining, trade id, side, reason, then ``E_X1`` / ``E_X2`` (a fill's taker and maker fees).
+
+``OrderBook.apply_batch`` (and ``encode``) takes the book's own command rows (``CW`` columns,
+``C_*``, kinds ``CMD_*``) in ticks and lots. Side, type and time in force go into rows as the
+integer codes below.
 """
 
 from __future__ import annotations
@@ -30,6 +34,22 @@ from ._exchange import (
     XW,
 )
 from ._kernel import (
+    BUY,
+    C_KIND,
+    C_OID,
+    C_OWNER,
+    C_PRICE,
+    C_QTY,
+    C_QUOTE,
+    C_SIDE,
+    C_STP,
+    C_TIF,
+    C_TYPE,
+    CMD_AMEND,
+    CMD_CANCEL,
+    CMD_CANCEL_ALL,
+    CMD_PLACE,
+    CW,
     E_KIND,
     E_MREM,
     E_OID,
@@ -51,9 +71,32 @@ from ._kernel import (
     EV_FILL,
     EV_REJECTED,
     EVW,
+    FOK,
+    GTC,
+    IOC,
+    LIMIT,
+    LIMIT_MAKER,
+    MARKET,
+    SELL,
 )
 
 __all__ = [
+    "BUY",
+    "CMD_AMEND",
+    "CMD_CANCEL",
+    "CMD_CANCEL_ALL",
+    "CMD_PLACE",
+    "CW",
+    "C_KIND",
+    "C_OID",
+    "C_OWNER",
+    "C_PRICE",
+    "C_QTY",
+    "C_QUOTE",
+    "C_SIDE",
+    "C_STP",
+    "C_TIF",
+    "C_TYPE",
     "EVW",
     "EV_ACCEPTED",
     "EV_AMENDED",
@@ -75,6 +118,13 @@ __all__ = [
     "E_TID",
     "E_X1",
     "E_X2",
+    "FOK",
+    "GTC",
+    "IOC",
+    "LIMIT",
+    "LIMIT_MAKER",
+    "MARKET",
+    "SELL",
     "XW",
     "X_ACCT",
     "X_AMEND",

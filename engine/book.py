@@ -103,7 +103,8 @@ class OrderBook:
         return decode(self._out, self.raw(k.CMD_AMEND, 0, 0, 0, 0, new_quantity, 0, 0, 0, order_id))
 
     def raw(
-        self, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int, quote: int, oid: int
+        self, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int, quote: int,
+        oid: int,
     ) -> int:
         """Apply one command and return how many event rows it wrote to ``self.out``."""
         n = k.process_one(self._st, self._out, kind, side, otype, tif, price, qty, owner, stp, quote, oid)
@@ -150,6 +151,10 @@ class OrderBook:
     def best_ask(self) -> int | None:
         t = int(self._st[k.H_BEST_ASK])
         return None if t < 0 else t + int(self._st[k.H_MIN_TICK])
+
+    def __contains__(self, order_id: int) -> bool:
+        """Whether the order rests in the book (a cheap test, no order object built)."""
+        return k.is_resting(self._st, order_id)
 
     def __len__(self) -> int:
         return int(self._st[k.H_N_ORDERS])
@@ -216,7 +221,7 @@ def batch_buffer(st: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def encode(commands: Iterable[tuple[int, ...]]) -> np.ndarray:
-    """Command rows for ``apply_batch`` from tuples in the column order of ``_kernel.CW``:
+    """Command rows for ``apply_batch`` from tuples in the column order of ``batch.CW``:
     (kind, side, type, tif, price, qty, owner, stp, quote, order_id)."""
     arr = np.array(list(commands), dtype=np.int64)
     return arr.reshape(-1, k.CW)
@@ -287,7 +292,7 @@ def _check(st: np.ndarray) -> None:
         fail("page count disagrees with the page list")
     seen_slots: set[int] = set()
     occupied: list[int] = []
-    for slot, pn in zip(plist, numbers):
+    for slot, pn in zip(plist, numbers, strict=True):
         pb = pg0 + slot * k.PGW
         words = st[pb : pb + 64]
         summary = int(st[pb + k.P_SUMMARY])
@@ -347,10 +352,10 @@ def _check(st: np.ndarray) -> None:
     # the id index holds exactly the resting orders
     keys = st[hm0 : hm0 + 2 * hm_size : 2]
     vals = st[hm0 + 1 : hm0 + 2 * hm_size : 2]
-    indexed = {int(v) for key, v in zip(keys, vals) if key != 0}
+    indexed = {int(v) for key, v in zip(keys, vals, strict=True) if key != 0}
     if indexed != seen_slots:
         fail("order id index disagrees with the resting orders")
-    for key, v in zip(keys, vals):
+    for key, v in zip(keys, vals, strict=True):
         if key != 0 and int(st[ob0 + int(v) * k.NF + k.O_ID]) != int(key):
             fail(f"index maps order {int(key)} to the wrong slot")
 

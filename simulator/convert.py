@@ -16,8 +16,7 @@ import random
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from engine import CommandRejected, Leg, RejectReason, Transfer
-from engine.units import INT64_SAFE, mul_div_ceil, mul_div_floor
+from engine import INT64_SAFE, CommandRejected, Leg, RejectReason, Transfer, mul_div_ceil, mul_div_floor
 
 from . import binance_errors as err
 from .binance_errors import ApiError

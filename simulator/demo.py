@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 
 from engine import BookEvent, OrderBook, OrderType, SelfTradePrevention, Side, TimeInForce, encode
-from engine import _kernel as k
+from engine import batch as k
 
 TICK = Decimal("0.01")  # USDT per price tick
 LOT = Decimal("0.00001")  # BTC per quantity lot

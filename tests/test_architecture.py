@@ -1,5 +1,6 @@
 """The import direction: engine imports nothing of ours; simulator imports engine; client only
-the simulator's launcher."""
+the simulator's launcher; benchmarks the public APIs of all three. Outside the engine (and its own
+tests) only the engine's public modules are imported."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ ALLOWED = {
     "engine": set(),
     "simulator": {"engine"},
     "client": {"simulator.launcher"},
+    "benchmarks": {"engine", "simulator", "client"},
 }
+# ``engine`` re-exports its API; ``engine.batch`` names the row layouts of batch calls. The rest
+# (the compiled kernels ``_kernel`` and ``_exchange``, ``units``, ``margin``, ...) is internal.
+ENGINE_PUBLIC = {"engine", "engine.batch"}
 ENGINE_THIRD_PARTY = {"numpy", "numba", "sortedcontainers"}
 
 
@@ -64,4 +69,28 @@ def test_only_the_venue_holds_the_engine() -> None:
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if isinstance(node, ast.Attribute) and node.attr == "engine":
                 bad.append(f"{path.relative_to(ROOT)}:{node.lineno} reaches for .engine")
+    assert not bad, "\n".join(bad)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Modules an import names, ``from engine import _kernel`` counting as ``engine._kernel``."""
+    submodules = {p.stem for p in (ROOT / "engine").glob("*.py")}
+    names = _imports(path)
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "engine":
+            names.update(f"engine.{alias.name}" for alias in node.names if alias.name in submodules)
+    return names
+
+
+def test_only_the_engines_public_modules_are_imported_outside_it() -> None:
+    """The engine's internals (kernels, unit arithmetic, margin math) may change shape: callers use
+    ``engine`` and ``engine.batch``; only the engine's own tests look inside."""
+    bad = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] not in OURS or rel.parts[0] == "engine" or rel.parts[:2] == ("tests", "engine"):
+            continue
+        for name in _imported_modules(path):
+            if (name == "engine" or name.startswith("engine.")) and name not in ENGINE_PUBLIC:
+                bad.append(f"{rel} imports {name}")
     assert not bad, "\n".join(bad)

@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, Protocol, TypeVar, overload
 
-from engine.margin import HOUR_MS
-from engine.units import RATE_DENOM, mul_div_ceil
+from engine import HOUR_MS, RATE_DENOM, mul_div_ceil
 
 from .. import binance_errors as err
 from ..binance_errors import ApiError

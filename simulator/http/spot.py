@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 
-from engine.units import RATE_DENOM
+from engine import RATE_DENOM
 
 from .. import binance_errors as err
 from ..binance_errors import ApiError

@@ -28,8 +28,10 @@ from engine import (
     Side,
     Transfer,
     WriteOff,
+    margin_level,
+    max_borrow_value,
+    max_withdraw_value,
 )
-from engine.margin import margin_level, max_borrow_value, max_withdraw_value
 
 from .. import binance_errors as err
 from ..config import MarginConfig

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import logging
 
-from engine import OrderType, SelfTradePrevention, Side, TimeInForce
-from engine.margin import margin_level, margin_level_at_least
-from engine.units import mul_div_ceil
+from engine import (
+    OrderType,
+    SelfTradePrevention,
+    Side,
+    TimeInForce,
+    margin_level,
+    margin_level_at_least,
+    mul_div_ceil,
+)
 
 from ..binance_errors import ApiError
 from ..durability import Recorder, journaled

@@ -8,7 +8,7 @@ assets round down and debts round up, so every rounding errs on the house's side
 
 from __future__ import annotations
 
-from engine.units import mul_div_ceil, mul_div_floor
+from engine import mul_div_ceil, mul_div_floor
 
 from ..venue import Venue
 from ..wire import parse_units

@@ -7,8 +7,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from engine import OrderType, SelfTradePrevention, Side, TimeInForce
-from engine.margin import HOUR_MS
+from engine import HOUR_MS, OrderType, SelfTradePrevention, Side, TimeInForce
 from simulator.binance_errors import ApiError
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
