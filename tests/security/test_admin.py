@@ -83,7 +83,8 @@ class Admin:
         """What a refused admin call must leave alone (the engine's digest: the full one, ~10 ms, is
         compared once over all of them by the fixture)."""
         ex, services = self.ex, self.ex.services
-        return (ex.state(full=False), ex.account_state(self.user), [k.revoked for k in ex.venue.keys.keys_of(self.user.account)],
+        return (ex.state(full=False), ex.account_state(self.user),
+                [k.revoked for k in ex.venue.keys.keys_of(self.user.account)],
                 {s: ex.venue.engine.market_status(s).name for s in ex.venue.markets},
                 [f.describe([]) for f in services.faults.faults()], services.durability.saved())
 

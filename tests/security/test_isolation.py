@@ -268,7 +268,7 @@ def test_cancel_replace_allow_failure_leaves_alice_alone(world: World) -> None:
     w = world
     carol = w.ex.new_user({"USDT": "1000"})
     answers = []
-    for symbol, oid in (w.order_ids["alice-open-1"], (BTC, NEVER_ORDER_ID)):
+    for _symbol, oid in (w.order_ids["alice-open-1"], (BTC, NEVER_ORDER_ID)):
         alice_before = w.ex.account_state(w.alice)
         r = w.ex.call(carol, "POST", "/api/v3/order/cancelReplace", NEW_ORDER[BTC] + [
             ("cancelOrderId", oid), ("cancelReplaceMode", "ALLOW_FAILURE")])

@@ -184,7 +184,8 @@ def test_any_one_character_changed_is_refused(keys: Keys, data: st.DataObject) -
     positions = [i for i, c in enumerate(payload) if c.isalnum() and "=" in payload[payload.rfind("&", 0, i) + 1:i]]
     at = data.draw(st.sampled_from(positions), label="position")
     old = payload[at]
-    pool = "0123456789" if old.isdigit() else "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if old.isupper() else "abcdefghijklmnopqrstuvwxyz"
+    pool = ("0123456789" if old.isdigit() else "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if old.isupper()
+            else "abcdefghijklmnopqrstuvwxyz")
     new = data.draw(st.sampled_from(pool).filter(lambda c: c != old), label="replacement")
     tampered = payload[:at] + new + payload[at + 1:] + f"&signature={signature}"
     refused(keys, _moved(p, "", tampered), BAD_SIGNATURE)

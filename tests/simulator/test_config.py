@@ -22,7 +22,8 @@ def test_a_toml_file_sets_fields_markets_and_rate_limits(tmp_path: Path) -> None
         '[demo_balances]\nUSDT = "5"\n'
         '[rate_limits]\norders_per_10s = 3\n'
         '[[markets]]\nsymbol = "XRPUSDT"\nbase = "XRP"\nquote = "USDT"\ntick_size = "0.0001"\n'
-        'step_size = "0.1"\nmin_qty = "0.1"\nmax_qty = "900000"\nmarket_max_qty = "100000"\nmin_notional = "5"\nmax_price = "10000"\n'
+        'step_size = "0.1"\nmin_qty = "0.1"\nmax_qty = "900000"\nmarket_max_qty = "100000"\n'
+        'min_notional = "5"\nmax_price = "10000"\n'
     )
     config = SimulatorConfig.from_toml(path, host="0.0.0.0")
     assert (config.port, config.seed, config.liquidity, config.host) == (9000, 7, False, "0.0.0.0")

@@ -48,7 +48,7 @@ def mid(sim: Simulator, symbol: str) -> Fraction:
 
 
 def snapshot(sim: Simulator) -> tuple[dict, dict]:
-    desk_of(sim).house  # opened on first use: open it before comparing
+    _ = desk_of(sim).house  # opened on first use: open it before comparing
     v = sim.venue
     balances = {a: v.engine.balances(a) for a in v.engine.accounts()}
     supply = {code: v.engine.total_supply(code) for code in v.assets}

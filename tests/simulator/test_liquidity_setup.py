@@ -17,7 +17,8 @@ from simulator.liquidity.static_book import StaticBook
 from simulator.liquidity.synthetic import SyntheticMarkets
 from simulator.margin import MarginKeeper
 
-SAMPLE = Path(__file__).resolve().parents[2] / "simulator" / "liquidity" / "samples" / "BTCUSDT-aggTrades-2024-01-15.zip"
+SAMPLE = (Path(__file__).resolve().parents[2] / "simulator" / "liquidity" / "samples"
+          / "BTCUSDT-aggTrades-2024-01-15.zip")
 
 
 def kinds(sim) -> list[type]:

@@ -278,7 +278,7 @@ def test_queries_show_the_wallets_orders_and_trades(m: Sim) -> None:
         "isIsolated": False}
     assert ok(m, t, "GET", ORDER, symbol=BTC, orderId=iso["orderId"], isIsolated="TRUE")["isIsolated"] is True
 
-    ids = lambda rows: [r["orderId"] for r in rows]  # noqa: E731
+    ids = lambda rows: [r["orderId"] for r in rows]  # noqa: E731 - a one-line projection, read where it is used
     assert ids(ok(m, t, "GET", OPEN)) == [resting["orderId"], eth["orderId"]]  # cross, every symbol
     assert ids(ok(m, t, "GET", OPEN, symbol=BTC)) == [resting["orderId"]]
     assert ids(ok(m, t, "GET", OPEN, symbol=BTC, isIsolated="TRUE")) == [iso["orderId"]]

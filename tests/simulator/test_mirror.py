@@ -674,7 +674,7 @@ def test_recorded_feed_shifts_time_and_names_bad_lines(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"type":"book","time":1,"bids":[],"asks":[]}\n{"type":"trade","time":2,"price":"1e5",'
                    '"qty":"1","side":"buy"}\n')
-    with pytest.raises(ValueError, match="bad.jsonl:2"):
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
         list(RecordedFeed(bad))
 
 
