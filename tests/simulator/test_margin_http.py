@@ -217,7 +217,7 @@ def test_transfer_history_filters_pages_and_windows(sim: Sim) -> None:
         sim.clock.advance(HOUR)
         sim.transfer(t, "MAIN_ISOLATED_MARGIN", "USDT", amount, toSymbol=symbol)
     history = "/sapi/v1/asset/transfer"
-    amounts = lambda body: [r["amount"] for r in body["rows"]]  # noqa: E731
+    amounts = lambda body: [r["amount"] for r in body["rows"]]  # noqa: E731 - a one-line projection, read where it is used
     recent = sim.ok(t, "GET", history, {"type": "MAIN_ISOLATED_MARGIN"})
     assert (recent["total"], amounts(recent)) == (3, ["4.00000000", "3.00000000", "2.00000000"])
     btc = sim.ok(t, "GET", history, {"type": "MAIN_ISOLATED_MARGIN", "toSymbol": "BTCUSDT"})
