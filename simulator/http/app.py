@@ -20,6 +20,7 @@ from ..liquidity.journaled import JournaledLiquidity
 from ..margin import MarginDesk, MarginKeeper
 from ..ratelimit import RateLimiter
 from ..venue import Venue
+from ..version import VERSION
 from . import admin, convert, margin, margin_orders, market, spot, wallet
 from . import faults as fault_admin
 from .endpoint import (
@@ -91,7 +92,7 @@ def create_app(venue: Venue, admin_token: str, durability: DurabilitySettings | 
                with_admin: bool = True) -> SandexApp:
     """Binance's API (and the admin API unless ``with_admin`` is False: see ``create_admin_app``)."""
     services = create_services(venue, admin_token, durability)
-    app = FastAPI(title="sandex", version="0.1.0",
+    app = FastAPI(title="sandex", version=VERSION,
                   description="A sandboxed exchange speaking Binance's spot REST API, plus an admin API.")
     by_path: dict[str, dict[str, Endpoint]] = {}
     for ep in ENDPOINTS:
@@ -110,7 +111,7 @@ def create_app(venue: Venue, admin_token: str, durability: DurabilitySettings | 
 def create_admin_app(services: Services) -> FastAPI:
     """The admin API alone, for a listener of its own (``admin_host``): an operator can then keep
     it off the interface traders reach."""
-    app = FastAPI(title="sandex admin", version="0.1.0", openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(title="sandex admin", version=VERSION, openapi_url=None, docs_url=None, redoc_url=None)
     app.router.routes.extend(admin.build_routes(services))
     app.router.routes.extend(fault_admin.build_routes(services, ENDPOINTS))
     app.add_exception_handler(StarletteHTTPException, _not_found)
