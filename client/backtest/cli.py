@@ -7,9 +7,15 @@ import argparse
 import os
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .runner import BacktestSettings
+
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]  # what add_subparsers returns
 
 
-def register(sub) -> None:
+def register(sub: Subcommands) -> None:
     backtest = sub.add_parser("backtest", help="run a strategy file over history in simulated time, with a report")
     _common(backtest)
     backtest.add_argument("--data", metavar="FILE", default="",
@@ -63,13 +69,14 @@ def _time(text: str) -> int:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected an ISO date/time such as 2024-01-15T06:00 or ms") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected an ISO date/time such as 2024-01-15T06:00 or ms") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 
-def _settings(args: argparse.Namespace, data: str = ""):
+def _settings(args: argparse.Namespace, data: str = "") -> BacktestSettings:
     from .runner import DEFAULT_BALANCES, BacktestSettings
     from .strategy import parse_param
 
@@ -87,11 +94,15 @@ def _settings(args: argparse.Namespace, data: str = ""):
 
 
 def _backtest(args: argparse.Namespace) -> int:
+    from .extras import MissingExtra
     from .report import summary_table, write_report
     from .runner import run_backtest
 
-    result = run_backtest(_settings(args, args.data))
-    files = write_report(result, args.out, plots=not args.no_plots)
+    try:
+        result = run_backtest(_settings(args, args.data))
+        files = write_report(result, args.out, plots=not args.no_plots)
+    except MissingExtra as e:
+        raise SystemExit(f"sandex backtest: {e}") from None
     print(summary_table(result))
     for kind, path in files.items():
         print(f"  {kind:<16}{path}")
@@ -102,10 +113,14 @@ def _backtest(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from .extras import MissingExtra
     from .sweep import grid_runs, parse_grid, run_sweep, sweep_table, write_sweep
 
     runs = grid_runs(_settings(args), parse_grid(args.grid), args.data or None)
-    rows = run_sweep(runs, workers=args.workers, ray_address=args.ray, progress=sys.stderr.isatty())
+    try:
+        rows = run_sweep(runs, workers=args.workers, ray_address=args.ray, progress=sys.stderr.isatty())
+    except MissingExtra as e:
+        raise SystemExit(f"sandex sweep: {e}") from None
     files = write_sweep(rows, args.out)
     print(sweep_table(rows, top=args.top))
     for kind, path in files.items():

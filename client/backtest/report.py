@@ -20,10 +20,12 @@ from decimal import Context, Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
+from .extras import needs_extra
 from .result import BacktestResult, Fill, Step
 from .strategy import INTERVAL_MS
 
 YEAR_MS = 365 * 24 * 3600 * 1000
+NO_PLOTS = "write JSON and CSV only (--no-plots, or plots=False)"
 _TABLE_ROWS = 500  # rows shown per HTML table; the CSV files hold them all
 _EXACT = Context(prec=60)  # sums and products of money: exact in practice
 _RATIO = Context(prec=28)  # quotients (average prices, drawdowns): rounded like Decimal's default
@@ -361,9 +363,10 @@ def _fill_points(result: BacktestResult, side: str) -> tuple[list[datetime], lis
 
 def _write_png(result: BacktestResult, report: dict[str, Any], path: Path) -> None:
     """Price with fills, equity and drawdown, stacked on one time axis."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.figure import Figure
+    with needs_extra("the equity plot (equity.png)", NO_PLOTS):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+        from matplotlib.figure import Figure
 
     fig = Figure(figsize=(12, 8), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
@@ -416,9 +419,10 @@ def _esc(value: Any) -> str:
 
 def _plotly_html(result: BacktestResult, report: dict[str, Any]) -> str:
     """The interactive chart: price with fills, equity and drawdown on one x axis with a range slider."""
-    import plotly.graph_objects as go
-    import plotly.io as pio
-    from plotly.subplots import make_subplots
+    with needs_extra("the interactive report (report.html)", NO_PLOTS):
+        import plotly.graph_objects as go
+        import plotly.io as pio
+        from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.03, row_heights=[0.5, 0.3, 0.2])
     x = [iso(s.time)[:23].replace("T", " ") for s in result.steps]

@@ -15,17 +15,81 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 import simulator.launcher as launcher
 
 from ..connections import forget_target
 from ..credentials import Credential
 from ..inprocess import InProcessTarget
+from .extras import needs_extra
 from .result import BacktestResult, Fill, Step
-from .strategy import interval_ms, load
+from .strategy import Strategy, interval_ms, load
 
 DEFAULT_BALANCES = {"USDT": "10000"}
 _names = itertools.count(1)
+
+
+class Candle(Protocol):
+    """A candle as the simulator keeps it (read-only, integer units)."""
+
+    @property
+    def open_time(self) -> int: ...
+
+    @property
+    def open(self) -> int: ...
+
+    @property
+    def high(self) -> int: ...
+
+    @property
+    def low(self) -> int: ...
+
+    @property
+    def close(self) -> int: ...
+
+    @property
+    def volume(self) -> int: ...
+
+
+class ExchangeFill(Protocol):
+    """A fill as the simulator records it (read-only, integer units)."""
+
+    @property
+    def time(self) -> int: ...
+
+    @property
+    def trade_id(self) -> int: ...
+
+    @property
+    def order_id(self) -> int: ...
+
+    @property
+    def is_buyer(self) -> bool: ...
+
+    @property
+    def is_maker(self) -> bool: ...
+
+    @property
+    def price(self) -> int: ...
+
+    @property
+    def qty(self) -> int: ...
+
+    @property
+    def quote_qty(self) -> int: ...
+
+    @property
+    def commission(self) -> int: ...
+
+    @property
+    def commission_asset(self) -> str: ...
+
+
+class ProgressBar(Protocol):
+    def update(self, n: float = 1) -> bool | None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -73,8 +137,8 @@ def run_backtest(settings: BacktestSettings) -> BacktestResult:
         run.close()
 
 
-def _drive(run, strategy, step: int, timeframe: str, settings: BacktestSettings, account: int,
-           result: BacktestResult) -> None:
+def _drive(run: launcher.HistoryRun, strategy: Strategy, step: int, timeframe: str, settings: BacktestSettings,
+           account: int, result: BacktestResult) -> None:
     """Candle by candle to the end of history (or ``settings.end``)."""
     assets = (result.base, result.quote)
     open_time = (settings.start or run.now_ms()) // step * step
@@ -93,7 +157,8 @@ def _drive(run, strategy, step: int, timeframe: str, settings: BacktestSettings,
                         strategy.on_candle(_ohlcv(run, candle))
                     except Exception as e:  # the strategy's own failure: reported, the run stops here
                         result.error = f"{type(e).__name__}: {e}"
-                result.steps.append(_step(run, account, assets, close_time + 1, run.last_price()))
+                mark = run.last_price() or _price(run, candle.close)  # the candle's close is the last trade
+                result.steps.append(_step(run, account, assets, close_time + 1, mark))
                 result.end = close_time + 1
             if bar is not None:
                 bar.update(1)
@@ -111,19 +176,22 @@ def _drive(run, strategy, step: int, timeframe: str, settings: BacktestSettings,
             bar.close()
 
 
-def _progress(run, settings: BacktestSettings, step: int):
-    from tqdm import tqdm
+def _progress(run: launcher.HistoryRun, settings: BacktestSettings, step: int) -> ProgressBar:
+    with needs_extra("the progress bar", "run with --quiet"):
+        from tqdm import tqdm
 
     last = settings.end or run.last_row_time() + 1
     total = max(1, -(-(last - run.now_ms() // step * step) // step))
-    return tqdm(total=total, unit="candle", desc=Path(settings.strategy).name, leave=False, mininterval=0.5)
+    bar: ProgressBar = tqdm(total=total, unit="candle", desc=Path(settings.strategy).name, leave=False,
+                            mininterval=0.5)
+    return bar
 
 
-def _price(run, units: int) -> Decimal:
+def _price(run: launcher.HistoryRun, units: int) -> Decimal:
     return Decimal(units).scaleb(-run.price_decimals)
 
 
-def _ohlcv(run, candle) -> list:
+def _ohlcv(run: launcher.HistoryRun, candle: Candle) -> list[float]:
     """ccxt's OHLCV row of a candle, numbers as ccxt parses the exchange's decimal text."""
     p, q = run.price_decimals, run.qty_decimals
     return [candle.open_time, *(float(Decimal(v).scaleb(-p)) for v in (candle.open, candle.high, candle.low,
@@ -131,13 +199,13 @@ def _ohlcv(run, candle) -> list:
             float(Decimal(candle.volume).scaleb(-q))]
 
 
-def _step(run, account: int, assets: tuple[str, str], time: int, price: Decimal) -> Step:
+def _step(run: launcher.HistoryRun, account: int, assets: tuple[str, str], time: int, price: Decimal) -> Step:
     held = run.holdings(account, assets)
     position, cash = held[assets[0]], held[assets[1]]
     return Step(time, price, cash, position, cash + position * price)
 
 
-def _fill(run, fill, base: str, quote: str) -> Fill:
+def _fill(run: launcher.HistoryRun, fill: ExchangeFill, base: str, quote: str) -> Fill:
     price = _price(run, fill.price)
     amount = Decimal(fill.qty).scaleb(-run.qty_decimals)
     fee = Decimal(fill.commission).scaleb(-run.decimals(fill.commission_asset))

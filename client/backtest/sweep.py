@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import itertools
 import json
 import multiprocessing
@@ -20,8 +21,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from .extras import needs_extra
 from .report import compute_metrics
 from .runner import BacktestSettings, run_backtest
 from .strategy import parse_param
@@ -30,11 +32,19 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RAY_MISSING = "the Ray backend needs Ray: pip install 'sandex[ray]'"
 _RANGE = re.compile(r"(-?\d+):(-?\d+)(?::(-?\d+))?")
 _ERROR_WIDTH = 40  # characters of an error shown in the table
+T = TypeVar("T")
+Grid = dict[str, list[Any]]  # parameter -> the values to try
+
+
+class ProgressBar(Protocol):
+    def update(self, n: float = 1) -> bool | None: ...
+
+    def close(self) -> None: ...
 
 
 # --- the runs ------------------------------------------------------------------------------------------------------
 
-def grid_runs(base: BacktestSettings, grid: dict[str, list], data_files: list[str] | None = None
+def grid_runs(base: BacktestSettings, grid: Grid, data_files: list[str] | None = None
               ) -> list[BacktestSettings]:
     """Every combination of the grid's values (keys sorted) x every data file, in a fixed order.
 
@@ -47,18 +57,18 @@ def grid_runs(base: BacktestSettings, grid: dict[str, list], data_files: list[st
     names = sorted(grid)
     files = list(data_files) if data_files else [base.data]
     strategy = str(Path(base.strategy).resolve())
-    return [dataclasses.replace(base, strategy=strategy, params={**base.params, **dict(zip(names, combo))},
+    return [dataclasses.replace(base, strategy=strategy, params={**base.params, **dict(zip(names, combo, strict=True))},
                                 data=file, progress=False)
             for combo in itertools.product(*(grid[n] for n in names)) for file in files]
 
 
-def parse_grid(texts: list[str]) -> dict[str, list]:
+def parse_grid(texts: list[str]) -> Grid:
     """``name=v1,v2`` and ``name=a:b:step`` (integers, b included when reached) from the command line.
 
     Items of one list may mix: ``fast=3,5,10:30:10`` is 3, 5, 10, 20, 30. Values convert like
     ``--param`` values (int, float, true/false, else text).
     """
-    grid: dict[str, list] = {}
+    grid: Grid = {}
     for text in texts:
         name, sep, spec = text.partition("=")
         name = name.strip()
@@ -73,7 +83,7 @@ def parse_grid(texts: list[str]) -> dict[str, list]:
     return grid
 
 
-def _grid_item(text: str, item: str) -> list:
+def _grid_item(text: str, item: str) -> list[Any]:
     """One comma-separated item: a value, or an integer range when it has a colon."""
     if not item:
         raise ValueError(f"grid {text!r}: empty value")
@@ -120,6 +130,8 @@ def run_sweep(runs: list[BacktestSettings], workers: int | None = None, ray_addr
     runs = list(runs)
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    if progress:
+        _tqdm()  # a missing extra is said before any run starts, not after them all
     if ray_address is not None:
         rows = _run_ray(runs, workers, ray_address, progress)
     elif workers == 1 or len(runs) <= 1:
@@ -129,20 +141,31 @@ def run_sweep(runs: list[BacktestSettings], workers: int | None = None, ray_addr
     return rank(rows)
 
 
-def _bar(items: Iterable, progress: bool, total: int | None = None) -> Iterable:
+def _tqdm() -> Any:  # tqdm's class (it ships no type information)
+    with needs_extra("the sweep's progress bar", "send stderr elsewhere (2>FILE) to run without it"):
+        from tqdm import tqdm
+    return tqdm
+
+
+def _bar(items: Iterable[T], progress: bool, total: int | None = None) -> Iterable[T]:
     """The items, under a tqdm bar on stderr when asked for."""
     if not progress:
         return items
-    from tqdm import tqdm
+    bar: Iterable[T] = _tqdm()(items, total=total, unit="run", desc="sweep", mininterval=0.5)
+    return bar
 
-    return tqdm(items, total=total, unit="run", desc="sweep", mininterval=0.5)
+
+def _counter(total: int) -> ProgressBar:
+    """A tqdm bar on stderr moved by hand (``update``), for runs finishing elsewhere."""
+    bar: ProgressBar = _tqdm()(total=total, unit="run", desc="sweep", mininterval=0.5)
+    return bar
 
 
 def _run_pool(runs: list[BacktestSettings], workers: int, progress: bool) -> list[dict[str, Any]]:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(runs)), mp_context=context) as pool:
         futures = {pool.submit(run_one, i, s): i for i, s in enumerate(runs)}
-        return [_collect(lambda: f.result(), futures[f], runs)
+        return [_collect(f.result, futures[f], runs)
                 for f in _bar(as_completed(futures), progress, len(futures))]
 
 
@@ -154,7 +177,7 @@ def _collect(get: Callable[[], dict[str, Any]], index: int, runs: list[BacktestS
         return _row(index, runs[index], None, f"{type(e).__name__}: {e}")
 
 
-def _import_ray():
+def _import_ray() -> Any:
     try:
         import ray
     except ImportError:
@@ -172,12 +195,12 @@ def _run_ray(runs: list[BacktestSettings], workers: int | None, address: str, pr
     try:
         task = ray.remote(num_cpus=1)(run_one)
         pending = {task.remote(i, s): i for i, s in enumerate(runs)}
-        bar = _bar(None, progress, len(runs)) if progress else None
+        bar = _counter(len(runs)) if progress else None
         rows = []
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             ref = done[0]
-            rows.append(_collect(lambda: ray.get(ref), pending.pop(ref), runs))
+            rows.append(_collect(functools.partial(ray.get, ref), pending.pop(ref), runs))
             if bar is not None:
                 bar.update(1)
         if bar is not None:
@@ -188,7 +211,7 @@ def _run_ray(runs: list[BacktestSettings], workers: int | None, address: str, pr
             ray.shutdown()
 
 
-def _ray_init(ray, workers: int | None, address: str) -> None:
+def _ray_init(ray: Any, workers: int | None, address: str) -> None:
     """A local Ray (workers CPUs, this project importable in its workers) or a cluster's."""
     if address != "local":
         ray.init(address=address)
@@ -200,7 +223,7 @@ def _ray_init(ray, workers: int | None, address: str) -> None:
 
 def rank(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Best first: highest return; failed runs and runs without a return last; ties by run index."""
-    def key(row: dict[str, Any]) -> tuple:
+    def key(row: dict[str, Any]) -> tuple[bool, bool, float, int]:
         ret = (row.get("metrics") or {}).get("return_pct")
         return (row.get("error") is not None, ret is None, -(ret or 0.0), row["index"])
 
@@ -261,7 +284,7 @@ def sweep_table(rows: list[dict[str, Any]], top: int | None = 20) -> str:
     body = [_table_cells(i, row, names) for i, row in enumerate(shown, 1)]
     widths = [max(len(line[c]) for line in [header, *body]) for c in range(len(header))]
     lines = ["  ".join(cell.rjust(w) if c in right else cell.ljust(w)
-                       for c, (cell, w) in enumerate(zip(line, widths))).rstrip()
+                       for c, (cell, w) in enumerate(zip(line, widths, strict=True))).rstrip()
              for line in [header, *body]]
     if len(shown) < len(rows):
         lines.append(f"({len(rows) - len(shown)} more not shown)")
@@ -270,7 +293,7 @@ def sweep_table(rows: list[dict[str, Any]], top: int | None = 20) -> str:
 
 def _metric_names(rows: list[dict[str, Any]]) -> list[str]:
     """Metric columns in ``compute_metrics``' order (any extra keys after, sorted)."""
-    first = next((row["metrics"] for row in rows if row.get("metrics")), {})
+    first: dict[str, Any] = next((row["metrics"] for row in rows if row.get("metrics")), {})
     extra = sorted({k for row in rows for k in (row.get("metrics") or {})} - set(first))
     return [*first, *extra]
 
