@@ -215,7 +215,7 @@ def test_readme_error_table_is_what_sandex_sends_and_ccxt_raises() -> None:
              be.orders_exceeded(limits.orders_per_10s, "10 SECOND", 1), be.banned(banned_until, 1)]
     known = {(e.status, e.code, e.msg) for e in sent}
     exchange = ccxt.binance()
-    for category, when, exception, status, code, msg in _error_rows():
+    for _category, when, exception, status, code, msg in _error_rows():
         cls = getattr(ccxt, exception.strip("`"))
         if code == "—":  # no answer at all: a client-side NetworkError
             assert issubclass(cls, ccxt.NetworkError), when
