@@ -10,6 +10,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .version import VERSION
+
 if TYPE_CHECKING:
     from .config import SimulatorConfig
     from .durability import Recovery
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sandex", description="A sandboxed crypto exchange you can run anywhere.")
+    parser.add_argument("--version", action="version", version=f"sandex {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser("demo", help="tour the matching engine and measure it on a random order flow")
     demo.add_argument("--orders", type=int, default=200_000, help="random commands for the throughput run")
