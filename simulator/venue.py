@@ -342,7 +342,7 @@ class Venue:
 
     def _command(self, account: int, req: OrderRequest, now: int) -> PlaceOrder:
         return PlaceOrder(req.symbol, account, req.side, req.order_type, req.quantity, req.price, req.quote_quantity,
-                          req.stop_price, req.time_in_force, req.stp, None, now)
+                          req.stop_price, req.time_in_force, req.stp, time=now)
 
     def _check_client_id(self, acct: _Account, symbol: str, client_id: str) -> None:
         previous = acct.client_ids.get((symbol, client_id))
@@ -444,7 +444,7 @@ class Venue:
                     restriction == "ONLY_PARTIALLY_FILLED" and rec.status != "PARTIALLY_FILLED"):
                 raise err.CANCEL_RESTRICTED
             now = self.now()
-            events = self._engine_apply(CancelOrder(symbol, account, rec.order_id, None, now))
+            events = self._engine_apply(CancelOrder(symbol, account, rec.order_id, time=now))
             if isinstance(events[0], OrderRejected):
                 raise err.UNKNOWN_ORDER_CANCEL
             self.markets[symbol].update_id += 1
@@ -479,7 +479,7 @@ class Venue:
             if new_client_id is not None and new_client_id != rec.client_order_id:
                 self._check_client_id(acct, symbol, new_client_id)
             now = self.now()
-            events = self._engine_apply(AmendOrder(symbol, account, new_qty, rec.order_id, None, now))
+            events = self._engine_apply(AmendOrder(symbol, account, new_qty, rec.order_id, time=now))
             if isinstance(events[0], OrderRejected):
                 raise err.for_reject(events[0].reason)
             self.markets[symbol].update_id += 1
