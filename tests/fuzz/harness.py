@@ -21,8 +21,6 @@ profile's fixed seed.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import os
 from collections import Counter
 from collections.abc import Iterable
@@ -35,6 +33,7 @@ from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.launcher import build
 from simulator.ratelimit import RateLimitConfig
+from tests.harness import FORM, hmac_hex
 
 T0 = 1_699_963_200_000
 KEY = "FUZZKEY" + "k" * 57
@@ -57,10 +56,6 @@ def fuzz_settings(default: int) -> settings:
                                            HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
 
 
-def hmac_hex(payload: bytes, secret: str = SECRET) -> str:
-    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
-
-
 def sign(query: bytes, body: bytes, now_ms: int, secret: str = SECRET) -> tuple[bytes, bytes]:
     """Append ``timestamp`` and ``signature`` as a Binance client does: the signature is over the
     query string followed by the body, exactly as sent, and goes last (in the body when there is one)."""
@@ -69,7 +64,7 @@ def sign(query: bytes, body: bytes, now_ms: int, secret: str = SECRET) -> tuple[
         body = body + b"&" + stamp
     else:
         query = query + b"&" + stamp if query else stamp
-    tail = b"&signature=" + hmac_hex(query + body, secret).encode()
+    tail = b"&signature=" + hmac_hex(secret, query + body).encode()
     return (query, body + tail) if body else (query + tail, body)
 
 
@@ -148,7 +143,7 @@ class FuzzSim:
             query, body = sign(query, body, self.clock.now_ms())
             headers.append(("X-MBX-APIKEY", api_key))
         if body and not any(k.lower() == "content-type" for k, _ in headers):
-            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            headers.append(("Content-Type", FORM))
         answer = self.call(method, path, query, body, headers)
         self.observe(path, answer.status, answer.headers.get("content-type", ""), answer.body,
                      (method, path, query[:400], body[:400]))

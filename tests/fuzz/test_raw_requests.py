@@ -115,8 +115,8 @@ def raw_request(draw, endpoints: list[Endpoint]) -> tuple[Endpoint, bytes, bytes
     if ep.method == "GET":
         return ep, b"&".join(items), b""
     in_body = [draw(st.booleans()) for _ in items]
-    query = b"&".join(i for i, b in zip(items, in_body) if not b)
-    body = b"&".join(i for i, b in zip(items, in_body) if b)
+    query = b"&".join(i for i, b in zip(items, in_body, strict=True) if not b)
+    body = b"&".join(i for i, b in zip(items, in_body, strict=True) if b)
     return ep, query, body
 
 
@@ -175,8 +175,8 @@ def order_request(draw) -> tuple[Endpoint, bytes, bytes]:
     ep = draw(st.sampled_from(ORDER_ENDPOINTS))
     items = draw(order_items(ep))
     in_body = [draw(st.sampled_from([True, True, False])) for _ in items]
-    return (ep, b"&".join(i for i, b in zip(items, in_body) if not b),
-            b"&".join(i for i, b in zip(items, in_body) if b))
+    return (ep, b"&".join(i for i, b in zip(items, in_body, strict=True) if not b),
+            b"&".join(i for i, b in zip(items, in_body, strict=True) if b))
 
 
 # ---- the tests ---------------------------------------------------------------------------------------

@@ -27,22 +27,23 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-import requests  # noqa: E402  (schemathesis brings it)
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from schemathesis import GenerationMode  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+import requests  # noqa: E402 - after the importorskip; schemathesis brings it
+from hypothesis import given  # noqa: E402 - after the importorskip
+from hypothesis import strategies as st  # noqa: E402 - after the importorskip
+from schemathesis import GenerationMode  # noqa: E402 - after the importorskip
+from schemathesis.checks import not_a_server_error  # noqa: E402 - after the importorskip
+from schemathesis.specs.openapi.checks import (  # noqa: E402 - after the importorskip
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
-from simulator.http import admin  # noqa: E402
-from simulator.http.app import ENDPOINTS  # noqa: E402
-from simulator.http.endpoint import openapi_paths  # noqa: E402
+from simulator.http import admin  # noqa: E402 - after the importorskip
+from simulator.http.app import ENDPOINTS  # noqa: E402 - after the importorskip
+from simulator.http.endpoint import openapi_paths  # noqa: E402 - after the importorskip
+from tests.harness import hmac_hex  # noqa: E402 - after the importorskip
 
-from .harness import ADMIN_TOKEN, KEY, SECRET, FuzzSim, fuzz_settings, hmac_hex  # noqa: E402
+from .harness import ADMIN_TOKEN, KEY, SECRET, FuzzSim, fuzz_settings  # noqa: E402 - after the importorskip
 
 PER_OPERATION = 12  # the signed pass: twice as many (its cases reach the handlers)
 DOCUMENTED = openapi_paths(ENDPOINTS) | admin.openapi_paths()
@@ -97,7 +98,7 @@ class Signer(requests.auth.AuthBase):
                 if part and part.split("=", 1)[0] not in ("timestamp", "signature")]
         query = "&".join([*kept, f"timestamp={self.sim.clock.now_ms()}"])
         body = _bytes(r.body)
-        query += "&signature=" + hmac_hex(query.encode() + body, SECRET)
+        query += "&signature=" + hmac_hex(SECRET, query.encode() + body)
         r.url = urlunsplit(url._replace(query=query))
         r.headers["X-MBX-APIKEY"] = KEY
         return r
