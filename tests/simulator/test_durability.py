@@ -34,8 +34,8 @@ ADMIN = "a" * 32
 
 
 def config(state_dir: Path, **changes) -> SimulatorConfig:
-    return SimulatorConfig(state_dir=str(state_dir), liquidity_mode="static", admin_token=ADMIN, fingerprint_recovery=True,
-                           demo_api_key="demo-key", demo_api_secret="demo-secret",
+    return SimulatorConfig(state_dir=str(state_dir), liquidity_mode="static", admin_token=ADMIN,
+                           fingerprint_recovery=True, demo_api_key="demo-key", demo_api_secret="demo-secret",
                            rate_limits=RateLimitConfig(enabled=False), **changes)
 
 
@@ -125,7 +125,8 @@ def test_a_clean_stop_leaves_a_snapshot_and_nothing_to_replay(tmp_path: Path) ->
     again = build(config(tmp_path), clock=ManualClock(clock.now_ms()))
     assert again.recovery.replayed == 0 and again.recovery.fingerprint == before
     again.close()
-    assert replay_state(config(tmp_path), from_start=True)[0].fingerprint == replay_state(config(tmp_path))[0].fingerprint
+    oldest, newest = replay_state(config(tmp_path), from_start=True)[0], replay_state(config(tmp_path))[0]
+    assert oldest.fingerprint == newest.fingerprint
 
 
 def test_a_generated_demo_key_survives_the_restart(tmp_path: Path) -> None:

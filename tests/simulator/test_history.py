@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import time as clock
 from array import array
 from dataclasses import dataclass
@@ -270,7 +271,7 @@ def columns(fills: list[Fill], bool_maker: bool = False) -> tuple[np.ndarray, ..
 
 def record_each(h: MarketHistory, first_id: int, cols: tuple[np.ndarray, ...]) -> None:
     """``record`` per fill of a ``record_many`` call's arguments."""
-    for k, (p, q, qq, t, m, tk) in enumerate(zip(*(c.tolist() for c in cols))):
+    for k, (p, q, qq, t, m, tk) in enumerate(zip(*(c.tolist() for c in cols), strict=True)):
         h.record(first_id + k, p, q, qq, t, bool(m), tk)
 
 
@@ -307,7 +308,7 @@ def test_record_many_leaves_exactly_the_state_of_record_per_fill(fills: list[Fil
     cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=8)))
     loop, many = build(fills), MarketHistory()
     many._vector_from = data.draw(st.sampled_from([0, MarketHistory._vector_from]))  # 0: the vector steps always
-    for a, b in zip([0, *cuts], [*cuts, n]):
+    for a, b in zip([0, *cuts], [*cuts, n], strict=True):
         cols = columns(fills[a:b], bool_maker=data.draw(st.booleans()))
         first = fills[a].id if a < n else 0
         if a < b and len(many) and data.draw(st.booleans()):
@@ -436,7 +437,7 @@ def test_agg_trade_selection_matches_brute_force(fills: list[Fill], limit: int, 
 
 def test_agg_trade_time_bounds_are_inclusive() -> None:
     h = build(fills_at([T0, T0 + 1, T0 + 2, T0 + 3, T0 + 4]))
-    ids = lambda rows: [a.id for a in rows]  # noqa: E731
+    ids = lambda rows: [a.id for a in rows]  # noqa: E731 - a one-line projection, read where it is used
     assert ids(h.agg_trades(None, T0 + 1, T0 + 3, 10)) == [2, 3, 4]
     assert ids(h.agg_trades(None, T0 + 1, T0 + 3, 2)) == [2, 3]  # oldest first
     assert ids(h.agg_trades(None, T0 + 3, None, 10)) == [4, 5]
@@ -518,8 +519,8 @@ def test_kline_selection_matches_a_walk_over_every_bucket(interval: str, tz: int
     got = h.klines(interval, start, end, limit, tz, now=now)
     assert got == ref_select(series, interval, tz, start, end, limit, now)
     # the rows are consecutive buckets, each empty one flat at the close before it
-    assert all(a.close_time + 1 == b.open_time for a, b in zip(got, got[1:]))
-    assert all(b.count or b == flat(b.open_time, b.close_time, a.close) for a, b in zip(got, got[1:]))
+    assert all(a.close_time + 1 == b.open_time for a, b in itertools.pairwise(got))
+    assert all(b.count or b == flat(b.open_time, b.close_time, a.close) for a, b in itertools.pairwise(got))
 
 
 def test_gaps_are_flat_candles_at_the_previous_close() -> None:
@@ -581,7 +582,7 @@ def test_nothing_before_the_first_trade() -> None:
     first = base + 30 * SEC
     h = build(fills_at([first, base + 4 * MIN]))
     now = base + 4 * MIN
-    opens = lambda rows: [(k.open_time - base) // MIN for k in rows]  # noqa: E731
+    opens = lambda rows: [(k.open_time - base) // MIN for k in rows]  # noqa: E731 - a one-line projection, read where it is used
     assert opens(h.klines("1m", None, None, 100, now=now)) == [0, 1, 2, 3, 4]
     assert opens(h.klines("1m", base - DAY, None, 100, now=now)) == [0, 1, 2, 3, 4]
     assert opens(h.klines("1m", 0, None, 2, now=now)) == [0, 1]  # the limit is not spent before it

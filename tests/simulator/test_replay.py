@@ -102,7 +102,7 @@ def test_agg_trades_replay_prints_history_exactly(sample_trades) -> None:
     served = history.agg_trades(1, None, None, 100_000)
     assert len(served) == len(sample_trades)
     tick = units("0.01")
-    for a, r in zip(served, sample_trades):
+    for a, r in zip(served, sample_trades, strict=True):
         assert abs(a.price - r.price) <= tick and a.price == r.price
         assert (a.time, a.qty, a.buyer_is_maker) == (r.time, r.qty, r.buyer_is_maker)
     assert sum(a.qty for a in served) == sum(r.qty for r in sample_trades)
@@ -120,7 +120,7 @@ def test_served_klines_after_agg_trades_match_the_sample_klines(sample_klines) -
         assert resp.status_code == 200, resp.text
         got += resp.json()
     assert len(got) == 1440
-    for row, k in zip(got, sample_klines):
+    for row, k in zip(got, sample_klines, strict=True):
         assert row[0] == k.open_time and row[6] == k.close_time
         assert row[1:6] == [format_units(v, 8) for v in (k.open, k.high, k.low, k.close, k.volume)]
         assert row[7] == format_units(k.quote_volume, 8)
@@ -141,7 +141,7 @@ def test_batch_and_per_command_paths_agree_with_users_trading(sample_trades) -> 
 
     results = []
     for mode in ("batch", "venue"):
-        sim, replay, ids = replayed(samples.AGG_TRADES_ZIP, users=users, mode=mode)
+        sim, _replay, ids = replayed(samples.AGG_TRADES_ZIP, users=users, mode=mode)
         venue = sim.venue
         records = [venue.order(sim.demo_account, SYMBOL, oid, None) for oid in ids]
         trades = venue.my_trades(sim.demo_account, SYMBOL, None, None, None, None, 1000)
@@ -301,7 +301,7 @@ def test_trades_below_the_minimum_and_above_the_maximum_order_print_exactly() ->
     rows = [(1000, "42000.00", "0.00001", Side.BUY), (2000, "41999.99", "0.00002", Side.SELL),
             (3000, "42000.00", "250", Side.BUY), (3000, "42000.01", "0.00003", Side.BUY),
             (4000, "42000.00", "0.00001", Side.SELL)]
-    sim, replay, _ = replayed(tape(rows), start=T0, spacing_ticks=100)
+    sim, _replay, _ = replayed(tape(rows), start=T0, spacing_ticks=100)
     history = sim.venue.markets[SYMBOL].history.recent(1000)
     by_time: dict[int, list] = {}
     for t in history:
@@ -354,13 +354,13 @@ def test_prices_outside_the_market_are_refused() -> None:
 # ---- klines -------------------------------------------------------------------------------------
 
 def test_klines_replay_serves_the_source_candles(sample_klines) -> None:
-    sim, replay, _ = replayed(samples.KLINES_ZIP)
+    sim, _replay, _ = replayed(samples.KLINES_ZIP)
     venue = sim.venue
     history = venue.markets[SYMBOL].history
     served = history.klines("1m", samples.DAY_START, None, 1000, now=venue.now())
     served += history.klines("1m", samples.DAY_START + 1000 * 60_000, None, 1000, now=venue.now())
     assert len(served) == 1440
-    for got, k in zip(served, sample_klines):
+    for got, k in zip(served, sample_klines, strict=True):
         assert (got.open_time, got.close_time) == (k.open_time, k.close_time)
         assert (got.open, got.high, got.low, got.close) == (k.open, k.high, k.low, k.close)
         assert (got.volume, got.taker_buy_volume) == (k.volume, k.taker_buy_volume)

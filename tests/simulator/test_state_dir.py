@@ -224,7 +224,7 @@ def test_records_in_a_later_segment_count_as_following_the_damage(tmp_path: Path
     for _ in range(7):
         sim.venue.deposit(sim.demo_account, "USDT", COIN)
     crash(sim)
-    first, later = sim.durability.dir.segments()
+    first, _later = sim.durability.dir.segments()
     flip(sim.durability.dir.snapshots()[-1], 100)  # the newest snapshot is unreadable: replay from the one before
     records = frames(first)
     flip(first, records[3][2] - 1)
@@ -236,7 +236,7 @@ def test_records_in_a_later_segment_count_as_following_the_damage(tmp_path: Path
 
 def test_a_damaged_last_record_is_a_torn_tail_cut_as_before(tmp_path: Path) -> None:
     segment, last = journal_of_deposits(tmp_path, 10)
-    offset, seq, end = frames(segment)[-1]
+    offset, _seq, end = frames(segment)[-1]
     flip(segment, end - 2)
     sim = build(config(tmp_path), clock=ManualClock(T0))
     assert sim.recovery.seq == last - 1
@@ -279,7 +279,8 @@ def test_verify_exits_non_zero_on_a_torn_tail_too(tmp_path: Path) -> None:
 def test_other_markets_are_one_line_not_a_traceback(tmp_path: Path) -> None:
     build(config(tmp_path), clock=ManualClock(T0)).close()
     other = tmp_path / "only-btc.toml"
-    other.write_text('[demo_balances]\nUSDT = "1"\n[[markets]]\nsymbol = "BTCUSDT"\nbase = "BTC"\nquote = "USDT"\ntick_size = "0.01"\n'
+    other.write_text('[demo_balances]\nUSDT = "1"\n[[markets]]\nsymbol = "BTCUSDT"\nbase = "BTC"\nquote = "USDT"\n'
+                     'tick_size = "0.01"\n'
                      'step_size = "0.00001"\nmin_qty = "0.00001"\nmax_qty = "9000"\nmarket_max_qty = "100"\n'
                      'min_notional = "5"\n')
     done = cli("serve", "--state-dir", str(tmp_path), "--config", str(other), "--port", "0")
