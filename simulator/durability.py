@@ -33,6 +33,8 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, cast, overload
 
+from engine import InvariantViolation
+
 from . import binance_errors as err
 from . import records, state_image
 from .journal import (
@@ -61,7 +63,10 @@ class Recorder:
 
     A journal that cannot be written (disk full, I/O error) stops the exchange taking changes: the
     change whose record failed is answered "execution status unknown" (it is in memory but would
-    not survive a restart) and every later one is refused, while reads go on answering."""
+    not survive a restart) and every later one is refused, while reads go on answering. A broken
+    invariant (``InvariantViolation``: a bug, caught in the act) stops it the same way: the change
+    it broke is answered as an internal error and not journaled, so a restart rebuilds the state
+    from the journal without it."""
 
     def __init__(self, lock: threading.RLock, clock_now: Callable[[], int]) -> None:
         self.lock = lock
@@ -70,7 +75,7 @@ class Recorder:
         self.pinned: int | None = None  # the running change's time, read by every ``now()`` inside it
         self.replay_time: int | None = None  # set while replaying a record
         self.sink: Callable[[bytes], None] | None = None  # the journal, when there is one
-        self.failure: str | None = None  # why the journal stopped taking records
+        self.failure: str | None = None  # why the exchange stopped taking changes (read-only until a restart)
         self.idle = 0  # inside a call that changes nothing, so is not journaled (``journaled``'s ``unless``)
         self.stream = EventStream()  # every change's events, told once the change is complete
 
@@ -88,10 +93,14 @@ class Recorder:
             self.sink(records.encode(at, holder, method, args, kwargs, outcome))
             return True
         except Exception as e:
-            self.failure = f"{type(e).__name__}: {e}"
-            log.critical("state: the journal cannot be written (%s); no further changes are taken "
-                         "until a restart", self.failure)
+            self.stop_changes(f"the journal cannot be written ({type(e).__name__}: {e})")
             return False
+
+    def stop_changes(self, why: str) -> None:
+        """From now on every change is refused (503, -1001) and reads go on answering."""
+        if self.failure is None:
+            self.failure = why
+            log.critical("state: %s; the exchange is read-only until a restart", why)
 
 
 def outcome_of(exc: BaseException) -> str:
@@ -164,6 +173,10 @@ def journaled(method: Callable[Concatenate[_H, _P], _R] | None = None, *, unless
                 finally:
                     rec.depth = 0
                     rec.pinned = None
+            except InvariantViolation as e:  # a bug, in the middle of a change: nothing after it is believed
+                rec.stream.discard()
+                rec.stop_changes(f"a broken invariant in {source}: {e}")
+                raise err.INTERNAL from None
             except Exception as e:  # a refusal changed nothing: it stands even if its record fails
                 rec.record(at, self.journal_name, name, args, kwargs, outcome_of(e))
                 raise

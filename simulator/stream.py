@@ -73,6 +73,11 @@ class EventStream:
         if events:
             self._tell(time, source, events)
 
+    def discard(self) -> None:
+        """Forget what the running change emitted (a change a broken invariant stopped halfway:
+        what it did is not to be believed, and the journal does not keep it either)."""
+        self._pending = []
+
     def _tell(self, time: int, source: str, events: tuple[Event, ...]) -> None:
         self.seq += 1
         change = Change(self.seq, time, source, events)

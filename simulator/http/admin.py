@@ -280,7 +280,9 @@ def build_routes(services: Services) -> list[Route]:
         with venue.lock:
             quotes = {symbol: source.quote_updates(symbol) for source in getattr(services.liquidity, "sources", ())
                       if hasattr(source, "quote_updates") for symbol in source.symbols}
-        return _ok({"status": "ok", "serverTime": venue.now(), "markets": len(venue.markets),
+        read_only = venue.recorder.failure  # why changes are refused, if they are
+        return _ok({"status": "ok" if read_only is None else "read-only", "readOnlyReason": read_only,
+                    "serverTime": venue.now(), "markets": len(venue.markets),
                     "accounts": len(venue.account_ids()), "quoteUpdates": quotes,
                     "liquidityFailures": getattr(services.liquidity, "failures", 0)})
 

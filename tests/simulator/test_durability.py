@@ -279,6 +279,6 @@ def test_a_journal_that_cannot_be_written_stops_changes_but_not_reads(tmp_path: 
         assert refused.value.code == -1001
     assert sim.venue.balances(account)[0]["USDT"].free == 1_005 * COIN  # reads still answer
     state = admin.get("/sandex/v1/state", headers=auth).json()
-    assert state["journalFailure"].startswith("OSError")
+    assert state["journalFailure"] == "the journal cannot be written (OSError: [Errno 28] No space left on device)"
     sim.durability.close_without_snapshot()
     assert replay_state(config(tmp_path))[0].fingerprint == kept  # the journal holds what it acknowledged
