@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from .enums import MarketStatus, OrderType
 from .units import INT64_SAFE, RATE_DENOM
@@ -18,6 +22,8 @@ from .units import INT64_SAFE, RATE_DENOM
 MAX_TICKS = (1 << 58) - 1  # keeps average-price sums within int64
 MAX_AVG_PRICE_MINS = 16  # the average-price window the engine keeps per market, in minutes
 _CODE = re.compile(r"^[A-Z0-9]{1,20}$")
+# ticks or lots: one count, or a column of them (the same multiplication either way)
+Count = TypeVar("Count", int, npt.NDArray[np.int64])
 
 
 def _need(ok: bool, msg: str) -> None:
@@ -160,3 +166,17 @@ class MarketSpec:
         object.__setattr__(self, "min_tick", min_tick)
         object.__setattr__(self, "max_tick", max_tick)
         object.__setattr__(self, "notional_factor", factor)
+
+    # ---- ticks and lots -> asset units: the one decoding of a book's counts ----
+
+    def price_units(self, ticks: Count) -> Count:
+        """Price ticks -> quote units per whole base coin."""
+        return ticks * self.price_filter.tick_size
+
+    def qty_units(self, lots: Count) -> Count:
+        """Quantity lots -> base units."""
+        return lots * self.lot_size.step_size
+
+    def notional_units(self, ticks: Count, lots: Count) -> Count:
+        """A trade's quote amount: ticks x lots x ``notional_factor``, exact by construction."""
+        return ticks * lots * self.notional_factor

@@ -8,24 +8,26 @@ from __future__ import annotations
 
 import random
 import time
-from decimal import Decimal
 
 import numpy as np
 
 from engine import BookEvent, OrderBook, OrderType, SelfTradePrevention, Side, TimeInForce, encode
 from engine import batch as k
 
-TICK = Decimal("0.01")  # USDT per price tick
-LOT = Decimal("0.00001")  # BTC per quantity lot
+from .wire import parse_units, units_to_decimal
+
+PRICE_DECIMALS = 2  # the book counts USDT in price ticks of 0.01
+QTY_DECIMALS = 5  # and BTC in quantity lots of 0.00001
+NOTIONAL_DECIMALS = PRICE_DECIMALS + QTY_DECIMALS  # so a quote quantity counts tick x lot = 0.0000001 USDT
 MAKER, YOU = 1, 2
 
 
 def _px(ticks: int) -> str:
-    return f"{ticks * TICK:,.2f}"
+    return f"{units_to_decimal(ticks, PRICE_DECIMALS):,.2f}"
 
 
 def _qty(lots: int) -> str:
-    return f"{lots * LOT:.5f}"
+    return f"{units_to_decimal(lots, QTY_DECIMALS):.5f}"
 
 
 QUANTITY_FIELDS = {"quantity", "new_quantity", "remaining", "previous_remaining"}
@@ -36,7 +38,7 @@ def _field(name: str, value: int | str) -> str:
         if name == "price":
             return _px(value)
         if name == "quote_quantity":
-            return f"{value * TICK * LOT:,.2f}"
+            return f"{units_to_decimal(value, NOTIONAL_DECIMALS):,.2f}"
         if name in QUANTITY_FIELDS:
             return _qty(value)
     return getattr(value, "name", str(value))
@@ -76,7 +78,8 @@ def tour() -> OrderBook:
     _show("You buy 0.3 BTC at market: the order walks the book",
           book.place(Side.BUY, OrderType.MARKET, 30_000, owner=YOU))
     _show("You buy 1,000 USDT worth at market (quoteOrderQty): whole lots only",
-          book.place(Side.BUY, OrderType.MARKET, quote_quantity=int(1_000 / (TICK * LOT)), owner=YOU))
+          book.place(Side.BUY, OrderType.MARKET, quote_quantity=parse_units("1000", NOTIONAL_DECIMALS, "quoteOrderQty"),
+                     owner=YOU))
     _show("A post-only (LIMIT_MAKER) bid that would cross is rejected, changing nothing",
           book.place(Side.BUY, OrderType.LIMIT_MAKER, 1_000, mid + 1_000, owner=YOU))
     _show("A fill-or-kill for more than the book holds at its price expires untouched",

@@ -28,7 +28,7 @@ from engine import OrderType, PlaceOrder, RejectReason, TimeInForce
 from . import binance_errors as err
 from .accounts import mask
 from .binance_errors import ApiError
-from .wire import format_units, parse_units
+from .wire import format_units_short, parse_units
 
 KINDS = ("reject", "delay", "timeout", "rate_limit", "ban", "drop", "partial_fill")
 COMMON_FIELDS = frozenset({"kind", "apiKey", "count", "paths", "ms"})
@@ -139,7 +139,7 @@ class Fault:
         if self.kind in ("rate_limit", "ban"):
             out["retryAfter"] = self.retry_after
         if self.kind == "partial_fill":
-            out["fraction"] = format_units(self.fraction, FRACTION_DECIMALS).rstrip("0").rstrip(".")
+            out["fraction"] = format_units_short(self.fraction, FRACTION_DECIMALS)
         return out
 
     def __repr__(self) -> str:

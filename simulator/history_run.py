@@ -23,6 +23,7 @@ from .liquidity.replay import HistoricalReplay
 from .liquidity.setup import replay_start_ms
 from .orders import Fill
 from .venue import Venue
+from .wire import units_to_decimal
 
 
 @dataclass
@@ -72,7 +73,7 @@ class HistoryRun:
     def holdings(self, account: int, assets: tuple[str, ...]) -> dict[str, Decimal]:
         """Free + locked of each asset, exactly."""
         balances, _ = self.venue.balances(account)
-        return {a: Decimal(balances[a].free + balances[a].locked).scaleb(-self.decimals(a)) for a in assets}
+        return {a: units_to_decimal(balances[a].free + balances[a].locked, self.decimals(a)) for a in assets}
 
     @property
     def price_decimals(self) -> int:
@@ -91,7 +92,7 @@ class HistoryRun:
         if found is None:
             return None
         last = found.history.last()
-        return None if last is None else Decimal(last.price).scaleb(-found.spec.quote.decimals)
+        return None if last is None else units_to_decimal(last.price, found.spec.quote.decimals)
 
     def order_count(self, account: int) -> int:
         """Orders the account placed on the replayed market (accepted ones)."""

@@ -25,7 +25,7 @@ from engine import Side
 
 from ..binance_errors import ApiError
 from ..clock import Clock, WallClock
-from ..wire import parse_units
+from ..wire import decimal_to_units, float_text, parse_units
 from .mirror_feed import BookSnapshot, Observation, PublicTrade
 
 log = logging.getLogger("sandex.liquidity.mirror")
@@ -34,12 +34,12 @@ log = logging.getLogger("sandex.liquidity.mirror")
 def _decimal(value: Any) -> Decimal:
     """A number as ccxt hands it (float, str, int, Decimal) -> its exact decimal text's value.
 
-    A float is read through ``repr``, its shortest round-trip text ("1e-05", "90000.01"), which is
-    what the exchange sent; no float arithmetic happens anywhere."""
+    A float is read through its shortest round-trip text ("1e-05" is "0.00001", "90000.01"), which
+    is what the exchange sent; no float arithmetic happens anywhere."""
     if isinstance(value, bool):
         raise TypeError(f"not a number: {value!r}")
     if isinstance(value, float):
-        text = repr(value)
+        text = float_text(value)
     elif isinstance(value, (int, Decimal)):
         text = str(value)
     elif isinstance(value, str):
@@ -61,7 +61,7 @@ def to_units(value: Any, decimals: int, rounding: str = ROUND_HALF_EVEN) -> int:
     try:
         return parse_units(format(d, "f"), decimals, "value")
     except ApiError:  # finer than the asset's precision: round explicitly
-        return int(d.scaleb(decimals).to_integral_value(rounding=rounding))
+        return decimal_to_units(d, decimals, rounding)
 
 
 class _SeenIds:

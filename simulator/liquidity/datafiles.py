@@ -42,7 +42,7 @@ import numpy.typing as npt
 from numba import njit
 
 from ..binance_errors import ApiError
-from ..wire import parse_units
+from ..wire import float_text, format_units, format_units_at_most, parse_units, units_to_decimal
 
 AGG_TRADES = "aggTrades"
 KLINES = "klines"
@@ -60,6 +60,7 @@ MICROS_FROM = 10**14  # a time at or above this is in microseconds (as ms it wou
 MAX_TIME = 10**17  # and at or above this it is neither
 BLOCK = 1 << 22  # csv bytes parsed per compiled call
 CHUNK_ROWS = 1 << 16  # rows per chunk, at most
+FILE_DECIMALS = 8  # Binance's files print at most this many decimals, whatever the asset has
 
 I64Array = npt.NDArray[np.int64]
 DataPath = str | os.PathLike[str]
@@ -538,7 +539,7 @@ def _floats_to_units(v: np.ndarray, decimals: int, name: str, col: str, row0: in
     if not ok.all():
         bad = int(np.flatnonzero(~ok)[0])
         x = float(v[bad])
-        text = format(Decimal(repr(x)), "f") if np.isfinite(x) else repr(x)
+        text = float_text(x) if np.isfinite(x) else repr(x)
         _units(text, decimals, name, f"row {row0 + bad + 1}", col)  # raises with the reason
         raise ValueError(f"{name}: row {row0 + bad + 1}: {col} {text!r}: not exact at {decimals} decimals")
     return u.astype(np.int64)
@@ -674,33 +675,36 @@ def iter_klines(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8
 
 # ---- writing (samples, tests, benchmarks) -------------------------------------------------------
 
-def _text(units: int, decimals: int) -> str:
-    whole, frac = divmod(units, 10**decimals)
-    return f"{whole}.{frac:0{decimals}d}" if decimals else str(whole)
-
-
 def agg_trade_lines(rows: Iterable[AggTradeRow], price_decimals: int = 8, qty_decimals: int = 8,
                     micros: bool = False) -> Iterator[str]:
     """Rows as Binance writes them: ``id,price,qty,first,last,time,True|False,True|False``
     (prices and quantities with 8 decimals as Binance prints them, or the asset's if fewer)."""
-    pd, qd = min(price_decimals, 8), min(qty_decimals, 8)
-    ps, qs = 10 ** (price_decimals - pd), 10 ** (qty_decimals - qd)
+    def price(units: int) -> str:
+        return format_units_at_most(units, price_decimals, FILE_DECIMALS)
+
+    def qty(units: int) -> str:
+        return format_units_at_most(units, qty_decimals, FILE_DECIMALS)
+
     for r in rows:
         t = r.time * 1000 if micros else r.time
-        yield (f"{r.agg_id},{_text(r.price // ps, pd)},{_text(r.qty // qs, qd)},{r.first_trade_id},"
+        yield (f"{r.agg_id},{price(r.price)},{qty(r.qty)},{r.first_trade_id},"
                f"{r.last_trade_id},{t},{r.buyer_is_maker},{r.best_match}")
 
 
 def kline_lines(rows: Iterable[KlineRow], price_decimals: int = 8, qty_decimals: int = 8,
                 micros: bool = False) -> Iterator[str]:
     """Rows as Binance writes them (12 columns, the last one ``0``)."""
-    pd, qd = min(price_decimals, 8), min(qty_decimals, 8)
-    ps, qs = 10 ** (price_decimals - pd), 10 ** (qty_decimals - qd)
+    def price(units: int) -> str:
+        return format_units_at_most(units, price_decimals, FILE_DECIMALS)
+
+    def qty(units: int) -> str:
+        return format_units_at_most(units, qty_decimals, FILE_DECIMALS)
+
     for r in rows:
         ot, ct = (r.open_time * 1000, r.close_time * 1000 + 999) if micros else (r.open_time, r.close_time)
-        p = [_text(v // ps, pd) for v in (r.open, r.high, r.low, r.close)]
-        yield (f"{ot},{','.join(p)},{_text(r.volume // qs, qd)},{ct},{_text(r.quote_volume // ps, pd)},{r.count},"
-               f"{_text(r.taker_buy_volume // qs, qd)},{_text(r.taker_buy_quote_volume // ps, pd)},0")
+        p = [price(v) for v in (r.open, r.high, r.low, r.close)]
+        yield (f"{ot},{','.join(p)},{qty(r.volume)},{ct},{price(r.quote_volume)},{r.count},"
+               f"{qty(r.taker_buy_volume)},{price(r.taker_buy_quote_volume)},0")
 
 
 def write_csv(path: DataPath, lines: Iterable[str], header: Sequence[str] | None = None,
@@ -742,8 +746,8 @@ def write_parquet(path: DataPath, rows: Sequence[AggTradeRow] | Sequence[KlineRo
         values = [r[k] for r in listed] if k >= 0 else [0] * len(listed)
         if f == _F_DEC:
             d = int(decs[j])
-            arrays[col] = (pa.array([_text(v, d) for v in values], pa.string()) if as_text
-                           else pa.array([float(Decimal(v).scaleb(-d)) for v in values], pa.float64()))
+            arrays[col] = (pa.array([format_units(v, d) for v in values], pa.string()) if as_text
+                           else pa.array([float(units_to_decimal(v, d)) for v in values], pa.float64()))
         elif f == _F_BOOL:
             arrays[col] = pa.array([bool(v) for v in values], pa.bool_())
         else:

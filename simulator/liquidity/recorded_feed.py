@@ -16,14 +16,8 @@ from engine import Side
 
 from ..binance_errors import ApiError
 from ..clock import Clock, WallClock
-from ..wire import format_units, parse_units
+from ..wire import format_units_short, parse_units
 from .mirror_feed import BookSnapshot, MirrorFeed, Observation, PublicTrade
-
-
-def units_text(value: int, decimals: int) -> str:
-    """120000 with 8 decimals -> "0.0012": exact and short, as recordings store numbers."""
-    text = format_units(value, decimals)
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def observation_to_json(obs: Observation, price_decimals: int = 8, qty_decimals: int = 8) -> dict[str, Any]:
@@ -31,12 +25,13 @@ def observation_to_json(obs: Observation, price_decimals: int = 8, qty_decimals:
     p, q = price_decimals, qty_decimals
     if isinstance(obs, BookSnapshot):
         return {"type": "book", "time": obs.time,
-                "bids": [[units_text(a, p), units_text(b, q)] for a, b in obs.bids],
-                "asks": [[units_text(a, p), units_text(b, q)] for a, b in obs.asks]}
+                "bids": [[format_units_short(a, p), format_units_short(b, q)] for a, b in obs.bids],
+                "asks": [[format_units_short(a, p), format_units_short(b, q)] for a, b in obs.asks]}
     out: dict[str, Any] = {"type": "trade", "time": obs.time}
     if obs.trade_id is not None:
         out["id"] = obs.trade_id
-    out |= {"price": units_text(obs.price, p), "qty": units_text(obs.qty, q), "side": obs.taker_side.name.lower()}
+    out |= {"price": format_units_short(obs.price, p), "qty": format_units_short(obs.qty, q),
+            "side": obs.taker_side.name.lower()}
     return out
 
 

@@ -84,12 +84,11 @@ def reconcile_maker(venue: Venue, symbol: str, maker: int, registered: dict[int,
         venue.forget_order(sym, oid)
     now = venue.now()
     spec = venue.markets[sym].spec
-    tick, lot, scale = spec.price_filter.tick_size, spec.lot_size.step_size, 10**spec.base.decimals
     for side, pt, oid, lots, _, orig in mine.tolist():
         if registered.get(oid) != lots:
-            done = (orig - lots) * lot
-            venue.adopt_resting(maker, sym, oid, Side(side), OrderType.LIMIT, pt * tick, orig * lot, now,
-                                done, done * pt * tick // scale)
+            venue.adopt_resting(maker, sym, oid, Side(side), OrderType.LIMIT, spec.price_units(pt),
+                                spec.qty_units(orig), now, spec.qty_units(orig - lots),
+                                spec.notional_units(pt, orig - lots))
     return resting
 
 
@@ -100,8 +99,7 @@ class BatchSink:
         self.venue = venue
         self.symbol = symbol
         self.market = venue.markets[symbol]
-        spec = self.market.spec
-        self.tick, self.lot, self.factor = spec.price_filter.tick_size, spec.lot_size.step_size, spec.notional_factor
+        self.spec = self.market.spec
         self.base = base
         self.ptimes = ptimes
         self.maker, self.taker = maker, taker
@@ -153,21 +151,23 @@ class BatchSink:
         if int(tid[-1]) - first != n - 1:  # the engine numbers a market's trades one by one
             raise ValueError(f"{self.symbol}: trade ids {first}..{int(tid[-1])} are not consecutive")
         px, q = f[:, E_PRICE], f[:, E_QTY]
-        self.market.history.record_many(first, px * self.tick, q * self.lot, px * q * self.factor, times,
-                                        f[:, E_SIDE] == SELL, f[:, E_OID])
+        spec = self.spec
+        self.market.history.record_many(first, spec.price_units(px), spec.qty_units(q), spec.notional_units(px, q),
+                                        times, f[:, E_SIDE] == SELL, f[:, E_OID])
 
     def _user_fill(self, r: np.ndarray, now: int) -> None:
         """A fill with a user's order: through the venue's own fill handling (records, myTrades,
         history), with a passing record for the house order if the venue keeps none."""
         venue, sym = self.venue, self.symbol
         (_, oid, other, px, q, owner, oowner, rem, mrem, tid, side, _, fee_t, fee_m) = (int(v) for v in r)
-        event = OrderFilled(tid, oid, other, Side(side), px * self.tick, q * self.lot, owner, oowner,
-                            rem * self.lot, mrem * self.lot, sym, px * q * self.factor, fee_t, fee_m)
+        spec = self.spec
+        event = OrderFilled(tid, oid, other, Side(side), spec.price_units(px), spec.qty_units(q), owner, oowner,
+                            spec.qty_units(rem), spec.qty_units(mrem), sym, spec.notional_units(px, q), fee_t, fee_m)
         temporary = []
         for order_id, acct, s, remaining in ((oid, owner, side, rem), (other, oowner, 1 - side, mrem)):
             if not venue.is_open(sym, order_id):
-                venue.adopt_resting(acct, sym, order_id, Side(s), OrderType.LIMIT, px * self.tick,
-                                    (q + remaining) * self.lot, now)
+                venue.adopt_resting(acct, sym, order_id, Side(s), OrderType.LIMIT, spec.price_units(px),
+                                    spec.qty_units(q + remaining), now)
                 temporary.append(order_id)
         venue.absorb([event], now)
         for order_id in temporary:

@@ -369,7 +369,8 @@ class _Market:
     def _place(self, account: int, side: Side, otype: OrderType, tif: TimeInForce, lots: int, price: int,
                stp: SelfTradePrevention, venue: Venue) -> Placement | None:
         self.ids += 1
-        req = OrderRequest(self.symbol, side, otype, tif, lots * self.lot, price * self.tick if price else 0, 0, 0,
+        spec = self.spec
+        req = OrderRequest(self.symbol, side, otype, tif, spec.qty_units(lots), spec.price_units(price), 0, 0,
                            f"sx{self.index}-{self.ids}", stp, "ACK")
         try:
             return venue.place(account, req)
@@ -408,8 +409,10 @@ class _Market:
         if lots < least:
             return None
         self.ids += 1
-        req = OrderRequest(self.symbol, side, self.quote_type, TimeInForce.GTC, lots * self.lot, price * self.tick,
-                           0, 0, f"sx{self.index}-{self.ids}", SelfTradePrevention.NONE, "ACK")
+        spec = self.spec
+        req = OrderRequest(self.symbol, side, self.quote_type, TimeInForce.GTC, spec.qty_units(lots),
+                           spec.price_units(price), 0, 0, f"sx{self.index}-{self.ids}", SelfTradePrevention.NONE,
+                           "ACK")
         try:
             placed = venue.place(maker.account, req)
         except ApiError as e:

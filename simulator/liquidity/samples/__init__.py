@@ -23,6 +23,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ...wire import parse_units
 from ..datafiles import AggTradeRow, KlineRow, agg_trade_lines, kline_lines, write_csv
 
 HERE = Path(__file__).resolve().parent
@@ -30,8 +31,8 @@ SYMBOL = "BTCUSDT"
 DATE = "2024-01-15"
 SEED = 20240115
 DECIMALS = 8
-TICK = 10**6  # 0.01 USDT
-LOT = 10**3  # 0.00001 BTC
+TICK = parse_units("0.01", DECIMALS, "tick")  # USDT units per price tick
+LOT = parse_units("0.00001", DECIMALS, "lot")  # BTC units per quantity lot
 MINUTE = 60_000
 DAY_START = int(datetime.fromisoformat(DATE).replace(tzinfo=UTC).timestamp() * 1000)
 AGG_TRADES_ZIP = HERE / f"{SYMBOL}-aggTrades-{DATE}.zip"
