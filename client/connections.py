@@ -10,6 +10,7 @@ import asyncio
 import atexit
 import threading
 from collections.abc import Hashable
+from importlib import metadata
 from types import ModuleType
 
 import ccxt
@@ -41,11 +42,23 @@ def _key(cred: Credential, target: Target) -> Key:
     return cred.name, tuple(sorted(cred.ccxt_config().items())), target.place()
 
 
+def _sandex_version() -> str:
+    """The installed package's version (``pyproject.toml`` is its one source, as for the server)."""
+    try:
+        return metadata.version("sandex")
+    except metadata.PackageNotFoundError:  # a source tree run without being installed
+        return "0+unknown"
+
+
+USER_AGENT = f"sandex/{_sandex_version()} ccxt/{ccxt.__version__}"  # every request the client sends
+
+
 def _build(module: ModuleType, cred: Credential, target: Target, asynchronous: bool) -> ccxt.Exchange:
     """A new instance of ``module``'s (ccxt or ccxt.async_support) exchange, set up by its target."""
     fields = cred.ccxt_config()
     SECRETS.register(fields)
-    exchange = getattr(module, cred.name)({**fields, "enableRateLimit": True, **target.options(asynchronous)})
+    exchange = getattr(module, cred.name)({**fields, "enableRateLimit": True, "userAgent": USER_AGENT,
+                                           **target.options(asynchronous)})
     target.aim(exchange, fields)
     return exchange
 

@@ -31,3 +31,13 @@ def test_the_openapi_description_carries_it() -> None:
         assert sim.app.fastapi.openapi()["info"]["version"] == INSTALLED
     finally:
         sim.close()
+
+
+def test_the_clients_requests_carry_it_as_their_user_agent() -> None:
+    import ccxt
+
+    import client
+    from client.connections import sync_exchange
+
+    exchange = sync_exchange(client.Credential.new("binance", target="http://127.0.0.1:9", apiKey="k", secret="s"))
+    assert exchange.userAgent == f"sandex/{INSTALLED} ccxt/{ccxt.__version__}"
