@@ -10,6 +10,8 @@ Two summaries are kept up to date as fills arrive, because Binance serves them f
 aggregate trades (consecutive fills of one taker order at one price) and per-minute buckets,
 from which klines of 1m and longer and the 24hr / rolling ticker statistics are computed.
 All prices and quantities are ints in asset units; sums are Python ints, so they never overflow.
+Aggregate trades and klines are answered as ``simulator.market_data`` records, the type Binance's
+data files are read into.
 
 Klines are continuous, as Binance's are: one candle per bucket from the bucket of the market's
 first trade up to the still-open bucket holding the current time. A bucket without trades is a
@@ -31,6 +33,7 @@ from itertools import compress
 import numpy as np
 
 from . import binance_errors as err
+from .market_data import AggTrade, Kline
 from .retention import TRIM_SLACK
 
 SECOND_MS = 1_000
@@ -60,32 +63,6 @@ class Trade:
     quote_qty: int
     time: int
     buyer_is_maker: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AggTrade:
-    id: int
-    price: int
-    qty: int
-    first_trade_id: int
-    last_trade_id: int
-    time: int
-    buyer_is_maker: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Kline:
-    open_time: int
-    open: int
-    high: int
-    low: int
-    close: int
-    volume: int
-    close_time: int
-    quote_volume: int
-    count: int
-    taker_buy_volume: int
-    taker_buy_quote_volume: int
 
 
 @dataclass(frozen=True, slots=True)

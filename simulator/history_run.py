@@ -16,11 +16,11 @@ from decimal import Decimal
 from .assembly import Simulator, build
 from .clock import ManualClock
 from .config import SimulatorConfig
-from .history import Kline
 from .inprocess import InProcessTransport
 from .liquidity import datafiles as df
 from .liquidity.replay import HistoricalReplay
 from .liquidity.setup import replay_start_ms
+from .market_data import Kline
 from .orders import Fill
 from .venue import Venue
 from .wire import units_to_decimal

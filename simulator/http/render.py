@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from engine import MarketSpec, OrderType
 
-from ..history import AggTrade, Kline, Trade, WindowStats
+from ..history import Trade, WindowStats
+from ..market_data import AggTrade, Kline
 from ..orders import Fill, OrderRecord
 from ..venue import Market
 from ..wire import format_units
@@ -130,7 +131,7 @@ def trade(spec: MarketSpec, t: Trade) -> dict[str, object]:
 
 def agg_trade(spec: MarketSpec, a: AggTrade) -> dict[str, object]:
     return {"a": a.id, "p": px(spec, a.price), "q": qty(spec, a.qty), "f": a.first_trade_id, "l": a.last_trade_id,
-            "T": a.time, "m": a.buyer_is_maker, "M": True}
+            "T": a.time, "m": a.buyer_is_maker, "M": a.best_match}
 
 
 def kline(spec: MarketSpec, k: Kline) -> list[int | str]:

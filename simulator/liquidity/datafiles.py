@@ -20,9 +20,10 @@ wrote it meant) and refused if that has too many decimals.
 
 Reading streams: csv text is read in blocks of a few MB and parsed by a compiled loop into
 int64 column chunks (``AggTradeChunk``, ``KlineChunk``); Parquet is read a record batch at a time.
-``iter_agg_trades`` and ``iter_klines`` yield typed rows (``AggTradeRow``, ``KlineRow``) from the
-same chunks. Rows must be in time order; a malformed or out-of-order row raises ``ValueError``
-naming the file and line (``name.zip:member.csv:17: ...``; a Parquet file names the row).
+``iter_agg_trades`` and ``iter_klines`` yield typed rows from the same chunks: the
+``simulator.market_data`` records the API serves (``AggTrade``, ``Kline``). Rows must be in time
+order; a malformed or out-of-order row raises ``ValueError`` naming the file and line
+(``name.zip:member.csv:17: ...``; a Parquet file names the row).
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
 from ..binance_errors import ApiError
+from ..market_data import AggTrade, Kline
 from ..wire import float_text, format_units, format_units_at_most, parse_units, units_to_decimal
 
 AGG_TRADES = "aggTrades"
@@ -98,33 +100,10 @@ _ALIASES = {  # other names a Parquet column may have (lower case)
 }
 
 
-class AggTradeRow(NamedTuple):
-    """One aggregate trade; price in quote units, quantity in base units, time in ms."""
-
-    agg_id: int
-    price: int
-    qty: int
-    first_trade_id: int
-    last_trade_id: int
-    time: int
-    buyer_is_maker: bool
-    best_match: bool
-
-
-class KlineRow(NamedTuple):
-    """One candle; prices and quote volumes in quote units, volumes in base units, times in ms."""
-
-    open_time: int
-    open: int
-    high: int
-    low: int
-    close: int
-    volume: int
-    close_time: int
-    quote_volume: int
-    count: int  # type: ignore[assignment]  # Binance's column name: NamedTuple's count() gives way
-    taker_buy_volume: int
-    taker_buy_quote_volume: int
+# A file's row is the record the API serves (``simulator.market_data``); these are the names
+# this module's readers have always used for them.
+AggTradeRow = AggTrade
+KlineRow = Kline
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +131,9 @@ class AggTradeChunk:
     def buyer_is_maker(self) -> np.ndarray:
         return self.data[:, A_BUYER_MAKER]
 
-    def rows(self) -> Iterator[AggTradeRow]:
+    def rows(self) -> Iterator[AggTrade]:
         for r in self.data.tolist():
-            yield AggTradeRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]))
+            yield AggTrade(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +145,9 @@ class KlineChunk:
     def __len__(self) -> int:
         return len(self.data)
 
-    def rows(self) -> Iterator[KlineRow]:
+    def rows(self) -> Iterator[Kline]:
         for r in self.data.tolist():
-            yield KlineRow(*r)
+            yield Kline(*r)
 
 
 @dataclass(frozen=True)
@@ -661,13 +640,13 @@ def chunks_between(paths: DataPaths, kind: str, price_decimals: int = 8, qty_dec
             return
 
 
-def iter_agg_trades(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8) -> Iterator[AggTradeRow]:
+def iter_agg_trades(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8) -> Iterator[AggTrade]:
     """aggTrades rows, in time order, read a block at a time."""
     for chunk in agg_trade_chunks(paths, price_decimals, qty_decimals):
         yield from chunk.rows()
 
 
-def iter_klines(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8) -> Iterator[KlineRow]:
+def iter_klines(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8) -> Iterator[Kline]:
     """klines rows, in time order, read a block at a time."""
     for chunk in kline_chunks(paths, price_decimals, qty_decimals):
         yield from chunk.rows()
@@ -675,7 +654,7 @@ def iter_klines(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8
 
 # ---- writing (samples, tests, benchmarks) -------------------------------------------------------
 
-def agg_trade_lines(rows: Iterable[AggTradeRow], price_decimals: int = 8, qty_decimals: int = 8,
+def agg_trade_lines(rows: Iterable[AggTrade], price_decimals: int = 8, qty_decimals: int = 8,
                     micros: bool = False) -> Iterator[str]:
     """Rows as Binance writes them: ``id,price,qty,first,last,time,True|False,True|False``
     (prices and quantities with 8 decimals as Binance prints them, or the asset's if fewer)."""
@@ -687,11 +666,11 @@ def agg_trade_lines(rows: Iterable[AggTradeRow], price_decimals: int = 8, qty_de
 
     for r in rows:
         t = r.time * 1000 if micros else r.time
-        yield (f"{r.agg_id},{price(r.price)},{qty(r.qty)},{r.first_trade_id},"
+        yield (f"{r.id},{price(r.price)},{qty(r.qty)},{r.first_trade_id},"
                f"{r.last_trade_id},{t},{r.buyer_is_maker},{r.best_match}")
 
 
-def kline_lines(rows: Iterable[KlineRow], price_decimals: int = 8, qty_decimals: int = 8,
+def kline_lines(rows: Iterable[Kline], price_decimals: int = 8, qty_decimals: int = 8,
                 micros: bool = False) -> Iterator[str]:
     """Rows as Binance writes them (12 columns, the last one ``0``)."""
     def price(units: int) -> str:
@@ -730,13 +709,13 @@ def write_csv(path: DataPath, lines: Iterable[str], header: Sequence[str] | None
     return path
 
 
-def write_parquet(path: DataPath, rows: Sequence[AggTradeRow] | Sequence[KlineRow],
+def write_parquet(path: DataPath, rows: Sequence[AggTrade] | Sequence[Kline],
                   price_decimals: int = 8, qty_decimals: int = 8, as_text: bool = True) -> Path:
     """Rows as Parquet with Binance's column names: decimal columns as text (exact), or as doubles
     (``as_text=False``, how pandas would store them); needs pyarrow."""
     pa, pq = _pyarrow()
-    listed: Sequence[AggTradeRow | KlineRow] = list(rows)
-    kind = AGG_TRADES if listed and isinstance(listed[0], AggTradeRow) else KLINES
+    listed: Sequence[AggTrade | Kline] = list(rows)
+    kind = AGG_TRADES if listed and isinstance(listed[0], AggTrade) else KLINES
     layout = _LAYOUTS[kind]
     decs = layout.decimals(price_decimals, qty_decimals)
     arrays = {}

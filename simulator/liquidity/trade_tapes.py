@@ -24,6 +24,7 @@ import numpy as np
 
 from engine import Side
 
+from ..market_data import AggTrade, Kline
 from . import datafiles as df
 
 BUY, SELL = int(Side.BUY), int(Side.SELL)  # the side column's values
@@ -39,7 +40,7 @@ class TradeTape(NamedTuple):
     side: np.ndarray
 
 
-ReplayRow = df.AggTradeRow | df.KlineRow
+ReplayRow = AggTrade | Kline
 ReplayItem = TradeTape | df.AggTradeChunk | df.KlineChunk | ReplayRow  # what a replay source may yield
 
 
@@ -114,15 +115,15 @@ def _batched(rows: Iterator[T], first: T, size: int) -> Iterator[list[T]]:
 
 def tapes(source: Iterable[ReplayItem], lot: int, chunk_rows: int = df.CHUNK_ROWS) -> Iterator[TradeTape]:
     """Trade tapes from any source: ``TradeTape``s, ``AggTradeChunk``s, ``KlineChunk``s, or typed rows
-    (``AggTradeRow``, ``KlineRow``); times must not go back."""
+    (``AggTrade``, ``Kline``); times must not go back."""
     it = iter(source)
     first = next(it, None)
     if first is None:
         return
     klines = KlineTrades(lot)
     last = -1
-    if isinstance(first, (df.AggTradeRow, df.KlineRow)):
-        kline = isinstance(first, df.KlineRow)
+    if isinstance(first, (AggTrade, Kline)):
+        kline = isinstance(first, Kline)
         gen = (np.array(b, dtype=np.int64) for b in _batched(it, first, chunk_rows))
         chunks = (klines.tape(d) if kline else agg_trade_tape(d) for d in gen)
     else:

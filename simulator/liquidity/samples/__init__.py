@@ -23,8 +23,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ...market_data import AggTrade, Kline
 from ...wire import parse_units
-from ..datafiles import AggTradeRow, KlineRow, agg_trade_lines, kline_lines, write_csv
+from ..datafiles import agg_trade_lines, kline_lines, write_csv
 
 HERE = Path(__file__).resolve().parent
 SYMBOL = "BTCUSDT"
@@ -40,7 +41,7 @@ KLINES_ZIP = HERE / f"{SYMBOL}-1m-{DATE}.zip"
 
 
 def agg_trades(seed: int = SEED, takers: int = 2600, start_price: str = "42650.00", day_start: int = DAY_START,
-               first_agg_id: int = 2_967_450_000, first_trade_id: int = 3_370_120_000) -> list[AggTradeRow]:
+               first_agg_id: int = 2_967_450_000, first_trade_id: int = 3_370_120_000) -> list[AggTrade]:
     """A day of aggregate trades: ``takers`` taker orders at random times, each printing one to
     four rows (a sweep), on a random walk; prices in USDT units, quantities in BTC units."""
     rng = random.Random(seed)
@@ -48,7 +49,7 @@ def agg_trades(seed: int = SEED, takers: int = 2600, start_price: str = "42650.0
     times = [rng.randrange(1, 1_000)] + times  # the day's first minute has a trade
     whole, _, cents = start_price.partition(".")
     mid = int(whole) * 100 + int(cents or 0)  # in ticks of 0.01
-    rows: list[AggTradeRow] = []
+    rows: list[AggTrade] = []
     agg_id, trade_id = first_agg_id, first_trade_id
     for t in times:
         step = round(rng.gauss(0, 800))
@@ -62,7 +63,7 @@ def agg_trades(seed: int = SEED, takers: int = 2600, start_price: str = "42650.0
             else:
                 lots = min(max(1, int(math.exp(rng.gauss(math.log(500), 1.3)))), 2_000_000)
             n_trades = 1 + (rng.random() < 0.3) + (rng.random() < 0.1)
-            rows.append(AggTradeRow(agg_id, px * TICK, lots * LOT, trade_id, trade_id + n_trades - 1,
+            rows.append(AggTrade(agg_id, px * TICK, lots * LOT, trade_id, trade_id + n_trades - 1,
                                     day_start + t, not side_buy, True))
             agg_id += 1
             trade_id += n_trades
@@ -72,10 +73,10 @@ def agg_trades(seed: int = SEED, takers: int = 2600, start_price: str = "42650.0
     return rows
 
 
-def klines_of(rows: list[AggTradeRow], day_start: int = DAY_START, minutes: int = 1440,
-              interval: int = MINUTE) -> list[KlineRow]:
+def klines_of(rows: list[AggTrade], day_start: int = DAY_START, minutes: int = 1440,
+              interval: int = MINUTE) -> list[Kline]:
     """Binance's klines of these trades: one per interval of the day, quiet ones flat at the previous close."""
-    out: list[KlineRow] = []
+    out: list[Kline] = []
     i = 0
     close = rows[0].price if rows else 0
     for m in range(minutes):
@@ -87,13 +88,13 @@ def klines_of(rows: list[AggTradeRow], day_start: int = DAY_START, minutes: int 
         part = rows[i:j]
         i = j
         if not part:
-            out.append(KlineRow(ot, close, close, close, close, 0, ct, 0, 0, 0, 0))
+            out.append(Kline(ot, close, close, close, close, 0, ct, 0, 0, 0, 0))
             continue
         prices = [r.price for r in part]
         quote = [r.price * r.qty // 10**DECIMALS for r in part]
         buys = [(r.qty, qv) for r, qv in zip(part, quote, strict=True) if not r.buyer_is_maker]
         close = prices[-1]
-        out.append(KlineRow(ot, prices[0], max(prices), min(prices), close, sum(r.qty for r in part), ct, sum(quote),
+        out.append(Kline(ot, prices[0], max(prices), min(prices), close, sum(r.qty for r in part), ct, sum(quote),
                             sum(r.last_trade_id - r.first_trade_id + 1 for r in part),
                             sum(b for b, _ in buys), sum(q for _, q in buys)))
     return out
