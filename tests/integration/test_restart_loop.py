@@ -23,31 +23,21 @@ fingerprint, the same accounts, the supply expected.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import time
-import warnings
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode
-
-import httpx
-
-with warnings.catch_warnings():  # starlette's notice about httpx, not about this code
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.launcher import build, replay_state
 from simulator.wire import parse_units
 from tests import serve_process
+from tests.harness import ApiClient
 
 IN_PROCESS_STARTS = 20
 REAL_STARTS = 3
 ADMIN = "restart-loop-admin-token-0123456789"
-AUTH = {"Authorization": f"Bearer {ADMIN}"}
 DEMO_KEY, DEMO_SECRET = "restartloopdemokey" + "k" * 46, "restartloopdemosecret" + "s" * 43
 FEE_ACCOUNT = 0
 ASSETS = ("USDT", "BTC", "ETH", "BNB", "SOL")
@@ -62,29 +52,9 @@ def config(state_dir: Path) -> SimulatorConfig:
                            demo_api_secret=DEMO_SECRET)
 
 
-class Client:
-    """The admin API and the signed API of one running exchange (in process or on a port)."""
-
-    def __init__(self, http: httpx.Client, now_ms) -> None:
-        self.http = http
-        self.now_ms = now_ms
-
-    def admin(self, method: str, path: str, body: dict | None = None) -> dict:
-        r = self.http.request(method, path, headers=AUTH, json=body)
-        assert r.status_code == 200, (path, r.text)
-        return r.json()
-
-    def signed(self, method: str, path: str, params: dict, user: dict) -> dict:
-        raw = urlencode([*params.items(), ("timestamp", self.now_ms())])
-        sig = hmac.new(user["secret"].encode(), raw.encode(), hashlib.sha256).hexdigest()
-        headers = {"X-MBX-APIKEY": user["key"]}
-        if method == "POST":
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            r = self.http.request(method, path, content=f"{raw}&signature={sig}", headers=headers)
-        else:
-            r = self.http.request(method, f"{path}?{raw}&signature={sig}", headers=headers)
-        assert r.status_code == 200, (path, params, r.text)
-        return r.json()
+def signed(client: ApiClient, method: str, path: str, params: dict, user: dict) -> dict:
+    """A signed call by ``user`` (``{"key", "secret"}``) that must succeed."""
+    return client.signed_ok(method, path, params, key=user["key"], secret=user["secret"])
 
 
 class Book:
@@ -96,21 +66,21 @@ class Book:
         self.houses: int | None = None  # how many accounts are not users' (after the first start)
         self.opened: dict[str, int] = {a: 0 for a in ASSETS}  # units the test's accounts were opened with
 
-    def check(self, client: Client) -> None:
-        health = client.admin("GET", "/sandex/v1/health")
+    def check(self, client: ApiClient) -> None:
+        health = client.admin_ok("GET", "/sandex/v1/health")
         assert health["accounts"] == len(self.users) + self.houses, (health, len(self.users), self.houses)
         for account, user in self.users.items():
-            shown = client.admin("GET", f"/sandex/v1/accounts/{account}")["balances"]["spot"]
+            shown = client.admin_ok("GET", f"/sandex/v1/accounts/{account}")["balances"]["spot"]
             assert shown == user["balances"], (account, shown, user["balances"])
         for (symbol, order_id), seen in self.orders.items():
             user = self.users[seen["account"]]
-            now = client.signed("GET", "/api/v3/order", {"symbol": symbol, "orderId": order_id}, user)
+            now = signed(client, "GET", "/api/v3/order", {"symbol": symbol, "orderId": order_id}, user)
             assert (now["status"], now["clientOrderId"]) == (seen["status"], seen["clientOrderId"]), (seen, now)
 
-    def trade(self, client: Client, round_: int) -> None:
+    def trade(self, client: ApiClient, round_: int) -> None:
         """A new account, its orders (one at market, one cancelled by client id), and one more
         order from the demo account."""
-        made = client.admin("POST", "/sandex/v1/accounts", {"balances": OPENED_WITH})
+        made = client.admin_ok("POST", "/sandex/v1/accounts", {"balances": OPENED_WITH})
         user = {"key": made["apiKey"], "secret": made["secret"]}
         self.users[made["accountId"]] = user
         for asset, amount in OPENED_WITH.items():
@@ -118,16 +88,16 @@ class Book:
         demo = self.users[min(self.users)]
         for who, (symbol, side, qty, price) in ((user, RESTING[0]), (user, RESTING[1]),
                                                 (demo, RESTING[round_ % len(RESTING)])):
-            placed = client.signed("POST", "/api/v3/order", {"symbol": symbol, "side": side, "type": "LIMIT",
-                                                             "timeInForce": "GTC", "quantity": qty, "price": price},
-                                   who)
+            placed = signed(client, "POST", "/api/v3/order", {"symbol": symbol, "side": side, "type": "LIMIT",
+                                                              "timeInForce": "GTC", "quantity": qty, "price": price},
+                            who)
             assert placed["status"] == "NEW" and len(placed["clientOrderId"]) > 10, placed
             self._saw(placed, who)
-        cancelled = client.signed("DELETE", "/api/v3/order",
-                                  {"symbol": "ETHUSDT", "origClientOrderId": self._newest_open(user, "ETHUSDT")}, user)
+        cancelled = signed(client, "DELETE", "/api/v3/order",
+                           {"symbol": "ETHUSDT", "origClientOrderId": self._newest_open(user, "ETHUSDT")}, user)
         self._saw(cancelled, user, cancelled["origClientOrderId"])
-        bought = client.signed("POST", "/api/v3/order", {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET",
-                                                         "quantity": "0.0001"}, user)
+        bought = signed(client, "POST", "/api/v3/order", {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET",
+                                                          "quantity": "0.0001"}, user)
         assert bought["status"] == "FILLED", bought
         self._saw(bought, user)
 
@@ -142,9 +112,9 @@ class Book:
         self.orders[(order["symbol"], order["orderId"])] = {
             "account": account, "clientOrderId": client_id or order["clientOrderId"], "status": order["status"]}
 
-    def remember_balances(self, client: Client) -> None:
+    def remember_balances(self, client: ApiClient) -> None:
         for account, user in self.users.items():
-            user["balances"] = client.admin("GET", f"/sandex/v1/accounts/{account}")["balances"]["spot"]
+            user["balances"] = client.admin_ok("GET", f"/sandex/v1/accounts/{account}")["balances"]["spot"]
 
 
 def _house_supply(venue, houses: list[int]) -> dict[str, int]:
@@ -170,7 +140,7 @@ def test_many_restarts_keep_everything_and_add_nothing(tmp_path: Path) -> None:
     for round_ in range(IN_PROCESS_STARTS):
         clock = ManualClock(t)
         sim = build(cfg, clock=clock)
-        client = Client(TestClient(sim.app), clock.now_ms)
+        client = ApiClient.in_process(sim.app, clock.now_ms, admin_token=ADMIN)
         try:
             venue = sim.venue
             if round_ == 0:
@@ -192,7 +162,7 @@ def test_many_restarts_keep_everything_and_add_nothing(tmp_path: Path) -> None:
             book.remember_balances(client)
             house_supply = _house_supply(venue, houses)
         finally:
-            client.http.close()
+            client.close()
             sim.close()  # what Ctrl-C does: a last snapshot, the directory let go
         t = clock.now_ms() + 2_000
     env = {**os.environ, "SANDEX_ADMIN_TOKEN": ADMIN, "SANDEX_DEMO_API_KEY": DEMO_KEY,
@@ -201,8 +171,7 @@ def test_many_restarts_keep_everything_and_add_nothing(tmp_path: Path) -> None:
         serving = serve_process.start("--state-dir", str(state_dir), env=env)
         try:
             assert "recovered change" in serving.banner, serving.banner
-            with httpx.Client(base_url=serving.url, timeout=10) as http:
-                client = Client(http, lambda: int(time.time() * 1000))
+            with ApiClient.served(serving.url, admin_token=ADMIN) as client:
                 book.check(client)
                 book.trade(client, round_)
                 book.remember_balances(client)
