@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from engine import OrderType, SelfTradePrevention, Side, TimeInForce
-from simulator.clock import ManualClock
+from simulator.clock import DAY_MS, MINUTE_MS, ManualClock
 from simulator.config import SimulatorConfig
-from simulator.history import MINUTE_MS, MarketHistory
+from simulator.history import MarketHistory
 from simulator.launcher import build
 from simulator.liquidity import datafiles as df
 from simulator.liquidity import replay as rp
@@ -42,7 +42,7 @@ DAY = 1_705_276_800_000  # 2024-01-15 00:00 UTC
 USER_ORDERS = 40
 
 
-def generate(path: Path, rows: int, seed: int = 7, span_ms: int = 86_400_000) -> Path:
+def generate(path: Path, rows: int, seed: int = 7, span_ms: int = DAY_MS) -> Path:
     """A day of aggTrades as Binance ships them (zip of one headerless csv, ms times): a random walk
     on the 0.01 tick, a quarter of the rows continuing the previous row's sweep (same time and side)."""
     rng = np.random.default_rng(seed)

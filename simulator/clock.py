@@ -1,9 +1,25 @@
-"""Where the simulator's time comes from: the wall, or a hand that moves it (tests, replay)."""
+"""Where the simulator's time comes from: the wall, or a hand that moves it (tests, replay).
+
+Times are milliseconds since the Unix epoch; the lengths below are the simulator's only
+definitions of them (the hour is the engine's, which charges interest by it).
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Protocol
+
+from engine import HOUR_MS
+
+SECOND_MS = 1_000
+MINUTE_MS = 60 * SECOND_MS
+DAY_MS = 24 * HOUR_MS
+WEEK_MS = 7 * DAY_MS
+# The latest startTime/endTime accepted (ms): Binance takes any large one; this keeps int64 sums safe.
+MAX_TIME = 2**62
+
+__all__ = ["DAY_MS", "HOUR_MS", "MAX_TIME", "MINUTE_MS", "SECOND_MS", "WEEK_MS", "Clock", "ManualClock",
+           "ScaledClock", "WallClock"]
 
 
 class Clock(Protocol):

@@ -20,6 +20,7 @@ from engine import INT64_SAFE, CommandRejected, Leg, RejectReason, Transfer, mul
 
 from . import binance_errors as err
 from .binance_errors import ApiError
+from .clock import HOUR_MS
 from .durability import Recorder, journaled
 from .venue import Market, Venue
 from .wire import format_units
@@ -31,7 +32,7 @@ DEFAULT_SPREAD_BPS = 10  # 0.1%
 BPS = 10_000
 INVENTORY_COINS = 10**9  # the house's starting balance of every asset, in whole coins
 MAX_COINS = 10**6  # the largest amount of either side one quote may name, in whole coins
-QUOTE_RETENTION_MS = 3_600_000  # how long an expired or used quote is still recognised as such
+QUOTE_RETENTION_MS = HOUR_MS  # how long an expired or used quote is still recognised as such
 
 # Binance Convert's documented expiry answer (code 345231, "TIME_OUT", in Binance's convert docs).
 QUOTE_EXPIRED = ApiError(400, -345231,

@@ -33,13 +33,13 @@ from itertools import compress
 import numpy as np
 
 from . import binance_errors as err
+from .clock import DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS
 from .market_data import AggTrade, Kline
 from .retention import TRIM_SLACK
 
-SECOND_MS = 1_000
-MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
+# The latest time (ms) the history is asked about: year 6429, inside every calendar its month
+# arithmetic (datetime.date) can reach; market-data requests accept no later time.
+MAX_HISTORY_TIME = 2**47
 WEEK_SHIFT_MS = 3 * DAY_MS  # the epoch was a Thursday; weeks start on Monday
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 

@@ -12,13 +12,10 @@ from dataclasses import dataclass, fields
 
 from simulator import binance_errors as errors
 from simulator.binance_errors import ApiError
-from simulator.clock import Clock
+from simulator.clock import DAY_MS, MINUTE_MS, SECOND_MS, Clock
 
-SECOND_MS = 1_000
-MINUTE_MS = 60_000
 RAW_MS = 5 * MINUTE_MS
 ORDER_MS = 10_000
-DAY_MS = 86_400_000
 MAX_BAN_MS = 3 * DAY_MS
 SWEEP_EVERY_MS = MINUTE_MS
 

@@ -59,11 +59,11 @@ from engine import (
 
 from . import binance_errors as err
 from .accounts import ApiKey, IssuedKey, KeyOptions, KeyStore
-from .clock import Clock
+from .clock import DAY_MS, Clock
 from .config import MarketConfig, SimulatorConfig
 from .durability import Recorder, journaled
 from .faults import capped_order
-from .history import DAY_MS, MarketHistory
+from .history import MarketHistory
 from .orders import Fill, OrderRecord, OrderRequest, Placement
 from .retention import TRIM_SLACK, Retention, row_time
 from .wire import parse_units

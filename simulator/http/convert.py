@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Literal, overload
 
 from .. import binance_errors as err
+from ..clock import DAY_MS, MAX_TIME
 from ..convert import DEFAULT_VALID_TIME, VALID_TIMES, ConvertDesk, ConvertOrder, Quote, unknown_asset
 from ..wire import format_units
 from .endpoint import Ctx, Endpoint, Param, Security
 
-THIRTY_DAYS_MS = 30 * 86_400_000
-MAX_TIME = 2**62
+THIRTY_DAYS_MS = 30 * DAY_MS
 
 
 def _desk(ctx: Ctx) -> ConvertDesk:

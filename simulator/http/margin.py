@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, Protocol, TypeVar, overload
 
-from engine import HOUR_MS, RATE_DENOM, mul_div_ceil
+from engine import RATE_DENOM, mul_div_ceil
 
 from .. import binance_errors as err
 from ..binance_errors import ApiError
+from ..clock import DAY_MS, HOUR_MS, MAX_TIME, WEEK_MS
 from ..margin import CROSS_MARGIN, SPOT, AssetRow, MarginDesk, WalletRef, WalletView
 from ..margin.desk import window
 from ..margin.records import InterestRecord, LiquidationRecord, LoanRecord, TransferRecord
@@ -27,12 +28,9 @@ from ..retention import Timed
 from ..wire import format_units
 from .endpoint import Ctx, Endpoint, Param, Params, Security
 
-DAY_MS = 24 * HOUR_MS
-WEEK_MS = 7 * DAY_MS
 MONTH_MS = 30 * DAY_MS
 HALF_YEAR_MS = 180 * DAY_MS
 RATE_HISTORY_MAX_DAYS = 93  # Binance refuses a longer interestRateHistory (ccxt's limit says the same)
-MAX_TIME = 2**62
 MAX_ISOLATED_SYMBOLS = 5  # margin/isolated/account?symbols=
 MAX_RATE_ASSETS = 20  # next-hourly-interest-rate?assets=
 VIP_LEVELS = (0, 9)  # one rate schedule here, whatever the level asked for

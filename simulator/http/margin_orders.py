@@ -19,13 +19,14 @@ from __future__ import annotations
 from engine import MarketSpec
 
 from .. import binance_errors as err
+from ..clock import DAY_MS
 from ..margin import SIDE_EFFECTS, MarginPlacement, WalletRef
 from ..orders import Fill, OrderRecord
 from ..venue import Market
 from ..wire import format_units
 from . import render
 from .endpoint import Ctx, Endpoint, Param, Security
-from .market import DAY_MS, MAX_TIME, SYMBOL, symbol_of, time_range
+from .market import MAX_FROM_ID, SYMBOL, symbol_of, time_range
 from .order_params import CLIENT_ID_RANGE, ORDER_PARAMS, client_id, order_request
 from .spot import order_id_of, placement_response
 
@@ -178,7 +179,7 @@ def my_trades(ctx: Ctx) -> list[dict[str, object]]:
     ref, isolated = _wallet(ctx, market)
     p = ctx.params
     oid = p.int("orderId", 0, MAX_ID)
-    from_id = p.int("fromId", 0, MAX_TIME)
+    from_id = p.int("fromId", 0, MAX_FROM_ID)
     start, end = time_range(p, DAY_MS)
     if from_id is not None and (start is not None or end is not None):
         raise err.BAD_COMBO

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Literal, TypeVar, overload
 
 from .. import binance_errors as err
-from ..history import INTERVALS, parse_interval, parse_time_zone, parse_window
+from ..clock import DAY_MS, HOUR_MS, MINUTE_MS
+from ..history import INTERVALS, MAX_HISTORY_TIME, parse_interval, parse_time_zone, parse_window
 from ..venue import Market, Venue
 from . import render
 from .endpoint import Ctx, Endpoint, Param, Params, Security
 
-DAY_MS = 86_400_000
-HOUR_MS = 3_600_000
-MAX_TIME = 2**47  # milliseconds: year 6429, inside every calendar the history uses
+MAX_FROM_ID = 2**47  # the largest fromId accepted (trade, aggregate trade and order ids)
 SYMBOL = Param("symbol", required=True)
 OPT_SYMBOL = Param("symbol")
 SYMBOLS = Param("symbols", doc='JSON array, e.g. ["BTCUSDT","ETHUSDT"]', max_length=16 * 1024)
@@ -48,8 +47,8 @@ def symbols_of(ctx: Ctx) -> list[Market] | None:
 
 
 def time_range(p: Params, max_span: int | None = None) -> tuple[int | None, int | None]:
-    start = p.int("startTime", 0, MAX_TIME)
-    end = p.int("endTime", 0, MAX_TIME)
+    start = p.int("startTime", 0, MAX_HISTORY_TIME)
+    end = p.int("endTime", 0, MAX_HISTORY_TIME)
     if start is not None and end is not None:
         if start > end:
             raise err.BAD_COMBO
@@ -149,7 +148,7 @@ def historical_trades(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     p = ctx.params
     limit = p.int("limit", 1, 1000, default=500)
-    from_id = p.int("fromId", 0, MAX_TIME)
+    from_id = p.int("fromId", 0, MAX_FROM_ID)
     with ctx.services.venue.lock:
         rows = market.history.recent(limit) if from_id is None else market.history.from_id(from_id, limit)
     return [render.trade(market.spec, t) for t in rows]
@@ -158,7 +157,7 @@ def historical_trades(ctx: Ctx) -> list[dict[str, object]]:
 def agg_trades(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     p = ctx.params
-    from_id = p.int("fromId", 0, MAX_TIME)
+    from_id = p.int("fromId", 0, MAX_FROM_ID)
     start, end = time_range(p, HOUR_MS)
     limit = p.limit(500, 1000)
     if from_id is not None and (start is not None or end is not None):
@@ -226,7 +225,7 @@ def _window_tickers(ctx: Ctx, span: int, rolling: bool) -> object:
         for m in markets:
             stats = m.history.window(start, now)
             last = m.history.last()
-            open_time = (start // 60_000 * 60_000) if rolling else start
+            open_time = (start // MINUTE_MS * MINUTE_MS) if rolling else start
             book = None if rolling else _top(venue, m.spec.symbol)
             prev = m.history.price_before(start)
             out.append(render.window_ticker(m.spec, m.spec.symbol, stats, last.price if last else 0, open_time, now,

@@ -9,11 +9,12 @@ from engine import RATE_DENOM
 
 from .. import binance_errors as err
 from ..binance_errors import ApiError
+from ..clock import DAY_MS
 from ..orders import Placement
 from ..wire import format_units
 from . import render
 from .endpoint import Ctx, Endpoint, Param, Security
-from .market import DAY_MS, MAX_TIME, SYMBOL, symbol_of, time_range
+from .market import MAX_FROM_ID, SYMBOL, symbol_of, time_range
 from .order_params import CLIENT_ID_RANGE, ORDER_PARAMS, client_id, order_request
 
 ORDER_ID = Param("orderId", "integer")
@@ -175,7 +176,7 @@ def my_trades(ctx: Ctx) -> list[dict[str, object]]:
     market = symbol_of(ctx)
     p = ctx.params
     oid = p.int("orderId", 0, 2**63 - 1)
-    from_id = p.int("fromId", 0, MAX_TIME)
+    from_id = p.int("fromId", 0, MAX_FROM_ID)
     start, end = time_range(p, DAY_MS)
     if from_id is not None and (start is not None or end is not None):
         raise err.BAD_COMBO

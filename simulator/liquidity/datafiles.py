@@ -59,7 +59,7 @@ A_ID, A_PRICE, A_QTY, A_FIRST, A_LAST, A_TIME, A_BUYER_MAKER, A_BEST = range(8)
 K_OPEN_TIME, K_OPEN, K_HIGH, K_LOW, K_CLOSE, K_VOLUME, K_CLOSE_TIME, K_QUOTE, K_COUNT, K_BUY, K_BUY_QUOTE = range(11)
 
 MICROS_FROM = 10**14  # a time at or above this is in microseconds (as ms it would be after the year 5000)
-MAX_TIME = 10**17  # and at or above this it is neither
+NOT_A_TIME_FROM = 10**17  # and at or above this it is neither
 BLOCK = 1 << 22  # csv bytes parsed per compiled call
 CHUNK_ROWS = 1 << 16  # rows per chunk, at most
 FILE_DECIMALS = 8  # Binance's files print at most this many decimals, whatever the asset has
@@ -269,7 +269,7 @@ def _parse_block(buf: npt.NDArray[np.uint8], n: int, fields: I64Array, keep: I64
                     else:
                         value = whole
                         if kind == _F_TIME:
-                            if value >= MAX_TIME:
+                            if value >= NOT_A_TIME_FROM:
                                 err = _E_TIME
                             elif value >= MICROS_FROM:
                                 value //= 1000
@@ -465,8 +465,8 @@ def _convert_column(arr: Any, kind: int, decimals: int, name: str, col: str, row
             bad = int(np.flatnonzero(v < 0)[0])
             raise ValueError(f"{name}: row {row0 + bad + 1}: {col} {v[bad]}: not a whole number")
         if kind == _F_TIME:
-            if (v >= MAX_TIME).any():
-                bad = int(np.flatnonzero(v >= MAX_TIME)[0])
+            if (v >= NOT_A_TIME_FROM).any():
+                bad = int(np.flatnonzero(v >= NOT_A_TIME_FROM)[0])
                 raise ValueError(f"{name}: row {row0 + bad + 1}: {col} {v[bad]}: "
                                  "not a time in ms or µs since the epoch")
             v = np.where(v >= MICROS_FROM, v // 1000, v)

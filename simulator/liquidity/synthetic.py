@@ -60,11 +60,11 @@ from engine import (
 )
 
 from ..binance_errors import ApiError, for_reject
+from ..clock import DAY_MS, HOUR_MS
 from ..orders import OrderRequest, Placement
 from ..venue import Venue
 from ..wire import parse_units
 
-DAY_MS = 86_400_000
 FINE = 1 << 16  # sub-tick units of the reference state
 MAX_CATCHUP_MS = 5_000  # only the last this-many ms of a long pause are replayed event by event
 HOUSE_BALANCE = 10**17  # units of the market's base and quote per house account: never runs dry
@@ -131,13 +131,13 @@ class SyntheticSettings:
         _decimal("drift", self.drift, Decimal(-10), Decimal(10))
         _decimal("jump_probability", self.jump_probability, Decimal(0), Decimal(1))
         _decimal("jump_size", self.jump_size, Decimal(0), Decimal("0.9"))
-        _integer("step_ms", self.step_ms, 1, 3_600_000)
+        _integer("step_ms", self.step_ms, 1, HOUR_MS)
         _integer("spread_bps", self.spread_bps, 0, 5_000)
         _integer("levels", self.levels, 1, 90)  # 2 x levels orders per maker stay under MAX_NUM_ORDERS
         _integer("level_step_bps", self.level_step_bps, 0, 1_000)
         _decimal("level_notional", self.level_notional, Decimal(0), Decimal(10**6), lo_open=True)
         _integer("makers", self.makers, 0, 16)
-        _integer("refresh_ms", self.refresh_ms, 1, 3_600_000)
+        _integer("refresh_ms", self.refresh_ms, 1, HOUR_MS)
         _decimal("taker_rate", self.taker_rate, Decimal(0), Decimal(1_000))
         _decimal("taker_notional", self.taker_notional, Decimal(0), Decimal(10**6), lo_open=True)
         _integer("quote_lifetime_ms", self.quote_lifetime_ms, 0, DAY_MS)

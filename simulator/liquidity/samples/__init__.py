@@ -23,6 +23,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ...clock import DAY_MS, MINUTE_MS
 from ...market_data import AggTrade, Kline
 from ...wire import parse_units
 from ..datafiles import agg_trade_lines, kline_lines, write_csv
@@ -34,7 +35,6 @@ SEED = 20240115
 DECIMALS = 8
 TICK = parse_units("0.01", DECIMALS, "tick")  # USDT units per price tick
 LOT = parse_units("0.00001", DECIMALS, "lot")  # BTC units per quantity lot
-MINUTE = 60_000
 DAY_START = int(datetime.fromisoformat(DATE).replace(tzinfo=UTC).timestamp() * 1000)
 AGG_TRADES_ZIP = HERE / f"{SYMBOL}-aggTrades-{DATE}.zip"
 KLINES_ZIP = HERE / f"{SYMBOL}-1m-{DATE}.zip"
@@ -45,7 +45,7 @@ def agg_trades(seed: int = SEED, takers: int = 2600, start_price: str = "42650.0
     """A day of aggregate trades: ``takers`` taker orders at random times, each printing one to
     four rows (a sweep), on a random walk; prices in USDT units, quantities in BTC units."""
     rng = random.Random(seed)
-    times = sorted(rng.randrange(1, 86_400_000) for _ in range(takers - 1))
+    times = sorted(rng.randrange(1, DAY_MS) for _ in range(takers - 1))
     times = [rng.randrange(1, 1_000)] + times  # the day's first minute has a trade
     whole, _, cents = start_price.partition(".")
     mid = int(whole) * 100 + int(cents or 0)  # in ticks of 0.01
@@ -74,7 +74,7 @@ def agg_trades(seed: int = SEED, takers: int = 2600, start_price: str = "42650.0
 
 
 def klines_of(rows: list[AggTrade], day_start: int = DAY_START, minutes: int = 1440,
-              interval: int = MINUTE) -> list[Kline]:
+              interval: int = MINUTE_MS) -> list[Kline]:
     """Binance's klines of these trades: one per interval of the day, quiet ones flat at the previous close."""
     out: list[Kline] = []
     i = 0
