@@ -6,6 +6,7 @@ The order joins the best bid, so it fills only when sellers reach it (on the emb
 its synthetic takers). Either outcome is handled, including a fill that races the cancel.
 """
 
+import contextlib
 import math
 import os
 import time
@@ -34,10 +35,8 @@ def monitor(cred: client.Credential, order_id: str, symbol: str, timeout: float,
         if order["status"] != "open":  # closed (filled), canceled, expired or rejected
             return order
         if time.monotonic() >= deadline:
-            try:
+            with contextlib.suppress(ccxt.OrderNotFound):  # it filled between the poll and the cancel
                 client.cancel_order(cred, order_id, symbol)
-            except ccxt.OrderNotFound:  # it filled between the poll and the cancel
-                pass
             return client.fetch_order(cred, order_id, symbol)
         print(f"  open, {order['filled']} of {order['amount']} filled")
         time.sleep(poll)

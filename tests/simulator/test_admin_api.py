@@ -270,8 +270,9 @@ def test_market_halt_refuses_orders_but_allows_cancels(admin: Admin):
 
 def test_health(admin: Admin):
     admin.clock.advance(42)
-    assert admin.ok("GET", "/sandex/v1/health") == {"status": "ok", "readOnlyReason": None, "serverTime": T0 + 42, "markets": 5,
-                                                     "accounts": 3, "quoteUpdates": {}, "liquidityFailures": 0}
+    assert admin.ok("GET", "/sandex/v1/health") == {"status": "ok", "readOnlyReason": None, "serverTime": T0 + 42,
+                                                     "markets": 5, "accounts": 3, "quoteUpdates": {},
+                                                     "liquidityFailures": 0}
     admin.ok("POST", "/sandex/v1/accounts", {})
     assert admin.ok("GET", "/sandex/v1/health")["accounts"] == 4
 

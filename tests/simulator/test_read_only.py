@@ -65,7 +65,7 @@ def test_a_broken_invariant_makes_the_exchange_read_only_until_a_restart(tmp_pat
         assert api.public("/sapi/v1/system/status").json() == {"status": 1, "msg": "system maintenance"}
     sim.close()  # no last snapshot of a state not believed
 
-    report, rebuilt = replay_state(config(tmp_path))
+    report, _ = replay_state(config(tmp_path))
     assert report.fingerprint == before  # the restart comes back to the state before the broken change
     sim = build(config(tmp_path), clock=clock)
     try:
