@@ -220,7 +220,7 @@ def test_price_filter_below_min_price_and_off_tick(ex, observer):
     # ccxt would round a price to the tick; the implicit API sends the text as given
     order = {"symbol": SYMBOL_ID, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001"}
     for price in ("0.001", "90000.005"):
-        refused(observer, ccxt.InvalidOrder, lambda: ex.private_post_order({**order, "price": price}))
+        refused(observer, ccxt.InvalidOrder, lambda price=price: ex.private_post_order({**order, "price": price}))
         assert body(ex) == {"code": -1013, "msg": "Filter failure: PRICE_FILTER"}
 
 
@@ -551,7 +551,8 @@ def venue_state(srv: RunningServer, account_id: int) -> tuple:
 @pytest.fixture()
 def tight_server() -> Iterator[RunningServer]:
     """60 request weight per minute (a depth call weighs 5); Binance's defaults otherwise."""
-    with running_server(SimulatorConfig(liquidity_mode="static", rate_limits=RateLimitConfig(request_weight_per_minute=60))) as srv:
+    limits = RateLimitConfig(request_weight_per_minute=60)
+    with running_server(SimulatorConfig(liquidity_mode="static", rate_limits=limits)) as srv:
         yield srv
 
 

@@ -89,7 +89,7 @@ def walk(levels: list, amount: Decimal) -> list[tuple[Decimal, Decimal]]:
     raise AssertionError(f"the static book is too thin for {amount}: {levels}")
 
 
-def assert_free(bal: dict, code: str, free: Decimal, used: Decimal = D(0)) -> None:
+def assert_free(bal: dict, code: str, free: Decimal, used: Decimal = Decimal(0)) -> None:
     assert (bal[code]["free"], bal[code]["used"]) == (fl(free), fl(used)), bal[code]
 
 

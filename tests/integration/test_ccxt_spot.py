@@ -16,7 +16,9 @@ to the same decimal text, so ``==`` is exact) and with the decimal strings of th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import itertools
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -155,10 +157,8 @@ class Sandbox:
                 if c.account is None or not _has_locked(self.server, c.account):
                     continue
                 for symbol in SYMBOLS:
-                    try:
+                    with contextlib.suppress(ccxt.OrderNotFound):
                         await c.private_delete_openorders({"symbol": symbol.replace("/", "")})
-                    except ccxt.OrderNotFound:
-                        pass
         finally:
             if self.flavor == "async":  # each close() lingers 250 ms (ccxt's timeout_on_exit): all at once
                 await asyncio.gather(*(ex.close() for ex in [c.exchange for c in self.clients] + self.twins))
@@ -210,7 +210,7 @@ def drive(server: RunningServer, flavor: str):
 
 # ---- market helpers ---------------------------------------------------------------------------------
 
-async def inside_spread(c: Client, symbol: str = BTC, room: Decimal = D(25)) -> Decimal:
+async def inside_spread(c: Client, symbol: str = BTC, room: Decimal = Decimal(25)) -> Decimal:
     """A whole price in the middle of the current spread, with more than ``room`` of free prices
     on either side, so the scenario's own orders there meet only each other."""
     ob = await c.fetch_order_book(symbol, 5)
@@ -231,7 +231,7 @@ async def trade_between(seller: Client, buyer: Client, price: Decimal, amount: D
     return maker, taker
 
 
-def assert_balance(bal: dict, code: str, free: Decimal | str, used: Decimal | str = D(0)) -> None:
+def assert_balance(bal: dict, code: str, free: Decimal | str, used: Decimal | str = Decimal(0)) -> None:
     """One asset of a ccxt balance: the unified numbers and the account row they came from."""
     free, used = D(free), D(used)
     expected = {"free": fl(free), "used": fl(used), "total": fl(free + used)}
@@ -990,13 +990,13 @@ def test_fetch_my_trades_fields_and_paging(drive):
         assert [(x["order"], x["price"], x["amount"], x["cost"], x["side"], x["takerOrMaker"], x["fee"])
                 for x in mine] == [
             (o["id"], fl(px), 0.001, fl(QTY * px), "buy", "taker", {"currency": "BTC", "cost": 1e-06})
-            for o, px in zip(orders, prices)]
+            for o, px in zip(orders, prices, strict=True)]
         assert [x["id"] for x in mine] == [o["trades"][0]["id"] for o in orders]
         assert [x["timestamp"] for x in mine] == [o["info"]["transactTime"] for o in orders]
         theirs = await s.fetch_my_trades(BTC)
         assert [(x["id"], x["side"], x["takerOrMaker"], x["fee"]) for x in theirs] == [
             (ours["id"], "sell", "maker", {"currency": "USDT", "cost": fl(fee_of(QTY * px))})
-            for ours, px in zip(mine, prices)]
+            for ours, px in zip(mine, prices, strict=True)]
 
         assert [x["id"] for x in await t.fetch_my_trades(BTC, limit=2)] == [x["id"] for x in mine[2:]]
         since = mine[1]["timestamp"]
@@ -1158,7 +1158,7 @@ def test_fetch_ohlcv(drive):
         fills = [(await trade_between(s, b, px, q))[1] for px, q in plan]
         rows = await public_tape(box)
         assert [(r["price"], r["amount"], r["timestamp"]) for r in rows[-3:]] == [
-            (fl(px), fl(q), f["timestamp"]) for (px, q), f in zip(plan, fills)]
+            (fl(px), fl(q), f["timestamp"]) for (px, q), f in zip(plan, fills, strict=True)]
         for tf in TIMEFRAMES:
             for start in sorted({candle_open(f["timestamp"], tf) for f in fills}):
                 inside = [r for r in rows if candle_open(r["timestamp"], tf) == start]
@@ -1175,7 +1175,7 @@ def test_fetch_ohlcv(drive):
             newest = await pub.fetch_ohlcv(BTC, tf, limit=3)
             after = await pub.fetch_time()
             assert candle_open(before, tf) <= newest[-1][0] <= candle_open(after, tf), (tf, newest)
-            assert all(candle_open(b[0] - 1, tf) == a[0] for a, b in zip(newest, newest[1:])), (tf, newest)
+            assert all(candle_open(b[0] - 1, tf) == a[0] for a, b in itertools.pairwise(newest)), (tf, newest)
             for c in newest:
                 if c[0] == expected[0]:
                     assert c == expected, tf

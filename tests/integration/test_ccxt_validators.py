@@ -13,6 +13,7 @@ so trades, tickers, klines and order histories are non-trivial.
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 import ccxt
@@ -208,7 +209,7 @@ def test_ohlcv(scene, symbol):
         step = ex.parse_timeframe(timeframe) * 1000
         assert [c[0] for c in candles] == [candles[0][0] + k * step for k in range(len(candles))], candles
         assert candles[-1][0] <= now < candles[-1][0] + step + 60_000, (candles, now)
-        for before, candle in zip(candles, candles[1:]):
+        for before, candle in itertools.pairwise(candles):
             if candle[5] == 0:
                 assert candle[1:5] == [before[4]] * 4, (before, candle)
     # the scene traded in every market today (or, just after midnight, yesterday)

@@ -214,8 +214,8 @@ def _check_live(serving: serve_process.Serving, traders: list[Trader], services,
     venue = services.venue
     for trader in traders:
         ex = _exchange(serving.url, trader.ex.apiKey, trader.ex.secret)
-        told = sorted(trader.told.items())
-        for (symbol, oid), told in rng.sample(told, min(LIVE_SAMPLE, len(told))):
+        all_told = sorted(trader.told.items())
+        for (symbol, oid), told in rng.sample(all_told, min(LIVE_SAMPLE, len(all_told))):
             by_id = ex.fetch_order(oid, symbol)["info"]
             by_cid = ex.fetch_order(None, symbol, params={"origClientOrderId": told["clientOrderId"]})["info"]
             assert by_id == by_cid, (by_id, by_cid)
@@ -239,7 +239,7 @@ def _trade(url: str, keys: list[tuple[str, str]], traders: list[Trader], rng: ra
     stop = threading.Event()
     told_before = [t.told for t in traders] or [{} for _ in keys]
     traders = [Trader(url, k, s, rng.randrange(1 << 30), stop) for k, s in keys]
-    for trader, told in zip(traders, told_before):
+    for trader, told in zip(traders, told_before, strict=True):
         trader.told = told
         trader.start()
     time.sleep(rng.uniform(1.0, 3.0))

@@ -5,6 +5,7 @@ A real server with the wall clock and synthetic liquidity; a replay server in si
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import urllib.error
@@ -48,7 +49,7 @@ def test_ccxt_sees_a_lively_consistent_market(live) -> None:
         assert ticker["low"] <= ticker["last"] <= ticker["high"]
         assert ticker["bid"] <= ticker["ask"] and ticker["baseVolume"] > 0
         candles = ex.fetch_ohlcv(symbol, "1s", limit=10)
-        for (t0, *_), (t1, *_) in zip(candles, candles[1:]):
+        for (t0, *_), (t1, *_) in itertools.pairwise(candles):
             assert t1 - t0 == 1000  # continuous
         for _, o, h, lo, c, v in candles:
             assert lo <= min(o, c) <= max(o, c) <= h and v >= 0

@@ -237,7 +237,7 @@ def test_two_accounts_trade_inside_the_spread(server):
     # the candle of our trade ends a page asked for up to the trade's time
     klines = maker.get_klines(symbol="ETHBTC", interval=Client.KLINE_INTERVAL_1MINUTE, limit=5, endTime=took["time"])
     assert klines and all(len(k) == 12 for k in klines)
-    open_time, o, h, low, c, volume, close_time = klines[-1][:7]
+    open_time, _o, h, low, c, volume, close_time = klines[-1][:7]
     assert close_time == open_time + 59_999 and open_time % 60_000 == 0 <= took["time"] - open_time < 60_000
     assert Decimal(low) <= price <= Decimal(h) and Decimal(c) == price and Decimal(volume) >= Decimal("1.5")
     # without bounds the page runs to the open candle holding now, minute after minute; any minute
