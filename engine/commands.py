@@ -27,18 +27,17 @@ class PlaceOrder:
     stop_price: int = 0
     time_in_force: TimeInForce = TimeInForce.GTC
     stp: SelfTradePrevention = SelfTradePrevention.NONE
-    client_order_id: str | None = None
     time: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class CancelOrder:
-    """Cancel one open order (resting or waiting stop) by ``order_id`` or ``client_order_id``."""
+    """Cancel one open order (resting or waiting stop) by its ``order_id`` (client order ids are the
+    venue's: it names orders to the engine by id)."""
 
     market: str
     account: int
     order_id: int = 0
-    client_order_id: str | None = None
     time: int = 0
 
 
@@ -59,7 +58,6 @@ class AmendOrder:
     account: int
     new_quantity: int
     order_id: int = 0
-    client_order_id: str | None = None
     time: int = 0
 
 

@@ -3,15 +3,16 @@
 Deterministic and pure: the same commands give the same events and the same ``fingerprint()``.
 Order commands run in one compiled call per command (checks, matching, settlement, fees: see
 ``_exchange``); this module keeps what is rare or keyed by text: markets and assets by name,
-client order ids, stop orders waiting for their trigger, deposits and withdrawals.
+stop orders waiting for their trigger, deposits and withdrawals. Orders are named by id only:
+client order ids are the venue's.
 Every check runs before any change, so a rejected command leaves the state as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import TypeVar, cast
 
 import numpy as np
@@ -61,7 +62,7 @@ from .ledger import MAX_ACCOUNT_ID, Ledger
 from .lending import Lending
 from .margin import Loan
 from .specs import AssetSpec, MarketSpec
-from .triggers import StopOrder, TriggerBook
+from .triggers import StopOrder, TriggerBook, restore_fields
 from .units import INT64_SAFE
 
 _SIDES = tuple(Side)
@@ -89,17 +90,21 @@ class OpenOrder:
     price: int
     quantity: int  # open (remaining)
     original_quantity: int
-    client_order_id: str | None
+
+    def __setstate__(self, state: Sequence[object]) -> None:
+        """Loads the layout pickled before client order ids left the engine too (one value more)."""
+        restore_fields(self, [f.name for f in fields(self)], state)
+
+
+_RETIRED_SLOTS = frozenset({"client_ids", "client_of"})  # of markets pickled by earlier versions
 
 
 class _Market:
-    """One listed market: its spec, compiled book, waiting stops and client order ids."""
+    """One listed market: its spec, compiled book and waiting stops."""
 
     __slots__ = (
         "base",
         "book",
-        "client_ids",
-        "client_of",
         "factor",
         "index",
         "last_rows",
@@ -119,9 +124,15 @@ class _Market:
         self.factor = spec.notional_factor
         self.book = OrderBook(spec.min_tick, spec.max_tick, max_quantity=spec.lot_size.max_qty // self.lot)
         self.triggers = TriggerBook()
-        self.client_ids: dict[tuple[int, str], int] = {}  # (account, client order id) -> open order id
-        self.client_of: dict[int, tuple[int, str]] = {}  # the reverse
         self.last_rows = 0  # rows the last compiled call left in ``book._out``
+
+    def __setstate__(self, state: tuple[None, Mapping[str, object]]) -> None:
+        """Snapshots pickle the whole engine; a market pickled before client order ids left the
+        engine also holds its client id maps, dropped here so that snapshot still loads."""
+        _, slots = state
+        for name, value in slots.items():
+            if name not in _RETIRED_SLOTS:
+                setattr(self, name, value)
 
     @property
     def st(self) -> np.ndarray:
@@ -156,11 +167,6 @@ class _Market:
     def write_thresholds(self) -> None:
         self.st[x.M_TRIG_UP], self.st[x.M_TRIG_DOWN] = self.triggers.thresholds()
 
-    def forget_client_id(self, order_id: int) -> None:
-        key = self.client_of.pop(order_id, None)
-        if key is not None:
-            del self.client_ids[key]
-
     def rows(self, n: int) -> list[list[int]]:
         """The event rows the last compiled call wrote, as Python ints."""
         rows: list[list[int]] = self.book._out[:n].tolist()
@@ -172,26 +178,17 @@ class _Market:
         events: list[Event] = []
         append = events.append
         tick, lot, f, sym = self.tick, self.lot, self.factor, self.spec.symbol
-        track = bool(self.client_of)
         for kind, oid, other, price, qty, owner, oowner, rem, mrem, tid, side, reason, x1, x2 in rows:
             if kind == _FILL:
                 append(OrderFilled(tid, oid, other, _SIDES[side], price * tick, qty * lot, owner, oowner,
                                    rem * (f if quote_taker else lot), mrem * lot, sym, price * qty * f, x1, x2))
-                if track and mrem == 0:
-                    self.forget_client_id(other)
             elif kind == _EXPIRED:
                 append(OrderExpired(oid, owner, _SIDES[side], price * tick, qty * lot, tid * f,
                                     rem * (f if oid == quote_taker else lot), _EXPIRE_REASONS[reason], other, sym))
-                if track and rem == 0:
-                    self.forget_client_id(oid)
             elif kind == _CANCELED:
                 append(OrderCanceled(oid, owner, _SIDES[side], price * tick, qty * lot, _CANCEL_REASONS[reason], sym))
-                if track:
-                    self.forget_client_id(oid)
             elif kind == _AMENDED:
                 append(OrderAmended(oid, owner, _SIDES[side], price * tick, qty * lot, rem * lot, mrem * lot, sym))
-                if track and rem == 0:
-                    self.forget_client_id(oid)
             elif kind == _REJECTED:
                 append(OrderRejected(_REASONS[reason], oid, sym))
             else:
@@ -267,9 +264,6 @@ class Engine:
         mk = self._markets.get(c.market)
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
-        cid = c.client_order_id
-        if cid is not None and (c.account, cid) in mk.client_ids:
-            return [OrderRejected(RejectReason.DUPLICATE_CLIENT_ORDER_ID, 0, c.market)]
         try:  # plain ints: numba's type dispatch on enum members costs several microseconds per call
             n = self._run(mk, x.X_PLACE, c.account, int(c.side), int(c.order_type), int(c.time_in_force), c.price,
                           c.quantity, c.quote_quantity, c.stop_price, int(c.stp), 0, c.time)
@@ -281,15 +275,12 @@ class Engine:
             return [OrderRejected(_REASONS[first[k.E_REASON]], 0, c.market)]
         oid = first[k.E_OID]
         accepted = OrderAccepted(oid, c.account, c.side, c.order_type, c.time_in_force, c.price, c.quantity,
-                                 c.quote_quantity, c.market, c.stop_price, cid)
+                                 c.quote_quantity, c.market, c.stop_price)
         if c.stop_price:
             self._file_stop(mk, c, oid, first[k.E_X1], first[k.E_X2])
             return [accepted]
         events: list[Event] = [accepted]
         events += mk.decode(rows[1:], oid if c.quote_quantity else 0)
-        if cid is not None and k.is_resting(mk.st, oid):
-            mk.client_ids[(c.account, cid)] = oid
-            mk.client_of[oid] = (c.account, cid)
         if mk.triggers.orders and x.trigger_reached(mk.st):
             self._fire(mk, c.time, events)
         return events
@@ -299,8 +290,6 @@ class Engine:
         mk = self._markets.get(c.market)
         if mk is None:
             return RejectReason.UNKNOWN_MARKET
-        if c.client_order_id is not None and (c.account, c.client_order_id) in mk.client_ids:
-            return RejectReason.DUPLICATE_CLIENT_ORDER_ID
         try:
             n = self._run(mk, x.X_CHECK, c.account, int(c.side), int(c.order_type), int(c.time_in_force), c.price,
                           c.quantity, c.quote_quantity, c.stop_price, int(c.stp), 0, c.time)
@@ -331,12 +320,9 @@ class Engine:
     def _file_stop(self, mk: _Market, c: PlaceOrder, oid: int, lock: int, stop_ticks: int) -> None:
         mk.triggers.add(
             StopOrder(oid, c.account, c.side, c.order_type, c.quantity, c.price, c.stop_price, stop_ticks,
-                      c.time_in_force, c.stp, lock, c.client_order_id)
+                      c.time_in_force, c.stp, lock)
         )
         mk.write_thresholds()
-        if c.client_order_id is not None:
-            mk.client_ids[(c.account, c.client_order_id)] = oid
-            mk.client_of[oid] = (c.account, c.client_order_id)
 
     def _release_stop(self, mk: _Market, stop: StopOrder) -> None:
         """Give a stop order's lock back and drop it from the open stop count."""
@@ -365,11 +351,9 @@ class Engine:
             if sink is not None:
                 sink(mk.book._out[:n])
             rows = mk.rows(n)
-            rejected = rows[0][k.E_KIND] == k.EV_REJECTED
-            if rejected or not k.is_resting(st, stop.order_id):
-                mk.forget_client_id(stop.order_id)
             if events is None:
                 continue
+            rejected = rows[0][k.E_KIND] == k.EV_REJECTED
             if rejected:
                 events.append(
                     OrderExpired(stop.order_id, stop.account, stop.side, stop.price, stop.quantity, 0, 0,
@@ -379,16 +363,10 @@ class Engine:
             else:
                 events.append(
                     OrderAccepted(stop.order_id, stop.account, stop.side, book_type, stop.time_in_force, stop.price,
-                                  stop.quantity, 0, mk.spec.symbol, 0, stop.client_order_id)
+                                  stop.quantity, 0, mk.spec.symbol)
                 )
                 events += mk.decode(rows[1:])
         return count
-
-    def _resolve(self, mk: _Market, account: int, order_id: int, client_order_id: str | None) -> int:
-        """The order id named by id (which wins when both are given) or by client order id; 0 if none."""
-        if order_id > 0 or client_order_id is None:
-            return order_id
-        return mk.client_ids.get((account, client_order_id), 0)
 
     def _named_order(self, c: CancelOrder | AmendOrder) -> tuple[_Market, int, StopOrder | None] | OrderRejected:
         """The market and order id a cancel or amend names, and the order if it is one of the
@@ -396,7 +374,7 @@ class Engine:
         mk = self._markets.get(c.market)
         if mk is None:
             return OrderRejected(RejectReason.UNKNOWN_MARKET, c.order_id, c.market)
-        oid = self._resolve(mk, c.account, c.order_id, c.client_order_id)
+        oid = c.order_id
         stop = mk.triggers.orders.get(oid)
         return mk, oid, stop if stop is not None and stop.account == c.account else None
 
@@ -419,7 +397,6 @@ class Engine:
     def _cancel_stop(self, mk: _Market, stop: StopOrder, reason: CancelReason) -> OrderCanceled:
         mk.triggers.remove(stop.order_id)
         self._release_stop(mk, stop)
-        mk.forget_client_id(stop.order_id)
         return OrderCanceled(stop.order_id, stop.account, stop.side, stop.price, stop.quantity, reason, mk.spec.symbol)
 
     def _cancel_all(self, c: CancelAllOrders) -> list[Event]:
@@ -672,7 +649,7 @@ class Engine:
         mk = self._markets[market]
         return [
             OpenOrder(o.order_id, o.owner, o.side, o.price * mk.tick, o.quantity * mk.lot,
-                      o.original_quantity * mk.lot, mk.client_of.get(o.order_id, (0, None))[1])
+                      o.original_quantity * mk.lot)
             for o in mk.book.orders()
             if account is None or o.owner == account
         ]
@@ -696,10 +673,6 @@ class Engine:
         mk = self._markets[market]
         return sorted((s for s in mk.triggers.orders.values() if account is None or s.account == account),
                       key=lambda s: s.order_id)
-
-    def order_id_for(self, market: str, account: int, client_order_id: str) -> int | None:
-        """The open order with this client order id, if any."""
-        return self._markets[market].client_ids.get((account, client_order_id))
 
     def depth(self, market: str, limit: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """(price, quantity) levels in asset units: bids best first, asks best first."""
@@ -728,7 +701,6 @@ class Engine:
             h.update(st[x.M_STATUS : x.HEADER_END].tobytes())
             h.update(k.dump_orders(st).tobytes())
             h.update(repr(sorted(mk.triggers.orders.items())).encode())
-            h.update(repr(sorted(mk.client_ids.items())).encode())
         h.update(repr(self._lending.fingerprint_items()).encode())
         return h.hexdigest()
 
@@ -758,13 +730,6 @@ class Engine:
                 reserved[s.account, ccol + 1] += 1
             if tuple(int(v) for v in mk.st[[x.M_TRIG_UP, x.M_TRIG_DOWN]]) != mk.triggers.thresholds():
                 raise InvariantViolation(f"{mk.spec.symbol}: trigger thresholds out of date")
-            for (account, cid), oid in mk.client_ids.items():
-                if mk.client_of.get(oid) != (account, cid) or not (
-                    oid in mk.triggers.orders or k.is_resting(mk.st, oid)
-                ):
-                    raise InvariantViolation(f"{mk.spec.symbol}: client order id {cid!r} names no open order")
-            if len(mk.client_of) != len(mk.client_ids):
-                raise InvariantViolation(f"{mk.spec.symbol}: client order id maps disagree")
         for code, (i, _) in led.assets.items():
             col = led.free_col(i)
             if (arr[:, col : col + 2] < 0).any():

@@ -13,7 +13,7 @@ class RejectReason(IntEnum):
 
     INVALID_QUANTITY = 1  # quantity not positive, or larger than the book can represent
     PRICE_OUT_OF_RANGE = 2  # limit price outside the book's [min, max] tick range
-    UNKNOWN_ORDER = 3  # no open order with that id (or client order id) for this account
+    UNKNOWN_ORDER = 3  # no open order with that id for this account
     WOULD_TAKE = 4  # LIMIT_MAKER (post-only) order would trade immediately
     INVALID_AMEND_QUANTITY = 5  # amend must reduce: 0 < new quantity < current quantity
     INVALID_ORDER_PARAMETERS = 6  # combination of type, time in force and amounts not allowed
@@ -29,7 +29,7 @@ class RejectReason(IntEnum):
     UNKNOWN_MARKET = 16  # no such symbol
     ORDER_TYPE_NOT_ALLOWED = 17  # the market does not allow this order type
     WOULD_TRIGGER_IMMEDIATELY = 18  # stop price already reached by the last trade price
-    DUPLICATE_CLIENT_ORDER_ID = 19  # an open order of this account in this market has that id
+    DUPLICATE_CLIENT_ORDER_ID = 19  # the venue's (it keeps client order ids): an open order has that id
     UNKNOWN_ACCOUNT = 20  # account id never funded (or not a valid account id)
     UNKNOWN_ASSET = 21  # asset code not listed
     INVALID_AMOUNT = 22  # deposit / withdrawal amount not positive, or beyond the int64-safe range

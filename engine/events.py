@@ -28,7 +28,6 @@ class OrderAccepted(NamedTuple):
     quote_quantity: int
     market: str = ""
     stop_price: int = 0  # > 0: a stop order, waiting for its trigger
-    client_order_id: str | None = None
 
 
 class OrderFilled(NamedTuple):

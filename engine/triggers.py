@@ -9,7 +9,8 @@ execution moves the price the next is judged against.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 
 from sortedcontainers import SortedList
 
@@ -17,6 +18,15 @@ from .enums import OrderType, SelfTradePrevention, Side, TimeInForce
 
 NO_TRIGGER_UP = (1 << 63) - 1
 NO_TRIGGER_DOWN = 0
+
+
+def restore_fields(obj: object, names: Sequence[str], state: Sequence[object]) -> None:
+    """Restore a frozen slotted dataclass from its pickled field values, dropping the one value more
+    (a trailing client order id) of the layout pickled before client order ids left the engine."""
+    if len(state) == len(names) + 1:
+        state = state[:-1]
+    for name, value in zip(names, state, strict=True):
+        object.__setattr__(obj, name, value)
 
 
 def rises(side: Side, order_type: OrderType) -> bool:
@@ -38,7 +48,11 @@ class StopOrder:
     time_in_force: TimeInForce
     stp: SelfTradePrevention
     lock: int  # units locked while waiting (quote for a buy, base for a sell)
-    client_order_id: str | None
+
+    def __setstate__(self, state: Sequence[object]) -> None:
+        """Snapshots pickle waiting stops; one written before client order ids left the engine has
+        a last value more (that id), dropped here so the snapshot still loads."""
+        restore_fields(self, [f.name for f in fields(self)], state)
 
     @property
     def book_type(self) -> OrderType:

@@ -27,14 +27,13 @@ def test_check_predicts_every_placement_of_a_random_stream_and_changes_nothing()
     assert checked > 5_000 and 0 < rejected < checked  # both outcomes were exercised
 
 
-def test_check_names_unknown_markets_and_duplicate_client_ids() -> None:
+def test_check_names_unknown_markets() -> None:
     e = funded_engine(2)
     market = e.markets()[0]
     c = PlaceOrder("NOPE", 1, 0, 0, 1, 1)
     assert e.check(c).name == "UNKNOWN_MARKET"
     price = market.price_filter.min_price or market.price_filter.tick_size
-    lots = (PlaceOrder(market.symbol, 1, 0, 0, n * market.lot_size.step_size, price, client_order_id="a")
-            for n in range(1, 10_000))
+    lots = (PlaceOrder(market.symbol, 1, 0, 0, n * market.lot_size.step_size, price) for n in range(1, 10_000))
     rest = next(c for c in lots if e.check(c) is None)  # the smallest order passing every filter
     e.apply(rest)
-    assert e.check(rest).name == "DUPLICATE_CLIENT_ORDER_ID"
+    assert e.check(rest) is None  # the same order again is a new order (the venue refuses repeated client ids)

@@ -262,14 +262,14 @@ def test_limit_maker_would_take() -> None:
 @pytest.mark.parametrize("status", [MarketStatus.HALT, MarketStatus.BREAK])
 def test_closed_market_refuses_orders_but_cancels_work(status: MarketStatus) -> None:
     e = engine()
-    resting = new_id(accepted(e, order(1, BUY, client_order_id="a")))
+    resting = new_id(accepted(e, order(1, BUY)))
     waiting = new_id(accepted(e, stop(1, SELL, STOP_LOSS, stop_price=90 * U)))
     accepted(e, order(2, SELL, price=2 * PX))
     accepted(e, SetMarketStatus(SYMBOL, status))
     assert e.market_status(SYMBOL) == status
     for cmd in (order(1, BUY), market(1, BUY, quote=10 * U), stop(1, SELL, STOP_LOSS, stop_price=80 * U)):
         rejected(e, cmd, R.MARKET_CLOSED)
-    assert accepted(e, CancelOrder(SYMBOL, 1, client_order_id="a"))[0].order_id == resting
+    assert accepted(e, CancelOrder(SYMBOL, 1, resting))[0].order_id == resting
     assert accepted(e, CancelOrder(SYMBOL, 1, waiting))[0].order_id == waiting
     assert [type(ev) for ev in accepted(e, CancelAllOrders(SYMBOL, 2))] == [OrderCanceled]
     assert e.balance(1, "USDT") == e.balance(2, "USDT") == Balance(FUNDS_USDT, 0)
@@ -311,32 +311,22 @@ def test_market_buy_by_quantity_needs_the_cost_of_the_book() -> None:
     assert e.balance(4, "USDT") == Balance(0, 0)
 
 
-# ---- orders by id and client order id ------------------------------------------------------------
-def test_duplicate_client_order_id_until_the_order_closes() -> None:
+# ---- orders by id (client order ids are the venue's) ---------------------------------------------
+def test_cancel_by_id_names_resting_orders_and_waiting_stops() -> None:
     e = engine()
-    oid = new_id(accepted(e, order(1, BUY, client_order_id="x")))
-    rejected(e, order(1, SELL, price=2 * PX, client_order_id="x"), R.DUPLICATE_CLIENT_ORDER_ID)
-    accepted(e, order(2, BUY, client_order_id="x"))  # per account
-    assert e.order_id_for(SYMBOL, 1, "x") == oid
-    assert accepted(e, CancelOrder(SYMBOL, 1, client_order_id="x"))[0].order_id == oid
-    sid = new_id(accepted(e, stop(1, SELL, STOP_LOSS, 90 * U, client_order_id="x")))
-    rejected(e, order(1, BUY, client_order_id="x"), R.DUPLICATE_CLIENT_ORDER_ID)
-    canceled = accepted(e, CancelOrder(SYMBOL, 1, client_order_id="x"))
-    assert canceled == [OrderCanceled(sid, 1, SELL, 0, QTY, CancelReason.USER, SYMBOL)]
-    accepted(e, order(1, BUY, client_order_id="x"))
-    accepted(e, order(3, SELL, quantity=2 * QTY))  # fills both bids
-    assert e.order_id_for(SYMBOL, 1, "x") is None
-    accepted(e, order(1, BUY, client_order_id="x"))
+    oid = new_id(accepted(e, order(1, BUY)))
+    sid = new_id(accepted(e, stop(1, SELL, STOP_LOSS, 90 * U)))
+    assert accepted(e, CancelOrder(SYMBOL, 1, sid)) == [OrderCanceled(sid, 1, SELL, 0, QTY, CancelReason.USER, SYMBOL)]
+    assert accepted(e, CancelOrder(SYMBOL, 1, oid))[0].order_id == oid
 
 
 @pytest.mark.parametrize("cmd", [
     CancelOrder(SYMBOL, 2, 1), CancelOrder(SYMBOL, 2, 2), CancelOrder(SYMBOL, 1, 999), CancelOrder(SYMBOL, 1),
-    CancelOrder(SYMBOL, 2, client_order_id="x"), CancelOrder(SYMBOL, 1, client_order_id="nope"),
     AmendOrder(SYMBOL, 2, STEP, 1), AmendOrder(SYMBOL, 1, STEP, 999), AmendOrder(SYMBOL, 2, STEP, 2),
 ])
 def test_unknown_order(cmd: Command) -> None:
     e = engine()
-    assert new_id(accepted(e, order(1, BUY, client_order_id="x"))) == 1
+    assert new_id(accepted(e, order(1, BUY))) == 1
     assert new_id(accepted(e, stop(1, SELL, STOP_LOSS, 90 * U))) == 2
     rejected(e, cmd, R.UNKNOWN_ORDER)
 

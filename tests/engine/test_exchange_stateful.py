@@ -154,10 +154,9 @@ class ExchangeMachine(RuleBasedStateMachine):
         stop_ticks=st.integers(1, 125),
         qty=st.integers(0, 35),
         stp=st.sampled_from(list(SelfTradePrevention)),
-        cid=st.sampled_from([None, None, "a", "b"]),
         advance=st.integers(0, 90_000),
     )
-    def place(self, market, account, side, otype, tif, ticks, stop_ticks, qty, stp, cid, advance) -> None:
+    def place(self, market, account, side, otype, tif, ticks, stop_ticks, qty, stp, advance) -> None:
         self.now += advance
         tick = market.price_filter.tick_size
         if otype not in (OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT):
@@ -166,7 +165,7 @@ class ExchangeMachine(RuleBasedStateMachine):
             PlaceOrder(
                 market.symbol, account, side, otype, quantity=qty, price=ticks * tick if otype in PRICED else 0,
                 stop_price=stop_ticks * tick if otype >= OrderType.STOP_LOSS else 0, time_in_force=tif, stp=stp,
-                client_order_id=cid, time=self.now,
+                time=self.now,
             )
         )
 
@@ -176,11 +175,10 @@ class ExchangeMachine(RuleBasedStateMachine):
         self._apply(PlaceOrder(market.symbol, account, side, OrderType.MARKET, quote_quantity=quote, stp=stp,
                                time=self.now))
 
-    @rule(market=st.sampled_from(MARKETS), account=ACCOUNTS, pick=st.integers(0, 10**6),
-          cid=st.sampled_from([None, None, "a", "b"]))
-    def cancel(self, market, account, pick, cid) -> None:
-        oid = 0 if cid else self.order_ids[pick % len(self.order_ids)]
-        self._apply(CancelOrder(market.symbol, account, order_id=oid, client_order_id=cid, time=self.now))
+    @rule(market=st.sampled_from(MARKETS), account=ACCOUNTS, pick=st.integers(0, 10**6))
+    def cancel(self, market, account, pick) -> None:
+        oid = self.order_ids[pick % len(self.order_ids)]
+        self._apply(CancelOrder(market.symbol, account, order_id=oid, time=self.now))
 
     @rule(market=st.sampled_from(MARKETS), account=ACCOUNTS)
     def cancel_all(self, market, account) -> None:
