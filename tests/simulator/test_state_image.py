@@ -94,10 +94,11 @@ def test_an_image_dies_with_the_server(tmp_path) -> None:
         "image = state_image.take(lambda: (time.sleep(30), b'')[1])\n"
         "print(image._pid, flush=True)\n"
         "time.sleep(30)\n")
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    child = int(proc.stdout.readline())
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(10)
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        child = int(proc.stdout.readline())
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
