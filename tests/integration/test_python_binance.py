@@ -42,9 +42,27 @@ def point(client, url: str):
     return client
 
 
+_opened: list[Client] = []  # closed after each test: an open session's sockets would outlive it
+
+
+@pytest.fixture(autouse=True)
+def _close_clients():
+    """python-binance's Client also takes the thread's event loop (making one if there is none) for
+    its websocket API: give it one, and close it with the clients."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    while _opened:
+        _opened.pop().close_connection()
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
 def pb_client(server, account: dict | None = None) -> Client:
     creds = (account["apiKey"], account["secret"]) if account else (None, None)
-    return point(Client(*creds, ping=False), server.url)
+    client = point(Client(*creds, ping=False), server.url)
+    _opened.append(client)
+    return client
 
 
 @pytest.fixture()
@@ -72,6 +90,7 @@ def _far_bid(client: Client, symbol: str = "BTCUSDT") -> str:
 
 def test_construction_does_not_ping_and_urls_are_local(server):
     client = Client("k", "s", ping=False)
+    _opened.append(client)
     assert client.API_URL == "https://api.binance.com/api"  # formatted by __init__, not yet used
     point(client, server.url)
     assert client._create_api_uri("ping", signed=False) == f"{server.url}/api/v3/ping"
