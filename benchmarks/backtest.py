@@ -51,10 +51,17 @@ def backtest_rates(path: Path) -> dict[str, float]:
     busy = _timed(BacktestSettings(str(STRATEGY), str(path), params={"act": True}))
     rows, calls = quiet["result"].rows, busy["result"].client_calls
     added = max(busy["seconds"] - quiet["seconds"], 1e-9)
-    return {"rows": rows, "candles": len(quiet["result"].steps) - 1, "client_calls": calls,
-            "rows_per_s": rows / quiet["seconds"], "client_calls_per_s": calls / added,
-            "row_us": quiet["seconds"] / rows * 1e6, "call_us": added / calls * 1e6,
-            "backtest_quiet_s": quiet["seconds"], "backtest_busy_s": busy["seconds"]}
+    return {
+        "rows": rows,
+        "candles": len(quiet["result"].steps) - 1,
+        "client_calls": calls,
+        "rows_per_s": rows / quiet["seconds"],
+        "client_calls_per_s": calls / added,
+        "row_us": quiet["seconds"] / rows * 1e6,
+        "call_us": added / calls * 1e6,
+        "backtest_quiet_s": quiet["seconds"],
+        "backtest_busy_s": busy["seconds"],
+    }
 
 
 def _timed(settings: BacktestSettings) -> dict:
@@ -87,10 +94,12 @@ def replay_first_time(path: Path) -> int:
 class _Canned:
     """Binance's answers to an order and its cancel, always the same: ccxt's work, none of ours."""
 
-    ORDER = (b'{"symbol":"BTCUSDT","orderId":1,"orderListId":-1,"clientOrderId":"x","transactTime":1705276800000,'
-             b'"price":"38000.00000000","origQty":"0.00100000","executedQty":"0.00000000","origQuoteOrderQty":'
-             b'"0.00000000","cummulativeQuoteQty":"0.00000000","status":"NEW","timeInForce":"GTC","type":"LIMIT",'
-             b'"side":"BUY","workingTime":1705276800000,"fills":[],"selfTradePreventionMode":"EXPIRE_MAKER"}')
+    ORDER = (
+        b'{"symbol":"BTCUSDT","orderId":1,"orderListId":-1,"clientOrderId":"x","transactTime":1705276800000,'
+        b'"price":"38000.00000000","origQty":"0.00100000","executedQty":"0.00000000","origQuoteOrderQty":'
+        b'"0.00000000","cummulativeQuoteQty":"0.00000000","status":"NEW","timeInForce":"GTC","type":"LIMIT",'
+        b'"side":"BUY","workingTime":1705276800000,"fills":[],"selfTradePreventionMode":"EXPIRE_MAKER"}'
+    )
     CANCELED = ORDER.replace(b'"NEW"', b'"CANCELED"')
 
     def __init__(self, real) -> None:
@@ -107,8 +116,7 @@ def ccxt_floor(calls: int = 4000) -> float:
     from simulator.inprocess import InProcessTransport
 
     clock = ManualClock(1_705_276_800_000)
-    sim = build(SimulatorConfig(liquidity=False, demo_api_key="bench-key", demo_api_secret="bench-secret"),
-                clock=clock)
+    sim = build(SimulatorConfig(liquidity=False, demo_api_key="bench-key", demo_api_secret="bench-secret"), clock=clock)
     ex = ccxt.binance({"apiKey": "bench-key", "secret": "bench-secret", "enableRateLimit": False})
     point_at(ex, BASE_URL)
     ex.session = InProcessSession(_Canned(InProcessTransport(sim.app)))

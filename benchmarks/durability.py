@@ -86,8 +86,13 @@ def rss_growth(warmup: float, seconds: float, connections: int) -> dict:
         t = [r[0] for r in readings]
         mb = [r[1] for r in readings]
         slope = float(np.polyfit(t, mb, 1)[0]) if len(readings) > 1 else 0.0  # MB per second
-        return {"rss_warm_mb": mb[0], "rss_end_mb": mb[-1], "rss_growth_mb_per_10min": slope * 600,
-                "rss_orders_per_s": result["per_s"], "errors": result["errors"]}
+        return {
+            "rss_warm_mb": mb[0],
+            "rss_end_mb": mb[-1],
+            "rss_growth_mb_per_10min": slope * 600,
+            "rss_orders_per_s": result["per_s"],
+            "errors": result["errors"],
+        }
     finally:
         server.stop()
 
@@ -111,8 +116,13 @@ def journal_commands(state_dir: str, commands: int, seed: int = 1) -> float:
     from simulator.orders import OrderRequest
     from simulator.ratelimit import RateLimitConfig
 
-    config = SimulatorConfig(state_dir=state_dir, liquidity=False, rate_limits=RateLimitConfig(enabled=False),
-                             snapshot_every=10**12, snapshot_interval_s=10**9)
+    config = SimulatorConfig(
+        state_dir=state_dir,
+        liquidity=False,
+        rate_limits=RateLimitConfig(enabled=False),
+        snapshot_every=10**12,
+        snapshot_interval_s=10**9,
+    )
     clock = ManualClock(1_700_000_000_000)
     sim = build(config, clock=clock)
     venue = sim.venue
@@ -129,9 +139,22 @@ def journal_commands(state_dir: str, commands: int, seed: int = 1) -> float:
         account = accounts[i % len(accounts)]
         side = Side.BUY if rng.random() < 0.5 else Side.SELL
         price = (90_000 + rng.randint(-50, 50)) * 10**8
-        placed = venue.place(account, OrderRequest("BTCUSDT", side, OrderType.LIMIT, TimeInForce.GTC,
-                                                   rng.randint(10, 200) * 1000, price, 0, 0, None,
-                                                   SelfTradePrevention.NONE, "ACK"))
+        placed = venue.place(
+            account,
+            OrderRequest(
+                "BTCUSDT",
+                side,
+                OrderType.LIMIT,
+                TimeInForce.GTC,
+                rng.randint(10, 200) * 1000,
+                price,
+                0,
+                0,
+                None,
+                SelfTradePrevention.NONE,
+                "ACK",
+            ),
+        )
         if placed.order.is_open:
             resting.append((account, placed.order.order_id))
         if i % 1000 == 0:
@@ -162,8 +185,13 @@ def snapshot_pauses(resting: int, snapshots: int) -> dict:
     from simulator.ratelimit import RateLimitConfig
 
     with tempfile.TemporaryDirectory() as tmp:
-        config = SimulatorConfig(state_dir=f"{tmp}/state", liquidity=False, rate_limits=RateLimitConfig(enabled=False),
-                                 snapshot_every=10**12, snapshot_interval_s=10**9)
+        config = SimulatorConfig(
+            state_dir=f"{tmp}/state",
+            liquidity=False,
+            rate_limits=RateLimitConfig(enabled=False),
+            snapshot_every=10**12,
+            snapshot_interval_s=10**9,
+        )
         sim = build(config, clock=ManualClock(1_700_000_000_000))
         venue, durability = sim.venue, sim.durability
         per_account = 150  # under MAX_NUM_ORDERS
@@ -171,9 +199,22 @@ def snapshot_pauses(resting: int, snapshots: int) -> dict:
         for i in range(resting):
             buy = i % 2 == 0
             price = (30_000 - i % 1000 if buy else 50_000 + i % 1000) * 10**8
-            venue.place(accounts[i // per_account], OrderRequest(
-                "BTCUSDT", Side.BUY if buy else Side.SELL, OrderType.LIMIT, TimeInForce.GTC, 100_000, price, 0, 0,
-                None, SelfTradePrevention.NONE, "ACK"))
+            venue.place(
+                accounts[i // per_account],
+                OrderRequest(
+                    "BTCUSDT",
+                    Side.BUY if buy else Side.SELL,
+                    OrderType.LIMIT,
+                    TimeInForce.GTC,
+                    100_000,
+                    price,
+                    0,
+                    0,
+                    None,
+                    SelfTradePrevention.NONE,
+                    "ACK",
+                ),
+            )
         # what another thread (a request) waits for the lock while each checkpoint runs
         waits: list[float] = []
         stop = threading.Event()
@@ -200,19 +241,33 @@ def snapshot_pauses(resting: int, snapshots: int) -> dict:
             durability.dump()
         in_process = time.perf_counter() - started
         sim.close()
-    return {"snapshot_resting_orders": resting, "snapshot_pause_p99_ms": float(np.percentile(pauses, 99)) * 1000,
-            "snapshot_pause_in_process_ms": in_process * 1000}
+    return {
+        "snapshot_resting_orders": resting,
+        "snapshot_pause_p99_ms": float(np.percentile(pauses, 99)) * 1000,
+        "snapshot_pause_in_process_ms": in_process * 1000,
+    }
 
 
-def run(warmup: float = 3.0, seconds: float = 8.0, connections: int = 32, commands: int = 1_000_000,
-        rss_warmup: float = 30.0, rss_seconds: float = 60.0, resting: int = 1_000_000, snapshots: int = 10,
-        rounds: int = 3) -> dict:
+def run(
+    warmup: float = 3.0,
+    seconds: float = 8.0,
+    connections: int = 32,
+    commands: int = 1_000_000,
+    rss_warmup: float = 30.0,
+    rss_seconds: float = 60.0,
+    resting: int = 1_000_000,
+    snapshots: int = 10,
+    rounds: int = 3,
+) -> dict:
     figures: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         runs: dict[str, list[dict]] = {"off": [], "batched": [], "every": []}
         for r in range(rounds):  # the modes in turn, so that a slow spell of the machine hits them alike
-            for name, state_dir, fsync in (("off", "", "batched"), ("batched", f"{tmp}/batched{r}", "batched"),
-                                           ("every", f"{tmp}/every{r}", "every")):
+            for name, state_dir, fsync in (
+                ("off", "", "batched"),
+                ("batched", f"{tmp}/batched{r}", "batched"),
+                ("every", f"{tmp}/every{r}", "every"),
+            ):
                 runs[name].append(orders_per_s(state_dir, fsync, warmup, seconds, connections))
         for name, results in runs.items():
             figures[f"orders_per_s_journal_{name}"] = float(np.median([x["per_s"] for x in results]))
@@ -223,10 +278,18 @@ def run(warmup: float = 3.0, seconds: float = 8.0, connections: int = 32, comman
         live = journal_commands(state_dir, commands)
         recovery, replayed = recovery_seconds(state_dir)
         scale = 1_000_000 / replayed
-        figures.update({"commands": replayed, "live_1m_s": live * scale, "recovery_1m_s": recovery * scale,
-                        "recovery_vs_live": recovery / live, "recovery_changes_per_s": replayed / recovery,
-                        "target_batched_cost": TARGET_BATCHED_COST, "target_recovery_1m_s": TARGET_RECOVERY_S,
-                        "target_recovery_changes_per_s": TARGET_RECOVERY_RATE})
+        figures.update(
+            {
+                "commands": replayed,
+                "live_1m_s": live * scale,
+                "recovery_1m_s": recovery * scale,
+                "recovery_vs_live": recovery / live,
+                "recovery_changes_per_s": replayed / recovery,
+                "target_batched_cost": TARGET_BATCHED_COST,
+                "target_recovery_1m_s": TARGET_RECOVERY_S,
+                "target_recovery_changes_per_s": TARGET_RECOVERY_RATE,
+            }
+        )
     if resting > 0:
         figures.update(snapshot_pauses(resting, snapshots), target_snapshot_pause_p99_ms=TARGET_SNAPSHOT_PAUSE_MS)
     if rss_seconds > 0:
@@ -241,15 +304,21 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds of measured load per journal mode")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="runs of each journal mode, taken in turn; the median is reported")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of each journal mode, taken in turn; the median is reported"
+    )
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     parser.add_argument("--commands", type=int, default=1_000_000, help="journaled changes to recover")
     parser.add_argument("--rss-warmup", type=float, default=30.0, help="seconds of load before the first RSS reading")
-    parser.add_argument("--rss-seconds", type=float, default=60.0,
-                        help="seconds of load between the two RSS readings (0: skip the RSS figure)")
-    parser.add_argument("--resting", type=int, default=1_000_000,
-                        help="resting orders in the book for the snapshot pause (0: skip it)")
+    parser.add_argument(
+        "--rss-seconds",
+        type=float,
+        default=60.0,
+        help="seconds of load between the two RSS readings (0: skip the RSS figure)",
+    )
+    parser.add_argument(
+        "--resting", type=int, default=1_000_000, help="resting orders in the book for the snapshot pause (0: skip it)"
+    )
     parser.add_argument("--snapshots", type=int, default=10, help="snapshots timed for the pause")
     parser.add_argument("--only-rss", action="store_true", help="measure only the RSS growth")
     parser.add_argument("--only-snapshots", action="store_true", help="measure only the snapshot pause")
@@ -261,8 +330,17 @@ def main() -> None:
         figures = snapshot_pauses(args.resting, args.snapshots, args.rounds)
         figures["target_snapshot_pause_p99_ms"] = TARGET_SNAPSHOT_PAUSE_MS
     else:
-        figures = run(args.warmup, args.seconds, args.connections, args.commands, args.rss_warmup, args.rss_seconds,
-                      args.resting, args.snapshots, args.rounds)
+        figures = run(
+            args.warmup,
+            args.seconds,
+            args.connections,
+            args.commands,
+            args.rss_warmup,
+            args.rss_seconds,
+            args.resting,
+            args.snapshots,
+            args.rounds,
+        )
     if args.json:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
         return

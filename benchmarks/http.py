@@ -68,26 +68,45 @@ SIGN_BATCH = 64
 
 # ---- servers (each in a spawned process) -----------------------------------------------------------
 
+
 def _exit_on_sigterm() -> None:
     # uvicorn shuts down on SIGTERM and then re-raises it with the previous handler: this one turns
     # it into SystemExit, so ``finally`` blocks (the profile dump) still run.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
-def _serve_simulator(port: int, profile: str | None, liquidity: bool = False, state_dir: str = "",
-                     fsync: str = "batched", changes: dict | None = None) -> None:
+def _serve_simulator(
+    port: int,
+    profile: str | None,
+    liquidity: bool = False,
+    state_dir: str = "",
+    fsync: str = "batched",
+    changes: dict | None = None,
+) -> None:
     from simulator.config import DEFAULT_MARKETS, MarketConfig, SimulatorConfig
     from simulator.launcher import serve
     from simulator.ratelimit import RateLimitConfig
 
     _exit_on_sigterm()
-    quiet = (MarketConfig("BTCFDUSD", "BTC", "FDUSD", "0.01", "0.00001", "0.00001", "9000", "100", "5"),
-             MarketConfig("ETHFDUSD", "ETH", "FDUSD", "0.01", "0.0001", "0.0001", "9000", "1000", "5"))
-    config = SimulatorConfig(host=HOST, port=port, liquidity=liquidity, markets=DEFAULT_MARKETS + quiet,
-                             rate_limits=RateLimitConfig(enabled=False),
-                             log_level="warning", admin_token=ADMIN_TOKEN, demo_api_key=DEMO_KEY,
-                             demo_api_secret=DEMO_SECRET, demo_balances=dict(BALANCES), state_dir=state_dir,
-                             fsync=fsync, **(changes or {}))
+    quiet = (
+        MarketConfig("BTCFDUSD", "BTC", "FDUSD", "0.01", "0.00001", "0.00001", "9000", "100", "5"),
+        MarketConfig("ETHFDUSD", "ETH", "FDUSD", "0.01", "0.0001", "0.0001", "9000", "1000", "5"),
+    )
+    config = SimulatorConfig(
+        host=HOST,
+        port=port,
+        liquidity=liquidity,
+        markets=DEFAULT_MARKETS + quiet,
+        rate_limits=RateLimitConfig(enabled=False),
+        log_level="warning",
+        admin_token=ADMIN_TOKEN,
+        demo_api_key=DEMO_KEY,
+        demo_api_secret=DEMO_SECRET,
+        demo_balances=dict(BALANCES),
+        state_dir=state_dir,
+        fsync=fsync,
+        **(changes or {}),
+    )
     if not profile:
         serve(config)
         return
@@ -109,8 +128,11 @@ def canned_app(exchange_info: bytes, order_bodies: list[bytes], order_headers: d
     extra = [(k.lower().encode(), v.encode()) for k, v in order_headers.items()]
 
     def start(body: bytes, headers: list) -> dict:
-        return {"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", str(len(body)).encode()), json_type, *headers]}
+        return {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", str(len(body)).encode()), json_type, *headers],
+        }
 
     fixed = {("GET", "/api/v3/exchangeInfo"): exchange_info, ("GET", "/api/v3/ping"): b"{}"}
     turn = [0]
@@ -148,8 +170,13 @@ def _serve_canned(port: int, exchange_info: bytes, order_bodies: list[bytes], or
 
     _exit_on_sigterm()
     # the same uvicorn.run settings as simulator.launcher.serve
-    uvicorn.run(canned_app(exchange_info, order_bodies, order_headers), host=HOST, port=port, log_level="warning",
-                access_log=False)
+    uvicorn.run(
+        canned_app(exchange_info, order_bodies, order_headers),
+        host=HOST,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def _free_port() -> int:
@@ -164,8 +191,7 @@ class ServerProcess:
     def __init__(self, target: Callable, *args) -> None:
         self.port = _free_port()
         self.url = f"http://{HOST}:{self.port}"
-        self.process = multiprocessing.get_context("spawn").Process(target=target, args=(self.port, *args),
-                                                                    daemon=True)
+        self.process = multiprocessing.get_context("spawn").Process(target=target, args=(self.port, *args), daemon=True)
         self.process.start()
 
     def wait_ready(self, timeout: float = 120.0) -> ServerProcess:
@@ -203,8 +229,10 @@ class ServerProcess:
 
 # ---- plain HTTP helpers ------------------------------------------------------------------------------
 
-def _call(url: str, method: str = "GET", data: bytes | None = None,
-          headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+
+def _call(
+    url: str, method: str = "GET", data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     with urllib.request.urlopen(req, timeout=30) as resp:
         return resp.status, dict(resp.headers), resp.read()
@@ -212,24 +240,35 @@ def _call(url: str, method: str = "GET", data: bytes | None = None,
 
 def new_account(url: str) -> tuple[str, str]:
     """A fresh account with large balances through the admin API: (api key, secret)."""
-    _, _, body = _call(url + "/sandex/v1/accounts", "POST", json.dumps({"balances": BALANCES}).encode(),
-                       {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"})
+    _, _, body = _call(
+        url + "/sandex/v1/accounts",
+        "POST",
+        json.dumps({"balances": BALANCES}).encode(),
+        {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"},
+    )
     data = json.loads(body)
     return data["apiKey"], data["secret"]
 
 
 def order_body(secret: bytes, ts: int, symbol: str, side: str, qty: str, price: str) -> str:
     """A signed new-order form body, Binance's HMAC-SHA256 over everything before ``&signature``."""
-    payload = (f"timestamp={ts}&symbol={symbol}&side={side}&type=LIMIT&timeInForce=GTC&quantity={qty}"
-               f"&price={price}&recvWindow=60000&selfTradePreventionMode=NONE")
+    payload = (
+        f"timestamp={ts}&symbol={symbol}&side={side}&type=LIMIT&timeInForce=GTC&quantity={qty}"
+        f"&price={price}&recvWindow=60000&selfTradePreventionMode=NONE"
+    )
     return payload + "&signature=" + hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
 
 
-def signed_order(url: str, key: str, secret: str, symbol: str, side: str, qty: str, price: str
-                 ) -> tuple[int, dict[str, str], bytes]:
+def signed_order(
+    url: str, key: str, secret: str, symbol: str, side: str, qty: str, price: str
+) -> tuple[int, dict[str, str], bytes]:
     body = order_body(secret.encode(), int(time.time() * 1000), symbol, side, qty, price)
-    return _call(url + "/api/v3/order", "POST", body.encode(),
-                 {"X-MBX-APIKEY": key, "Content-Type": "application/x-www-form-urlencoded"})
+    return _call(
+        url + "/api/v3/order",
+        "POST",
+        body.encode(),
+        {"X-MBX-APIKEY": key, "Content-Type": "application/x-www-form-urlencoded"},
+    )
 
 
 def canned_material(url: str) -> tuple[bytes, list[bytes], dict[str, str]]:
@@ -239,8 +278,11 @@ def canned_material(url: str) -> tuple[bytes, list[bytes], dict[str, str]]:
     symbol, price, qty = CCXT_SYMBOL.replace("/", ""), str(CCXT_PRICE), str(CCXT_QTY)
     status, headers, resting = signed_order(url, DEMO_KEY, DEMO_SECRET, symbol, "BUY", qty, price)
     status2, _, filled = signed_order(url, DEMO_KEY, DEMO_SECRET, symbol, "SELL", qty, price)
-    if (status, status2) != (200, 200) or json.loads(resting)["status"] != "NEW" \
-            or json.loads(filled)["status"] != "FILLED":
+    if (
+        (status, status2) != (200, 200)
+        or json.loads(resting)["status"] != "NEW"
+        or json.loads(filled)["status"] != "FILLED"
+    ):
         raise RuntimeError(f"unexpected answers for the canned orders: {resting!r} {filled!r}")
     mbx = {k: v for k, v in headers.items() if k.lower().startswith("x-mbx-")}
     return info, [resting, filled], mbx
@@ -248,13 +290,16 @@ def canned_material(url: str) -> tuple[bytes, list[bytes], dict[str, str]]:
 
 # ---- load generator ----------------------------------------------------------------------------------
 
+
 class OrderSource:
     """Pre-signed ``POST /api/v3/order`` requests of one connection's account, BUY and SELL in turn."""
 
     def __init__(self, host_header: str, key: str, secret: str) -> None:
         self.secret = secret.encode()
-        self.head = (f"POST /api/v3/order HTTP/1.1\r\nHost: {host_header}\r\nX-MBX-APIKEY: {key}\r\n"
-                     "Content-Type: application/x-www-form-urlencoded\r\n")
+        self.head = (
+            f"POST /api/v3/order HTTP/1.1\r\nHost: {host_header}\r\nX-MBX-APIKEY: {key}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+        )
         self.turn = 0
 
     def __call__(self) -> list[bytes]:
@@ -331,7 +376,7 @@ class _Connection(asyncio.Protocol):
                     self.transport.close()
                     return
             j = buf.find(b"\r\n", i + 2)
-            total = end + 4 + int(buf[i + 17:j])
+            total = end + 4 + int(buf[i + 17 : j])
             if len(buf) < total:
                 break
             if run.measuring:
@@ -403,6 +448,7 @@ def load(server: ServerProcess, sources: list[Callable[[], list[bytes]]], warmup
 
 # ---- ccxt latency --------------------------------------------------------------------------------------
 
+
 def ccxt_client(url: str, key: str, secret: str):
     import ccxt
 
@@ -439,9 +485,18 @@ def ccxt_latency(sim, canned, orders: int, warmup: int) -> tuple[np.ndarray, np.
 
 # ---- the whole run --------------------------------------------------------------------------------------
 
-def run(warmup: float = 5.0, seconds: float = 10.0, connections: int = 32, orders: int = 500,
-        ccxt_warmup: int = 100, baselines: bool = True, baseline_seconds: float = 3.0,
-        profile: str | None = None, liquidity: bool = False) -> dict:
+
+def run(
+    warmup: float = 5.0,
+    seconds: float = 10.0,
+    connections: int = 32,
+    orders: int = 500,
+    ccxt_warmup: int = 100,
+    baselines: bool = True,
+    baseline_seconds: float = 3.0,
+    profile: str | None = None,
+    liquidity: bool = False,
+) -> dict:
     sim = ServerProcess(_serve_simulator, profile, liquidity)
     canned = None
     try:
@@ -465,22 +520,27 @@ def run(warmup: float = 5.0, seconds: float = 10.0, connections: int = 32, order
             figures["quote_updates_per_s_min"] = min(rates.values()) if rates else 0.0
 
         key, secret = accounts[connections]
-        sim_lat, floor_lat = ccxt_latency(ccxt_client(sim.url, key, secret), ccxt_client(canned.url, key, secret),
-                                          orders, ccxt_warmup)
-        p = {name: (float(np.percentile(a, 50)) / 1000, float(np.percentile(a, 99)) / 1000)
-             for name, a in (("ccxt", sim_lat), ("floor", floor_lat))}
-        figures.update({
-            "ccxt_p50_us": p["ccxt"][0],
-            "ccxt_p99_us": p["ccxt"][1],
-            "floor_p50_us": p["floor"][0],
-            "floor_p99_us": p["floor"][1],
-            "ratio_p50": p["ccxt"][0] / p["floor"][0],
-            "target_ratio_p50": TARGET_RATIO_P50,
-            "load_p50_us": tp["p50_us"],
-            "load_p99_us": tp["p99_us"],
-            "server_cpu_pct": tp["server_cpu_pct"],
-            "client_cpu_pct": tp["client_cpu_pct"],
-        })
+        sim_lat, floor_lat = ccxt_latency(
+            ccxt_client(sim.url, key, secret), ccxt_client(canned.url, key, secret), orders, ccxt_warmup
+        )
+        p = {
+            name: (float(np.percentile(a, 50)) / 1000, float(np.percentile(a, 99)) / 1000)
+            for name, a in (("ccxt", sim_lat), ("floor", floor_lat))
+        }
+        figures.update(
+            {
+                "ccxt_p50_us": p["ccxt"][0],
+                "ccxt_p99_us": p["ccxt"][1],
+                "floor_p50_us": p["floor"][0],
+                "floor_p99_us": p["floor"][1],
+                "ratio_p50": p["ccxt"][0] / p["floor"][0],
+                "target_ratio_p50": TARGET_RATIO_P50,
+                "load_p50_us": tp["p50_us"],
+                "load_p99_us": tp["p99_us"],
+                "server_cpu_pct": tp["server_cpu_pct"],
+                "client_cpu_pct": tp["client_cpu_pct"],
+            }
+        )
         errors, samples = tp["errors"], list(tp["error_samples"])
 
         if baselines:
@@ -488,24 +548,28 @@ def run(warmup: float = 5.0, seconds: float = 10.0, connections: int = 32, order
             pr = load(sim, [fixed_source(ping)] * connections, 1.0, baseline_seconds)
             chost = f"{HOST}:{canned.port}"
             fr = load(canned, [OrderSource(chost, k, s) for k, s in accounts[:connections]], 1.0, baseline_seconds)
-            figures.update({
-                "ping_per_s": pr["per_s"],
-                "floor_orders_per_s": fr["per_s"],
-                "orders_vs_ping": tp["per_s"] / pr["per_s"],
-                "orders_vs_floor": tp["per_s"] / fr["per_s"],
-                "floor_server_cpu_pct": fr["server_cpu_pct"],
-                "floor_client_cpu_pct": fr["client_cpu_pct"],
-            })
+            figures.update(
+                {
+                    "ping_per_s": pr["per_s"],
+                    "floor_orders_per_s": fr["per_s"],
+                    "orders_vs_ping": tp["per_s"] / pr["per_s"],
+                    "orders_vs_floor": tp["per_s"] / fr["per_s"],
+                    "floor_server_cpu_pct": fr["server_cpu_pct"],
+                    "floor_client_cpu_pct": fr["client_cpu_pct"],
+                }
+            )
             errors += pr["errors"] + fr["errors"]
             samples += pr["error_samples"] + fr["error_samples"]
 
-        figures.update({
-            "orders": tp["requests"],
-            "connections": connections,
-            "latency_orders": orders,
-            "seconds": seconds,
-            "errors": errors,
-        })
+        figures.update(
+            {
+                "orders": tp["requests"],
+                "connections": connections,
+                "latency_orders": orders,
+                "seconds": seconds,
+                "errors": errors,
+            }
+        )
         if samples:
             figures["error_samples"] = samples[:5]
         return figures
@@ -526,22 +590,37 @@ def main() -> None:
     parser.add_argument("--no-baselines", action="store_true", help="skip the ping and canned throughput runs")
     parser.add_argument("--baseline-seconds", type=float, default=3.0, help="measured seconds of each baseline")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the simulator's server process into FILE")
-    parser.add_argument("--liquidity", action="store_true",
-                        help="run the synthetic markets of sandex serve beside the load (target: >= 50 quote "
-                             "updates/s per market, orders/s within 20%% of the target)")
+    parser.add_argument(
+        "--liquidity",
+        action="store_true",
+        help="run the synthetic markets of sandex serve beside the load (target: >= 50 quote "
+        "updates/s per market, orders/s within 20%% of the target)",
+    )
     args = parser.parse_args()
-    figures = run(args.warmup, args.seconds, args.connections, args.orders, args.ccxt_warmup,
-                  not args.no_baselines, args.baseline_seconds, args.profile, args.liquidity)
+    figures = run(
+        args.warmup,
+        args.seconds,
+        args.connections,
+        args.orders,
+        args.ccxt_warmup,
+        not args.no_baselines,
+        args.baseline_seconds,
+        args.profile,
+        args.liquidity,
+    )
     if args.json:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}))
     else:
-        notes = {"orders_per_s": f"target >= {TARGET_ORDERS_PER_S:,}",
-                 "ratio_p50": f"target <= {TARGET_RATIO_P50} (ccxt_p50_us / floor_p50_us)"}
+        notes = {
+            "orders_per_s": f"target >= {TARGET_ORDERS_PER_S:,}",
+            "ratio_p50": f"target <= {TARGET_RATIO_P50} (ccxt_p50_us / floor_p50_us)",
+        }
         for key, value in figures.items():
             if key.startswith("target_"):
                 continue
-            text = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) \
-                else str(value)
+            text = (
+                f"{value:,.2f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else str(value)
+            )
             print(f"{key:>22}: {text}" + (f"   ({notes[key]})" if key in notes else ""))
     if figures["errors"]:
         print(f"INVALID: {figures['errors']} requests were not answered with HTTP 200", file=sys.stderr)

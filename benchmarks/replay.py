@@ -59,9 +59,11 @@ def generate(path: Path, rows: int, seed: int = 7, span_ms: int = DAY_MS) -> Pat
     lots = np.clip(np.exp(rng.normal(np.log(500), 1.3, rows)).astype(np.int64), 1, 2_000_000)  # of 0.00001
     ids = np.arange(1, rows + 1)
     columns = zip(ids.tolist(), px.tolist(), lots.tolist(), t.tolist(), sell.tolist(), strict=True)
-    lines = (f"{i},{p // 100}.{p % 100:02d}000000,{q // 100_000}.{q % 100_000:05d}000,{2 * i},{2 * i + 1},{tt},"
-             f"{'True' if s else 'False'},True"
-             for i, p, q, tt, s in columns)
+    lines = (
+        f"{i},{p // 100}.{p % 100:02d}000000,{q // 100_000}.{q % 100_000:05d}000,{2 * i},{2 * i + 1},{tt},"
+        f"{'True' if s else 'False'},True"
+        for i, p, q, tt, s in columns
+    )
     return df.write_csv(path, lines, zip_member=path.with_suffix(".csv").name)
 
 
@@ -95,6 +97,7 @@ class _Timers:
                 t[key] += time.perf_counter() - start
                 if count:
                     self.user_fills += 1
+
         setattr(owner, name, timed)
         self._undo.append((owner, name, inner))
 
@@ -116,6 +119,7 @@ class _Timers:
                 if tape is None:
                     return
                 yield tape
+
         replay._tapes = timed()
 
     def remove(self) -> None:
@@ -139,13 +143,18 @@ def _venue_with_users(seed: int = 3):
         off = int(rng.integers(1, 21_000))  # ticks: up to 210 USDT, about 0.5 %
         price = (4_265_000 - off if side == Side.BUY else 4_265_000 + off) * 10**6
         qty = int(rng.integers(100, 1000)) * 1000
-        venue.place(users[i % 10], OrderRequest(SYMBOL, side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0, 0,
-                                                None, SelfTradePrevention.NONE, "ACK"))
+        venue.place(
+            users[i % 10],
+            OrderRequest(
+                SYMBOL, side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0, 0, None, SelfTradePrevention.NONE, "ACK"
+            ),
+        )
     return sim, clock, users
 
 
-def replay_run(path: Path, step_ms: int | None = MINUTE_MS, limit_rows: int | None = None,
-               timers: _Timers | None = None) -> dict[str, float]:
+def replay_run(
+    path: Path, step_ms: int | None = MINUTE_MS, limit_rows: int | None = None, timers: _Timers | None = None
+) -> dict[str, float]:
     """One replay of the file; ``step_ms`` None advances to each next due time."""
     sim, clock, users = _venue_with_users()
     venue = sim.venue
@@ -168,19 +177,29 @@ def replay_run(path: Path, step_ms: int | None = MINUTE_MS, limit_rows: int | No
     venue.engine.check_invariants()
     history = venue.markets[SYMBOL].history
     filled = sum(len(venue.my_trades(u, SYMBOL, None, None, None, None, 1000)) for u in users)
-    return {"rows": replay.rows_done, "seconds": elapsed, "rows_per_s": replay.rows_done / elapsed,
-            "commands": replay.commands, "fills": len(history), "user_fills": filled, "history": history}
+    return {
+        "rows": replay.rows_done,
+        "seconds": elapsed,
+        "rows_per_s": replay.rows_done / elapsed,
+        "commands": replay.commands,
+        "fills": len(history),
+        "user_fills": filled,
+        "history": history,
+    }
 
 
 # ---- history recording: one fill at a time, or a batch's fills at once ----------------------------
+
 
 def history_columns(h: MarketHistory) -> tuple[int, tuple[np.ndarray, ...]]:
     """A replayed history's first trade id and fills as arrays (price, qty, quote, time, buyer is
     maker, a taker id per aggregate trade), to append again; read through the history's views."""
     trades = h.from_id(0, len(h))
     first = trades[0].id if trades else 0
-    cols = [np.array([getattr(t, name) for t in trades], dtype=np.int64)
-            for name in ("price", "qty", "quote_qty", "time", "buyer_is_maker")]
+    cols = [
+        np.array([getattr(t, name) for t in trades], dtype=np.int64)
+        for name in ("price", "qty", "quote_qty", "time", "buyer_is_maker")
+    ]
     starts = np.zeros(len(trades), dtype=np.int64)
     starts[[a.first_trade_id - first for a in h.agg_trades(1, None, None, len(trades))]] = 1
     return first, (*cols, np.cumsum(starts))
@@ -193,8 +212,16 @@ def record_rates(h: MarketHistory, chunk: int = 4096) -> tuple[float, float, Mar
     n = len(price)
     loop = MarketHistory()
     start = time.perf_counter()
-    for args in zip(range(first, first + n), price.tolist(), qty.tolist(), quote.tolist(), t.tolist(),
-                    (bm != 0).tolist(), taker.tolist(), strict=True):
+    for args in zip(
+        range(first, first + n),
+        price.tolist(),
+        qty.tolist(),
+        quote.tolist(),
+        t.tolist(),
+        (bm != 0).tolist(),
+        taker.tolist(),
+        strict=True,
+    ):
         loop.record(*args)
     loop_rate = n / (time.perf_counter() - start)
     many = MarketHistory()
@@ -207,14 +234,35 @@ def record_rates(h: MarketHistory, chunk: int = 4096) -> tuple[float, float, Mar
 
 
 def same_history(a: MarketHistory, b: MarketHistory) -> bool:
-    names = ("_first_id", "_price", "_qty", "_quote", "_time", "_taker_buy", "_agg_first", "_agg_qty", "_agg_time",
-             "_last_taker", "_m_start", "_m_first", "_m_high", "_m_low", "_m_volume", "_m_quote", "_m_buy_volume",
-             "_m_buy_quote")
-    return all((getattr(a, x).tolist() if isinstance(getattr(a, x), array) else getattr(a, x))
-               == (getattr(b, x).tolist() if isinstance(getattr(b, x), array) else getattr(b, x)) for x in names)
+    names = (
+        "_first_id",
+        "_price",
+        "_qty",
+        "_quote",
+        "_time",
+        "_taker_buy",
+        "_agg_first",
+        "_agg_qty",
+        "_agg_time",
+        "_last_taker",
+        "_m_start",
+        "_m_first",
+        "_m_high",
+        "_m_low",
+        "_m_volume",
+        "_m_quote",
+        "_m_buy_volume",
+        "_m_buy_quote",
+    )
+    return all(
+        (getattr(a, x).tolist() if isinstance(getattr(a, x), array) else getattr(a, x))
+        == (getattr(b, x).tolist() if isinstance(getattr(b, x), array) else getattr(b, x))
+        for x in names
+    )
 
 
 # ---- the run ------------------------------------------------------------------------------------
+
 
 def engine_full_batch(events: int) -> float:
     """``benchmarks.engine``'s whole-exchange batch figure (best of 3) on the standard stream."""
@@ -251,9 +299,15 @@ def run(rows: int, engine_events: int) -> dict[str, float]:
     figures["engine_full_batch_cps"] = engine_full_batch(max(engine_events // 4, 1000))
     figures["replay_commands_per_row"] = best["commands"] / best["rows"]
     figures["replay_engine_cps"] = timed["commands"] / engine_s
-    for key, seconds in (("parse", t["parse"]), ("plan", t["plan"]), ("engine", engine_s),
-                         ("history_record", t["record"]), ("user_fills", t["user_fill"]),
-                         ("sink_other", t["sink"] - t["record"] - t["user_fill"]), ("driver_and_records", other)):
+    for key, seconds in (
+        ("parse", t["parse"]),
+        ("plan", t["plan"]),
+        ("engine", engine_s),
+        ("history_record", t["record"]),
+        ("user_fills", t["user_fill"]),
+        ("sink_other", t["sink"] - t["record"] - t["user_fill"]),
+        ("driver_and_records", other),
+    ):
         figures[f"share_{key}"] = seconds / timed["seconds"]
     loop_rate, many_rate, _, _ = record_rates(best["history"])
     figures["history_record_fills_per_s"] = loop_rate

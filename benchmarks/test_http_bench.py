@@ -14,7 +14,8 @@ from .http import TARGET_ORDERS_PER_S, TARGET_RATIO_P50, run
 def test_http_orders(benchmark) -> None:
     figures = benchmark.pedantic(
         lambda: run(warmup=1.0, seconds=2.0, orders=200, ccxt_warmup=50, baseline_seconds=1.0),
-        rounds=1, iterations=1,
+        rounds=1,
+        iterations=1,
     )
     benchmark.extra_info.update({k: v for k, v in figures.items() if k != "error_samples"})
     print()

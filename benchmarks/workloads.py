@@ -64,8 +64,9 @@ def standard(
         off = 1 + rng.randrange(half)
         price = MID - off if side == batch.BUY else MID + off
         live.append(shadow.next_order_id)
-        emit((batch.CMD_PLACE, side, batch.LIMIT, batch.GTC, price, rng.randint(1, 100), rng.randrange(OWNERS),
-              0, 0, 0))
+        emit(
+            (batch.CMD_PLACE, side, batch.LIMIT, batch.GTC, price, rng.randint(1, 100), rng.randrange(OWNERS), 0, 0, 0)
+        )
     for _ in range(n):
         r = rng.random()
         owner = rng.randrange(OWNERS)
@@ -121,8 +122,12 @@ LOT = 10**5  # 0.001 BTC
 def exchange_spec() -> MarketSpec:
     """BTCUSDT-like rules wide enough for every price and quantity the streams use."""
     return MarketSpec(
-        "BTCUSDT", AssetSpec("BTC"), AssetSpec("USDT"), PriceFilter(TICK, MAX_PRICE * TICK, TICK),
-        LotSize(LOT, 10_000 * LOT, LOT), notional=NotionalFilter(min_notional=5 * 10**8),
+        "BTCUSDT",
+        AssetSpec("BTC"),
+        AssetSpec("USDT"),
+        PriceFilter(TICK, MAX_PRICE * TICK, TICK),
+        LotSize(LOT, 10_000 * LOT, LOT),
+        notional=NotionalFilter(min_notional=5 * 10**8),
     )
 
 
@@ -161,8 +166,9 @@ def exchange_commands(rows: np.ndarray) -> list:
     commands = []
     for kind, acct, side, otype, tif, price, qty, _quote, _stop, _stp, oid, now in rows.tolist():
         if kind == batch.X_PLACE:
-            commands.append(PlaceOrder("BTCUSDT", acct, sides[side], types[otype], qty, price,
-                                       time_in_force=tifs[tif], time=now))
+            commands.append(
+                PlaceOrder("BTCUSDT", acct, sides[side], types[otype], qty, price, time_in_force=tifs[tif], time=now)
+            )
         else:
             commands.append(CancelOrder("BTCUSDT", acct, oid, time=now))
     return commands

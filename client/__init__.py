@@ -13,6 +13,17 @@ from .credentials import Credential, CredentialError, Secret, exchanges, require
 from .sync_calls import *  # noqa: F403 (ccxt's methods with the credentials first; typed by sync_calls.pyi)
 from .targets import Target, TargetError, resolve
 
-__all__ = ["Credential", "CredentialError", "Secret", "Target", "TargetError", "aio", "embedded", "exchanges",
-           "required_credentials", "resolve", "targets"]
+__all__ = [
+    "Credential",
+    "CredentialError",
+    "Secret",
+    "Target",
+    "TargetError",
+    "aio",
+    "embedded",
+    "exchanges",
+    "required_credentials",
+    "resolve",
+    "targets",
+]
 __all__ += api.__all__  # every function of the API (ccxt's methods included)

@@ -16,8 +16,9 @@ from .connections import async_exchange, close_async
 from .credentials import Credential
 
 
-async def create_orders(credentials: Credential | str, orders: list[dict[str, Any]],
-                        params: dict[str, Any] | None = None) -> list[Any]:
+async def create_orders(
+    credentials: Credential | str, orders: list[dict[str, Any]], params: dict[str, Any] | None = None
+) -> list[Any]:
     """As ``client.create_orders``: one result per request, in order, a refused one as its exception."""
     exchange = async_exchange(credentials)
     results: list[Any] = []
@@ -30,8 +31,9 @@ async def create_orders(credentials: Credential | str, orders: list[dict[str, An
     return results
 
 
-async def fetch_cross_borrow_rates(credentials: Credential | str, params: dict[str, Any] | None = None
-                                   ) -> dict[str, Any]:
+async def fetch_cross_borrow_rates(
+    credentials: Credential | str, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """As ``client.fetch_cross_borrow_rates``."""
     exchange = async_exchange(credentials)
     if not gaps.uses_cross_margin_data(exchange):

@@ -14,8 +14,9 @@ from .credentials import Credential
 from .sync_calls import *  # noqa: F403 (ccxt's methods as functions, typed by sync_calls.pyi)
 
 
-def create_orders(credentials: Credential | str, orders: list[dict[str, Any]],
-                  params: dict[str, Any] | None = None) -> list[Any]:
+def create_orders(
+    credentials: Credential | str, orders: list[dict[str, Any]], params: dict[str, Any] | None = None
+) -> list[Any]:
     """Place ``orders`` (dicts of symbol, type, side, amount, price, params) one by one, in order; each
     result is the order ccxt returned or, for a refused one, the ccxt exception it raised."""
     exchange = sync_exchange(credentials)
@@ -29,8 +30,7 @@ def create_orders(credentials: Credential | str, orders: list[dict[str, Any]],
     return results
 
 
-def fetch_cross_borrow_rates(credentials: Credential | str, params: dict[str, Any] | None = None
-                             ) -> dict[str, Any]:
+def fetch_cross_borrow_rates(credentials: Credential | str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every asset's cross margin daily rate, keyed by currency code."""
     exchange = sync_exchange(credentials)
     if not gaps.uses_cross_margin_data(exchange):

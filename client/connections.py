@@ -57,8 +57,9 @@ def _build(module: ModuleType, cred: Credential, target: Target, asynchronous: b
     """A new instance of ``module``'s (ccxt or ccxt.async_support) exchange, set up by its target."""
     fields = cred.ccxt_config()
     SECRETS.register(fields)
-    exchange = getattr(module, cred.name)({**fields, "enableRateLimit": True, "userAgent": USER_AGENT,
-                                           **target.options(asynchronous)})
+    exchange = getattr(module, cred.name)(
+        {**fields, "enableRateLimit": True, "userAgent": USER_AGENT, **target.options(asynchronous)}
+    )
     target.aim(exchange, fields)
     return exchange
 

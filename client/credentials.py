@@ -118,9 +118,11 @@ class Credential:
         required = [key for key, needed in required_credentials(name).items() if needed]
         missing = [env_variable(prefix, key) for key in required if not given.get(key)]
         if missing:
-            raise CredentialError(f"{name} requires {', '.join(required)}: set "
-                                  f"{', '.join(env_variable(prefix, key) for key in required)} in the environment "
-                                  f"(missing or empty: {', '.join(missing)})")
+            raise CredentialError(
+                f"{name} requires {', '.join(required)}: set "
+                f"{', '.join(env_variable(prefix, key) for key in required)} in the environment "
+                f"(missing or empty: {', '.join(missing)})"
+            )
         return cls.new(name, target, **{k: v for k, v in given.items() if v})
 
     def ccxt_config(self) -> dict[str, str]:

@@ -22,8 +22,14 @@ OrderArgs = tuple[str, str, str, float, float | None, dict[str, Any]]  # symbol,
 def order_args(request: dict[str, Any]) -> OrderArgs:
     """A ccxt order request (symbol, type, side, amount, price, params) as create_order's arguments."""
     try:
-        return (request["symbol"], request["type"], request["side"], request["amount"], request.get("price"),
-                request.get("params") or {})
+        return (
+            request["symbol"],
+            request["type"],
+            request["side"],
+            request["amount"],
+            request.get("price"),
+            request.get("params") or {},
+        )
     except (KeyError, TypeError) as e:
         raise ccxt.ArgumentsRequired(f"an order request needs symbol, type, side and amount; got {request!r}") from e
 
@@ -37,6 +43,12 @@ def cross_rates(exchange: ccxt.Exchange, rows: list[dict[str, Any]]) -> dict[str
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
         code = exchange.safe_currency_code(row.get("coin"))
-        out[code] = {"currency": code, "rate": exchange.safe_number(row, "dailyInterest"), "period": DAY_MS,
-                     "timestamp": None, "datetime": None, "info": row}
+        out[code] = {
+            "currency": code,
+            "rate": exchange.safe_number(row, "dailyInterest"),
+            "period": DAY_MS,
+            "timestamp": None,
+            "datetime": None,
+            "info": row,
+        }
     return out

@@ -28,8 +28,9 @@ BASE_URL = "http://sandex.inprocess"
 
 
 class Transport(Protocol):
-    def request(self, method: str, url: str, headers: list[tuple[str, str]],
-                body: bytes = b"") -> tuple[int, list[tuple[str, str]], bytes]: ...
+    def request(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes = b""
+    ) -> tuple[int, list[tuple[str, str]], bytes]: ...
 
 
 class InProcessSession:
@@ -44,11 +45,13 @@ class InProcessSession:
         self.headers = requests.utils.default_headers()  # what a requests session adds to every request
         self.cookies = requests.cookies.RequestsCookieJar()
 
-    def request(self, method: str, url: str, data: bytes | None = None, headers: dict[str, str] | None = None,
-                **_: object) -> requests.Response:
+    def request(
+        self, method: str, url: str, data: bytes | None = None, headers: dict[str, str] | None = None, **_: object
+    ) -> requests.Response:
         body = data or b""
         status, answer_headers, content = self.transport.request(
-            method, url, list((headers or {}).items()), body.encode() if isinstance(body, str) else body)
+            method, url, list((headers or {}).items()), body.encode() if isinstance(body, str) else body
+        )
         response = requests.Response()
         response.status_code = status
         response.headers = CaseInsensitiveDict(answer_headers)
@@ -77,8 +80,10 @@ class InProcessTarget(Target):
 
     def options(self, asynchronous: bool) -> dict[str, object]:
         if asynchronous:
-            raise CredentialError(f"{self} is a backtest's simulator, reached by the synchronous client only: "
-                                  "use client.*, not client.aio.*, in a backtested strategy")
+            raise CredentialError(
+                f"{self} is a backtest's simulator, reached by the synchronous client only: "
+                "use client.*, not client.aio.*, in a backtested strategy"
+            )
         return {"session": InProcessSession(self.transport), "milliseconds": self.now_ms, "enableRateLimit": False}
 
     def aim(self, exchange: ccxt.Exchange, fields: Mapping[str, str]) -> None:

@@ -14,19 +14,49 @@ import ccxt
 from .credentials import Credential
 
 PRIVATE = (
-    "fetch_balance", "create_order", "create_limit_buy_order", "create_limit_sell_order", "create_market_buy_order",
-    "create_market_sell_order", "create_market_buy_order_with_cost", "cancel_order", "fetch_order", "fetch_orders",
-    "fetch_open_orders", "fetch_canceled_orders", "fetch_closed_orders", "fetch_my_trades", "fetch_my_liquidations",
-    "fetch_cross_borrow_rate", "fetch_isolated_borrow_rate", "fetch_isolated_borrow_rates", "fetch_convert_quote",
-    "create_convert_trade", "fetch_convert_trade", "fetch_convert_trade_history", "fetch_borrow_interest",
-    "borrow_cross_margin", "repay_cross_margin", "borrow_isolated_margin", "repay_isolated_margin", "transfer",
+    "fetch_balance",
+    "create_order",
+    "create_limit_buy_order",
+    "create_limit_sell_order",
+    "create_market_buy_order",
+    "create_market_sell_order",
+    "create_market_buy_order_with_cost",
+    "cancel_order",
+    "fetch_order",
+    "fetch_orders",
+    "fetch_open_orders",
+    "fetch_canceled_orders",
+    "fetch_closed_orders",
+    "fetch_my_trades",
+    "fetch_my_liquidations",
+    "fetch_cross_borrow_rate",
+    "fetch_isolated_borrow_rate",
+    "fetch_isolated_borrow_rates",
+    "fetch_convert_quote",
+    "create_convert_trade",
+    "fetch_convert_trade",
+    "fetch_convert_trade_history",
+    "fetch_borrow_interest",
+    "borrow_cross_margin",
+    "repay_cross_margin",
+    "borrow_isolated_margin",
+    "repay_isolated_margin",
+    "transfer",
 )
 PUBLIC = (
-    "load_markets", "fetch_markets", "fetch_currencies", "fetch_status", "fetch_ticker", "fetch_tickers",
-    "fetch_order_book", "fetch_trades", "fetch_ohlcv", "fetch_time", "load_time_difference",
+    "load_markets",
+    "fetch_markets",
+    "fetch_currencies",
+    "fetch_status",
+    "fetch_ticker",
+    "fetch_tickers",
+    "fetch_order_book",
+    "fetch_trades",
+    "fetch_ohlcv",
+    "fetch_time",
+    "load_time_difference",
 )
-CREDENTIALS = inspect.Parameter("credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                annotation=Credential | str)
+CREDENTIALS = inspect.Parameter("credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Credential | str)
 
 Args = tuple[Any, ...]
 Kwargs = dict[str, Any]
@@ -48,12 +78,15 @@ def signature(name: str) -> inspect.Signature:
 def _describe(function: Callable[..., Any], name: str, is_async: bool) -> None:
     function.__name__ = function.__qualname__ = name
     function.__signature__ = signature(name)  # type: ignore[attr-defined]  # read by inspect and editors
-    function.__doc__ = (f"ccxt's ``{name}`` on the exchange and target of ``credentials``"
-                        f"{' (awaitable)' if is_async else ''}; ccxt's exceptions pass through unchanged.")
+    function.__doc__ = (
+        f"ccxt's ``{name}`` on the exchange and target of ``credentials``"
+        f"{' (awaitable)' if is_async else ''}; ccxt's exceptions pass through unchanged."
+    )
 
 
 def build_sync(name: str, call: SyncCall) -> Callable[..., Any]:
     """A module-level function ``name(credentials, ...)`` that runs ccxt's ``name`` through ``call``."""
+
     def function(credentials: Credential | str, *args: Any, **kwargs: Any) -> Any:
         return call(credentials, name, args, kwargs)
 
@@ -63,6 +96,7 @@ def build_sync(name: str, call: SyncCall) -> Callable[..., Any]:
 
 def build_async(name: str, call: AsyncCall) -> Callable[..., Awaitable[Any]]:
     """As ``build_sync``, awaitable."""
+
     async def function(credentials: Credential | str, *args: Any, **kwargs: Any) -> Any:
         return await call(credentials, name, args, kwargs)
 

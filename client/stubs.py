@@ -38,8 +38,11 @@ class _Imports:
     def lines(self) -> list[str]:
         first = [m for m in sorted(self.by_module) if m.split(".")[0] in sys.stdlib_module_names]
         third = [m for m in sorted(self.by_module) if m not in first]
-        blocks = [[_wrapped(f"from {m} import ", sorted(self.by_module[m]), "") for m in group]
-                  for group in (first, third) if group]
+        blocks = [
+            [_wrapped(f"from {m} import ", sorted(self.by_module[m]), "") for m in group]
+            for group in (first, third)
+            if group
+        ]
         return [line for block in blocks for line in [*block, ""]]
 
 
@@ -92,17 +95,19 @@ def stub_text(is_async: bool) -> str:
     imports = _Imports()
     functions = [_function(name, is_async, imports) for name in PRIVATE + PUBLIC]
     names = "".join(f'    "{name}",\n' for name in sorted(PRIVATE + PUBLIC))
-    return "\n".join([
-        "# Written by `python -m client.stubs` from ccxt's signatures; do not edit.",
-        "",
-        *imports.lines(),
-        "from .credentials import Credential",
-        "",
-        f"__all__ = [\n{names}]",
-        "",
-        *functions,
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Written by `python -m client.stubs` from ccxt's signatures; do not edit.",
+            "",
+            *imports.lines(),
+            "from .credentials import Credential",
+            "",
+            f"__all__ = [\n{names}]",
+            "",
+            *functions,
+            "",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,8 +110,9 @@ def resolve(explicit: str | Target | None) -> Target:
     if _is_base_url(text):
         return Url(text.rstrip("/"))
     source = "the credential's target" if explicit is not None else ENV
-    raise TargetError(f"{source} is {text!r}: use 'embedded', 'testnet', 'live' or a sandex URL such as "
-                      "http://127.0.0.1:8765")
+    raise TargetError(
+        f"{source} is {text!r}: use 'embedded', 'testnet', 'live' or a sandex URL such as http://127.0.0.1:8765"
+    )
 
 
 def _is_base_url(text: str) -> bool:
@@ -121,8 +122,14 @@ def _is_base_url(text: str) -> bool:
         parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
     except ValueError:
         return False
-    return (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path in ("", "/")
-            and not parts.query and not parts.fragment and not re.search(r"\s", text))
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.path in ("", "/")
+        and not parts.query
+        and not parts.fragment
+        and not re.search(r"\s", text)
+    )
 
 
 def point_at(exchange: ccxt.Exchange, base_url: str) -> None:

@@ -252,8 +252,18 @@ def _walk_lots(st: I64Array, owner: int, stp: int, budget: int) -> int:
 
 @_jit
 def _check_place(
-    st: I64Array, led: I64Array, acct: int, side: int, otype: int, tif: int, price: int, qty: int, quote: int,
-    stop: int, stp: int, now: int,
+    st: I64Array,
+    led: I64Array,
+    acct: int,
+    side: int,
+    otype: int,
+    tif: int,
+    price: int,
+    qty: int,
+    quote: int,
+    stop: int,
+    stp: int,
+    now: int,
 ) -> tuple[int, int, int, int, int, int, int, int]:
     """All of a new order's checks, in Binance's filter order; nothing is changed.
 
@@ -271,7 +281,7 @@ def _check_place(
     if (st[M_TYPES] >> otype) & 1 == 0:
         return R_TYPE_NOT_ALLOWED, 0, 0, 0, 0, 0, 0, 0
     is_stop = otype >= STOP_LOSS
-    priced = (otype == LIMIT or otype == LIMIT_MAKER or otype == STOP_LOSS_LIMIT or otype == TAKE_PROFIT_LIMIT)  # noqa: SIM109 — compiled: branches
+    priced = otype == LIMIT or otype == LIMIT_MAKER or otype == STOP_LOSS_LIMIT or otype == TAKE_PROFIT_LIMIT
     book_type = LIMIT_MAKER if otype == LIMIT_MAKER else (LIMIT if priced else MARKET)
     if priced != (price != 0) or is_stop != (stop != 0) or (otype != MARKET and quote != 0):
         return R_INVALID_PARAMS, 0, 0, 0, 0, 0, 0, 0
@@ -350,7 +360,7 @@ def _check_place(
     # a stop whose trigger the last trade already reached
     if is_stop:
         last = st[M_LAST]
-        rising = (side == BUY) == (otype == STOP_LOSS or otype == STOP_LOSS_LIMIT)  # noqa: SIM109 — compiled: branches
+        rising = (side == BUY) == (otype == STOP_LOSS or otype == STOP_LOSS_LIMIT)
         if last > 0 and ((rising and last >= stop_t) or (not rising and last <= stop_t)):
             return R_WOULD_TRIGGER, 0, 0, 0, 0, 0, 0, 0
     # what the order could spend
@@ -439,7 +449,7 @@ def _settle(st: I64Array, led: I64Array, out: I64Array, start: int, n: int, take
             if out[i, E_MREM] == 0:
                 led[m, cc] -= 1
             _record_trade(st, now, px, q)
-        elif kind == EV_EXPIRED or kind == EV_CANCELED or kind == EV_AMENDED:  # noqa: SIM109 — compiled: branches
+        elif kind == EV_EXPIRED or kind == EV_CANCELED or kind == EV_AMENDED:
             if out[i, E_OID] == taker_oid:
                 continue  # the taker's own lock is settled by the caller
             if kind == EV_AMENDED:
@@ -465,8 +475,21 @@ def _settle(st: I64Array, led: I64Array, out: I64Array, start: int, n: int, take
 
 @_jit
 def _ex_place(
-    st: I64Array, led: I64Array, out: I64Array, n0: int, acct: int, side: int, otype: int, tif: int, price: int,
-    qty: int, quote: int, stop: int, stp: int, oid: int, now: int,
+    st: I64Array,
+    led: I64Array,
+    out: I64Array,
+    n0: int,
+    acct: int,
+    side: int,
+    otype: int,
+    tif: int,
+    price: int,
+    qty: int,
+    quote: int,
+    stop: int,
+    stp: int,
+    oid: int,
+    now: int,
 ) -> int:
     r, pt, ql, budget, lock, col, book_type, stop_t = _check_place(
         st, led, acct, side, otype, tif, price, qty, quote, stop, stp, now
@@ -537,8 +560,22 @@ def _ex_amend(st: I64Array, led: I64Array, out: I64Array, n0: int, acct: int, oi
 
 @_inline
 def _ex_dispatch(
-    st: I64Array, led: I64Array, out: I64Array, n0: int, kind: int, acct: int, side: int, otype: int, tif: int,
-    price: int, qty: int, quote: int, stop: int, stp: int, oid: int, now: int,
+    st: I64Array,
+    led: I64Array,
+    out: I64Array,
+    n0: int,
+    kind: int,
+    acct: int,
+    side: int,
+    otype: int,
+    tif: int,
+    price: int,
+    qty: int,
+    quote: int,
+    stop: int,
+    stp: int,
+    oid: int,
+    now: int,
 ) -> int:
     if kind == X_PLACE:
         return _ex_place(st, led, out, n0, acct, side, otype, tif, price, qty, quote, stop, stp, oid, now)
@@ -567,8 +604,21 @@ _one_signature: Callable[[_F], _F] = njit(_EX_ONE_SIGNATURE, cache=True, _nrt=Fa
 
 @_one_signature
 def ex_one(
-    st: I64Array, led: I64Array, out: I64Array, kind: int, acct: int, side: int, otype: int, tif: int, price: int,
-    qty: int, quote: int, stop: int, stp: int, oid: int, now: int,
+    st: I64Array,
+    led: I64Array,
+    out: I64Array,
+    kind: int,
+    acct: int,
+    side: int,
+    otype: int,
+    tif: int,
+    price: int,
+    qty: int,
+    quote: int,
+    stop: int,
+    stp: int,
+    oid: int,
+    now: int,
 ) -> int:
     """Apply one exchange command; event rows go to ``out[0:n]``. Returns n, NEED_GROWTH (nothing
     changed; grow and call again) or BOOK_REJECTED (a bug)."""
@@ -599,8 +649,21 @@ def ex_batch(st: I64Array, led: I64Array, out: I64Array, cmds: I64Array, start: 
         if kind != X_PLACE and 0 <= acct < led.shape[0] and led[acct, st[M_COUNT] + 1] > 0:
             return i, n, B_STOP_CANCEL
         n1 = _ex_dispatch(
-            st, led, out, n, kind, acct, cmds[i, X_SIDE], cmds[i, X_TYPE], cmds[i, X_TIF],
-            cmds[i, X_PRICE], cmds[i, X_QTY], cmds[i, X_QUOTE], cmds[i, X_STOP], cmds[i, X_STP], cmds[i, X_OID],
+            st,
+            led,
+            out,
+            n,
+            kind,
+            acct,
+            cmds[i, X_SIDE],
+            cmds[i, X_TYPE],
+            cmds[i, X_TIF],
+            cmds[i, X_PRICE],
+            cmds[i, X_QTY],
+            cmds[i, X_QUOTE],
+            cmds[i, X_STOP],
+            cmds[i, X_STP],
+            cmds[i, X_OID],
             cmds[i, X_TIME],
         )
         if n1 < 0:

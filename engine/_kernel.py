@@ -169,7 +169,9 @@ def grown(st: np.ndarray, ord_cap: int, page_cap: int) -> np.ndarray:
     new[_BOOK_KEYS] = st[_BOOK_KEYS]
     old_ord, old_pages = int(st[H_ORD_CAP]), int(st[H_PAGE_CAP])
     sizes = (
-        (H_ORD_OFF, old_ord * NF), (H_LVL_OFF, old_pages * PAGE * LF), (H_PG_OFF, old_pages * PGW),
+        (H_ORD_OFF, old_ord * NF),
+        (H_LVL_OFF, old_pages * PAGE * LF),
+        (H_PG_OFF, old_pages * PGW),
         (H_PL_OFF, old_pages),
     )
     for key, size in sizes:
@@ -509,8 +511,20 @@ def _unlink(st: I64Array, slot: int, hpos: int) -> None:
 
 @_inline
 def _emit(
-    out: I64Array, n: int, kind: int, oid: int, other: int, price: int, qty: int, owner: int, oowner: int, rem: int,
-    mrem: int, tid: int, side: int, reason: int,
+    out: I64Array,
+    n: int,
+    kind: int,
+    oid: int,
+    other: int,
+    price: int,
+    qty: int,
+    owner: int,
+    oowner: int,
+    rem: int,
+    mrem: int,
+    tid: int,
+    side: int,
+    reason: int,
 ) -> int:
     out[n, E_KIND] = kind
     out[n, E_OID] = oid
@@ -570,8 +584,18 @@ def _fok_fillable(st: I64Array, side: int, lim: int, qty: int, owner: int, stp: 
 
 @_jit
 def _place(
-    st: I64Array, out: I64Array, n: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int,
-    quote: int, oid: int,
+    st: I64Array,
+    out: I64Array,
+    n: int,
+    side: int,
+    otype: int,
+    tif: int,
+    price: int,
+    qty: int,
+    owner: int,
+    stp: int,
+    quote: int,
+    oid: int,
 ) -> int:
     """Validate, accept, match and (for resting types) book one new order. Returns the new n.
 
@@ -591,7 +615,7 @@ def _place(
         if qty > st[H_MAX_QTY]:
             return _emit(out, n, EV_REJECTED, 0, 0, price, qty, owner, 0, 0, 0, 0, side, R_INVALID_QUANTITY)
         lim = max_off if side == BUY else 0
-    elif otype == LIMIT or otype == LIMIT_MAKER:  # noqa: SIM109 — compiled: two plain branches, not a tuple
+    elif otype == LIMIT or otype == LIMIT_MAKER:
         if (otype == LIMIT_MAKER and tif != GTC) or quote != 0:
             return _emit(out, n, EV_REJECTED, 0, 0, price, qty, owner, 0, 0, 0, 0, side, R_INVALID_PARAMS)
         if qty <= 0 or qty > st[H_MAX_QTY]:
@@ -648,10 +672,10 @@ def _place(
             mqty = st[ob + O_QTY]
             last = st[ob + O_NEXT] < 0
             if stp != STP_NONE and mowner == owner:
-                if stp == STP_EXPIRE_MAKER or stp == STP_EXPIRE_BOTH:  # noqa: SIM109 — compiled: two plain branches, not a tuple
+                if stp == STP_EXPIRE_MAKER or stp == STP_EXPIRE_BOTH:
                     n = _emit(out, n, EV_EXPIRED, mid, oid, px, mqty, mowner, owner, 0, 0, 0, 1 - side, X_STP)
                     _unlink(st, slot, -1)
-                if stp == STP_EXPIRE_TAKER or stp == STP_EXPIRE_BOTH:  # noqa: SIM109 — compiled: two plain branches, not a tuple
+                if stp == STP_EXPIRE_TAKER or stp == STP_EXPIRE_BOTH:
                     if by_quote:
                         n = _emit(out, n, EV_EXPIRED, oid, mid, px, 0, owner, mowner, 0, 0, budget, side, X_STP)
                     else:
@@ -667,13 +691,26 @@ def _place(
                         st[ob + O_QTY] = mqty - prevented
                         st[lb + L_QTY] -= prevented
                         n = _emit(
-                            out, n, EV_EXPIRED, mid, oid, px, prevented, mowner, owner, mqty - prevented,
-                            0, 0, 1 - side, X_STP,
+                            out,
+                            n,
+                            EV_EXPIRED,
+                            mid,
+                            oid,
+                            px,
+                            prevented,
+                            mowner,
+                            owner,
+                            mqty - prevented,
+                            0,
+                            0,
+                            1 - side,
+                            X_STP,
                         )
                     if by_quote:
                         budget -= prevented * px
-                        n = _emit(out, n, EV_EXPIRED, oid, mid, px, 0, owner, mowner, budget, 0, prevented * px, side,
-                                  X_STP)
+                        n = _emit(
+                            out, n, EV_EXPIRED, oid, mid, px, 0, owner, mowner, budget, 0, prevented * px, side, X_STP
+                        )
                         want = budget // px
                         if want == 0:
                             break
@@ -727,7 +764,7 @@ def _place(
         return n
     if rem == 0:
         return n
-    if tif == IOC or tif == FOK:  # noqa: SIM109 — compiled: two plain branches, not a tuple
+    if tif == IOC or tif == FOK:
         return _emit(out, n, EV_EXPIRED, oid, 0, price, rem, owner, 0, 0, 0, 0, side, X_IOC if tif == IOC else X_FOK)
     _rest(st, oid, side, lim, rem, qty, owner)
     return n
@@ -741,8 +778,20 @@ def _cancel(st: I64Array, out: I64Array, n: int, oid: int, reason: int) -> int:
     slot = st[st[H_HM_OFF] + 2 * hpos + 1]
     ob = st[H_ORD_OFF] + slot * NF
     n = _emit(
-        out, n, EV_CANCELED, oid, 0, st[ob + O_PRICE] + st[H_MIN_TICK], st[ob + O_QTY], st[ob + O_OWNER],
-        0, 0, 0, 0, st[ob + O_SIDE], reason,
+        out,
+        n,
+        EV_CANCELED,
+        oid,
+        0,
+        st[ob + O_PRICE] + st[H_MIN_TICK],
+        st[ob + O_QTY],
+        st[ob + O_OWNER],
+        0,
+        0,
+        0,
+        0,
+        st[ob + O_SIDE],
+        reason,
     )
     _unlink(st, slot, hpos)
     return n
@@ -809,8 +858,20 @@ def _amend(st: I64Array, out: I64Array, n: int, oid: int, new_qty: int) -> int:
     if new_rem < 0:
         new_rem = 0
     n = _emit(
-        out, n, EV_AMENDED, oid, 0, st[ob + O_PRICE] + st[H_MIN_TICK], new_qty, st[ob + O_OWNER],
-        0, new_rem, qty, 0, st[ob + O_SIDE], 0,
+        out,
+        n,
+        EV_AMENDED,
+        oid,
+        0,
+        st[ob + O_PRICE] + st[H_MIN_TICK],
+        new_qty,
+        st[ob + O_OWNER],
+        0,
+        new_rem,
+        qty,
+        0,
+        st[ob + O_SIDE],
+        0,
     )
     if new_rem == 0:
         _unlink(st, slot, hpos)
@@ -831,8 +892,19 @@ def _has_room(st: I64Array) -> bool:
 
 @_inline
 def _dispatch(
-    st: I64Array, out: I64Array, n: int, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int,
-    stp: int, quote: int, oid: int,
+    st: I64Array,
+    out: I64Array,
+    n: int,
+    kind: int,
+    side: int,
+    otype: int,
+    tif: int,
+    price: int,
+    qty: int,
+    owner: int,
+    stp: int,
+    quote: int,
+    oid: int,
 ) -> int:
     if kind == CMD_PLACE:
         return _place(st, out, n, side, otype, tif, price, qty, owner, stp, quote, 0)
@@ -847,8 +919,18 @@ def _dispatch(
 
 @_jit
 def process_one(
-    st: I64Array, out: I64Array, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int,
-    quote: int, oid: int,
+    st: I64Array,
+    out: I64Array,
+    kind: int,
+    side: int,
+    otype: int,
+    tif: int,
+    price: int,
+    qty: int,
+    owner: int,
+    stp: int,
+    quote: int,
+    oid: int,
 ) -> int:
     """Apply one command; events go to ``out[0:n]``. Returns n, or NEED_GROWTH (nothing changed).
 
@@ -872,8 +954,19 @@ def process_batch(st: I64Array, out: I64Array, cmds: I64Array, start: int, end: 
         if not _has_room(st) or cap - n < st[H_N_ORDERS] + 8:
             break
         n = _dispatch(
-            st, out, n, cmds[i, C_KIND], cmds[i, C_SIDE], cmds[i, C_TYPE], cmds[i, C_TIF], cmds[i, C_PRICE],
-            cmds[i, C_QTY], cmds[i, C_OWNER], cmds[i, C_STP], cmds[i, C_QUOTE], cmds[i, C_OID],
+            st,
+            out,
+            n,
+            cmds[i, C_KIND],
+            cmds[i, C_SIDE],
+            cmds[i, C_TYPE],
+            cmds[i, C_TIF],
+            cmds[i, C_PRICE],
+            cmds[i, C_QTY],
+            cmds[i, C_OWNER],
+            cmds[i, C_STP],
+            cmds[i, C_QUOTE],
+            cmds[i, C_OID],
         )
         i += 1
     return i, n

@@ -103,7 +103,16 @@ class OrderBook:
         return decode(self._out, self.raw(k.CMD_AMEND, 0, 0, 0, 0, new_quantity, 0, 0, 0, order_id))
 
     def raw(
-        self, kind: int, side: int, otype: int, tif: int, price: int, qty: int, owner: int, stp: int, quote: int,
+        self,
+        kind: int,
+        side: int,
+        otype: int,
+        tif: int,
+        price: int,
+        qty: int,
+        owner: int,
+        stp: int,
+        quote: int,
         oid: int,
     ) -> int:
         """Apply one command and return how many event rows it wrote to ``self.out``."""
@@ -235,35 +244,65 @@ def decode(out: np.ndarray, n: int) -> list[BookEvent]:
         if kind == k.EV_FILL:
             events.append(
                 OrderFilled(
-                    row[k.E_TID], row[k.E_OID], row[k.E_OTHER], Side(row[k.E_SIDE]), row[k.E_PRICE], row[k.E_QTY],
-                    row[k.E_OWNER], row[k.E_OOWNER], row[k.E_REM], row[k.E_MREM],
+                    row[k.E_TID],
+                    row[k.E_OID],
+                    row[k.E_OTHER],
+                    Side(row[k.E_SIDE]),
+                    row[k.E_PRICE],
+                    row[k.E_QTY],
+                    row[k.E_OWNER],
+                    row[k.E_OOWNER],
+                    row[k.E_REM],
+                    row[k.E_MREM],
                 )
             )
         elif kind == k.EV_ACCEPTED:
             events.append(
                 OrderAccepted(
-                    row[k.E_OID], row[k.E_OWNER], Side(row[k.E_SIDE]), OrderType(row[k.E_OTHER]),
-                    TimeInForce(row[k.E_MREM]), row[k.E_PRICE], row[k.E_QTY], row[k.E_TID],
+                    row[k.E_OID],
+                    row[k.E_OWNER],
+                    Side(row[k.E_SIDE]),
+                    OrderType(row[k.E_OTHER]),
+                    TimeInForce(row[k.E_MREM]),
+                    row[k.E_PRICE],
+                    row[k.E_QTY],
+                    row[k.E_TID],
                 )
             )
         elif kind == k.EV_CANCELED:
             events.append(
                 OrderCanceled(
-                    row[k.E_OID], row[k.E_OWNER], Side(row[k.E_SIDE]), row[k.E_PRICE], row[k.E_QTY],
+                    row[k.E_OID],
+                    row[k.E_OWNER],
+                    Side(row[k.E_SIDE]),
+                    row[k.E_PRICE],
+                    row[k.E_QTY],
                     CancelReason(row[k.E_REASON]),
                 )
             )
         elif kind == k.EV_EXPIRED:
             events.append(
                 OrderExpired(
-                    row[k.E_OID], row[k.E_OWNER], Side(row[k.E_SIDE]), row[k.E_PRICE], row[k.E_QTY], row[k.E_TID],
-                    row[k.E_REM], ExpireReason(row[k.E_REASON]), row[k.E_OTHER],
+                    row[k.E_OID],
+                    row[k.E_OWNER],
+                    Side(row[k.E_SIDE]),
+                    row[k.E_PRICE],
+                    row[k.E_QTY],
+                    row[k.E_TID],
+                    row[k.E_REM],
+                    ExpireReason(row[k.E_REASON]),
+                    row[k.E_OTHER],
                 )
             )
         elif kind == k.EV_AMENDED:
             events.append(
                 OrderAmended(
-                    row[k.E_OID], row[k.E_OWNER], Side(row[k.E_SIDE]), row[k.E_PRICE], row[k.E_QTY], row[k.E_REM],
+                    row[k.E_OID],
+                    row[k.E_OWNER],
+                    Side(row[k.E_SIDE]),
+                    row[k.E_PRICE],
+                    row[k.E_QTY],
+                    row[k.E_REM],
                     row[k.E_MREM],
                 )
             )

@@ -180,11 +180,39 @@ class _Market:
         tick, lot, f, sym = self.tick, self.lot, self.factor, self.spec.symbol
         for kind, oid, other, price, qty, owner, oowner, rem, mrem, tid, side, reason, x1, x2 in rows:
             if kind == _FILL:
-                append(OrderFilled(tid, oid, other, _SIDES[side], price * tick, qty * lot, owner, oowner,
-                                   rem * (f if quote_taker else lot), mrem * lot, sym, price * qty * f, x1, x2))
+                append(
+                    OrderFilled(
+                        tid,
+                        oid,
+                        other,
+                        _SIDES[side],
+                        price * tick,
+                        qty * lot,
+                        owner,
+                        oowner,
+                        rem * (f if quote_taker else lot),
+                        mrem * lot,
+                        sym,
+                        price * qty * f,
+                        x1,
+                        x2,
+                    )
+                )
             elif kind == _EXPIRED:
-                append(OrderExpired(oid, owner, _SIDES[side], price * tick, qty * lot, tid * f,
-                                    rem * (f if oid == quote_taker else lot), _EXPIRE_REASONS[reason], other, sym))
+                append(
+                    OrderExpired(
+                        oid,
+                        owner,
+                        _SIDES[side],
+                        price * tick,
+                        qty * lot,
+                        tid * f,
+                        rem * (f if oid == quote_taker else lot),
+                        _EXPIRE_REASONS[reason],
+                        other,
+                        sym,
+                    )
+                )
             elif kind == _CANCELED:
                 append(OrderCanceled(oid, owner, _SIDES[side], price * tick, qty * lot, _CANCEL_REASONS[reason], sym))
             elif kind == _AMENDED:
@@ -217,24 +245,26 @@ class Engine:
         self._markets: dict[str, _Market] = {}
         self._ledger.on_relayout(self._rewrite_columns)
         self._lending = Lending(self._ledger)
-        self._handlers: dict[type, Handler] = dict([
-            _handler(PlaceOrder, self._place),
-            _handler(CancelOrder, self._cancel),
-            _handler(CancelAllOrders, self._cancel_all),
-            _handler(AmendOrder, self._amend),
-            _handler(Deposit, self._deposit),
-            _handler(Withdraw, self._withdraw),
-            _handler(Transfer, self._transfer),
-            _handler(Borrow, self._lending.borrow),
-            _handler(Repay, self._lending.repay),
-            _handler(ChargeInterest, self._lending.charge),
-            _handler(WriteOff, self._lending.write_off),
-            _handler(SetInterestRate, self._lending.set_rate),
-            _handler(ListAsset, self._list_asset),
-            _handler(ListMarket, self._list_market),
-            _handler(SetMarketStatus, self._set_status),
-            _handler(SetFeeRates, self._set_fees),
-        ])
+        self._handlers: dict[type, Handler] = dict(
+            [
+                _handler(PlaceOrder, self._place),
+                _handler(CancelOrder, self._cancel),
+                _handler(CancelAllOrders, self._cancel_all),
+                _handler(AmendOrder, self._amend),
+                _handler(Deposit, self._deposit),
+                _handler(Withdraw, self._withdraw),
+                _handler(Transfer, self._transfer),
+                _handler(Borrow, self._lending.borrow),
+                _handler(Repay, self._lending.repay),
+                _handler(ChargeInterest, self._lending.charge),
+                _handler(WriteOff, self._lending.write_off),
+                _handler(SetInterestRate, self._lending.set_rate),
+                _handler(ListAsset, self._list_asset),
+                _handler(ListMarket, self._list_market),
+                _handler(SetMarketStatus, self._set_status),
+                _handler(SetFeeRates, self._set_fees),
+            ]
+        )
 
     def apply(self, command: Command) -> list[Event]:
         """Apply one command; returns what happened (a single rejection event if it was refused)."""
@@ -245,16 +275,60 @@ class Engine:
 
     # ---- orders ------------------------------------------------------------------------------
 
-    def _run(self, mk: _Market, kind: int, acct: int, side: int, otype: int, tif: int, price: int, qty: int,
-             quote: int, stop: int, stp: int, oid: int, now: int) -> int:
+    def _run(
+        self,
+        mk: _Market,
+        kind: int,
+        acct: int,
+        side: int,
+        otype: int,
+        tif: int,
+        price: int,
+        qty: int,
+        quote: int,
+        stop: int,
+        stp: int,
+        oid: int,
+        now: int,
+    ) -> int:
         """One compiled exchange call, growing the book when it asks; returns the rows written."""
         book = mk.book
-        n = _ex_one(book._st, self._ledger.array, book._out, kind, acct, side, otype, tif, price, qty, quote,
-                    stop, stp, oid, now)
+        n = _ex_one(
+            book._st,
+            self._ledger.array,
+            book._out,
+            kind,
+            acct,
+            side,
+            otype,
+            tif,
+            price,
+            qty,
+            quote,
+            stop,
+            stp,
+            oid,
+            now,
+        )
         while n == k.NEED_GROWTH:
             book._grow()
-            n = _ex_one(book._st, self._ledger.array, book._out, kind, acct, side, otype, tif, price, qty, quote,
-                        stop, stp, oid, now)
+            n = _ex_one(
+                book._st,
+                self._ledger.array,
+                book._out,
+                kind,
+                acct,
+                side,
+                otype,
+                tif,
+                price,
+                qty,
+                quote,
+                stop,
+                stp,
+                oid,
+                now,
+            )
         if n == x.BOOK_REJECTED:
             raise InvariantViolation(f"{mk.spec.symbol}: the book refused an order every check had passed")
         mk.last_rows = n
@@ -265,8 +339,21 @@ class Engine:
         if mk is None:
             return [OrderRejected(RejectReason.UNKNOWN_MARKET, 0, c.market)]
         try:  # plain ints: numba's type dispatch on enum members costs several microseconds per call
-            n = self._run(mk, x.X_PLACE, c.account, int(c.side), int(c.order_type), int(c.time_in_force), c.price,
-                          c.quantity, c.quote_quantity, c.stop_price, int(c.stp), 0, c.time)
+            n = self._run(
+                mk,
+                x.X_PLACE,
+                c.account,
+                int(c.side),
+                int(c.order_type),
+                int(c.time_in_force),
+                c.price,
+                c.quantity,
+                c.quote_quantity,
+                c.stop_price,
+                int(c.stp),
+                0,
+                c.time,
+            )
         except OverflowError:  # a number beyond int64 never reaches compiled code
             return [OrderRejected(_out_of_range(c), 0, c.market)]
         rows = mk.rows(n)
@@ -274,8 +361,18 @@ class Engine:
         if first[k.E_KIND] == k.EV_REJECTED:
             return [OrderRejected(_REASONS[first[k.E_REASON]], 0, c.market)]
         oid = first[k.E_OID]
-        accepted = OrderAccepted(oid, c.account, c.side, c.order_type, c.time_in_force, c.price, c.quantity,
-                                 c.quote_quantity, c.market, c.stop_price)
+        accepted = OrderAccepted(
+            oid,
+            c.account,
+            c.side,
+            c.order_type,
+            c.time_in_force,
+            c.price,
+            c.quantity,
+            c.quote_quantity,
+            c.market,
+            c.stop_price,
+        )
         if c.stop_price:
             self._file_stop(mk, c, oid, first[k.E_X1], first[k.E_X2])
             return [accepted]
@@ -291,8 +388,21 @@ class Engine:
         if mk is None:
             return RejectReason.UNKNOWN_MARKET
         try:
-            n = self._run(mk, x.X_CHECK, c.account, int(c.side), int(c.order_type), int(c.time_in_force), c.price,
-                          c.quantity, c.quote_quantity, c.stop_price, int(c.stp), 0, c.time)
+            n = self._run(
+                mk,
+                x.X_CHECK,
+                c.account,
+                int(c.side),
+                int(c.order_type),
+                int(c.time_in_force),
+                c.price,
+                c.quantity,
+                c.quote_quantity,
+                c.stop_price,
+                int(c.stp),
+                0,
+                c.time,
+            )
         except OverflowError:
             return _out_of_range(c)
         return _REASONS[int(mk.book._out[0, k.E_REASON])] if n else None
@@ -319,8 +429,19 @@ class Engine:
 
     def _file_stop(self, mk: _Market, c: PlaceOrder, oid: int, lock: int, stop_ticks: int) -> None:
         mk.triggers.add(
-            StopOrder(oid, c.account, c.side, c.order_type, c.quantity, c.price, c.stop_price, stop_ticks,
-                      c.time_in_force, c.stp, lock)
+            StopOrder(
+                oid,
+                c.account,
+                c.side,
+                c.order_type,
+                c.quantity,
+                c.price,
+                c.stop_price,
+                stop_ticks,
+                c.time_in_force,
+                c.stp,
+                lock,
+            )
         )
         mk.write_thresholds()
 
@@ -331,8 +452,9 @@ class Engine:
         self._ledger.array[stop.account, mk.st[x.M_COUNT] + 1] -= 1
         mk.write_thresholds()
 
-    def _fire(self, mk: _Market, now: int, events: list[Event] | None,
-              sink: Callable[[np.ndarray], None] | None = None) -> int:
+    def _fire(
+        self, mk: _Market, now: int, events: list[Event] | None, sink: Callable[[np.ndarray], None] | None = None
+    ) -> int:
         """Trigger due stops one by one: each enters the book as a new order with its own id.
 
         Events are appended to ``events``; in batch mode the raw rows go to ``sink`` instead.
@@ -342,11 +464,27 @@ class Engine:
         while (stop := mk.triggers.pop_due(int(st[x.M_LAST]))) is not None:
             self._release_stop(mk, stop)
             if events is not None:
-                events.append(StopTriggered(stop.order_id, stop.account, mk.spec.symbol, stop.stop_price,
-                                            int(st[x.M_LAST]) * mk.tick))
+                events.append(
+                    StopTriggered(
+                        stop.order_id, stop.account, mk.spec.symbol, stop.stop_price, int(st[x.M_LAST]) * mk.tick
+                    )
+                )
             book_type = stop.book_type
-            n = self._run(mk, x.X_PLACE, stop.account, int(stop.side), int(book_type), int(stop.time_in_force),
-                          stop.price, stop.quantity, 0, 0, int(stop.stp), stop.order_id, now)
+            n = self._run(
+                mk,
+                x.X_PLACE,
+                stop.account,
+                int(stop.side),
+                int(book_type),
+                int(stop.time_in_force),
+                stop.price,
+                stop.quantity,
+                0,
+                0,
+                int(stop.stp),
+                stop.order_id,
+                now,
+            )
             count += n
             if sink is not None:
                 sink(mk.book._out[:n])
@@ -356,14 +494,33 @@ class Engine:
             rejected = rows[0][k.E_KIND] == k.EV_REJECTED
             if rejected:
                 events.append(
-                    OrderExpired(stop.order_id, stop.account, stop.side, stop.price, stop.quantity, 0, 0,
-                                 ExpireReason.REJECTED_ON_TRIGGER, 0, mk.spec.symbol,
-                                 _REASONS[rows[0][k.E_REASON]])
+                    OrderExpired(
+                        stop.order_id,
+                        stop.account,
+                        stop.side,
+                        stop.price,
+                        stop.quantity,
+                        0,
+                        0,
+                        ExpireReason.REJECTED_ON_TRIGGER,
+                        0,
+                        mk.spec.symbol,
+                        _REASONS[rows[0][k.E_REASON]],
+                    )
                 )
             else:
                 events.append(
-                    OrderAccepted(stop.order_id, stop.account, stop.side, book_type, stop.time_in_force, stop.price,
-                                  stop.quantity, 0, mk.spec.symbol)
+                    OrderAccepted(
+                        stop.order_id,
+                        stop.account,
+                        stop.side,
+                        book_type,
+                        stop.time_in_force,
+                        stop.price,
+                        stop.quantity,
+                        0,
+                        mk.spec.symbol,
+                    )
                 )
                 events += mk.decode(rows[1:])
         return count
@@ -476,8 +633,9 @@ class Engine:
             led.open_account(leg.to_account)
             led.array[leg.from_account, col] -= leg.amount
             led.array[leg.to_account, col] += leg.amount
-            events.append(BalanceChanged(leg.from_account, leg.asset, -leg.amount,
-                                         int(led.array[leg.from_account, col])))
+            events.append(
+                BalanceChanged(leg.from_account, leg.asset, -leg.amount, int(led.array[leg.from_account, col]))
+            )
             events.append(BalanceChanged(leg.to_account, leg.asset, leg.amount, int(led.array[leg.to_account, col])))
         return events
 
@@ -508,8 +666,12 @@ class Engine:
         for asset in (spec.base, spec.quote):
             if asset.code not in self._ledger.assets:
                 events += self._list_asset(ListAsset(asset))
-        mk = _Market(spec, self._ledger.add_market(), self._ledger.assets[spec.base.code][0],
-                     self._ledger.assets[spec.quote.code][0])
+        mk = _Market(
+            spec,
+            self._ledger.add_market(),
+            self._ledger.assets[spec.base.code][0],
+            self._ledger.assets[spec.quote.code][0],
+        )
         mk.write_rules(self._ledger)
         self._markets[spec.symbol] = mk
         events.append(MarketListed(spec.symbol))
@@ -557,9 +719,18 @@ class Engine:
                 out = batch_buffer(mk.st, out)
             elif why == x.B_STOP_PLACED:
                 r = cmds[i - 1]
-                c = PlaceOrder(market, int(r[x.X_ACCT]), Side(int(r[x.X_SIDE])), OrderType(int(r[x.X_TYPE])),
-                               int(r[x.X_QTY]), int(r[x.X_PRICE]), 0, int(r[x.X_STOP]), TimeInForce(int(r[x.X_TIF])),
-                               SelfTradePrevention(int(r[x.X_STP])))
+                c = PlaceOrder(
+                    market,
+                    int(r[x.X_ACCT]),
+                    Side(int(r[x.X_SIDE])),
+                    OrderType(int(r[x.X_TYPE])),
+                    int(r[x.X_QTY]),
+                    int(r[x.X_PRICE]),
+                    0,
+                    int(r[x.X_STOP]),
+                    TimeInForce(int(r[x.X_TIF])),
+                    SelfTradePrevention(int(r[x.X_STP])),
+                )
                 last = out[n - 1]
                 self._file_stop(mk, c, int(last[k.E_OID]), int(last[k.E_X1]), int(last[k.E_X2]))
             elif why == x.B_TRIGGER:
@@ -617,8 +788,7 @@ class Engine:
     def loans(self, account: int | None = None) -> list[Loan]:
         """Open loans (copies), of one account or all, by account then asset listing order."""
         order = {code: i for code, (i, _) in self._ledger.assets.items()}
-        found = [replace(loan) for loan in self._lending.loans.values()
-                 if account is None or loan.account == account]
+        found = [replace(loan) for loan in self._lending.loans.values() if account is None or loan.account == account]
         return sorted(found, key=lambda loan: (loan.account, order[loan.asset]))
 
     def loan(self, account: int, asset: str) -> Loan | None:
@@ -648,8 +818,7 @@ class Engine:
         """Resting orders in priority order (bids best first, then asks best first)."""
         mk = self._markets[market]
         return [
-            OpenOrder(o.order_id, o.owner, o.side, o.price * mk.tick, o.quantity * mk.lot,
-                      o.original_quantity * mk.lot)
+            OpenOrder(o.order_id, o.owner, o.side, o.price * mk.tick, o.quantity * mk.lot, o.original_quantity * mk.lot)
             for o in mk.book.orders()
             if account is None or o.owner == account
         ]
@@ -671,15 +840,19 @@ class Engine:
 
     def stop_orders(self, market: str, account: int | None = None) -> list[StopOrder]:
         mk = self._markets[market]
-        return sorted((s for s in mk.triggers.orders.values() if account is None or s.account == account),
-                      key=lambda s: s.order_id)
+        return sorted(
+            (s for s in mk.triggers.orders.values() if account is None or s.account == account),
+            key=lambda s: s.order_id,
+        )
 
     def depth(self, market: str, limit: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """(price, quantity) levels in asset units: bids best first, asks best first."""
         mk = self._markets[market]
         bids, asks = mk.book.depth(limit)
-        return ([(lv.price * mk.tick, lv.quantity * mk.lot) for lv in bids],
-                [(lv.price * mk.tick, lv.quantity * mk.lot) for lv in asks])
+        return (
+            [(lv.price * mk.tick, lv.quantity * mk.lot) for lv in bids],
+            [(lv.price * mk.tick, lv.quantity * mk.lot) for lv in asks],
+        )
 
     # ---- checks ------------------------------------------------------------------------------
 

@@ -137,21 +137,34 @@ class Lending:
         while loan.charged_hour < now // HOUR_MS:
             loan.charged_hour += 1
             loan.interest += per_hour
-            events.append(InterestCharged(loan.account, loan.asset, per_hour, loan.principal, loan.interest, rate,
-                                          loan.charged_hour * HOUR_MS, False))
+            events.append(
+                InterestCharged(
+                    loan.account,
+                    loan.asset,
+                    per_hour,
+                    loan.principal,
+                    loan.interest,
+                    rate,
+                    loan.charged_hour * HOUR_MS,
+                    False,
+                )
+            )
 
     def _move(self, source: int, target: int, index: int, code: str, amount: int) -> list[Event]:
         arr, col = self.ledger.array, self.ledger.free_col(index)
         arr[source, col] -= amount
         arr[target, col] += amount
-        return [BalanceChanged(source, code, -amount, int(arr[source, col])),
-                BalanceChanged(target, code, amount, int(arr[target, col]))]
+        return [
+            BalanceChanged(source, code, -amount, int(arr[source, col])),
+            BalanceChanged(target, code, amount, int(arr[target, col])),
+        ]
 
     # ---- checks ------------------------------------------------------------------------------
 
     def fingerprint_items(self) -> list[tuple[object, ...]]:
-        loans = sorted((k, loan.pool, loan.principal, loan.interest, loan.charged_hour)
-                       for k, loan in self.loans.items())
+        loans = sorted(
+            (k, loan.pool, loan.principal, loan.interest, loan.charged_hour) for k, loan in self.loans.items()
+        )
         rates = sorted(self.rates.items())
         return [*loans, *rates]
 
@@ -160,5 +173,6 @@ class Lending:
             if (loan.account, loan.asset) != (account, asset):
                 raise InvariantViolation(f"loan filed under ({account}, {asset}) is {loan.account}'s {loan.asset}")
             if loan.principal < 0 or loan.interest < 0 or loan.liability == 0:
-                raise InvariantViolation(f"account {account}: {asset} loan has principal {loan.principal}, "
-                                         f"interest {loan.interest}")
+                raise InvariantViolation(
+                    f"account {account}: {asset} loan has principal {loan.principal}, interest {loan.interest}"
+                )

@@ -154,12 +154,15 @@ class MarketSpec:
         if self.percent_price is not None:
             pp = self.percent_price
             mults = (pp.bid_multiplier_up, pp.bid_multiplier_down, pp.ask_multiplier_up, pp.ask_multiplier_down)
-            _need(all(0 <= m <= 10 * RATE_DENOM for m in mults),
-                  f"{s}: PERCENT_PRICE_BY_SIDE multipliers must be in [0, 10]")
+            _need(
+                all(0 <= m <= 10 * RATE_DENOM for m in mults),
+                f"{s}: PERCENT_PRICE_BY_SIDE multipliers must be in [0, 10]",
+            )
             _need(max_tick < INT64_SAFE // 16, f"{s}: max_price too large for PERCENT_PRICE_BY_SIDE bounds")
             mins.append(pp.avg_price_mins)
-        _need(all(0 <= m <= MAX_AVG_PRICE_MINS for m in mins),
-              f"{s}: avg_price_mins must be in [0, {MAX_AVG_PRICE_MINS}]")
+        _need(
+            all(0 <= m <= MAX_AVG_PRICE_MINS for m in mins), f"{s}: avg_price_mins must be in [0, {MAX_AVG_PRICE_MINS}]"
+        )
         _need(self.max_num_orders > 0 and self.max_num_algo_orders >= 0, f"{s}: MAX_NUM_ORDERS must be > 0")
         _need(bool(self.order_types), f"{s}: no order types allowed")
         object.__setattr__(self, "order_types", frozenset(OrderType(t) for t in self.order_types))

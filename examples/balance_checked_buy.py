@@ -41,8 +41,10 @@ def main() -> None:
     amount = math.ceil(NOTIONAL / ask * 1e5) / 1e5  # 10 USDT worth, rounded up to the 0.00001 BTC lot
 
     order = safe_buy(cred, SYMBOL, amount, price)
-    print(f"bought: order {order['id']} {order['status']}, {order['filled']} of {amount} BTC"
-          f" at {order['average'] or order['price']}")
+    print(
+        f"bought: order {order['id']} {order['status']}, {order['filled']} of {amount} BTC"
+        f" at {order['average'] or order['price']}"
+    )
     if order["status"] == "open":  # the asks moved up before the order arrived: do not leave it behind
         client.cancel_order(cred, order["id"], SYMBOL)
         print("  the rest canceled")

@@ -58,8 +58,10 @@ def attempt(label: str, call):
         print(f"{label}: clock: sync this machine's clock (NTP) [{type(e).__name__}]")
     # -- network
     except ccxt.NetworkError as e:  # unreachable, timed out, exchange unavailable
-        print(f"{label}: network: retry later; an order may have been placed, so look it up by "
-              f"its clientOrderId before sending it again [{type(e).__name__}]")
+        print(
+            f"{label}: network: retry later; an order may have been placed, so look it up by "
+            f"its clientOrderId before sending it again [{type(e).__name__}]"
+        )
     except ccxt.OperationFailed as e:  # -1000 "An unknown error occurred...": failed, not refused
         print(f"{label}: exchange failure: retry later, checking first as for a network error [{type(e).__name__}]")
     except ccxt.ExchangeError as e:  # anything else the exchange refused
@@ -76,8 +78,9 @@ def main() -> None:
     low = round(bid * 0.5, 2)  # half the market: a buy there rests and does not fill
     free_usdt = client.fetch_balance(cred)["USDT"]["free"]
 
-    order = attempt("limit buy 0.001 BTC at half the market",
-                    lambda: client.create_limit_buy_order(cred, SYMBOL, 0.001, low))
+    order = attempt(
+        "limit buy 0.001 BTC at half the market", lambda: client.create_limit_buy_order(cred, SYMBOL, 0.001, low)
+    )
     too_much = round(2 * free_usdt / low, 5)  # twice what the free USDT pays for
     attempt(f"limit buy {too_much} BTC", lambda: client.create_limit_buy_order(cred, SYMBOL, too_much, low))
     attempt("price above the maximum", lambda: client.create_limit_buy_order(cred, SYMBOL, 0.00001, 1_000_001))
@@ -89,8 +92,9 @@ def main() -> None:
 
     wrong = client.Credential.new(name="binance", apiKey=cred.api_key, secret="not-the-secret", target=cred.target)
     attempt("a wrong secret", lambda: client.fetch_balance(wrong))
-    nowhere = client.Credential.new(name="binance", apiKey="placeholder-key", secret="placeholder-secret",
-                                    target="http://127.0.0.1:9")  # nothing listens there
+    nowhere = client.Credential.new(
+        name="binance", apiKey="placeholder-key", secret="placeholder-secret", target="http://127.0.0.1:9"
+    )  # nothing listens there
     attempt("an unreachable server", lambda: client.fetch_balance(nowhere))
 
 

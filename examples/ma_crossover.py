@@ -33,7 +33,7 @@ class Strategy:
         if len(self.closes) < self.slow:
             return
         closes = list(self.closes)
-        above = sum(closes[-self.fast:]) / self.fast > sum(closes) / self.slow
+        above = sum(closes[-self.fast :]) / self.fast > sum(closes) / self.slow
         crossed = self.above is not None and above != self.above
         self.above = above
         if not crossed:

@@ -50,8 +50,10 @@ def main() -> None:
     except (ccxt.InvalidOrder, ccxt.BadRequest, ccxt.InsufficientFunds) as e:  # dust under the lot or notional
         print(f"{CLOSE} position not closed: {type(e).__name__}: {e}")
         return
-    print(f"close {CLOSE}: sold {order['filled']} of {order['amount']} at {order['average']:.2f} on average"
-          f" ({order['cost']:.2f} {QUOTE}), order {order['status']}")
+    print(
+        f"close {CLOSE}: sold {order['filled']} of {order['amount']} at {order['average']:.2f} on average"
+        f" ({order['cost']:.2f} {QUOTE}), order {order['status']}"
+    )
     if order["filled"] < order["amount"]:  # a market order takes what the book holds; the rest expires
         print("  the book was too thin for all of it: the rest is still held (sell it in slices, or as limits)")
     after = get_positions(cred)

@@ -56,7 +56,7 @@ def limited(bucket: TokenBucket, call, *args, retries: int = 3):
         except (ccxt.DDoSProtection, ccxt.RateLimitExceeded) as e:  # siblings under NetworkError
             if attempt == retries:
                 raise
-            wait = 2 ** attempt  # Binance's Retry-After is a header ccxt's exception does not carry: double
+            wait = 2**attempt  # Binance's Retry-After is a header ccxt's exception does not carry: double
             print(f"  rate limited ({type(e).__name__}), retrying in {wait} s")
             time.sleep(wait)
 

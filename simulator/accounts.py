@@ -67,8 +67,9 @@ class _Material:
 
     __slots__ = ("_hmac_secret", "_public_key")
 
-    def __init__(self, hmac_secret: bytes | None = None,
-                 public_key: ed25519.Ed25519PublicKey | rsa.RSAPublicKey | None = None) -> None:
+    def __init__(
+        self, hmac_secret: bytes | None = None, public_key: ed25519.Ed25519PublicKey | rsa.RSAPublicKey | None = None
+    ) -> None:
         if (hmac_secret is None) == (public_key is None):
             raise ValueError("key material is either an HMAC secret or a public key")
         self._hmac_secret, self._public_key = hmac_secret, public_key
@@ -89,8 +90,9 @@ class _Material:
         if self._hmac_secret is not None:
             return "hmac", self._hmac_secret
         assert self._public_key is not None  # (one of the two, by the constructor)
-        return "der", self._public_key.public_bytes(serialization.Encoding.DER,
-                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
+        return "der", self._public_key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
 
     def verify(self, payload: bytes, signature: str) -> bool:
         if self._hmac_secret is not None:
@@ -137,23 +139,41 @@ class ApiKey:
         """Its journal record form (simulator/records.py); the verifying material as base64 of the
         HMAC secret or of the public key's DER (the state directory is readable by its owner only)."""
         kind, raw = self._material.export()
-        return [self.api_key, self.account_id, self.key_type.value, sorted(self.permissions),
-                None if self.ip_allow is None else sorted(self.ip_allow), self.revoked, self.created_ms,
-                kind, base64.b64encode(raw).decode("ascii")]
+        return [
+            self.api_key,
+            self.account_id,
+            self.key_type.value,
+            sorted(self.permissions),
+            None if self.ip_allow is None else sorted(self.ip_allow),
+            self.revoked,
+            self.created_ms,
+            kind,
+            base64.b64encode(raw).decode("ascii"),
+        ]
 
     @staticmethod
     def from_record(values: list[Any]) -> ApiKey:
         api_key, account_id, key_type, permissions, ip_allow, revoked, created_ms, kind, raw = values
         exported = base64.b64decode(raw)
         material = _Material(hmac_secret=exported) if kind == "hmac" else _material_from_der(exported)
-        return ApiKey(api_key, account_id, KeyType(key_type), frozenset(permissions),
-                      None if ip_allow is None else frozenset(ip_allow), revoked, created_ms, _material=material)
+        return ApiKey(
+            api_key,
+            account_id,
+            KeyType(key_type),
+            frozenset(permissions),
+            None if ip_allow is None else frozenset(ip_allow),
+            revoked,
+            created_ms,
+            _material=material,
+        )
 
     def __repr__(self) -> str:
-        return (f"ApiKey(api_key={mask(self.api_key)!r}, account_id={self.account_id}, "
-                f"key_type={self.key_type.value}, permissions={sorted(self.permissions)}, "
-                f"ip_allow={sorted(self.ip_allow) if self.ip_allow is not None else None}, "
-                f"revoked={self.revoked}, created_ms={self.created_ms})")
+        return (
+            f"ApiKey(api_key={mask(self.api_key)!r}, account_id={self.account_id}, "
+            f"key_type={self.key_type.value}, permissions={sorted(self.permissions)}, "
+            f"ip_allow={sorted(self.ip_allow) if self.ip_allow is not None else None}, "
+            f"revoked={self.revoked}, created_ms={self.created_ms})"
+        )
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -231,10 +251,14 @@ def _load_public_key(pem: str, key_type: KeyType) -> ed25519.Ed25519PublicKey | 
 
 def _new_key_pair(key_type: KeyType) -> tuple[ed25519.Ed25519PublicKey | rsa.RSAPublicKey, str]:
     """A fresh key pair: (public key, PKCS#8 private PEM), the form ccxt signs with."""
-    private = (ed25519.Ed25519PrivateKey.generate() if key_type is KeyType.ED25519
-               else rsa.generate_private_key(public_exponent=65537, key_size=_RSA_BITS))
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode("ascii")
+    private = (
+        ed25519.Ed25519PrivateKey.generate()
+        if key_type is KeyType.ED25519
+        else rsa.generate_private_key(public_exponent=65537, key_size=_RSA_BITS)
+    )
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
     return private.public_key(), pem
 
 
@@ -262,10 +286,18 @@ class KeyStore:
         self.add(key)
         return issued
 
-    def draft(self, account_id: int, *, permissions: Iterable[str] = PERMISSIONS,
-              key_type: KeyType | str = KeyType.HMAC, ip_allow: Iterable[str] | None = None,
-              api_key: str | None = None, secret: str | None = None,
-              public_key_pem: str | None = None, now_ms: int = 0) -> tuple[ApiKey, IssuedKey]:
+    def draft(
+        self,
+        account_id: int,
+        *,
+        permissions: Iterable[str] = PERMISSIONS,
+        key_type: KeyType | str = KeyType.HMAC,
+        ip_allow: Iterable[str] | None = None,
+        api_key: str | None = None,
+        secret: str | None = None,
+        public_key_pem: str | None = None,
+        now_ms: int = 0,
+    ) -> tuple[ApiKey, IssuedKey]:
         """A key for ``account_id``, not yet stored, and what its owner is told; generates whatever
         the caller did not fix. ValueError for a bad option or an api_key already in use."""
         key_type = KeyType(key_type)

@@ -57,8 +57,9 @@ class Simulator:
             decimals = self.config.asset_decimals
             chosen = self.config.demo_balances if balances is None else balances
             key, _ = self.venue.keys.draft(0, api_key=api_key, secret=secret, now_ms=self.venue.now())
-            return self.venue.create_account({a: parse_units(v, decimals, f"balances.{a}") for a, v in chosen.items()},
-                                             key=key)
+            return self.venue.create_account(
+                {a: parse_units(v, decimals, f"balances.{a}") for a, v in chosen.items()}, key=key
+            )
 
     def close(self) -> None:
         """Stop the liquidity and close the journal (after a last snapshot)."""
@@ -79,16 +80,18 @@ def build(config: SimulatorConfig | None = None, clock: Clock | None = None) -> 
     venue = Venue(config, clock)
     decimals = config.asset_decimals
     key, _ = venue.keys.draft(0, api_key=config.demo_api_key, secret=config.demo_api_secret, now_ms=venue.now())
-    venue.labels["demo"] = venue.create_account({a: parse_units(v, decimals, f"demo_balances.{a}")
-                                                 for a, v in config.demo_balances.items()}, key=key)
+    venue.labels["demo"] = venue.create_account(
+        {a: parse_units(v, decimals, f"demo_balances.{a}") for a, v in config.demo_balances.items()}, key=key
+    )
     app = create_app(venue, config.admin_token, config.durability(), with_admin=not config.admin_host)
     services = app.services
     recovery = services.durability.open()
     services.durability.load_saved()
     journaled_sources, others = liquidity_sources(config, venue)
     if not recovery.fresh:
-        config = _demo_key_of_state(config, venue, explicit=bool(given.demo_api_key or
-                                                                 os.environ.get("SANDEX_DEMO_API_KEY")))
+        config = _demo_key_of_state(
+            config, venue, explicit=bool(given.demo_api_key or os.environ.get("SANDEX_DEMO_API_KEY"))
+        )
         # the mirror's and replay's quotes go; the journaled sources come back with theirs
         venue.retire_house_orders(keep=services.sources.house_accounts())
     services.sources.reconcile(journaled_sources)
@@ -118,8 +121,10 @@ def _demo_key_of_state(config: SimulatorConfig, venue: Venue, explicit: bool) ->
         if known is None:
             venue.issue_key(demo, api_key=config.demo_api_key, secret=config.demo_api_secret)
         elif known.account_id != demo or keys.hmac_secret(config.demo_api_key) != config.demo_api_secret:
-            raise ValueError("the configured demo API key is in the saved state with another account or secret; "
-                             "give its saved secret, another key, or another state directory")
+            raise ValueError(
+                "the configured demo API key is in the saved state with another account or secret; "
+                "give its saved secret, another key, or another state directory"
+            )
         return config
     for key in keys.keys_of(demo):  # the first live key with its secret
         secret = keys.hmac_secret(key.api_key)

@@ -31,7 +31,7 @@ def signed_payload(raw: str) -> tuple[str, str]:
     at = [i for i, part in enumerate(parts) if part == _SIGNATURE or part.startswith(_SIGNATURE + "=")]
     if len(at) > 1:
         raise err.duplicate_param(_SIGNATURE)
-    value = parts[at[0]][len(_SIGNATURE) + 1:] if at else ""
+    value = parts[at[0]][len(_SIGNATURE) + 1 :] if at else ""
     if not value:
         raise err.mandatory(_SIGNATURE)
     del parts[at[0]]
@@ -71,8 +71,15 @@ def _recv_window_us(params: dict[str, str]) -> int:
     return window
 
 
-def authenticate(store: KeyStore, api_key: str | None, raw: str, params: dict[str, str],
-                 client_ip: str, now_ms: int, permission: str | None) -> ApiKey:
+def authenticate(
+    store: KeyStore,
+    api_key: str | None,
+    raw: str,
+    params: dict[str, str],
+    client_ip: str,
+    now_ms: int,
+    permission: str | None,
+) -> ApiKey:
     """The key a SIGNED request was sent with, checked as Binance does; raises the first failure.
 
     ``raw`` is totalParams as sent (the signature is checked over these very bytes, never a

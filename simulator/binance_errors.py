@@ -15,8 +15,9 @@ class ApiError(Exception):
 
     __slots__ = ("code", "data", "headers", "msg", "status")
 
-    def __init__(self, status: int, code: int, msg: str, headers: dict[str, str] | None = None,
-                 data: object = None) -> None:
+    def __init__(
+        self, status: int, code: int, msg: str, headers: dict[str, str] | None = None, data: object = None
+    ) -> None:
         super().__init__(f"{status} {code} {msg}")
         self.status, self.code, self.msg, self.headers, self.data = status, code, msg, headers, data
 
@@ -31,6 +32,7 @@ class ApiError(Exception):
 
 
 # ---- request faults (11xx) -------------------------------------------------------------------
+
 
 def illegal_chars(param: str, legal: str) -> ApiError:
     return ApiError(400, -1100, f"Illegal characters found in parameter '{param}'; legal range is '{legal}'.")
@@ -87,7 +89,8 @@ BAD_INTERVAL = ApiError(400, -1120, "Invalid interval.")
 BAD_SYMBOL = ApiError(400, -1121, "Invalid symbol.")
 BAD_RECV_WINDOW = ApiError(400, -1131, "recvWindow must be less than 60000")
 INVALID_CANCEL_RESTRICTIONS = ApiError(
-    400, -1145, "cancelRestrictions has to be either ONLY_NEW or ONLY_PARTIALLY_FILLED.")
+    400, -1145, "cancelRestrictions has to be either ONLY_NEW or ONLY_PARTIALLY_FILLED."
+)
 DUPLICATE_SYMBOLS = ApiError(400, -1151, "Symbol is present multiple times in the list.")
 UNKNOWN = ApiError(400, -1000, "An unknown error occurred while processing the request.")
 NOT_FOUND = ApiError(404, -1000, "Not found.")  # a path Binance does not have
@@ -95,8 +98,9 @@ METHOD_NOT_ALLOWED = ApiError(405, -1000, "Method not allowed.")
 UNSUPPORTED = ApiError(400, -1020, "This operation is not supported.")
 # Binance: a 5XX means the execution status is unknown
 INTERNAL = ApiError(503, -1001, "Internal error; unable to process your request. Please try again.")
-EXECUTION_UNKNOWN = ApiError(503, -1007, "Timeout waiting for response from backend server. "
-                                         "Send status unknown; execution status unknown.")
+EXECUTION_UNKNOWN = ApiError(
+    503, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown."
+)
 
 # ---- authentication (10xx, 20xx) ---------------------------------------------------------------
 
@@ -180,8 +184,9 @@ NOT_MARGIN_ASSET = ApiError(400, -3027, "Not a valid margin asset.")
 NOT_MARGIN_PAIR = ApiError(400, -3028, "Not a valid margin pair.")
 TRANSFER_OUT_REFUSED = ApiError(400, -3020, "Transfer out amount exceeds max amount.")
 ISOLATED_NOT_OPEN = ApiError(400, -11001, "Isolated margin account does not exist.")
-SAME_WALLET = ApiError(400, -1130, "Invalid data sent for a parameter. The transfer's source and target are the same "
-                                   "account.")
+SAME_WALLET = ApiError(
+    400, -1130, "Invalid data sent for a parameter. The transfer's source and target are the same account."
+)
 
 
 def for_reject(reason: RejectReason) -> ApiError:
@@ -191,9 +196,11 @@ def for_reject(reason: RejectReason) -> ApiError:
 
 # ---- rate limits (-1003, -1015) ------------------------------------------------------------------
 
+
 def weight_exceeded(limit: int, interval: str, retry_after: int) -> ApiError:
     return ApiError(
-        429, -1003,
+        429,
+        -1003,
         f"Too much request weight used; current limit is {limit} request weight per {interval}. "
         "Please use WebSocket Streams for live updates to avoid polling the API.",
         {"Retry-After": str(retry_after)},
@@ -202,7 +209,8 @@ def weight_exceeded(limit: int, interval: str, retry_after: int) -> ApiError:
 
 def banned(until_ms: int, retry_after: int) -> ApiError:
     return ApiError(
-        418, -1003,
+        418,
+        -1003,
         f"Way too much request weight used; IP banned until {until_ms}. "
         "Please use WebSocket Streams for live updates to avoid bans.",
         {"Retry-After": str(retry_after)},
@@ -210,8 +218,12 @@ def banned(until_ms: int, retry_after: int) -> ApiError:
 
 
 def orders_exceeded(limit: int, interval: str, retry_after: int) -> ApiError:
-    return ApiError(429, -1015, f"Too many new orders; current limit is {limit} orders per {interval}.",
-                    {"Retry-After": str(retry_after)})
+    return ApiError(
+        429,
+        -1015,
+        f"Too many new orders; current limit is {limit} orders per {interval}.",
+        {"Retry-After": str(retry_after)},
+    )
 
 
 # ---- every refusal raised is a new object ------------------------------------------------------
@@ -219,7 +231,8 @@ def orders_exceeded(limit: int, interval: str, retry_after: int) -> ApiError:
 # one traceback, and keep them (and their locals) alive for good. So the refusals above are not
 # module attributes: ``err.BAD_SYMBOL`` makes a new copy each time it is read (PEP 562).
 REFUSALS: dict[str, ApiError] = {  # every one by name (read a copy as ``binance_errors.NAME``)
-    name: value for name, value in globals().items() if isinstance(value, ApiError)}
+    name: value for name, value in globals().items() if isinstance(value, ApiError)
+}
 for _name in REFUSALS:
     del globals()[_name]
 

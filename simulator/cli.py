@@ -32,33 +32,59 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=None, help="seed of everything random (default 1)")
     serve.add_argument("--no-liquidity", action="store_true", help="start with empty order books")
     serve.add_argument("--static", action="store_true", help="a fixed two-sided book instead of moving markets")
-    serve.add_argument("--replay", metavar="FILE", default=None,
-                       help="replay a Binance data file (aggTrades or klines; csv, zip or parquet) in simulated time")
+    serve.add_argument(
+        "--replay",
+        metavar="FILE",
+        default=None,
+        help="replay a Binance data file (aggTrades or klines; csv, zip or parquet) in simulated time",
+    )
     serve.add_argument("--replay-symbol", default=None, help="the market the replay trades (default: the first)")
     serve.add_argument("--replay-speed", type=int, default=None, help="simulated ms per wall ms (default 1)")
-    serve.add_argument("--mirror", metavar="EXCHANGE:SYMBOL", default=None,
-                       help="follow a real exchange's public book and trades, e.g. binance:BTC/USDT")
+    serve.add_argument(
+        "--mirror",
+        metavar="EXCHANGE:SYMBOL",
+        default=None,
+        help="follow a real exchange's public book and trades, e.g. binance:BTC/USDT",
+    )
     state = serve.add_mutually_exclusive_group()
-    state.add_argument("--state-dir", metavar="DIR", default=None,
-                       help="keep the journal and snapshots here and recover them on start "
-                            f"(default {DEFAULT_STATE_DIR}; a replay keeps its state in memory)")
+    state.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        default=None,
+        help="keep the journal and snapshots here and recover them on start "
+        f"(default {DEFAULT_STATE_DIR}; a replay keeps its state in memory)",
+    )
     state.add_argument("--ephemeral", action="store_true", help="keep the state in memory only: gone at exit")
-    serve.add_argument("--fsync", choices=("every", "batched"), default=None,
-                       help="every: each change reaches the disk before it is answered; batched (default): "
-                            "changes reach the operating system at once and the disk every 50 ms")
-    serve.add_argument("--cut-damaged-journal", action="store_true",
-                       help="if the journal is damaged before good records, drop everything from the damage on "
-                            "(the cut bytes are kept beside the segment) instead of refusing to start")
-    serve.add_argument("--admin-host", default=None,
-                       help="serve the admin API only on this address (with --admin-port), not beside Binance's API")
-    serve.add_argument("--admin-port", type=int, default=None,
-                       help="port of the admin API's own address (default 8766)")
-    check = sub.add_parser("verify", help="rebuild a state directory read-only and print its fingerprint "
-                                          "(exit 2 if anything in it is damaged)")
+    serve.add_argument(
+        "--fsync",
+        choices=("every", "batched"),
+        default=None,
+        help="every: each change reaches the disk before it is answered; batched (default): "
+        "changes reach the operating system at once and the disk every 50 ms",
+    )
+    serve.add_argument(
+        "--cut-damaged-journal",
+        action="store_true",
+        help="if the journal is damaged before good records, drop everything from the damage on "
+        "(the cut bytes are kept beside the segment) instead of refusing to start",
+    )
+    serve.add_argument(
+        "--admin-host",
+        default=None,
+        help="serve the admin API only on this address (with --admin-port), not beside Binance's API",
+    )
+    serve.add_argument(
+        "--admin-port", type=int, default=None, help="port of the admin API's own address (default 8766)"
+    )
+    check = sub.add_parser(
+        "verify",
+        help="rebuild a state directory read-only and print its fingerprint (exit 2 if anything in it is damaged)",
+    )
     check.add_argument("state_dir", metavar="DIR", help="a state directory written by sandex serve")
     check.add_argument("--config", default=None, help="the TOML file the server ran with, if any")
-    check.add_argument("--from-start", action="store_true",
-                       help="replay from the oldest snapshot kept instead of the newest")
+    check.add_argument(
+        "--from-start", action="store_true", help="replay from the oldest snapshot kept instead of the newest"
+    )
     for plugin in entry_points(group=PLUGIN_GROUP):  # commands of other installed packages (backtest, sweep, run)
         plugin.load()(sub)
     return parser
@@ -82,10 +108,19 @@ def _serve(args: argparse.Namespace) -> int:
     from .journal import JournalError
     from .launcher import StartRefused, serve
 
-    given = (("host", args.host), ("port", args.port), ("seed", args.seed), ("replay", args.replay),
-             ("replay_symbol", args.replay_symbol), ("replay_speed", args.replay_speed), ("mirror", args.mirror),
-             ("state_dir", args.state_dir), ("fsync", args.fsync), ("admin_host", args.admin_host),
-             ("admin_port", args.admin_port))
+    given = (
+        ("host", args.host),
+        ("port", args.port),
+        ("seed", args.seed),
+        ("replay", args.replay),
+        ("replay_symbol", args.replay_symbol),
+        ("replay_speed", args.replay_speed),
+        ("mirror", args.mirror),
+        ("state_dir", args.state_dir),
+        ("fsync", args.fsync),
+        ("admin_host", args.admin_host),
+        ("admin_port", args.admin_port),
+    )
     overrides = {k: v for k, v in given if v is not None}
     if args.no_liquidity:
         overrides["liquidity"] = False
@@ -95,8 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
         overrides["cut_damaged_journal"] = True
     if args.ephemeral:
         overrides["state_dir"] = ""
-    config = (SimulatorConfig.from_toml(args.config, **overrides) if args.config
-              else SimulatorConfig(**overrides))
+    config = SimulatorConfig.from_toml(args.config, **overrides) if args.config else SimulatorConfig(**overrides)
     if args.state_dir is None and not args.ephemeral and not config.state_dir and not config.replay:
         config = replace(config, state_dir=DEFAULT_STATE_DIR)
 
@@ -138,8 +172,11 @@ def _verify(args: argparse.Namespace) -> int:
     if not Path(args.state_dir).is_dir():
         print(f"sandex: {args.state_dir} is not a state directory (no such directory)", file=sys.stderr, flush=True)
         return 2
-    config = (SimulatorConfig.from_toml(args.config, state_dir=args.state_dir) if args.config
-              else SimulatorConfig(state_dir=args.state_dir))
+    config = (
+        SimulatorConfig.from_toml(args.config, state_dir=args.state_dir)
+        if args.config
+        else SimulatorConfig(state_dir=args.state_dir)
+    )
     try:
         report, _ = replay_state(config, from_start=args.from_start)
     except StateDirBusy as e:
@@ -148,9 +185,19 @@ def _verify(args: argparse.Namespace) -> int:
     except JournalError as e:
         _refused(e)
         return 2
-    print(json.dumps({"seq": report.seq, "snapshot": report.snapshot_seq, "replayed": report.replayed,
-                      "seconds": round(report.seconds, 3), "fingerprint": report.fingerprint,
-                      "damage": report.damage}), flush=True)
+    print(
+        json.dumps(
+            {
+                "seq": report.seq,
+                "snapshot": report.snapshot_seq,
+                "replayed": report.replayed,
+                "seconds": round(report.seconds, 3),
+                "fingerprint": report.fingerprint,
+                "damage": report.damage,
+            }
+        ),
+        flush=True,
+    )
     return 2 if report.damage else 0
 
 

@@ -18,8 +18,18 @@ WEEK_MS = 7 * DAY_MS
 # The latest startTime/endTime accepted (ms): Binance takes any large one; this keeps int64 sums safe.
 MAX_TIME = 2**62
 
-__all__ = ["DAY_MS", "HOUR_MS", "MAX_TIME", "MINUTE_MS", "SECOND_MS", "WEEK_MS", "Clock", "ManualClock",
-           "ScaledClock", "WallClock"]
+__all__ = [
+    "DAY_MS",
+    "HOUR_MS",
+    "MAX_TIME",
+    "MINUTE_MS",
+    "SECOND_MS",
+    "WEEK_MS",
+    "Clock",
+    "ManualClock",
+    "ScaledClock",
+    "WallClock",
+]
 
 
 class Clock(Protocol):

@@ -141,28 +141,40 @@ class SimulatorConfig:
         if self.mirror and ":" not in self.mirror:
             raise ValueError(f"mirror must be EXCHANGE:SYMBOL such as binance:BTC/USDT, got {self.mirror!r}")
         if self.state_dir and self.replay:
-            raise ValueError("a replay starts from its history on every run, so it keeps its state in memory: "
-                             "drop state_dir (or --state-dir) to replay")
+            raise ValueError(
+                "a replay starts from its history on every run, so it keeps its state in memory: "
+                "drop state_dir (or --state-dir) to replay"
+            )
         if self.fsync not in FSYNC_POLICIES:
             raise ValueError(f"fsync must be one of {FSYNC_POLICIES}, got {self.fsync!r}")
-        if self.fsync_interval_ms < 1 or self.snapshot_interval_s <= 0 or self.snapshot_every < 1 \
-                or self.snapshot_keep < 0:
-            raise ValueError("fsync_interval_ms, snapshot_interval_s and snapshot_every must be positive, "
-                             "snapshot_keep at least 0")
+        if (
+            self.fsync_interval_ms < 1
+            or self.snapshot_interval_s <= 0
+            or self.snapshot_every < 1
+            or self.snapshot_keep < 0
+        ):
+            raise ValueError(
+                "fsync_interval_ms, snapshot_interval_s and snapshot_every must be positive, snapshot_keep at least 0"
+            )
         if not 0 <= self.admin_port <= 65535:
             raise ValueError(f"admin_port must be in [0, 65535], got {self.admin_port}")
-        if self.retention_s < 0 or min(self.retention_orders, self.retention_fills,
-                                       self.retention_public_trades) < 1:
-            raise ValueError("retention_s must be at least 0 (0: no time limit), retention_orders, retention_fills "
-                             "and retention_public_trades at least 1")
+        if self.retention_s < 0 or min(self.retention_orders, self.retention_fills, self.retention_public_trades) < 1:
+            raise ValueError(
+                "retention_s must be at least 0 (0: no time limit), retention_orders, retention_fills "
+                "and retention_public_trades at least 1"
+            )
 
     def durability(self) -> DurabilitySettings:
-        return DurabilitySettings(state_dir=self.state_dir or None, fsync=self.fsync,
-                                  fsync_interval_ms=self.fsync_interval_ms,
-                                  snapshot_interval_s=self.snapshot_interval_s,
-                                  snapshot_every=self.snapshot_every, snapshot_keep=self.snapshot_keep,
-                                  fingerprint_recovery=self.fingerprint_recovery,
-                                  cut_damaged_journal=self.cut_damaged_journal)
+        return DurabilitySettings(
+            state_dir=self.state_dir or None,
+            fsync=self.fsync,
+            fsync_interval_ms=self.fsync_interval_ms,
+            snapshot_interval_s=self.snapshot_interval_s,
+            snapshot_every=self.snapshot_every,
+            snapshot_keep=self.snapshot_keep,
+            fingerprint_recovery=self.fingerprint_recovery,
+            cut_damaged_journal=self.cut_damaged_journal,
+        )
 
     def with_secrets(self) -> SimulatorConfig:
         """Fill the admin token and demo key from ``SANDEX_*`` variables, else make random ones."""
@@ -217,16 +229,24 @@ LIQUIDITY_MODES = ("synthetic", "static")
 DEMO_BALANCES: dict[str, str] = {"USDT": "100000", "BTC": "1", "ETH": "10", "BNB": "50", "SOL": "100"}
 
 DEFAULT_MARKETS: tuple[MarketConfig, ...] = (
-    MarketConfig("BTCUSDT", "BTC", "USDT", "0.01", "0.00001", "0.00001", "9000", "100", "5",
-                 reference_price="90000"),
-    MarketConfig("ETHUSDT", "ETH", "USDT", "0.01", "0.0001", "0.0001", "9000", "1000", "5",
-                 reference_price="3000"),
+    MarketConfig("BTCUSDT", "BTC", "USDT", "0.01", "0.00001", "0.00001", "9000", "100", "5", reference_price="90000"),
+    MarketConfig("ETHUSDT", "ETH", "USDT", "0.01", "0.0001", "0.0001", "9000", "1000", "5", reference_price="3000"),
     # Binance steps ETHBTC by 0.0001 ETH; one tick x one such step is 1e-9 BTC, below the smallest
     # BTC unit, so here the step is 0.001 ETH to keep every trade's BTC amount exact.
-    MarketConfig("ETHBTC", "ETH", "BTC", "0.00001", "0.001", "0.001", "100000", "1000", "0.0001",
-                 max_notional="9000", max_price="1000", reference_price="0.033"),
-    MarketConfig("BNBUSDT", "BNB", "USDT", "0.01", "0.001", "0.001", "9000", "1000", "5",
-                 reference_price="600"),
-    MarketConfig("SOLUSDT", "SOL", "USDT", "0.01", "0.001", "0.001", "9000", "5000", "5",
-                 reference_price="150"),
+    MarketConfig(
+        "ETHBTC",
+        "ETH",
+        "BTC",
+        "0.00001",
+        "0.001",
+        "0.001",
+        "100000",
+        "1000",
+        "0.0001",
+        max_notional="9000",
+        max_price="1000",
+        reference_price="0.033",
+    ),
+    MarketConfig("BNBUSDT", "BNB", "USDT", "0.01", "0.001", "0.001", "9000", "1000", "5", reference_price="600"),
+    MarketConfig("SOLUSDT", "SOL", "USDT", "0.01", "0.001", "0.001", "9000", "5000", "5", reference_price="150"),
 )

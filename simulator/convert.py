@@ -35,12 +35,13 @@ MAX_COINS = 10**6  # the largest amount of either side one quote may name, in wh
 QUOTE_RETENTION_MS = HOUR_MS  # how long an expired or used quote is still recognised as such
 
 # Binance Convert's documented expiry answer (code 345231, "TIME_OUT", in Binance's convert docs).
-QUOTE_EXPIRED = ApiError(400, -345231,
-                         "System failed to execute the quote, which has expired. Please request for quote again.")
+QUOTE_EXPIRED = ApiError(
+    400, -345231, "System failed to execute the quote, which has expired. Please request for quote again."
+)
 # The same family for a quote already accepted once (Binance documents no separate text for it).
-QUOTE_USED = ApiError(400, -345231,
-                      "System failed to execute the quote, which has already been accepted. "
-                      "Please request for quote again.")
+QUOTE_USED = ApiError(
+    400, -345231, "System failed to execute the quote, which has already been accepted. Please request for quote again."
+)
 UNKNOWN_QUOTE = ApiError(400, -1130, "Invalid data sent for a parameter. Unknown quoteId.")
 NO_SUCH_ORDER = err.NO_SUCH_ORDER
 INSUFFICIENT_BALANCE = err.for_reject(RejectReason.INSUFFICIENT_BALANCE)
@@ -51,23 +52,35 @@ def unknown_asset(asset: str) -> ApiError:
 
 
 def no_pair(from_asset: str, to_asset: str) -> ApiError:
-    return ApiError(400, -1130, f"Invalid data sent for a parameter. No direct market between "
-                                f"'{from_asset}' and '{to_asset}': this pair cannot be converted.")
+    return ApiError(
+        400,
+        -1130,
+        f"Invalid data sent for a parameter. No direct market between "
+        f"'{from_asset}' and '{to_asset}': this pair cannot be converted.",
+    )
 
 
 def no_price(symbol: str) -> ApiError:
-    return ApiError(400, -1130, f"Invalid data sent for a parameter. {symbol} has no price yet "
-                                "(an empty book and no trade): this pair cannot be converted now.")
+    return ApiError(
+        400,
+        -1130,
+        f"Invalid data sent for a parameter. {symbol} has no price yet "
+        "(an empty book and no trade): this pair cannot be converted now.",
+    )
 
 
 def house_short(asset: str) -> ApiError:
-    return ApiError(400, -1000, f"The convert desk's {asset} inventory cannot cover this quote now; "
-                                "try a smaller amount.")
+    return ApiError(
+        400, -1000, f"The convert desk's {asset} inventory cannot cover this quote now; try a smaller amount."
+    )
 
 
 def out_of_range(param: str, low: str, high: str) -> ApiError:
-    return ApiError(400, -1130, f"Invalid data sent for a parameter. Parameter '{param}' must be between "
-                                f"{low} and {high} for this conversion.")
+    return ApiError(
+        400,
+        -1130,
+        f"Invalid data sent for a parameter. Parameter '{param}' must be between {low} and {high} for this conversion.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,15 +163,16 @@ class ConvertDesk:
         with self.venue.lock:
             if self._house is None:
                 self._house = self.venue.create_account(
-                    {code: self._inventory(code) for code in self.venue.assets}, permissions=("SPOT",), house=True)
+                    {code: self._inventory(code) for code in self.venue.assets}, permissions=("SPOT",), house=True
+                )
             return self._house
 
     def _inventory(self, asset: str) -> int:
-        one_coin: int = 10**self.venue.assets[asset].decimals
+        one_coin: int = 10 ** self.venue.assets[asset].decimals
         return min(INVENTORY_COINS * one_coin, INT64_SAFE // 32)
 
     def max_units(self, asset: str) -> int:
-        one_coin: int = 10**self.venue.assets[asset].decimals
+        one_coin: int = 10 ** self.venue.assets[asset].decimals
         return MAX_COINS * one_coin
 
     # ---- pairs and prices ------------------------------------------------------------------------
@@ -209,8 +223,15 @@ class ConvertDesk:
     # ---- quotes ------------------------------------------------------------------------------
 
     @journaled
-    def quote(self, account: int, from_asset: str, to_asset: str, from_amount: int | None = None,
-              to_amount: int | None = None, valid_time: str = DEFAULT_VALID_TIME) -> Quote:
+    def quote(
+        self,
+        account: int,
+        from_asset: str,
+        to_asset: str,
+        from_amount: int | None = None,
+        to_amount: int | None = None,
+        valid_time: str = DEFAULT_VALID_TIME,
+    ) -> Quote:
         """A firm quote for ``from_amount`` (what the user gives) or ``to_amount`` (what the user gets)."""
         if (from_amount is None) == (to_amount is None):
             raise err.one_of("fromAmount", "toAmount")
@@ -236,8 +257,18 @@ class ConvertDesk:
             now = self.venue.now()
             self._prune(now)
             quote_id = f"{self._rng.getrandbits(128):032x}"
-            q = Quote(quote_id, account, from_asset, to_asset, from_amount, to_amount, format_units(ratio, td),
-                      format_units(inverse, fd), now, now + VALID_TIMES[valid_time])
+            q = Quote(
+                quote_id,
+                account,
+                from_asset,
+                to_asset,
+                from_amount,
+                to_amount,
+                format_units(ratio, td),
+                format_units(inverse, fd),
+                now,
+                now + VALID_TIMES[valid_time],
+            )
             self._quotes[quote_id] = q
             return q
 
@@ -274,10 +305,15 @@ class ConvertDesk:
             house = self.house
             if self.venue.balance(house, q.to_asset).free < q.to_amount:
                 raise house_short(q.to_asset)
-            events = self.venue.apply(Transfer((
-                Leg(account, house, q.from_asset, q.from_amount),
-                Leg(house, account, q.to_asset, q.to_amount),
-            ), now))
+            events = self.venue.apply(
+                Transfer(
+                    (
+                        Leg(account, house, q.from_asset, q.from_amount),
+                        Leg(house, account, q.to_asset, q.to_amount),
+                    ),
+                    now,
+                )
+            )
             if isinstance(events[0], CommandRejected):
                 if events[0].reason is RejectReason.INSUFFICIENT_BALANCE:
                     raise INSUFFICIENT_BALANCE

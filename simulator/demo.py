@@ -75,21 +75,38 @@ def tour() -> OrderBook:
         book.place(Side.SELL, OrderType.LIMIT, 20_000 * i, mid + 500 * i, owner=MAKER)
     print("A market maker quotes five levels each side of 90,000.00 (quantities in BTC):")
     _ladder(book)
-    _show("You buy 0.3 BTC at market: the order walks the book",
-          book.place(Side.BUY, OrderType.MARKET, 30_000, owner=YOU))
-    _show("You buy 1,000 USDT worth at market (quoteOrderQty): whole lots only",
-          book.place(Side.BUY, OrderType.MARKET, quote_quantity=parse_units("1000", NOTIONAL_DECIMALS, "quoteOrderQty"),
-                     owner=YOU))
-    _show("A post-only (LIMIT_MAKER) bid that would cross is rejected, changing nothing",
-          book.place(Side.BUY, OrderType.LIMIT_MAKER, 1_000, mid + 1_000, owner=YOU))
-    _show("A fill-or-kill for more than the book holds at its price expires untouched",
-          book.place(Side.BUY, OrderType.LIMIT, 500_000, mid + 1_000, time_in_force=TimeInForce.FOK, owner=YOU))
-    _show("You bid 0.1 BTC at 89,999.00, the new best bid",
-          book.place(Side.BUY, OrderType.LIMIT, 10_000, mid - 100, owner=YOU))
-    _show("Your own ask meets your bid: self-trade prevention (EXPIRE_TAKER) expires the ask",
-          book.place(Side.SELL, OrderType.LIMIT, 5_000, mid - 100, owner=YOU, stp=SelfTradePrevention.EXPIRE_TAKER))
-    _show("A bid at 1.00 USDT, far from the touch, rests like any other",
-          book.place(Side.BUY, OrderType.LIMIT, 100_000, 100, owner=YOU))
+    _show(
+        "You buy 0.3 BTC at market: the order walks the book", book.place(Side.BUY, OrderType.MARKET, 30_000, owner=YOU)
+    )
+    _show(
+        "You buy 1,000 USDT worth at market (quoteOrderQty): whole lots only",
+        book.place(
+            Side.BUY,
+            OrderType.MARKET,
+            quote_quantity=parse_units("1000", NOTIONAL_DECIMALS, "quoteOrderQty"),
+            owner=YOU,
+        ),
+    )
+    _show(
+        "A post-only (LIMIT_MAKER) bid that would cross is rejected, changing nothing",
+        book.place(Side.BUY, OrderType.LIMIT_MAKER, 1_000, mid + 1_000, owner=YOU),
+    )
+    _show(
+        "A fill-or-kill for more than the book holds at its price expires untouched",
+        book.place(Side.BUY, OrderType.LIMIT, 500_000, mid + 1_000, time_in_force=TimeInForce.FOK, owner=YOU),
+    )
+    _show(
+        "You bid 0.1 BTC at 89,999.00, the new best bid",
+        book.place(Side.BUY, OrderType.LIMIT, 10_000, mid - 100, owner=YOU),
+    )
+    _show(
+        "Your own ask meets your bid: self-trade prevention (EXPIRE_TAKER) expires the ask",
+        book.place(Side.SELL, OrderType.LIMIT, 5_000, mid - 100, owner=YOU, stp=SelfTradePrevention.EXPIRE_TAKER),
+    )
+    _show(
+        "A bid at 1.00 USDT, far from the touch, rests like any other",
+        book.place(Side.BUY, OrderType.LIMIT, 100_000, 100, owner=YOU),
+    )
     best = book.orders()[0]
     _show("Reduce your 89,999.00 bid to 0.04 BTC, keeping its queue priority", book.amend(best.order_id, 4_000))
     _show("Cancel everything you have in this market", book.cancel_all(YOU))

@@ -84,8 +84,15 @@ class Recorder:
         """Whether a journaled change (or a call known to change nothing) is running."""
         return bool(self.depth or self.idle)
 
-    def record(self, at: int, holder: str, method: str, args: tuple[object, ...], kwargs: dict[str, object],
-               outcome: str | None) -> bool:
+    def record(
+        self,
+        at: int,
+        holder: str,
+        method: str,
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+        outcome: str | None,
+    ) -> bool:
         """Journal one finished call; False if the journal failed (from now on, changes are refused)."""
         if self.sink is None:
             return True
@@ -127,21 +134,25 @@ _R = TypeVar("_R")
 
 
 @overload
-def journaled(method: Callable[Concatenate[_H, _P], _R], *,
-              unless: Callable[..., bool] | None = None) -> Callable[Concatenate[_H, _P], _R]: ...
+def journaled(
+    method: Callable[Concatenate[_H, _P], _R], *, unless: Callable[..., bool] | None = None
+) -> Callable[Concatenate[_H, _P], _R]: ...
 
 
 @overload
-def journaled(method: None = None, *, unless: Callable[..., bool] | None = None
-              ) -> Callable[[Callable[Concatenate[_H, _P], _R]], Callable[Concatenate[_H, _P], _R]]: ...
+def journaled(
+    method: None = None, *, unless: Callable[..., bool] | None = None
+) -> Callable[[Callable[Concatenate[_H, _P], _R]], Callable[Concatenate[_H, _P], _R]]: ...
 
 
-def journaled(method: Callable[Concatenate[_H, _P], _R] | None = None, *, unless: Callable[..., bool] | None = None
-              ) -> Callable[..., object]:
+def journaled(
+    method: Callable[Concatenate[_H, _P], _R] | None = None, *, unless: Callable[..., bool] | None = None
+) -> Callable[..., object]:
     """Make ``method`` of a state holder (which has ``journal_name`` and ``recorder``) a journaled
     change. ``unless(self, *args, **kwargs)``, if given and true, says the call would change
     nothing: it then runs unjournaled (the keeper's idle passes, interest with no loans)."""
     if method is None:
+
         def decorate(method: Callable[Concatenate[_H, _P], _R]) -> Callable[Concatenate[_H, _P], _R]:
             return journaled(method, unless=unless)
 
@@ -378,8 +389,10 @@ class Recovery:
     def __str__(self) -> str:
         if self.fresh:
             return "new state"
-        text = (f"recovered change {self.seq} (snapshot {self.snapshot_seq} + {self.replayed} journaled changes) "
-                f"in {self.seconds:.2f} s" + (f", fingerprint {self.fingerprint[:16]}" if self.fingerprint else ""))
+        text = (
+            f"recovered change {self.seq} (snapshot {self.snapshot_seq} + {self.replayed} journaled changes) "
+            f"in {self.seconds:.2f} s" + (f", fingerprint {self.fingerprint[:16]}" if self.fingerprint else "")
+        )
         return text + "".join(f"; {d}" for d in self.damage)
 
 
@@ -470,8 +483,9 @@ class Durability:
 
     def _segment_after(self, seq: int, settle_later: bool = False) -> SegmentWriter:
         assert self.dir is not None
-        return SegmentWriter(self.dir.path / segment_name(seq + 1), self.settings.fsync,
-                             self.settings.fsync_interval_ms, settle_later)
+        return SegmentWriter(
+            self.dir.path / segment_name(seq + 1), self.settings.fsync, self.settings.fsync_interval_ms, settle_later
+        )
 
     def _append(self, payload: bytes) -> None:
         self.seq += 1
@@ -491,8 +505,10 @@ class Durability:
         finally:
             rec.replay_time = None
         if got != outcome:
-            raise JournalDiverged(f"record {self.seq + 1} ({target}.{method} at {at}) ended {got or 'ok'} on "
-                                  f"replay; it ended {outcome or 'ok'} when it ran")
+            raise JournalDiverged(
+                f"record {self.seq + 1} ({target}.{method} at {at}) ended {got or 'ok'} on "
+                f"replay; it ended {outcome or 'ok'} when it ran"
+            )
 
     def recover(self, from_start: bool = False, repair: bool = True) -> Recovery:
         """Load the newest readable snapshot (the oldest kept, ``from_start``) and replay the journal
@@ -504,7 +520,7 @@ class Durability:
         state = None
         assert self.dir is not None
         snapshots = self.dir.snapshots()
-        for path in (snapshots if from_start else reversed(snapshots)):
+        for path in snapshots if from_start else reversed(snapshots):
             try:
                 seq, payload = read_snapshot(path)
                 state = load_state(payload, self.holders)
@@ -543,9 +559,11 @@ class Durability:
         saved = {s: m.spec for s, m in cast("dict[str, Market]", state["venue"]["markets"]).items()}
         live = {s: m.spec for s, m in cast("Venue", self.holders["venue"]).markets.items()}
         if saved != live:
-            raise JournalError(f"the saved state lists markets {sorted(saved)} with their filters; this configuration "
-                               f"lists {sorted(live)}: start with the configuration the state was made with, "
-                               f"another state directory, or --ephemeral")
+            raise JournalError(
+                f"the saved state lists markets {sorted(saved)} with their filters; this configuration "
+                f"lists {sorted(live)}: start with the configuration the state was made with, "
+                f"another state directory, or --ephemeral"
+            )
 
     # ---- snapshots ---------------------------------------------------------------------------
 
@@ -581,7 +599,8 @@ class Durability:
         s = self.settings
         while not self._stop.wait(min(1.0, s.snapshot_interval_s)):
             due = self._since_snapshot >= s.snapshot_every or (
-                self._since_snapshot and time.monotonic() - self._last_snapshot >= s.snapshot_interval_s)
+                self._since_snapshot and time.monotonic() - self._last_snapshot >= s.snapshot_interval_s
+            )
             if due:
                 try:
                     self.checkpoint()

@@ -127,10 +127,15 @@ class Fault:
 
     def describe(self, default_paths: list[str]) -> dict[str, object]:
         """The admin API's view of it (the API key masked, as everywhere in the admin API)."""
-        out: dict[str, object] = {"id": self.fault_id, "kind": self.kind,
-                     "apiKey": None if self.api_key is None else mask(self.api_key),
-                     "count": self.count, "remaining": self.remaining,
-                     "paths": list(default_paths) if self.paths is None else sorted(self.paths), "ms": self.ms}
+        out: dict[str, object] = {
+            "id": self.fault_id,
+            "kind": self.kind,
+            "apiKey": None if self.api_key is None else mask(self.api_key),
+            "count": self.count,
+            "remaining": self.remaining,
+            "paths": list(default_paths) if self.paths is None else sorted(self.paths),
+            "ms": self.ms,
+        }
         if self.kind in ("reject", "timeout"):
             error = self.answer(0)
             out |= {"code": error.code, "msg": error.msg, "status": error.status}
@@ -215,6 +220,7 @@ def _copy(fault: Fault) -> Fault:
 
 # ---- parsing what the admin sent ------------------------------------------------------------------
 
+
 def _int(data: dict[str, Any], name: str, low: int, high: int, default: int | None = None) -> int:
     value = data.get(name, default)
     if value is None:
@@ -246,8 +252,10 @@ def _paths(value: object, known: Collection[str]) -> frozenset[str] | None:
         method, _, path = entry.strip().rpartition(" ")
         method = method.upper()
         if (method and (method not in METHODS or f"{method} {path}" not in known)) or (not method and path not in bare):
-            raise _bad(f"paths: {entry[:80]!r} names no Binance endpoint sandex serves (see /openapi.json); "
-                       'write "METHOD /path", "/path" (any method) or "*"')
+            raise _bad(
+                f"paths: {entry[:80]!r} names no Binance endpoint sandex serves (see /openapi.json); "
+                'write "METHOD /path", "/path" (any method) or "*"'
+            )
         out.add(f"{method} {path}" if method else path)
     return frozenset(out)
 
@@ -266,8 +274,9 @@ def _fraction(value: object) -> int:
     return units
 
 
-def parse_fault(data: dict[str, Any], *, key_exists: Callable[[str], bool], known_paths: Collection[str],
-                weight_limit: int = 6000) -> Fault:
+def parse_fault(
+    data: dict[str, Any], *, key_exists: Callable[[str], bool], known_paths: Collection[str], weight_limit: int = 6000
+) -> Fault:
     """An admin's JSON object -> an unarmed ``Fault``; refuses unknown fields and bad values with
     Binance-style errors (-1102 missing, -1130 invalid) that say what is allowed."""
     kind = data.get("kind")
@@ -278,23 +287,30 @@ def parse_fault(data: dict[str, Any], *, key_exists: Callable[[str], bool], know
     allowed = COMMON_FIELDS | KIND_FIELDS[kind]
     unknown = set(data) - allowed
     if unknown:
-        raise _bad(f"unknown fields {sorted(str(u)[:40] for u in unknown)} for a {kind} fault; "
-                   f"allowed: {sorted(allowed)}")
+        raise _bad(
+            f"unknown fields {sorted(str(u)[:40] for u in unknown)} for a {kind} fault; allowed: {sorted(allowed)}"
+        )
     api_key = data.get("apiKey")
     if api_key is not None and (not isinstance(api_key, str) or not key_exists(api_key)):
         shown = mask(api_key) if isinstance(api_key, str) else type(api_key).__name__
         raise _bad(f"apiKey names no live API key (got {shown}); leave it out for a fault on every caller")
-    fault = Fault(kind, _int(data, "count", 1, MAX_COUNT, 1), api_key, _paths(data.get("paths"), known_paths),
-                  _int(data, "ms", 1 if kind == "delay" else 0, MAX_MS, None if kind == "delay" else 0),
-                  weight_limit=weight_limit)
+    fault = Fault(
+        kind,
+        _int(data, "count", 1, MAX_COUNT, 1),
+        api_key,
+        _paths(data.get("paths"), known_paths),
+        _int(data, "ms", 1 if kind == "delay" else 0, MAX_MS, None if kind == "delay" else 0),
+        weight_limit=weight_limit,
+    )
     if kind == "reject":
         fault.code = _int(data, "code", -(2**31), 2**31 - 1)
         if fault.code in (0, 200):
             raise _bad("code 0 and 200 mean success to Binance clients; pick an error code such as -2010")
         msg = data.get("msg", KNOWN_MESSAGES.get(fault.code))
         if msg is None:
-            raise _bad(f"msg is required for code {fault.code}; codes with Binance's text built in: "
-                       f"{sorted(KNOWN_MESSAGES)}")
+            raise _bad(
+                f"msg is required for code {fault.code}; codes with Binance's text built in: {sorted(KNOWN_MESSAGES)}"
+            )
         if not isinstance(msg, str) or not msg or len(msg) > 500:
             raise _bad("msg must be a non-empty string of at most 500 characters")
         fault.msg = msg

@@ -47,10 +47,20 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # (length None) because months differ in length.
 INTERVALS: dict[str, int | None] = {
     "1s": SECOND_MS,
-    "1m": MINUTE_MS, "3m": 3 * MINUTE_MS, "5m": 5 * MINUTE_MS, "15m": 15 * MINUTE_MS, "30m": 30 * MINUTE_MS,
-    "1h": HOUR_MS, "2h": 2 * HOUR_MS, "4h": 4 * HOUR_MS, "6h": 6 * HOUR_MS, "8h": 8 * HOUR_MS,
+    "1m": MINUTE_MS,
+    "3m": 3 * MINUTE_MS,
+    "5m": 5 * MINUTE_MS,
+    "15m": 15 * MINUTE_MS,
+    "30m": 30 * MINUTE_MS,
+    "1h": HOUR_MS,
+    "2h": 2 * HOUR_MS,
+    "4h": 4 * HOUR_MS,
+    "6h": 6 * HOUR_MS,
+    "8h": 8 * HOUR_MS,
     "12h": 12 * HOUR_MS,
-    "1d": DAY_MS, "3d": 3 * DAY_MS, "1w": 7 * DAY_MS,
+    "1d": DAY_MS,
+    "3d": 3 * DAY_MS,
+    "1w": 7 * DAY_MS,
     "1M": None,
 }
 
@@ -133,6 +143,7 @@ def parse_window(text: str) -> int:
 
 # ---- kline buckets -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class _Buckets:
     """Bucket arithmetic of one interval and time zone; buckets are named by their open time (UTC ms).
@@ -182,6 +193,7 @@ def _month_open(t: int, off: int, months_later: int = 0) -> int:
 
 
 # ---- the history ----------------------------------------------------------------------------------
+
 
 class MarketHistory:
     """The public trades of one market, with aggregate trades and minute buckets kept alongside.
@@ -264,16 +276,18 @@ class MarketHistory:
 
     # ---- recording ----
 
-    def record(self, trade_id: int, price: int, qty: int, quote_qty: int, time: int, buyer_is_maker: bool,
-               taker_order_id: int) -> None:
+    def record(
+        self, trade_id: int, price: int, qty: int, quote_qty: int, time: int, buyer_is_maker: bool, taker_order_id: int
+    ) -> None:
         """Append one fill; ids must be consecutive and time non-decreasing (bisect relies on it)."""
         k = len(self._time)
         n = self._dropped + k  # this trade's number
         if n == 0:
             self._first_id = trade_id
         elif trade_id != self._first_id + n or time < self._time[-1]:
-            raise ValueError(f"trade {trade_id} at {time} does not follow trade "
-                             f"{self._first_id + n - 1} at {self._time[-1]}")
+            raise ValueError(
+                f"trade {trade_id} at {time} does not follow trade {self._first_id + n - 1} at {self._time[-1]}"
+            )
         same_agg = k > 0 and taker_order_id == self._last_taker and price == self._price[-1]
         buy = 0 if buyer_is_maker else 1
         self._price.append(price)
@@ -321,8 +335,16 @@ class MarketHistory:
         if self._bounded:
             self._maybe_trim(time, k + 1)
 
-    def record_many(self, first_trade_id: int, price: np.ndarray, qty: np.ndarray, quote: np.ndarray,
-                    time: np.ndarray, buyer_is_maker: np.ndarray, taker_order_id: np.ndarray) -> None:
+    def record_many(
+        self,
+        first_trade_id: int,
+        price: np.ndarray,
+        qty: np.ndarray,
+        quote: np.ndarray,
+        time: np.ndarray,
+        buyer_is_maker: np.ndarray,
+        taker_order_id: np.ndarray,
+    ) -> None:
         """``record`` for each fill in order, in a few vectorised appends (a batch's fills at once).
 
         Fills are parallel integer (or bool) arrays of equal length with consecutive trade ids from
@@ -339,21 +361,33 @@ class MarketHistory:
         price, qty, quote, time, buyer_is_maker, taker_order_id = cols
         n0 = len(self)  # the batch's first trade's number
         if n0 and (first_trade_id != self._first_id + n0 or time[0] < self._time[-1]):
-            raise ValueError(f"trade {first_trade_id} at {int(time[0])} does not follow trade "
-                             f"{self._first_id + n0 - 1} at {self._time[-1]}")
+            raise ValueError(
+                f"trade {first_trade_id} at {int(time[0])} does not follow trade "
+                f"{self._first_id + n0 - 1} at {self._time[-1]}"
+            )
         back = np.flatnonzero(time[1:] < time[:-1]) if n > 1 else None
         if back is not None and len(back):
             j = int(back[0]) + 1
-            raise ValueError(f"trade {first_trade_id + j} at {int(time[j])} does not follow trade "
-                             f"{first_trade_id + j - 1} at {int(time[j - 1])}")
+            raise ValueError(
+                f"trade {first_trade_id + j} at {int(time[j])} does not follow trade "
+                f"{first_trade_id + j - 1} at {int(time[j - 1])}"
+            )
         # One at a time for a few fills (the vector steps cost more than they save), and for absurd
         # amounts, whose int64 batch sums could overflow: there sums are Python ints and the aggregate
         # column refuses what int64 cannot hold, as with ``record``.
         if n < self._vector_from or (
-                max(int(qty.max()), -int(qty.min()), int(quote.max()), -int(quote.min())) >= (1 << 62) // n):
-            for args in zip(range(first_trade_id, first_trade_id + n), price.tolist(), qty.tolist(),
-                            quote.tolist(), time.tolist(), (buyer_is_maker != 0).tolist(), taker_order_id.tolist(),
-                            strict=True):
+            max(int(qty.max()), -int(qty.min()), int(quote.max()), -int(quote.min())) >= (1 << 62) // n
+        ):
+            for args in zip(
+                range(first_trade_id, first_trade_id + n),
+                price.tolist(),
+                qty.tolist(),
+                quote.tolist(),
+                time.tolist(),
+                (buyer_is_maker != 0).tolist(),
+                taker_order_id.tolist(),
+                strict=True,
+            ):
                 self.record(*args)
             return
         if n0 == 0:
@@ -366,7 +400,7 @@ class MarketHistory:
         new_agg[0] = n0 == 0 or taker_order_id[0] != self._last_taker or price[0] != self._price[-1]
         starts = np.flatnonzero(new_agg).astype(np.int64)
         if not new_agg[0]:  # the first fills continue the last aggregate
-            self._agg_qty[-1] += int(qty[:starts[0] if len(starts) else n].sum())
+            self._agg_qty[-1] += int(qty[: starts[0] if len(starts) else n].sum())
         if len(starts):
             self._agg_first.frombytes((starts + n0).tobytes())
             self._agg_qty.frombytes(np.add.reduceat(qty, starts).tobytes())
@@ -404,8 +438,13 @@ class MarketHistory:
             self._m_first.frombytes((ms + n0).tobytes())
             self._m_high.frombytes(hi[j:].tobytes())
             self._m_low.frombytes(lo[j:].tobytes())
-            for col, values in ((self._m_open, opens), (self._m_close, closes), (self._m_t0, t0), (self._m_t1, t1),
-                                (self._m_last_qty, last_qty)):
+            for col, values in (
+                (self._m_open, opens),
+                (self._m_close, closes),
+                (self._m_t0, t0),
+                (self._m_t1, t1),
+                (self._m_last_qty, last_qty),
+            ):
                 col.frombytes(values[j:].tobytes())
             self._m_volume += vol[j:]
             self._m_quote += qv[j:]
@@ -425,10 +464,15 @@ class MarketHistory:
         least ``TRIM_SLACK``) past ``max_trades`` or older than ``keep_ms``, or ``TRIM_SLACK`` minute
         buckets older than ``minute_keep_ms``."""
         s = max(TRIM_SLACK, n >> 3)
-        if (self.max_trades and n >= self.max_trades + s) or (
-                self.keep_ms and n > s and self._time[s - 1] < now - self.keep_ms) or (
-                self.minute_keep_ms and len(self._m_t1) > TRIM_SLACK
-                and self._m_t1[TRIM_SLACK - 1] < now - self.minute_keep_ms):
+        if (
+            (self.max_trades and n >= self.max_trades + s)
+            or (self.keep_ms and n > s and self._time[s - 1] < now - self.keep_ms)
+            or (
+                self.minute_keep_ms
+                and len(self._m_t1) > TRIM_SLACK
+                and self._m_t1[TRIM_SLACK - 1] < now - self.minute_keep_ms
+            )
+        ):
             self._trim(now)
 
     def _trim(self, now: int) -> None:
@@ -452,16 +496,34 @@ class MarketHistory:
         if self.minute_keep_ms:
             r = min(bisect_left(self._m_t1, now - self.minute_keep_ms), len(self._m_t1) - 1)
             if r > 0:
-                for col in (self._m_start, self._m_first, self._m_high, self._m_low, self._m_open, self._m_close,
-                            self._m_t0, self._m_t1, self._m_last_qty, self._m_volume, self._m_quote,
-                            self._m_buy_volume, self._m_buy_quote):
+                for col in (
+                    self._m_start,
+                    self._m_first,
+                    self._m_high,
+                    self._m_low,
+                    self._m_open,
+                    self._m_close,
+                    self._m_t0,
+                    self._m_t1,
+                    self._m_last_qty,
+                    self._m_volume,
+                    self._m_quote,
+                    self._m_buy_volume,
+                    self._m_buy_quote,
+                ):
                     del col[:r]
 
     # ---- trades ----
 
     def _trade(self, k: int) -> Trade:
-        return Trade(self._first_id + self._dropped + k, self._price[k], self._qty[k], self._quote[k], self._time[k],
-                     not self._taker_buy[k])
+        return Trade(
+            self._first_id + self._dropped + k,
+            self._price[k],
+            self._qty[k],
+            self._quote[k],
+            self._time[k],
+            not self._taker_buy[k],
+        )
 
     def last(self) -> Trade | None:
         return self._trade(len(self._time) - 1) if self._time else None
@@ -491,8 +553,15 @@ class MarketHistory:
         first = self._agg_first[a]
         after = self._agg_first[a + 1] if a + 1 < len(self._agg_first) else len(self)
         k = max(first - self._dropped, 0)  # (its first trade may be gone: all have its price and side)
-        return AggTrade(self._agg_dropped + a + 1, self._price[k], self._agg_qty[a], self._first_id + first,
-                        self._first_id + after - 1, self._agg_time[a], not self._taker_buy[k])
+        return AggTrade(
+            self._agg_dropped + a + 1,
+            self._price[k],
+            self._agg_qty[a],
+            self._first_id + first,
+            self._first_id + after - 1,
+            self._agg_time[a],
+            not self._taker_buy[k],
+        )
 
     def agg_trades(self, from_id: int | None, start: int | None, end: int | None, limit: int) -> list[AggTrade]:
         """Aggregates with id >= from_id, else with start <= time <= end, else the newest; oldest first."""
@@ -510,8 +579,9 @@ class MarketHistory:
 
     # ---- klines ----
 
-    def klines(self, interval: str, start: int | None, end: int | None, limit: int,
-               tz_offset_min: int = 0, *, now: int) -> list[Kline]:
+    def klines(
+        self, interval: str, start: int | None, end: int | None, limit: int, tz_offset_min: int = 0, *, now: int
+    ) -> list[Kline]:
         """Klines oldest first, one per bucket from the first trade's bucket to the one holding now.
 
         A bucket without trades is a flat candle at the previous close with zero volumes and count;
@@ -564,18 +634,38 @@ class MarketHistory:
     def _kline_of_trades(self, open_time: int, close_time: int, i: int, j: int) -> Kline:
         qty, quote, buy = self._qty[i:j], self._quote[i:j], self._taker_buy[i:j]
         price = self._price[i:j]
-        return Kline(open_time, price[0], max(price), min(price), price[-1], sum(qty), close_time, sum(quote),
-                     j - i, sum(compress(qty, buy)), sum(compress(quote, buy)))
+        return Kline(
+            open_time,
+            price[0],
+            max(price),
+            min(price),
+            price[-1],
+            sum(qty),
+            close_time,
+            sum(quote),
+            j - i,
+            sum(compress(qty, buy)),
+            sum(compress(quote, buy)),
+        )
 
     def _minute_end(self, row: int) -> int:
         """Number of the first trade of minute row `row`, or of the next trade when past the last row."""
         return self._m_first[row] if row < len(self._m_first) else len(self)
 
     def _kline_of_minutes(self, open_time: int, close_time: int, i: int, j: int) -> Kline:
-        return Kline(open_time, self._m_open[i], max(self._m_high[i:j]), min(self._m_low[i:j]),
-                     self._m_close[j - 1], sum(self._m_volume[i:j]), close_time, sum(self._m_quote[i:j]),
-                     self._minute_end(j) - self._m_first[i], sum(self._m_buy_volume[i:j]),
-                     sum(self._m_buy_quote[i:j]))
+        return Kline(
+            open_time,
+            self._m_open[i],
+            max(self._m_high[i:j]),
+            min(self._m_low[i:j]),
+            self._m_close[j - 1],
+            sum(self._m_volume[i:j]),
+            close_time,
+            sum(self._m_quote[i:j]),
+            self._minute_end(j) - self._m_first[i],
+            sum(self._m_buy_volume[i:j]),
+            sum(self._m_buy_quote[i:j]),
+        )
 
     # ---- ticker statistics ----
 
@@ -591,8 +681,16 @@ class MarketHistory:
             return None
         first, last = self._m_first[i], self._minute_end(j) - 1
         return WindowStats(
-            open_time=self._m_t0[i], close_time=self._m_t1[j - 1],
-            open=self._m_open[i], high=max(self._m_high[i:j]), low=min(self._m_low[i:j]),
-            close=self._m_close[j - 1], volume=sum(self._m_volume[i:j]), quote_volume=sum(self._m_quote[i:j]),
-            count=last - first + 1, first_id=self._first_id + first, last_id=self._first_id + last,
-            last_qty=self._m_last_qty[j - 1])
+            open_time=self._m_t0[i],
+            close_time=self._m_t1[j - 1],
+            open=self._m_open[i],
+            high=max(self._m_high[i:j]),
+            low=min(self._m_low[i:j]),
+            close=self._m_close[j - 1],
+            volume=sum(self._m_volume[i:j]),
+            quote_volume=sum(self._m_quote[i:j]),
+            count=last - first + 1,
+            first_id=self._first_id + first,
+            last_id=self._first_id + last,
+            last_qty=self._m_last_qty[j - 1],
+        )

@@ -104,8 +104,9 @@ class HistoryRun:
         kind = df.detect_kind(config.replay)
         column = df.A_TIME if kind == df.AGG_TRADES else df.K_OPEN_TIME
         last = self.first_time
-        for chunk in df.chunks_between(config.replay, kind, start=config.replay_from or None,
-                                       end=config.replay_until or None):
+        for chunk in df.chunks_between(
+            config.replay, kind, start=config.replay_from or None, end=config.replay_until or None
+        ):
             last = int(chunk.data[-1, column])
         return last
 
@@ -124,8 +125,15 @@ class HistoryRun:
         self.transport.close()
 
 
-def history_run(data: str, symbol: str = "", *, start: int | None = None, end: int | None = None,
-                seed: int = 1, config: SimulatorConfig | None = None) -> HistoryRun:
+def history_run(
+    data: str,
+    symbol: str = "",
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    seed: int = 1,
+    config: SimulatorConfig | None = None,
+) -> HistoryRun:
     """A simulator replaying ``data`` (Binance aggTrades or klines: csv, zip or parquet) on
     ``symbol``'s market (default: the configuration's first) from ``start`` to ``end`` (ms, end
     excluded; default: the whole file), the other markets holding a static book. The run keeps the
@@ -133,9 +141,20 @@ def history_run(data: str, symbol: str = "", *, start: int | None = None, end: i
     report reads every fill, and the file bounds what there is)."""
     given = config or SimulatorConfig()
     market = symbol.replace("/", "") if symbol else given.markets[0].symbol
-    config = replace(given, seed=seed, state_dir="", liquidity=True, liquidity_mode="static", replay=str(data),
-                     replay_symbol=market, replay_from=start or 0, replay_until=end or 0, retention_s=0,
-                     retention_orders=2**62, retention_fills=2**62)
+    config = replace(
+        given,
+        seed=seed,
+        state_dir="",
+        liquidity=True,
+        liquidity_mode="static",
+        replay=str(data),
+        replay_symbol=market,
+        replay_from=start or 0,
+        replay_until=end or 0,
+        retention_s=0,
+        retention_orders=2**62,
+        retention_fills=2**62,
+    )
     clock = ManualClock(replay_start_ms(config))
     sim = build(config, clock=clock)
     replay = next(s for s in sim.liquidity.sources if isinstance(s, HistoricalReplay))

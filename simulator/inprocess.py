@@ -44,11 +44,20 @@ class InProcessTransport:
         if body and not any(k == b"content-length" for k, _ in sent):
             sent.append((b"content-length", str(len(body)).encode()))
         scope: Scope = {
-            "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-            "method": method.upper(), "scheme": "http", "path": unquote(raw_path),
-            "raw_path": raw_path.encode("latin-1"), "query_string": parts.query.encode("latin-1"),
-            "root_path": "", "headers": [(b"host", self.host.encode()), *sent], "client": CLIENT,
-            "server": (self.host, 80), "state": {}, "extensions": {WHOLE_BODY: body},
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": method.upper(),
+            "scheme": "http",
+            "path": unquote(raw_path),
+            "raw_path": raw_path.encode("latin-1"),
+            "query_string": parts.query.encode("latin-1"),
+            "root_path": "",
+            "headers": [(b"host", self.host.encode()), *sent],
+            "client": CLIENT,
+            "server": (self.host, 80),
+            "state": {},
+            "extensions": {WHOLE_BODY: body},
         }
         answer: _Answer = {"status": 500, "headers": [], "body": []}
         pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]

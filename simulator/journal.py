@@ -113,8 +113,9 @@ class SegmentWriter:
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
         if policy == "batched":
-            self._flusher = threading.Thread(target=self._flush_loop, args=(interval_ms / 1000,),
-                                             name="sandex-journal-sync", daemon=True)
+            self._flusher = threading.Thread(
+                target=self._flush_loop, args=(interval_ms / 1000,), name="sandex-journal-sync", daemon=True
+            )
             self._flusher.start()
 
     def append(self, seq: int, payload: bytes) -> None:
@@ -173,7 +174,7 @@ def write_snapshot(directory: Path, name: str, seq: int, payload: bytes) -> Path
         os.write(fd, SNAPSHOT_MAGIC + _SNAP_HEADER.pack(FORMAT_VERSION, seq, len(payload), zlib.crc32(payload)))
         view = memoryview(payload)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -230,9 +231,11 @@ class Damage:
         """Why a start stops here, and the two ways on."""
         count = self.follows + self.later_records
         where = f" ({self.later_records} of them in {len(self.later)} later segment(s))" if self.later_records else ""
-        return (f"{self.segment.name}: {self.reason} at byte {self.offset}; {count} records follow it{where}: "
-                "refusing to start. Start with --cut-damaged-journal to drop everything from there on (the cut "
-                "bytes are kept beside the segment), or restore the directory from a backup.")
+        return (
+            f"{self.segment.name}: {self.reason} at byte {self.offset}; {count} records follow it{where}: "
+            "refusing to start. Start with --cut-damaged-journal to drop everything from there on (the cut "
+            "bytes are kept beside the segment), or restore the directory from a backup."
+        )
 
 
 def _frame_at(data: bytes, at: int) -> tuple[int, int] | None:
@@ -243,7 +246,7 @@ def _frame_at(data: bytes, at: int) -> tuple[int, int] | None:
     body = at + _FRAME.size
     if len(data) - body < length:
         return None
-    if zlib.crc32(memoryview(data)[body:body + length], zlib.crc32(struct.pack("<Q", seq))) != crc:
+    if zlib.crc32(memoryview(data)[body : body + length], zlib.crc32(struct.pack("<Q", seq))) != crc:
         return None
     return seq, body + length
 
@@ -299,7 +302,7 @@ def read_segment(path: Path) -> tuple[list[tuple[int, bytes]], Damage | None]:
             return records, Damage(path, offset, end - offset, reason, follows=_good_records_from(data, offset, last))
         length, _, seq = _FRAME.unpack_from(data, offset)
         body = offset + _FRAME.size
-        records.append((seq, data[body:body + length]))
+        records.append((seq, data[body : body + length]))
         offset = body + length
     return records, None
 
@@ -313,7 +316,7 @@ def _frame_fault(data: bytes, offset: int, last_seq: int | None) -> str | None:
     body = offset + _FRAME.size
     if end - body < length:
         return "truncated record"
-    if zlib.crc32(memoryview(data)[body:body + length], zlib.crc32(struct.pack("<Q", seq))) != crc:
+    if zlib.crc32(memoryview(data)[body : body + length], zlib.crc32(struct.pack("<Q", seq))) != crc:
         return "checksum mismatch"
     if last_seq is not None and seq != last_seq + 1:
         return f"sequence jumps from {last_seq} to {seq}"
@@ -402,10 +405,16 @@ class StateDir:
             self.unlock()
 
     def _busy(self, holder: list[str], role: str) -> str:
-        who = (f"PID {holder[0]} (another sandex {holder[1]})" if len(holder) == 2 and holder[0].isdigit()
-               else "another process")
-        hint = ("stop it first or use --state-dir DIR" if role == "serve"
-                else "stop it first: only a directory nothing writes can be verified")
+        who = (
+            f"PID {holder[0]} (another sandex {holder[1]})"
+            if len(holder) == 2 and holder[0].isdigit()
+            else "another process"
+        )
+        hint = (
+            "stop it first or use --state-dir DIR"
+            if role == "serve"
+            else "stop it first: only a directory nothing writes can be verified"
+        )
         return f"the state directory {self.path} is in use by {who}; {hint}"
 
     def clear_leftovers(self) -> None:
@@ -433,7 +442,7 @@ class StateDir:
                 if record[0] > seq:
                     yield record
             if damage is not None:  # records after a damaged one cannot be trusted to follow on from it
-                later = tuple(segments[i + 1:])
+                later = tuple(segments[i + 1 :])
                 yield replace(damage, later=later, later_records=sum(good_records(p) for p in later))
                 return
 

@@ -28,8 +28,19 @@ from .http.app import SandexApp, Services, create_admin_app, create_services
 from .liquidity import samples
 from .venue import Venue
 
-__all__ = ["HistoryRun", "RunningServer", "Simulator", "SimulatorConfig", "StartRefused", "build", "history_run",
-           "replay_state", "running_server", "sample_data", "serve"]
+__all__ = [
+    "HistoryRun",
+    "RunningServer",
+    "Simulator",
+    "SimulatorConfig",
+    "StartRefused",
+    "build",
+    "history_run",
+    "replay_state",
+    "running_server",
+    "sample_data",
+    "serve",
+]
 
 OnReady = Callable[[Simulator], object]  # told the simulator once it is built and about to serve
 ASGIApp = SandexApp | FastAPI  # the trading app, or the admin API on its own address
@@ -37,12 +48,22 @@ ASGIApp = SandexApp | FastAPI  # the trading app, or the admin API on its own ad
 
 def _uvicorn(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Server:
     # a stop waits at most 3 s for open requests: a client that stalls mid-request cannot hold it up
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                                         lifespan="off", timeout_graceful_shutdown=3))
+    return uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=3,
+        )
+    )
 
 
-def _start_thread(server: uvicorn.Server, name: str,
-                  sockets: list[socket.socket] | None = None) -> tuple[threading.Thread, int]:
+def _start_thread(
+    server: uvicorn.Server, name: str, sockets: list[socket.socket] | None = None
+) -> tuple[threading.Thread, int]:
     """Run a uvicorn server in a daemon thread (on ``sockets`` if given); returns it and the port it
     listens on."""
     thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, name=name, daemon=True)
@@ -103,8 +124,9 @@ def _serve_on(config: SimulatorConfig, sockets: list[socket.socket], on_ready: O
     admin = None
     try:
         if sim.config.admin_host:
-            admin = _uvicorn(create_admin_app(sim.app.services), sim.config.admin_host, sim.config.admin_port,
-                             sim.config.log_level)
+            admin = _uvicorn(
+                create_admin_app(sim.app.services), sim.config.admin_host, sim.config.admin_port, sim.config.log_level
+            )
             _start_thread(admin, "sandex-admin", sockets[1:])
         if on_ready is not None:
             on_ready(sim)
@@ -137,8 +159,9 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(config: SimulatorConfig | None = None, clock: Clock | None = None,
-                   port: int = 0) -> Iterator[RunningServer]:
+def running_server(
+    config: SimulatorConfig | None = None, clock: Clock | None = None, port: int = 0
+) -> Iterator[RunningServer]:
     """A real uvicorn server on 127.0.0.1 (any free port by default) in a background thread. As
     with ``serve``, the ports are taken before the state directory is opened."""
     with _listening(replace(config or SimulatorConfig(), host="127.0.0.1", port=port)) as (config, sockets):
@@ -150,8 +173,14 @@ def running_server(config: SimulatorConfig | None = None, clock: Clock | None = 
             threads.append(thread)
             url = admin_url = f"http://127.0.0.1:{port}"
             if sim.config.admin_host:
-                servers.append(_uvicorn(create_admin_app(sim.app.services), sim.config.admin_host,
-                                        sim.config.admin_port, sim.config.log_level))
+                servers.append(
+                    _uvicorn(
+                        create_admin_app(sim.app.services),
+                        sim.config.admin_host,
+                        sim.config.admin_port,
+                        sim.config.log_level,
+                    )
+                )
                 thread, admin_port = _start_thread(servers[1], "sandex-admin", sockets[1:])
                 threads.append(thread)
                 admin_url = f"http://{sim.config.admin_host}:{admin_port}"

@@ -42,9 +42,22 @@ class OrderRecord:
         "working_time",
     )
 
-    def __init__(self, symbol: str, order_id: int, account: int, client_order_id: str, side: Side,
-                 order_type: OrderType, time_in_force: TimeInForce, price: int, orig_qty: int, orig_quote_qty: int,
-                 stop_price: int, stp: SelfTradePrevention, time: int) -> None:
+    def __init__(
+        self,
+        symbol: str,
+        order_id: int,
+        account: int,
+        client_order_id: str,
+        side: Side,
+        order_type: OrderType,
+        time_in_force: TimeInForce,
+        price: int,
+        orig_qty: int,
+        orig_quote_qty: int,
+        stop_price: int,
+        stp: SelfTradePrevention,
+        time: int,
+    ) -> None:
         self.symbol = symbol
         self.order_id = order_id
         self.account = account
@@ -76,8 +89,10 @@ class OrderRecord:
         return dup
 
     def __repr__(self) -> str:
-        return (f"OrderRecord({self.symbol} #{self.order_id} {self.side.name} {self.order_type.name} "
-                f"{self.status} qty={self.orig_qty} executed={self.executed_qty})")
+        return (
+            f"OrderRecord({self.symbol} #{self.order_id} {self.side.name} {self.order_type.name} "
+            f"{self.status} qty={self.orig_qty} executed={self.executed_qty})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +139,20 @@ class OrderRequest:
 
     def to_record(self) -> list[object]:
         """Its journal record form (simulator/records.py): plain values, enums by value."""
-        return [self.symbol, self.side.value, self.order_type.value, self.time_in_force.value, self.quantity,
-                self.price, self.quote_quantity, self.stop_price, self.client_order_id, self.stp.value,
-                self.resp_type, self.fill_cap]
+        return [
+            self.symbol,
+            self.side.value,
+            self.order_type.value,
+            self.time_in_force.value,
+            self.quantity,
+            self.price,
+            self.quote_quantity,
+            self.stop_price,
+            self.client_order_id,
+            self.stp.value,
+            self.resp_type,
+            self.fill_cap,
+        ]
 
     @staticmethod
     def from_record(values: list[Any]) -> OrderRequest:
@@ -139,11 +165,34 @@ _TIFS: dict[int, TimeInForce] = {m.value: m for m in TimeInForce}
 _STPS: dict[int, SelfTradePrevention] = {m.value: m for m in SelfTradePrevention}
 
 
-def _order_request(symbol: str, side: int, order_type: int, tif: int, quantity: int, price: int, quote_quantity: int,
-                   stop_price: int, client_id: str | None, stp: int, resp_type: str,
-                   fill_cap: int | None) -> OrderRequest:
-    return OrderRequest(symbol, _SIDES[side], _TYPES[order_type], _TIFS[tif], quantity, price, quote_quantity,
-                        stop_price, client_id, _STPS[stp], resp_type, fill_cap)
+def _order_request(
+    symbol: str,
+    side: int,
+    order_type: int,
+    tif: int,
+    quantity: int,
+    price: int,
+    quote_quantity: int,
+    stop_price: int,
+    client_id: str | None,
+    stp: int,
+    resp_type: str,
+    fill_cap: int | None,
+) -> OrderRequest:
+    return OrderRequest(
+        symbol,
+        _SIDES[side],
+        _TYPES[order_type],
+        _TIFS[tif],
+        quantity,
+        price,
+        quote_quantity,
+        stop_price,
+        client_id,
+        _STPS[stp],
+        resp_type,
+        fill_cap,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,12 +91,15 @@ class RateLimiter:
         """exchangeInfo's ``rateLimits``: what clients read to pace themselves."""
         c = self._config
         return [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
-             "limit": c.request_weight_per_minute},
+            {
+                "rateLimitType": "REQUEST_WEIGHT",
+                "interval": "MINUTE",
+                "intervalNum": 1,
+                "limit": c.request_weight_per_minute,
+            },
             {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": c.orders_per_10s},
             {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": c.orders_per_day},
-            {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5,
-             "limit": c.raw_requests_per_5min},
+            {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": c.raw_requests_per_5min},
         ]
 
     # ---- per IP ------------------------------------------------------------------------------
@@ -184,10 +187,20 @@ class RateLimiter:
         count, day_count = self._order_counts(account_id)
         c = self._config
         return [
-            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": c.orders_per_10s,
-             "count": count},
-            {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": c.orders_per_day,
-             "count": day_count},
+            {
+                "rateLimitType": "ORDERS",
+                "interval": "SECOND",
+                "intervalNum": 10,
+                "limit": c.orders_per_10s,
+                "count": count,
+            },
+            {
+                "rateLimitType": "ORDERS",
+                "interval": "DAY",
+                "intervalNum": 1,
+                "limit": c.orders_per_day,
+                "count": day_count,
+            },
         ]
 
     def _order_counts(self, account_id: int) -> tuple[int, int]:
@@ -208,6 +221,9 @@ class RateLimiter:
             return
         self._next_sweep = now + SWEEP_EVERY_MS
         raw_window, day = now - now % RAW_MS, now - now % DAY_MS
-        self._ips = {ip: s for ip, s in self._ips.items()
-                     if s.raw_window == raw_window or (s.bans and now < s.banned_until + MAX_BAN_MS)}
+        self._ips = {
+            ip: s
+            for ip, s in self._ips.items()
+            if s.raw_window == raw_window or (s.bans and now < s.banned_until + MAX_BAN_MS)
+        }
         self._accounts = {k: a for k, a in self._accounts.items() if a.day == day}

@@ -48,8 +48,9 @@ from .accounts import KeyType
 RECORD_FORMAT = 2
 _PICKLE = 0x80  # the first byte of a format 1 record
 _INT64 = (-(2**63), 2**63 - 1)
-_ENUMS: dict[str, type[Enum]] = {e.__name__: e for e in (Side, OrderType, TimeInForce, SelfTradePrevention,
-                                                         MarketStatus, KeyType)}
+_ENUMS: dict[str, type[Enum]] = {
+    e.__name__: e for e in (Side, OrderType, TimeInForce, SelfTradePrevention, MarketStatus, KeyType)
+}
 
 
 @functools.cache
@@ -76,10 +77,12 @@ class RecordError(ValueError):
     """A value that has no place in a record, or a record that cannot be read."""
 
 
-def encode(at: int, holder: str, method: str, args: tuple[object, ...], kwargs: dict[str, object],
-           outcome: str | None) -> bytes:
-    return orjson.dumps([at, holder, method, [_plain(a) for a in args], {k: _plain(v) for k, v in kwargs.items()},
-                         outcome])
+def encode(
+    at: int, holder: str, method: str, args: tuple[object, ...], kwargs: dict[str, object], outcome: str | None
+) -> bytes:
+    return orjson.dumps(
+        [at, holder, method, [_plain(a) for a in args], {k: _plain(v) for k, v in kwargs.items()}, outcome]
+    )
 
 
 Record = tuple[int, str, str, tuple[object, ...], dict[str, object], str | None]

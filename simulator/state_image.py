@@ -97,4 +97,4 @@ def _child(read_end: int, write_end: int, compute: Callable[[], bytes], parent: 
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]

@@ -105,6 +105,7 @@ class _Account:
 
 def market_spec(mc: MarketConfig, decimals: int) -> MarketSpec:
     """A Binance-style market description in decimal text -> the engine's integer spec."""
+
     def units(text: str, what: str) -> int:
         return parse_units(text, decimals, f"{mc.symbol}.{what}")
 
@@ -115,12 +116,14 @@ def market_spec(mc: MarketConfig, decimals: int) -> MarketSpec:
         symbol=mc.symbol,
         base=AssetSpec(mc.base, decimals),
         quote=AssetSpec(mc.quote, decimals),
-        price_filter=PriceFilter(units(mc.min_price, "min_price") if mc.min_price else tick,
-                                 units(mc.max_price, "max_price"), tick),
+        price_filter=PriceFilter(
+            units(mc.min_price, "min_price") if mc.min_price else tick, units(mc.max_price, "max_price"), tick
+        ),
         lot_size=LotSize(units(mc.min_qty, "min_qty"), units(mc.max_qty, "max_qty"), step),
         market_lot_size=MarketLotSize(0, units(mc.market_max_qty, "market_max_qty"), 0),
-        notional=NotionalFilter(units(mc.min_notional, "min_notional"), True,
-                                units(mc.max_notional, "max_notional"), False, 5),
+        notional=NotionalFilter(
+            units(mc.min_notional, "min_notional"), True, units(mc.max_notional, "max_notional"), False, 5
+        ),
         percent_price=PercentPriceBySide(up, down, up, down, 5),
     )
 
@@ -139,8 +142,18 @@ class Venue:
     as gone already."""
 
     journal_name = "venue"
-    durable_fields = ("engine", "keys", "markets", "assets", "labels", "_accounts", "_orders", "_rng",
-                      "_order_front", "_record_time")
+    durable_fields = (
+        "engine",
+        "keys",
+        "markets",
+        "assets",
+        "labels",
+        "_accounts",
+        "_orders",
+        "_rng",
+        "_order_front",
+        "_record_time",
+    )
 
     def __init__(self, config: SimulatorConfig, clock: Clock) -> None:
         self.config = config
@@ -156,8 +169,11 @@ class Venue:
         self.fill_retention = Retention(self._keep_ms, config.retention_fills)  # per account and market
         # the desks' records (loans, interest, transfers, liquidations, conversions): as orders
         self.record_retention = Retention(self._keep_ms, config.retention_orders)
-        self._history_limits = (config.retention_public_trades, self._keep_ms,
-                                self._keep_ms and max(self._keep_ms, MINUTES_KEPT_MS))
+        self._history_limits = (
+            config.retention_public_trades,
+            self._keep_ms,
+            self._keep_ms and max(self._keep_ms, MINUTES_KEPT_MS),
+        )
         self.markets: dict[str, Market] = {}
         self.assets: dict[str, AssetSpec] = {}
         self._accounts: dict[int, _Account] = {}
@@ -222,8 +238,13 @@ class Venue:
         return market
 
     @journaled
-    def create_account(self, balances: dict[str, int], permissions: Iterable[str] = ("SPOT", "MARGIN"),
-                       key: ApiKey | None = None, house: bool = False) -> int:
+    def create_account(
+        self,
+        balances: dict[str, int],
+        permissions: Iterable[str] = ("SPOT", "MARGIN"),
+        key: ApiKey | None = None,
+        house: bool = False,
+    ) -> int:
         """Open an account with the house fee rates and starting balances (asset units), and ``key``
         (a ``KeyStore.draft``) as its API key if given: if the key cannot be added, nothing opens.
         A ``house`` account (a liquidity source's) trades like any other, but the venue forgets its
@@ -341,8 +362,19 @@ class Venue:
         return "".join(self._reply_rng.choices(_ID_CHARS, k=22))
 
     def _command(self, account: int, req: OrderRequest, now: int) -> PlaceOrder:
-        return PlaceOrder(req.symbol, account, req.side, req.order_type, req.quantity, req.price, req.quote_quantity,
-                          req.stop_price, req.time_in_force, req.stp, time=now)
+        return PlaceOrder(
+            req.symbol,
+            account,
+            req.side,
+            req.order_type,
+            req.quantity,
+            req.price,
+            req.quote_quantity,
+            req.stop_price,
+            req.time_in_force,
+            req.stp,
+            time=now,
+        )
 
     def _check_client_id(self, acct: _Account, symbol: str, client_id: str) -> None:
         previous = acct.client_ids.get((symbol, client_id))
@@ -384,8 +416,11 @@ class Venue:
                 self._check_client_id(acct, req.symbol, req.client_order_id)
             now = self.now()
             command = self._command(account, req, now)
-            capped = None if req.fill_cap is None else capped_order(
-                command, req.fill_cap, self.markets[req.symbol].spec.lot_size.step_size)
+            capped = (
+                None
+                if req.fill_cap is None
+                else capped_order(command, req.fill_cap, self.markets[req.symbol].spec.lot_size.step_size)
+            )
             if capped is not None and (reason := self.engine.check(command)) is not None:
                 raise err.for_reject(reason)  # refused as the whole order would be
             events = self._engine_apply(capped or command)
@@ -395,9 +430,21 @@ class Venue:
             self.markets[req.symbol].update_id += 1
             assert isinstance(first, OrderAccepted)
             client_id = req.client_order_id or self.new_client_id()  # drawn only now: a refusal changes nothing
-            record = OrderRecord(req.symbol, first.order_id, account, client_id, req.side, req.order_type,
-                                 req.time_in_force, req.price, req.quantity, req.quote_quantity, req.stop_price,
-                                 req.stp, now)
+            record = OrderRecord(
+                req.symbol,
+                first.order_id,
+                account,
+                client_id,
+                req.side,
+                req.order_type,
+                req.time_in_force,
+                req.price,
+                req.quantity,
+                req.quote_quantity,
+                req.stop_price,
+                req.stp,
+                now,
+            )
             self._orders[(req.symbol, record.order_id)] = record
             acct.open[(req.symbol, record.order_id)] = record
             if not acct.house:
@@ -426,14 +473,19 @@ class Venue:
             rec = acct.client_ids.get((symbol, client_id))
         else:
             return None
-        if rec is not None and self._keep_ms and not rec.is_open and (
-                rec.update_time < self._record_time - self._keep_ms):
+        if (
+            rec is not None
+            and self._keep_ms
+            and not rec.is_open
+            and (rec.update_time < self._record_time - self._keep_ms)
+        ):
             return None  # (its record goes with the next trim)
         return rec
 
     @journaled
-    def cancel(self, account: int, symbol: str, order_id: int | None, client_id: str | None,
-               restriction: str | None = None) -> OrderRecord:
+    def cancel(
+        self, account: int, symbol: str, order_id: int | None, client_id: str | None, restriction: str | None = None
+    ) -> OrderRecord:
         with self.lock:
             acct = self._account(account)
             self.market(symbol)
@@ -441,7 +493,8 @@ class Venue:
             if rec is None or not rec.is_open:
                 raise err.UNKNOWN_ORDER_CANCEL
             if (restriction == "ONLY_NEW" and rec.status != "NEW") or (
-                    restriction == "ONLY_PARTIALLY_FILLED" and rec.status != "PARTIALLY_FILLED"):
+                restriction == "ONLY_PARTIALLY_FILLED" and rec.status != "PARTIALLY_FILLED"
+            ):
                 raise err.CANCEL_RESTRICTED
             now = self.now()
             events = self._engine_apply(CancelOrder(symbol, account, rec.order_id, time=now))
@@ -465,8 +518,15 @@ class Venue:
             return [self._orders[(symbol, e.order_id)].copy() for e in events if isinstance(e, OrderCanceled)]
 
     @journaled
-    def amend(self, account: int, symbol: str, order_id: int | None, client_id: str | None, new_qty: int,
-              new_client_id: str | None) -> tuple[OrderRecord, str]:
+    def amend(
+        self,
+        account: int,
+        symbol: str,
+        order_id: int | None,
+        client_id: str | None,
+        new_qty: int,
+        new_client_id: str | None,
+    ) -> tuple[OrderRecord, str]:
         """Reduce an order keeping its place (``order/amend/keepPriority``); returns it and its old client id."""
         with self.lock:
             acct = self._account(account)
@@ -518,8 +578,9 @@ class Venue:
             recs = [r for (s, _), r in acct.open.items() if symbol is None or s == symbol]
             return [r.copy() for r in sorted(recs, key=lambda r: (r.symbol, r.order_id))]
 
-    def all_orders(self, account: int, symbol: str, order_id: int | None, start: int | None, end: int | None,
-                   limit: int) -> list[OrderRecord]:
+    def all_orders(
+        self, account: int, symbol: str, order_id: int | None, start: int | None, end: int | None, limit: int
+    ) -> list[OrderRecord]:
         """Binance's paging: from ``order_id`` up, else from ``start`` up, else the newest ``limit``;
         closed orders past the retention are left out."""
         with self.lock:
@@ -535,8 +596,16 @@ class Venue:
             picked = _window(recs, start, end, limit, row_time, order_id is not None, lo, kept)
             return [r.copy() for r in picked]
 
-    def my_trades(self, account: int, symbol: str, order_id: int | None, start: int | None, end: int | None,
-                  from_id: int | None, limit: int) -> list[Fill]:
+    def my_trades(
+        self,
+        account: int,
+        symbol: str,
+        order_id: int | None,
+        start: int | None,
+        end: int | None,
+        from_id: int | None,
+        limit: int,
+    ) -> list[Fill]:
         with self.lock:
             acct = self._account(account)
             self.market(symbol)
@@ -613,8 +682,19 @@ class Venue:
             rec = self._orders.get((symbol, order_id))
             return rec is not None and rec.is_open
 
-    def adopt_resting(self, account: int, symbol: str, order_id: int, side: Side, order_type: OrderType, price: int,
-                      qty: int, time: int, executed_qty: int = 0, executed_quote_qty: int = 0) -> None:
+    def adopt_resting(
+        self,
+        account: int,
+        symbol: str,
+        order_id: int,
+        side: Side,
+        order_type: OrderType,
+        price: int,
+        qty: int,
+        time: int,
+        executed_qty: int = 0,
+        executed_quote_qty: int = 0,
+    ) -> None:
         """Record an order of house ``account`` that the engine holds from a batch as an open GTC order
         of ``qty`` at ``price`` (asset units) placed at ``time``, as ``place`` would have, with
         ``executed_qty`` of it filled for ``executed_quote_qty``; for an order already recorded only
@@ -629,8 +709,21 @@ class Venue:
             key = (symbol, order_id)
             rec = self._orders.get(key)
             if rec is None:
-                rec = OrderRecord(symbol, order_id, account, "", side, order_type, TimeInForce.GTC, price, qty, 0, 0,
-                                  SelfTradePrevention.NONE, time)
+                rec = OrderRecord(
+                    symbol,
+                    order_id,
+                    account,
+                    "",
+                    side,
+                    order_type,
+                    TimeInForce.GTC,
+                    price,
+                    qty,
+                    0,
+                    0,
+                    SelfTradePrevention.NONE,
+                    time,
+                )
                 self._orders[key] = rec
                 acct.open[key] = rec
             if rec.executed_qty != executed_qty:
@@ -714,10 +807,32 @@ class Venue:
         buy = e.taker_side == Side.BUY
         market.history.record(e.trade_id, e.price, e.quantity, e.quote_quantity, now, not buy, e.taker_order_id)
         base, quote = spec.base.code, spec.quote.code
-        taker_fill = Fill(e.market, e.trade_id, taker.order_id, e.price, e.quantity, e.quote_quantity, e.taker_fee,
-                          base if buy else quote, now, buy, False)
-        maker_fill = Fill(e.market, e.trade_id, maker.order_id, e.price, e.quantity, e.quote_quantity, e.maker_fee,
-                          quote if buy else base, now, not buy, True)
+        taker_fill = Fill(
+            e.market,
+            e.trade_id,
+            taker.order_id,
+            e.price,
+            e.quantity,
+            e.quote_quantity,
+            e.taker_fee,
+            base if buy else quote,
+            now,
+            buy,
+            False,
+        )
+        maker_fill = Fill(
+            e.market,
+            e.trade_id,
+            maker.order_id,
+            e.price,
+            e.quantity,
+            e.quote_quantity,
+            e.maker_fee,
+            quote if buy else base,
+            now,
+            not buy,
+            True,
+        )
         for rec, fill, remaining in ((maker, maker_fill, e.maker_remaining), (taker, taker_fill, e.taker_remaining)):
             rec.executed_qty += e.quantity
             rec.cummulative_quote_qty += e.quote_quantity
@@ -839,8 +954,16 @@ class Venue:
             acct.update_time = now
 
 
-def _window(items: list[_Row], start: int | None, end: int | None, limit: int, key: Callable[[_Row], int],
-            oldest_first: bool, lo: int = 0, kept: Callable[[_Row], bool] | None = None) -> list[_Row]:
+def _window(
+    items: list[_Row],
+    start: int | None,
+    end: int | None,
+    limit: int,
+    key: Callable[[_Row], int],
+    oldest_first: bool,
+    lo: int = 0,
+    kept: Callable[[_Row], bool] | None = None,
+) -> list[_Row]:
     """Binance's time paging over ``items[lo:]``, sorted by time: [start, end], oldest first from
     ``start`` (or when paging by id), else the newest ``limit``; only items ``kept`` says yes to
     (all, without it)."""
@@ -849,9 +972,9 @@ def _window(items: list[_Row], start: int | None, end: int | None, limit: int, k
     hi = len(items) if end is None else bisect_right(items, end, lo, key=key)
     forward = oldest_first or start is not None
     if kept is None:
-        return items[lo:min(hi, lo + limit)] if forward else items[max(lo, hi - limit):hi]
+        return items[lo : min(hi, lo + limit)] if forward else items[max(lo, hi - limit) : hi]
     out: list[_Row] = []
-    for i in (range(lo, hi) if forward else range(hi - 1, lo - 1, -1)):
+    for i in range(lo, hi) if forward else range(hi - 1, lo - 1, -1):
         if kept(items[i]):
             out.append(items[i])
             if len(out) == limit:

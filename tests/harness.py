@@ -39,6 +39,7 @@ Pairs = Iterable[tuple[str, object]] | Mapping[str, object]
 
 # ---- signing ----------------------------------------------------------------------------------------
 
+
 def hmac_hex(secret: str, payload: bytes | str) -> str:
     """Hex HMAC-SHA256 of ``payload`` (text is taken as UTF-8) under ``secret``."""
     data = payload.encode() if isinstance(payload, str) else payload
@@ -55,15 +56,19 @@ def sign(key_type: str, secret: str, payload: bytes) -> str:
     if key_type == "HMAC":
         return hmac_hex(secret, payload)
     private = _private_key(secret)
-    raw = (private.sign(payload) if isinstance(private, ed25519.Ed25519PrivateKey)
-           else private.sign(payload, padding.PKCS1v15(), hashes.SHA256()))
+    raw = (
+        private.sign(payload)
+        if isinstance(private, ed25519.Ed25519PrivateKey)
+        else private.sign(payload, padding.PKCS1v15(), hashes.SHA256())
+    )
     return base64.b64encode(raw).decode()
 
 
 def private_pem(private: Any) -> str:
     """The PKCS#8 PEM of a private key object: the ``secret`` that ``sign`` takes for Ed25519 / RSA."""
-    return private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode()
+    return private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def pairs_of(params: Pairs) -> list[tuple[str, object]]:
@@ -107,6 +112,7 @@ class Prepared:
 
 # ---- the client -------------------------------------------------------------------------------------
 
+
 def wall_ms() -> int:
     """Now in epoch milliseconds, what a real server's clock reads."""
     return int(time.time() * 1000)
@@ -120,22 +126,30 @@ class ApiClient:
     manager to keep one connection (and, in process, one event loop) for every request.
     """
 
-    def __init__(self, http: httpx.Client, now_ms: Callable[[], int] = wall_ms, *,
-                 admin_token: str | None = None) -> None:
+    def __init__(
+        self, http: httpx.Client, now_ms: Callable[[], int] = wall_ms, *, admin_token: str | None = None
+    ) -> None:
         self.http = http
         self.now_ms = now_ms
         self.admin_token = admin_token
 
     @classmethod
-    def in_process(cls, app: Any, now_ms: Callable[[], int] = wall_ms, *, admin_token: str | None = None,
-                   client_ip: str | None = None) -> ApiClient:
+    def in_process(
+        cls,
+        app: Any,
+        now_ms: Callable[[], int] = wall_ms,
+        *,
+        admin_token: str | None = None,
+        client_ip: str | None = None,
+    ) -> ApiClient:
         """Calls straight into the ASGI ``app``; from ``client_ip`` (port 50000) when given."""
         http = TestClient(app) if client_ip is None else TestClient(app, client=(client_ip, 50000))
         return cls(http, now_ms, admin_token=admin_token)
 
     @classmethod
-    def served(cls, url: str, now_ms: Callable[[], int] = wall_ms, *, admin_token: str | None = None,
-               timeout: float = 10) -> ApiClient:
+    def served(
+        cls, url: str, now_ms: Callable[[], int] = wall_ms, *, admin_token: str | None = None, timeout: float = 10
+    ) -> ApiClient:
         """Calls over HTTP to a running server at ``url`` (``http://127.0.0.1:<port>``)."""
         return cls(httpx.Client(base_url=url, timeout=timeout), now_ms, admin_token=admin_token)
 
@@ -158,8 +172,7 @@ class ApiClient:
         query = urlencode(pairs_of(params))
         return self.http.request(method, f"{path}?{query}" if query else path)
 
-    def admin(self, method: str, path: str, body: object = None, *, authorization: str | None = None
-              ) -> httpx.Response:
+    def admin(self, method: str, path: str, body: object = None, *, authorization: str | None = None) -> httpx.Response:
         """An admin call with ``Authorization: Bearer <admin token>``, or the ``authorization`` given
         (an empty one: no header); ``body``, if any, as JSON."""
         value = f"Bearer {self.admin_token}" if authorization is None else authorization
@@ -175,9 +188,19 @@ class ApiClient:
 
     # ---- signed -----------------------------------------------------------------------------------
 
-    def prepare(self, method: str, path: str, params: Pairs = (), *, key: str | None, secret: str,
-                key_type: str = "HMAC", timestamp: object = None, recv_window: object = None,
-                signature: str | None = None) -> Prepared:
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        params: Pairs = (),
+        *,
+        key: str | None,
+        secret: str,
+        key_type: str = "HMAC",
+        timestamp: object = None,
+        recv_window: object = None,
+        signature: str | None = None,
+    ) -> Prepared:
         """Sign as Binance clients do: the parameters, ``timestamp`` (now unless given), ``recvWindow``
         if given, urlencoded, ``signature`` last; sent with ``X-MBX-APIKEY: key`` (none if None)."""
         pairs = stamped(params, self.now_ms() if timestamp is None else timestamp, recv_window)
@@ -192,13 +215,21 @@ class ApiClient:
         url = f"{p.path}?{p.query}" if p.query else p.path
         return self.http.request(p.method, url, content=p.body.encode() if p.body else None, headers=h)
 
-    def signed(self, method: str, path: str, params: Pairs = (), *, key: str | None, secret: str,
-               headers: Mapping[str, str] | None = None, **options: Any) -> httpx.Response:
+    def signed(
+        self,
+        method: str,
+        path: str,
+        params: Pairs = (),
+        *,
+        key: str | None,
+        secret: str,
+        headers: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> httpx.Response:
         """``prepare`` (``options``: key_type, timestamp, recv_window, signature), then ``send``."""
         return self.send(self.prepare(method, path, params, key=key, secret=secret, **options), headers=headers)
 
-    def signed_ok(self, method: str, path: str, params: Pairs = (), *, key: str, secret: str,
-                  **options: Any) -> Any:
+    def signed_ok(self, method: str, path: str, params: Pairs = (), *, key: str, secret: str, **options: Any) -> Any:
         r = self.signed(method, path, params, key=key, secret=secret, **options)
         assert r.status_code == 200, (path, pairs_of(params), r.text)
         return r.json()

@@ -20,8 +20,9 @@ def test_the_version_is_the_installed_packages() -> None:
 
 
 def test_sandex_version_prints_it() -> None:
-    done = subprocess.run([sys.executable, "-m", "simulator.cli", "--version"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator.cli", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and done.stdout.strip() == f"sandex {INSTALLED}"
 
 

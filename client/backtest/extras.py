@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 PACKAGES = ("matplotlib", "plotly", "tqdm")
-INSTALL = "pip install \"sandex[backtest]\" (from a checkout: pip install -e \".[backtest]\")"
+INSTALL = 'pip install "sandex[backtest]" (from a checkout: pip install -e ".[backtest]")'
 
 
 class MissingExtra(ImportError):
@@ -27,5 +27,6 @@ def needs_extra(purpose: str, instead: str = "") -> Iterator[None]:
         if package not in PACKAGES:
             raise
         without = f", or {instead}" if instead else ""
-        raise MissingExtra(f"{purpose} needs {package}, part of the backtest extra: {INSTALL}{without}",
-                           name=package) from None
+        raise MissingExtra(
+            f"{purpose} needs {package}, part of the backtest extra: {INSTALL}{without}", name=package
+        ) from None

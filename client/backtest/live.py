@@ -13,8 +13,15 @@ from .strategy import StrategyFile, interval_ms
 SETTLE_MS = 250  # after a candle's close, before asking for it: the exchange has recorded its last trades
 
 
-def run_live(strategy_file: StrategyFile, credential: Credential, symbol: str, params: dict[str, object],
-             timeframe: str | None = None, steps: int | None = None, stop: threading.Event | None = None) -> int:
+def run_live(
+    strategy_file: StrategyFile,
+    credential: Credential,
+    symbol: str,
+    params: dict[str, object],
+    timeframe: str | None = None,
+    steps: int | None = None,
+    stop: threading.Event | None = None,
+) -> int:
     """Call ``on_candle`` with each candle as it closes, ``steps`` times (None: until ``stop`` is set
     or Ctrl-C); then ``on_stop``. Returns the number of candles handled."""
     timeframe = timeframe or strategy_file.timeframe

@@ -24,26 +24,58 @@ from .result import BacktestResult, Fill
 from .round_trips import round_trips
 from .summary import summary_table
 
-__all__ = ["EQUITY_COLUMNS", "FILL_FIELDS", "ROUND_TRIP_COLUMNS", "YEAR_MS", "compute_metrics", "iso", "report_dict",
-           "round_trips", "summary_table", "write_report"]
+__all__ = [
+    "EQUITY_COLUMNS",
+    "FILL_FIELDS",
+    "ROUND_TRIP_COLUMNS",
+    "YEAR_MS",
+    "compute_metrics",
+    "iso",
+    "report_dict",
+    "round_trips",
+    "summary_table",
+    "write_report",
+]
 
 EQUITY_COLUMNS = ("time", "datetime", "price", "cash", "position", "equity", "drawdown_pct")
-ROUND_TRIP_COLUMNS = ("open_time", "open_datetime", "close_time", "close_datetime", "side", "amount",
-                      "entry_price", "exit_price", "pnl")
+ROUND_TRIP_COLUMNS = (
+    "open_time",
+    "open_datetime",
+    "close_time",
+    "close_datetime",
+    "side",
+    "amount",
+    "entry_price",
+    "exit_price",
+    "pnl",
+)
 
 
 def _run(result: BacktestResult) -> dict[str, Any]:
     return {
-        "strategy": result.strategy, "data": result.data, "symbol": result.symbol, "timeframe": result.timeframe,
-        "start": result.start, "end": result.end, "seed": result.seed, "params": jsonable(result.params),
-        "balances": {str(k): str(v) for k, v in result.balances.items()}, "error": result.error,
+        "strategy": result.strategy,
+        "data": result.data,
+        "symbol": result.symbol,
+        "timeframe": result.timeframe,
+        "start": result.start,
+        "end": result.end,
+        "seed": result.seed,
+        "params": jsonable(result.params),
+        "balances": {str(k): str(v) for k, v in result.balances.items()},
+        "error": result.error,
     }
 
 
 def _equity_rows(result: BacktestResult) -> list[dict[str, Any]]:
     return [
-        {"time": s.time, "price": dec(s.price), "cash": dec(s.cash), "position": dec(s.position),
-         "equity": dec(s.equity), "drawdown_pct": None if d is None else sig(float(d))}
+        {
+            "time": s.time,
+            "price": dec(s.price),
+            "cash": dec(s.cash),
+            "position": dec(s.position),
+            "equity": dec(s.equity),
+            "drawdown_pct": None if d is None else sig(float(d)),
+        }
         for s, d in zip(result.steps, drawdowns(result.steps), strict=True)
     ]
 
@@ -80,13 +112,18 @@ def write_report(result: BacktestResult, out_dir: str | Path, plots: bool = True
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = report_dict(result)
-    paths = {"json": out / "report.json", "equity_csv": out / "equity.csv", "fills_csv": out / "fills.csv",
-             "round_trips_csv": out / "round_trips.csv"}
+    paths = {
+        "json": out / "report.json",
+        "equity_csv": out / "equity.csv",
+        "fills_csv": out / "fills.csv",
+        "round_trips_csv": out / "round_trips.csv",
+    }
     paths["json"].write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     _write_csv(paths["equity_csv"], EQUITY_COLUMNS, with_datetimes(report["equity"], "time"))
     _write_csv(paths["fills_csv"], ("time", "datetime") + FILL_FIELDS[1:], with_datetimes(report["fills"], "time"))
-    _write_csv(paths["round_trips_csv"], ROUND_TRIP_COLUMNS,
-               with_datetimes(report["round_trips"], "open_time", "close_time"))
+    _write_csv(
+        paths["round_trips_csv"], ROUND_TRIP_COLUMNS, with_datetimes(report["round_trips"], "open_time", "close_time")
+    )
     if plots:
         paths["png"] = out / "equity.png"
         write_png(result, report, paths["png"])

@@ -48,15 +48,24 @@ def write_png(result: BacktestResult, report: dict[str, Any], path: Path) -> Non
     price_ax.plot(times, [float(s.price) for s in result.steps], color="#1f4e79", lw=1.1, label="price")
     for side, marker, color in (("buy", "^", "#1a9c3e"), ("sell", "v", "#d62728")):
         x, y = _fill_points(result, side)
-        price_ax.scatter(x, y, marker=marker, s=55, color=color, edgecolors="black", linewidths=0.4,
-                         zorder=3, label=f"{side} ({len(x)})")
+        price_ax.scatter(
+            x,
+            y,
+            marker=marker,
+            s=55,
+            color=color,
+            edgecolors="black",
+            linewidths=0.4,
+            zorder=3,
+            label=f"{side} ({len(x)})",
+        )
     price_ax.set_ylabel(f"price ({result.quote})", parse_math=False)
     price_ax.legend(loc="best", fontsize=8, framealpha=0.85)
-    price_ax.set_title(_headline(result, report["metrics"]), loc="left", fontsize=12, fontweight="bold",
-                       parse_math=False)
+    price_ax.set_title(
+        _headline(result, report["metrics"]), loc="left", fontsize=12, fontweight="bold", parse_math=False
+    )
     period = f"{_minute(result.start)} → {_minute(result.end)} UTC"
-    price_ax.set_title(f"{result.strategy}\n{period}", loc="right",
-                       fontsize=8, color="#555555", parse_math=False)
+    price_ax.set_title(f"{result.strategy}\n{period}", loc="right", fontsize=8, color="#555555", parse_math=False)
     equity_ax.plot(times, [float(s.equity) for s in result.steps], color="#6a3d9a", lw=1.2)
     if result.steps:
         equity_ax.axhline(float(result.initial_equity), color="grey", lw=0.8, ls="--")

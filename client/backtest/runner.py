@@ -116,14 +116,26 @@ def run_backtest(settings: BacktestSettings) -> BacktestResult:
     timeframe = settings.timeframe or strategy_file.timeframe
     step = interval_ms(timeframe)
     base, _, quote = settings.symbol.partition("/")
-    run = launcher.history_run(settings.data_file, settings.symbol, start=settings.start, end=settings.end,
-                               seed=settings.seed)
+    run = launcher.history_run(
+        settings.data_file, settings.symbol, start=settings.start, end=settings.end, seed=settings.seed
+    )
     target = InProcessTarget(run.transport, run.now_ms, f"backtest-{os.getpid()}-{next(_names)}")
     try:
         api_key, secret = run.open_account(settings.balances)
         account = run.account_of(api_key)
-        result = BacktestResult(strategy_file.name, Path(settings.data_file).name, settings.symbol, base, quote,
-                                timeframe, 0, 0, settings.seed, dict(settings.params), dict(settings.balances))
+        result = BacktestResult(
+            strategy_file.name,
+            Path(settings.data_file).name,
+            settings.symbol,
+            base,
+            quote,
+            timeframe,
+            0,
+            0,
+            settings.seed,
+            dict(settings.params),
+            dict(settings.balances),
+        )
         credential = Credential.new("binance", target=target, apiKey=api_key, secret=secret)
         strategy = strategy_file.create(credential, settings.symbol, settings.params)
         _drive(run, strategy, step, timeframe, settings, account, result)
@@ -137,8 +149,15 @@ def run_backtest(settings: BacktestSettings) -> BacktestResult:
         run.close()
 
 
-def _drive(run: launcher.HistoryRun, strategy: Strategy, step: int, timeframe: str, settings: BacktestSettings,
-           account: int, result: BacktestResult) -> None:
+def _drive(
+    run: launcher.HistoryRun,
+    strategy: Strategy,
+    step: int,
+    timeframe: str,
+    settings: BacktestSettings,
+    account: int,
+    result: BacktestResult,
+) -> None:
     """Candle by candle to the end of history (or ``settings.end``)."""
     assets = (result.base, result.quote)
     open_time = (settings.start or run.now_ms()) // step * step
@@ -182,8 +201,7 @@ def _progress(run: launcher.HistoryRun, settings: BacktestSettings, step: int) -
 
     last = settings.end or run.last_row_time() + 1
     total = max(1, -(-(last - run.now_ms() // step * step) // step))
-    bar: ProgressBar = tqdm(total=total, unit="candle", desc=Path(settings.strategy).name, leave=False,
-                            mininterval=0.5)
+    bar: ProgressBar = tqdm(total=total, unit="candle", desc=Path(settings.strategy).name, leave=False, mininterval=0.5)
     return bar
 
 
@@ -194,9 +212,11 @@ def _price(run: launcher.HistoryRun, units: int) -> Decimal:
 def _ohlcv(run: launcher.HistoryRun, candle: Candle) -> list[float]:
     """ccxt's OHLCV row of a candle, numbers as ccxt parses the exchange's decimal text."""
     p, q = run.price_decimals, run.qty_decimals
-    return [candle.open_time, *(float(Decimal(v).scaleb(-p)) for v in (candle.open, candle.high, candle.low,
-                                                                        candle.close)),
-            float(Decimal(candle.volume).scaleb(-q))]
+    return [
+        candle.open_time,
+        *(float(Decimal(v).scaleb(-p)) for v in (candle.open, candle.high, candle.low, candle.close)),
+        float(Decimal(candle.volume).scaleb(-q)),
+    ]
 
 
 def _step(run: launcher.HistoryRun, account: int, assets: tuple[str, str], time: int, price: Decimal) -> Step:
@@ -215,6 +235,16 @@ def _fill(run: launcher.HistoryRun, fill: ExchangeFill, base: str, quote: str) -
         fee_in_quote = fee * price
     else:  # (BNB fees) at that asset's last price against the quote, where it trades
         fee_in_quote = fee * (run.price_of(fill.commission_asset + quote) or 0)
-    return Fill(fill.time, fill.trade_id, fill.order_id, "buy" if fill.is_buyer else "sell", price, amount,
-                Decimal(fill.quote_qty).scaleb(-run.price_decimals), fee, fill.commission_asset, fee_in_quote,
-                fill.is_maker)
+    return Fill(
+        fill.time,
+        fill.trade_id,
+        fill.order_id,
+        "buy" if fill.is_buyer else "sell",
+        price,
+        amount,
+        Decimal(fill.quote_qty).scaleb(-run.price_decimals),
+        fee,
+        fill.commission_asset,
+        fee_in_quote,
+        fill.is_maker,
+    )

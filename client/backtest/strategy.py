@@ -31,9 +31,23 @@ from typing import Protocol
 from ..credentials import Credential
 
 DEFAULT_TIMEFRAME = "1m"
-INTERVAL_MS = {"1s": 1_000, "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
-               "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "6h": 21_600_000, "8h": 28_800_000,
-               "12h": 43_200_000, "1d": 86_400_000, "3d": 259_200_000, "1w": 604_800_000}
+INTERVAL_MS = {
+    "1s": 1_000,
+    "1m": 60_000,
+    "3m": 180_000,
+    "5m": 300_000,
+    "15m": 900_000,
+    "30m": 1_800_000,
+    "1h": 3_600_000,
+    "2h": 7_200_000,
+    "4h": 14_400_000,
+    "6h": 21_600_000,
+    "8h": 28_800_000,
+    "12h": 43_200_000,
+    "1d": 86_400_000,
+    "3d": 259_200_000,
+    "1w": 604_800_000,
+}
 
 
 class StrategyError(ValueError):
@@ -67,8 +81,9 @@ class StrategyFile:
         """The strategy object: the file's ``Strategy(credential, symbol, **params)``."""
         unknown = set(params) - set(self.defaults) if self.defaults else set()
         if unknown:
-            raise StrategyError(f"{self.name}: unknown parameter(s) {sorted(unknown)}; PARAMS has "
-                                f"{sorted(self.defaults)}")
+            raise StrategyError(
+                f"{self.name}: unknown parameter(s) {sorted(unknown)}; PARAMS has {sorted(self.defaults)}"
+            )
         strategy: Strategy = self.module.Strategy(credential, symbol, **{**self.defaults, **params})
         return strategy
 

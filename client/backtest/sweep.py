@@ -44,8 +44,8 @@ class ProgressBar(Protocol):
 
 # --- the runs ------------------------------------------------------------------------------------------------------
 
-def grid_runs(base: BacktestSettings, grid: Grid, data_files: list[str] | None = None
-              ) -> list[BacktestSettings]:
+
+def grid_runs(base: BacktestSettings, grid: Grid, data_files: list[str] | None = None) -> list[BacktestSettings]:
     """Every combination of the grid's values (keys sorted) x every data file, in a fixed order.
 
     The strategy path is made absolute so that workers started elsewhere find it, and each run's own
@@ -57,9 +57,17 @@ def grid_runs(base: BacktestSettings, grid: Grid, data_files: list[str] | None =
     names = sorted(grid)
     files = list(data_files) if data_files else [base.data]
     strategy = str(Path(base.strategy).resolve())
-    return [dataclasses.replace(base, strategy=strategy, params={**base.params, **dict(zip(names, combo, strict=True))},
-                                data=file, progress=False)
-            for combo in itertools.product(*(grid[n] for n in names)) for file in files]
+    return [
+        dataclasses.replace(
+            base,
+            strategy=strategy,
+            params={**base.params, **dict(zip(names, combo, strict=True))},
+            data=file,
+            progress=False,
+        )
+        for combo in itertools.product(*(grid[n] for n in names))
+        for file in files
+    ]
 
 
 def parse_grid(texts: list[str]) -> Grid:
@@ -103,6 +111,7 @@ def _grid_item(text: str, item: str) -> list[Any]:
 
 # --- running -------------------------------------------------------------------------------------------------------
 
+
 def run_one(index: int, settings: BacktestSettings) -> dict[str, Any]:
     """One run's row; a run that raises becomes a row with its error (a sweep never stops for one run)."""
     try:
@@ -113,14 +122,20 @@ def run_one(index: int, settings: BacktestSettings) -> dict[str, Any]:
     return _row(index, settings, metrics, error)
 
 
-def _row(index: int, settings: BacktestSettings, metrics: dict[str, Any] | None, error: str | None
-         ) -> dict[str, Any]:
-    return {"index": index, "params": dict(settings.params), "data": Path(settings.data_file).name,
-            "seed": settings.seed, "metrics": metrics, "error": error}
+def _row(index: int, settings: BacktestSettings, metrics: dict[str, Any] | None, error: str | None) -> dict[str, Any]:
+    return {
+        "index": index,
+        "params": dict(settings.params),
+        "data": Path(settings.data_file).name,
+        "seed": settings.seed,
+        "metrics": metrics,
+        "error": error,
+    }
 
 
-def run_sweep(runs: list[BacktestSettings], workers: int | None = None, ray_address: str | None = None,
-              progress: bool = False) -> list[dict[str, Any]]:
+def run_sweep(
+    runs: list[BacktestSettings], workers: int | None = None, ray_address: str | None = None, progress: bool = False
+) -> list[dict[str, Any]]:
     """Run every backtest and return their rows best first (see ``rank``).
 
     ``workers=1`` (or a single run) runs in this process; more use a spawn process pool (the caller
@@ -165,8 +180,7 @@ def _run_pool(runs: list[BacktestSettings], workers: int, progress: bool) -> lis
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(runs)), mp_context=context) as pool:
         futures = {pool.submit(run_one, i, s): i for i, s in enumerate(runs)}
-        return [_collect(f.result, futures[f], runs)
-                for f in _bar(as_completed(futures), progress, len(futures))]
+        return [_collect(f.result, futures[f], runs) for f in _bar(as_completed(futures), progress, len(futures))]
 
 
 def _collect(get: Callable[[], dict[str, Any]], index: int, runs: list[BacktestSettings]) -> dict[str, Any]:
@@ -185,8 +199,7 @@ def _import_ray() -> Any:
     return ray
 
 
-def _run_ray(runs: list[BacktestSettings], workers: int | None, address: str, progress: bool
-             ) -> list[dict[str, Any]]:
+def _run_ray(runs: list[BacktestSettings], workers: int | None, address: str, progress: bool) -> list[dict[str, Any]]:
     """One Ray task per run; Ray is shut down afterwards only if this call started it."""
     ray = _import_ray()
     started = not ray.is_initialized()
@@ -217,12 +230,18 @@ def _ray_init(ray: Any, workers: int | None, address: str) -> None:
         ray.init(address=address)
         return
     path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False,
-             logging_level="WARNING", runtime_env={"env_vars": {"PYTHONPATH": path}})
+    ray.init(
+        num_cpus=workers or os.cpu_count(),
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level="WARNING",
+        runtime_env={"env_vars": {"PYTHONPATH": path}},
+    )
 
 
 def rank(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Best first: highest return; failed runs and runs without a return last; ties by run index."""
+
     def key(row: dict[str, Any]) -> tuple[bool, bool, float, int]:
         ret = (row.get("metrics") or {}).get("return_pct")
         return (row.get("error") is not None, ret is None, -(ret or 0.0), row["index"])
@@ -231,6 +250,7 @@ def rank(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --- output --------------------------------------------------------------------------------------------------------
+
 
 def _param_names(rows: list[dict[str, Any]]) -> list[str]:
     return sorted({name for row in rows for name in row["params"]})
@@ -258,15 +278,22 @@ def _short(error: str | None) -> str:
     if error is None:
         return ""
     line = error.splitlines()[0] if error.strip() else error
-    return line if len(line) <= _ERROR_WIDTH else line[:_ERROR_WIDTH - 3] + "..."
+    return line if len(line) <= _ERROR_WIDTH else line[: _ERROR_WIDTH - 3] + "..."
 
 
 def _table_cells(rank_no: int, row: dict[str, Any], names: list[str]) -> list[str]:
     fills = _metric(row, "fills")
-    return [str(rank_no), *(_text(row["params"].get(n, "")) for n in names), row["data"],
-            _num(_metric(row, "return_pct"), "+.3f"), _num(_metric(row, "sharpe"), ".2f"),
-            _num(_metric(row, "max_drawdown_pct"), ".3f"), "" if fills is None else str(fills),
-            _money(_metric(row, "fees_paid")), _short(row.get("error"))]
+    return [
+        str(rank_no),
+        *(_text(row["params"].get(n, "")) for n in names),
+        row["data"],
+        _num(_metric(row, "return_pct"), "+.3f"),
+        _num(_metric(row, "sharpe"), ".2f"),
+        _num(_metric(row, "max_drawdown_pct"), ".3f"),
+        "" if fills is None else str(fills),
+        _money(_metric(row, "fees_paid")),
+        _short(row.get("error")),
+    ]
 
 
 def _text(value: Any) -> str:
@@ -283,9 +310,12 @@ def sweep_table(rows: list[dict[str, Any]], top: int | None = 20) -> str:
     shown = rows if top is None else rows[:top]
     body = [_table_cells(i, row, names) for i, row in enumerate(shown, 1)]
     widths = [max(len(line[c]) for line in [header, *body]) for c in range(len(header))]
-    lines = ["  ".join(cell.rjust(w) if c in right else cell.ljust(w)
-                       for c, (cell, w) in enumerate(zip(line, widths, strict=True))).rstrip()
-             for line in [header, *body]]
+    lines = [
+        "  ".join(
+            cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in [header, *body]
+    ]
     if len(shown) < len(rows):
         lines.append(f"({len(rows) - len(shown)} more not shown)")
     return "\n".join(lines) + "\n"
@@ -316,7 +346,18 @@ def write_sweep(rows: list[dict[str, Any]], out_dir: str | Path) -> dict[str, Pa
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(columns)
         for i, row in enumerate(rows, 1):
-            writer.writerow([_csv_value(v) for v in (
-                i, row["index"], *(row["params"].get(n) for n in names), row["data"], row["seed"],
-                *(_metric(row, m) for m in metrics), row.get("error"))])
+            writer.writerow(
+                [
+                    _csv_value(v)
+                    for v in (
+                        i,
+                        row["index"],
+                        *(row["params"].get(n) for n in names),
+                        row["data"],
+                        row["seed"],
+                        *(_metric(row, m) for m in metrics),
+                        row.get("error"),
+                    )
+                ]
+            )
     return paths

@@ -63,13 +63,14 @@ def _amount(venue: Venue, asset: object, amount: object) -> tuple[str, int]:
     if not isinstance(asset, str) or asset not in venue.assets:
         raise _bad(f"unknown asset {asset!r}; listed: {sorted(venue.assets)}")
     if isinstance(amount, bool) or not isinstance(amount, (str, int)):
-        raise _bad(f"{asset}: amounts are decimal strings such as \"100.5\" (got {type(amount).__name__})")
+        raise _bad(f'{asset}: amounts are decimal strings such as "100.5" (got {type(amount).__name__})')
     text = str(amount)
     try:
         units = parse_units(text, venue.assets[asset].decimals, "amount")
     except ApiError:
-        raise _bad(f"{asset}: {text!r} is not a decimal amount with at most "
-                   f"{venue.assets[asset].decimals} decimals") from None
+        raise _bad(
+            f"{asset}: {text!r} is not a decimal amount with at most {venue.assets[asset].decimals} decimals"
+        ) from None
     return asset, units
 
 
@@ -123,6 +124,7 @@ def bearer_token_matches(authorization: str, expected_digest: bytes) -> bool:
 
 def admin_guard(expected_digest: bytes) -> Callable[[RequestHandler], RequestHandler]:
     """Wrap an admin handler: 401 without the token, Binance-style bodies for refusals and bugs."""
+
     def guarded(fn: RequestHandler) -> RequestHandler:
         async def handle(request: Request) -> Response:
             if not bearer_token_matches(request.headers.get("authorization", ""), expected_digest):
@@ -134,7 +136,9 @@ def admin_guard(expected_digest: bytes) -> Callable[[RequestHandler], RequestHan
             except Exception:  # a bug: the details go to our log, the client gets Binance's body shape
                 log.exception("unexpected error in %s %s", request.method, request.url.path)
                 return error_response(INTERNAL)
+
         return handle
+
     return guarded
 
 
@@ -162,9 +166,16 @@ def _run_by_the_exchange(services: Services, account: int) -> bool:
 
 def _wallet_balances(view: WalletView, units: Callable[[str, int], str]) -> dict[str, dict[str, str]]:
     """A margin wallet's balances and debts (only assets it holds or owes)."""
-    return {row.asset: {"free": units(row.asset, row.free), "locked": units(row.asset, row.locked),
-                        "borrowed": units(row.asset, row.borrowed), "interest": units(row.asset, row.interest)}
-            for row in view.rows if row.free or row.locked or row.borrowed or row.interest}
+    return {
+        row.asset: {
+            "free": units(row.asset, row.free),
+            "locked": units(row.asset, row.locked),
+            "borrowed": units(row.asset, row.borrowed),
+            "interest": units(row.asset, row.interest),
+        }
+        for row in view.rows
+        if row.free or row.locked or row.borrowed or row.interest
+    }
 
 
 def build_routes(services: Services) -> list[Route]:
@@ -200,35 +211,63 @@ def build_routes(services: Services) -> list[Route]:
             raise _bad("a deposit must be positive")
         b = venue.deposit(account, asset, units)
         d = venue.assets[asset].decimals
-        return _ok({"accountId": account, "asset": asset, "free": format_units(b.free, d),
-                    "locked": format_units(b.locked, d)})
+        return _ok(
+            {"accountId": account, "asset": asset, "free": format_units(b.free, d), "locked": format_units(b.locked, d)}
+        )
 
     async def show_account(request: Request) -> Response:
         account = _account_id(request, venue)
         balances, updated = venue.balances(account)
-        keys = [{"apiKey": mask(k.api_key), "keyType": k.key_type.value, "permissions": sorted(k.permissions),
-                 "revoked": k.revoked} for k in venue.keys.keys_of(account)]
+        keys = [
+            {
+                "apiKey": mask(k.api_key),
+                "keyType": k.key_type.value,
+                "permissions": sorted(k.permissions),
+                "revoked": k.revoked,
+            }
+            for k in venue.keys.keys_of(account)
+        ]
         desk = services.margin
         cross = desk.view(account, CROSS_MARGIN)
-        isolated = {symbol: desk.view(account, WalletRef("ISOLATED", symbol))
-                    for symbol in desk.wallets.isolated_symbols(account)}
-        loans = [{"wallet": "ISOLATED" if view.ref.symbol else "CROSS", "symbol": view.ref.symbol or None,
-                  "asset": row.asset, "principal": units(row.asset, row.borrowed),
-                  "interest": units(row.asset, row.interest)}
-                 for view in (cross, *isolated.values()) for row in view.rows if row.borrowed or row.interest]
-        return _ok({"accountId": account, "updateTime": updated, "balances": {
-            "spot": {a: {"free": units(a, b.free), "locked": units(a, b.locked)} for a, b in balances.items()},
-            "crossMargin": _wallet_balances(cross, units),
-            "isolatedMargin": {symbol: _wallet_balances(view, units) for symbol, view in isolated.items()},
-        }, "loans": loans, "keys": keys})
+        isolated = {
+            symbol: desk.view(account, WalletRef("ISOLATED", symbol))
+            for symbol in desk.wallets.isolated_symbols(account)
+        }
+        loans = [
+            {
+                "wallet": "ISOLATED" if view.ref.symbol else "CROSS",
+                "symbol": view.ref.symbol or None,
+                "asset": row.asset,
+                "principal": units(row.asset, row.borrowed),
+                "interest": units(row.asset, row.interest),
+            }
+            for view in (cross, *isolated.values())
+            for row in view.rows
+            if row.borrowed or row.interest
+        ]
+        return _ok(
+            {
+                "accountId": account,
+                "updateTime": updated,
+                "balances": {
+                    "spot": {a: {"free": units(a, b.free), "locked": units(a, b.locked)} for a, b in balances.items()},
+                    "crossMargin": _wallet_balances(cross, units),
+                    "isolatedMargin": {symbol: _wallet_balances(view, units) for symbol, view in isolated.items()},
+                },
+                "loans": loans,
+                "keys": keys,
+            }
+        )
 
     async def new_key(request: Request) -> Response:
         account = _account_id(request, venue)
         options = _key_options(await _json(request))
         if _run_by_the_exchange(services, account):
-            raise _bad(f"account {account} is run by the exchange itself (the margin lending pool, insurance fund "
-                       "or a user's margin wallet): its funds move only by the margin desk's rules, so no API key "
-                       "may name it; issue keys to user accounts")
+            raise _bad(
+                f"account {account} is run by the exchange itself (the margin lending pool, insurance fund "
+                "or a user's margin wallet): its funds move only by the margin desk's rules, so no API key "
+                "may name it; issue keys to user accounts"
+            )
         try:
             issued = venue.issue_key(account, **options)
         except ValueError as e:
@@ -273,18 +312,30 @@ def build_routes(services: Services) -> list[Route]:
                 source.set_reference(symbol, units)
         except ValueError as e:
             raise _bad(str(e)) from None
-        return _ok({"symbol": symbol, "referencePrice": format_units(source.reference(symbol),
-                                                                      market.spec.quote.decimals)})
+        return _ok(
+            {"symbol": symbol, "referencePrice": format_units(source.reference(symbol), market.spec.quote.decimals)}
+        )
 
     async def health(request: Request) -> Response:
         with venue.lock:
-            quotes = {symbol: source.quote_updates(symbol) for source in getattr(services.liquidity, "sources", ())
-                      if hasattr(source, "quote_updates") for symbol in source.symbols}
+            quotes = {
+                symbol: source.quote_updates(symbol)
+                for source in getattr(services.liquidity, "sources", ())
+                if hasattr(source, "quote_updates")
+                for symbol in source.symbols
+            }
         read_only = venue.recorder.failure  # why changes are refused, if they are
-        return _ok({"status": "ok" if read_only is None else "read-only", "readOnlyReason": read_only,
-                    "serverTime": venue.now(), "markets": len(venue.markets),
-                    "accounts": len(venue.account_ids()), "quoteUpdates": quotes,
-                    "liquidityFailures": getattr(services.liquidity, "failures", 0)})
+        return _ok(
+            {
+                "status": "ok" if read_only is None else "read-only",
+                "readOnlyReason": read_only,
+                "serverTime": venue.now(),
+                "markets": len(venue.markets),
+                "accounts": len(venue.account_ids()),
+                "quoteUpdates": quotes,
+                "liquidityFailures": getattr(services.liquidity, "failures", 0),
+            }
+        )
 
     async def take_snapshot(request: Request) -> Response:
         snapshot_id, digest = await run_in_threadpool(services.durability.save)
@@ -307,10 +358,21 @@ def build_routes(services: Services) -> list[Route]:
     async def state(request: Request) -> Response:
         d = services.durability
         seq, digest = await run_in_threadpool(d.digest)
-        return _ok({"stateDir": d.settings.state_dir, "fsync": d.settings.fsync if d.settings.state_dir else None,
-                    "journalSeq": seq, "journalFailure": d.recorder.failure, "fingerprint": digest,
-                    "recovered": {"seq": d.recovered.seq, "fingerprint": d.recovered.fingerprint,
-                                  "replayed": d.recovered.replayed, "damage": d.recovered.damage}})
+        return _ok(
+            {
+                "stateDir": d.settings.state_dir,
+                "fsync": d.settings.fsync if d.settings.state_dir else None,
+                "journalSeq": seq,
+                "journalFailure": d.recorder.failure,
+                "fingerprint": digest,
+                "recovered": {
+                    "seq": d.recovered.seq,
+                    "fingerprint": d.recovered.fingerprint,
+                    "replayed": d.recovered.replayed,
+                    "damage": d.recovered.damage,
+                },
+            }
+        )
 
     return [
         Route("/sandex/v1/health", guarded(health), methods=["GET"]),
@@ -328,30 +390,30 @@ def build_routes(services: Services) -> list[Route]:
     ]
 
 
-
 _ADMIN_DOCS = {
     ("/sandex/v1/health", "get"): "Liveness and counts",
     ("/sandex/v1/accounts", "post"): 'Open an account: {"balances": {"USDT": "10000"}, "permissions": ["SPOT", '
-                                     '"MARGIN"], "keyType": "HMAC"|"ED25519"|"RSA", "publicKey": PEM, "ipAllow": '
-                                     '[...]} -> {"accountId", "apiKey", "secret"}',
+    '"MARGIN"], "keyType": "HMAC"|"ED25519"|"RSA", "publicKey": PEM, "ipAllow": '
+    '[...]} -> {"accountId", "apiKey", "secret"}',
     ("/sandex/v1/accounts/{account_id}", "get"): "Balances (spot, cross margin, isolated), loans and keys (masked)",
     ("/sandex/v1/accounts/{account_id}/deposit", "post"): 'Credit free balance: {"asset": "USDT", "amount": "100"}',
     ("/sandex/v1/accounts/{account_id}/keys", "post"): "Issue another API key (same options as opening an account)",
     ("/sandex/v1/keys/{api_key}", "delete"): "Revoke an API key at once",
     ("/sandex/v1/markets/{symbol}/status", "put"): 'Set a market\'s status: {"status": "TRADING"|"HALT"|"BREAK"}',
     ("/sandex/v1/markets/{symbol}/price", "put"): 'Move a synthetic market\'s reference price: {"price": "95000"}; '
-                                                 'its makers and takers follow',
+    "its makers and takers follow",
     ("/sandex/v1/state", "get"): "Where the state is kept, the journal's last record and the state's fingerprint",
     ("/sandex/v1/snapshots", "post"): 'Save the whole exchange state -> {"snapshotId", "fingerprint"}',
     ("/sandex/v1/snapshots", "get"): "The snapshots saved so far",
     ("/sandex/v1/snapshots/{snapshot_id}/restore", "post"): "Put the whole exchange state back as it was saved "
-                                                            "(liquidity sources start afresh)",
+    "(liquidity sources start afresh)",
 }
 
 
 _DECIMAL = {"type": "string", "pattern": DECIMAL_RANGE}
 _KEY_OPTIONS = {
-    "type": "object", "additionalProperties": False,
+    "type": "object",
+    "additionalProperties": False,
     "properties": {
         "balances": {"type": "object", "additionalProperties": _DECIMAL},
         "permissions": {"type": "array", "items": {"type": "string", "enum": sorted(PERMISSIONS)}},
@@ -364,13 +426,23 @@ _BODIES = {  # the JSON each admin call takes (larger than MAX_BODY: 413)
     ("/sandex/v1/accounts", "post"): _KEY_OPTIONS,
     ("/sandex/v1/accounts/{account_id}/keys", "post"): _KEY_OPTIONS,
     ("/sandex/v1/accounts/{account_id}/deposit", "post"): {
-        "type": "object", "additionalProperties": False, "required": ["asset", "amount"],
-        "properties": {"asset": {"type": "string"}, "amount": _DECIMAL}},
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["asset", "amount"],
+        "properties": {"asset": {"type": "string"}, "amount": _DECIMAL},
+    },
     ("/sandex/v1/markets/{symbol}/status", "put"): {
-        "type": "object", "additionalProperties": False, "required": ["status"],
-        "properties": {"status": {"type": "string", "enum": list(MarketStatus.__members__)}}},
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["status"],
+        "properties": {"status": {"type": "string", "enum": list(MarketStatus.__members__)}},
+    },
     ("/sandex/v1/markets/{symbol}/price", "put"): {
-        "type": "object", "additionalProperties": False, "required": ["price"], "properties": {"price": _DECIMAL}},
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["price"],
+        "properties": {"price": _DECIMAL},
+    },
 }
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/BinanceError"}}}}
 
@@ -378,13 +450,20 @@ _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/sche
 def openapi_paths() -> dict[str, dict[str, object]]:
     paths: dict[str, dict[str, object]] = {}
     for (path, method), summary in _ADMIN_DOCS.items():
-        params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for name in ("account_id", "api_key", "symbol", "snapshot_id") if "{" + name + "}" in path]
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in ("account_id", "api_key", "symbol", "snapshot_id")
+            if "{" + name + "}" in path
+        ]
         op: dict[str, object] = {
-            "summary": summary, "parameters": params, "security": [{"AdminToken": []}],
-            "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {}}}},
-                          "401": {"description": "wrong or missing admin token"} | _ERROR,
-                          "4XX": {"description": 'refused: {"code": int, "msg": str} saying what was wrong'} | _ERROR},
+            "summary": summary,
+            "parameters": params,
+            "security": [{"AdminToken": []}],
+            "responses": {
+                "200": {"description": "JSON", "content": {"application/json": {"schema": {}}}},
+                "401": {"description": "wrong or missing admin token"} | _ERROR,
+                "4XX": {"description": 'refused: {"code": int, "msg": str} saying what was wrong'} | _ERROR,
+            },
         }
         body = _BODIES.get((path, method))
         if body is not None:

@@ -33,8 +33,14 @@ from .endpoint import (
     openapi_paths,
 )
 
-ENDPOINTS: list[Endpoint] = [*market.ENDPOINTS, *spot.ENDPOINTS, *wallet.ENDPOINTS, *convert.ENDPOINTS,
-                             *margin.ENDPOINTS, *margin_orders.ENDPOINTS]
+ENDPOINTS: list[Endpoint] = [
+    *market.ENDPOINTS,
+    *spot.ENDPOINTS,
+    *wallet.ENDPOINTS,
+    *convert.ENDPOINTS,
+    *margin.ENDPOINTS,
+    *margin_orders.ENDPOINTS,
+]
 
 
 @dataclass(slots=True)
@@ -84,16 +90,28 @@ def create_services(venue: Venue, admin_token: str, durability: DurabilitySettin
     keeper = MarginKeeper(desk, venue.config.margin.check_interval_ms)
     sources = JournaledLiquidity(venue)
     holders = {"venue": venue, "margin": desk, "convert": convert_desk, "keeper": keeper, "liquidity": sources}
-    return Services(venue, RateLimiter(venue.config.rate_limits, venue.clock), admin_token, convert_desk, desk, keeper,
-                    sources, Durability(venue.recorder, holders, durability or DurabilitySettings()))
+    return Services(
+        venue,
+        RateLimiter(venue.config.rate_limits, venue.clock),
+        admin_token,
+        convert_desk,
+        desk,
+        keeper,
+        sources,
+        Durability(venue.recorder, holders, durability or DurabilitySettings()),
+    )
 
 
-def create_app(venue: Venue, admin_token: str, durability: DurabilitySettings | None = None,
-               with_admin: bool = True) -> SandexApp:
+def create_app(
+    venue: Venue, admin_token: str, durability: DurabilitySettings | None = None, with_admin: bool = True
+) -> SandexApp:
     """Binance's API (and the admin API unless ``with_admin`` is False: see ``create_admin_app``)."""
     services = create_services(venue, admin_token, durability)
-    app = FastAPI(title="sandex", version=VERSION,
-                  description="A sandboxed exchange speaking Binance's spot REST API, plus an admin API.")
+    app = FastAPI(
+        title="sandex",
+        version=VERSION,
+        description="A sandboxed exchange speaking Binance's spot REST API, plus an admin API.",
+    )
     by_path: dict[str, dict[str, Endpoint]] = {}
     for ep in ENDPOINTS:
         by_path.setdefault(ep.path, {})[ep.method] = ep
@@ -130,10 +148,13 @@ def _schema(app: FastAPI, with_admin: bool) -> dict[str, Any]:
             "openapi": "3.1.0",
             "info": {"title": app.title, "version": app.version, "description": app.description},
             "paths": openapi_paths(ENDPOINTS)
-                     | (admin.openapi_paths() | fault_admin.openapi_paths() if with_admin else {}),
-            "components": {"schemas": {"BinanceError": ERROR_SCHEMA}, "securitySchemes": {
-                "ApiKey": API_KEY_SCHEME,
-                "AdminToken": {"type": "http", "scheme": "bearer", "description": "the admin token"},
-            }},
+            | (admin.openapi_paths() | fault_admin.openapi_paths() if with_admin else {}),
+            "components": {
+                "schemas": {"BinanceError": ERROR_SCHEMA},
+                "securitySchemes": {
+                    "ApiKey": API_KEY_SCHEME,
+                    "AdminToken": {"type": "http", "scheme": "bearer", "description": "the admin token"},
+                },
+            },
         }
     return app.openapi_schema

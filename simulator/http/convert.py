@@ -40,11 +40,16 @@ def exchange_info(ctx: Ctx) -> list[dict[str, str]]:
     out = []
     for a, b in desk.pairs():
         if (want_from is None or a == want_from) and (want_to is None or b == want_to):
-            out.append({
-                "fromAsset": a, "toAsset": b,
-                "fromAssetMinAmount": _units(ctx, a, 1), "fromAssetMaxAmount": _units(ctx, a, desk.max_units(a)),
-                "toAssetMinAmount": _units(ctx, b, 1), "toAssetMaxAmount": _units(ctx, b, desk.max_units(b)),
-            })
+            out.append(
+                {
+                    "fromAsset": a,
+                    "toAsset": b,
+                    "fromAssetMinAmount": _units(ctx, a, 1),
+                    "fromAssetMaxAmount": _units(ctx, a, desk.max_units(a)),
+                    "toAssetMinAmount": _units(ctx, b, 1),
+                    "toAssetMaxAmount": _units(ctx, b, desk.max_units(b)),
+                }
+            )
     return out
 
 
@@ -63,9 +68,14 @@ def get_quote(ctx: Ctx) -> dict[str, object]:
     p.choice("walletType", frozenset({"SPOT"}), err.invalid_value("walletType"))
     valid_time = p.choice("validTime", frozenset(VALID_TIMES), default=DEFAULT_VALID_TIME)
     q = _desk(ctx).quote(ctx.account, from_asset, to_asset, from_amount, to_amount, valid_time)
-    return {"quoteId": q.quote_id, "ratio": q.ratio, "inverseRatio": q.inverse_ratio,
-            "validTimestamp": q.valid_until, "toAmount": _units(ctx, q.to_asset, q.to_amount),
-            "fromAmount": _units(ctx, q.from_asset, q.from_amount)}
+    return {
+        "quoteId": q.quote_id,
+        "ratio": q.ratio,
+        "inverseRatio": q.inverse_ratio,
+        "validTimestamp": q.valid_until,
+        "toAmount": _units(ctx, q.to_asset, q.to_amount),
+        "fromAmount": _units(ctx, q.from_asset, q.from_amount),
+    }
 
 
 def accept_quote(ctx: Ctx) -> dict[str, object]:
@@ -77,10 +87,15 @@ def _order(ctx: Ctx, order: ConvertOrder, with_quote_id: bool = False) -> dict[s
     q: Quote = order.quote
     out: dict[str, object] = {"quoteId": q.quote_id} if with_quote_id else {}
     return out | {
-        "orderId": order.order_id, "orderStatus": order.status,
-        "fromAsset": q.from_asset, "fromAmount": _units(ctx, q.from_asset, q.from_amount),
-        "toAsset": q.to_asset, "toAmount": _units(ctx, q.to_asset, q.to_amount),
-        "ratio": q.ratio, "inverseRatio": q.inverse_ratio, "createTime": order.create_time,
+        "orderId": order.order_id,
+        "orderStatus": order.status,
+        "fromAsset": q.from_asset,
+        "fromAmount": _units(ctx, q.from_asset, q.from_amount),
+        "toAsset": q.to_asset,
+        "toAmount": _units(ctx, q.to_asset, q.to_amount),
+        "ratio": q.ratio,
+        "inverseRatio": q.inverse_ratio,
+        "createTime": order.create_time,
     }
 
 
@@ -102,8 +117,13 @@ def trade_flow(ctx: Ctx) -> dict[str, object]:
         raise err.window_too_long(720)
     limit = p.limit(100, 1000)
     orders, more = _desk(ctx).history(ctx.account, start, end, limit)
-    return {"list": [_order(ctx, o, with_quote_id=True) for o in orders], "startTime": start, "endTime": end,
-            "limit": limit, "moreData": more}
+    return {
+        "list": [_order(ctx, o, with_quote_id=True) for o in orders],
+        "startTime": start,
+        "endTime": end,
+        "limit": limit,
+        "moreData": more,
+    }
 
 
 _FROM, _TO = Param("fromAsset"), Param("toAsset")
@@ -111,23 +131,69 @@ _FROM, _TO = Param("fromAsset"), Param("toAsset")
 # Binance counts convert calls in separate SAPI pools (weights 100-3000 there); sandex has one request-weight
 # pool per IP, so they weigh like the spot calls they resemble.
 ENDPOINTS = [
-    Endpoint("GET", "/sapi/v1/convert/exchangeInfo", exchange_info, Security.USER_DATA, 20, (_FROM, _TO),
-             "Convert pairs and their amount limits"),
-    Endpoint("GET", "/sapi/v1/convert/assetInfo", asset_info, Security.USER_DATA, 10, (),
-             "Convert amount precision per asset"),
-    Endpoint("POST", "/sapi/v1/convert/getQuote", get_quote, Security.TRADE, 20, (
-        Param("fromAsset", required=True), Param("toAsset", required=True),
-        Param("fromAmount", "number", doc="what you give; or toAmount, not both"),
-        Param("toAmount", "number", doc="what you get; or fromAmount, not both"),
-        Param("walletType", doc="SPOT", enum=("SPOT",)),
-        Param("validTime", doc="10s (default), 30s, 1m or 2m", enum=tuple(VALID_TIMES)),
-    ), "Send a convert quote request"),
-    Endpoint("POST", "/sapi/v1/convert/acceptQuote", accept_quote, Security.TRADE, 20,
-             (Param("quoteId", required=True),), "Accept a convert quote"),
-    Endpoint("GET", "/sapi/v1/convert/orderStatus", order_status, Security.USER_DATA, 10,
-             (Param("orderId", "integer"), Param("quoteId")), "Convert order status"),
-    Endpoint("GET", "/sapi/v1/convert/tradeFlow", trade_flow, Security.USER_DATA, 20, (
-        Param("startTime", "integer", True), Param("endTime", "integer", True),
-        Param("limit", "integer", doc="default 100, at most 1000"),
-    ), "Convert trade history"),
+    Endpoint(
+        "GET",
+        "/sapi/v1/convert/exchangeInfo",
+        exchange_info,
+        Security.USER_DATA,
+        20,
+        (_FROM, _TO),
+        "Convert pairs and their amount limits",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/convert/assetInfo",
+        asset_info,
+        Security.USER_DATA,
+        10,
+        (),
+        "Convert amount precision per asset",
+    ),
+    Endpoint(
+        "POST",
+        "/sapi/v1/convert/getQuote",
+        get_quote,
+        Security.TRADE,
+        20,
+        (
+            Param("fromAsset", required=True),
+            Param("toAsset", required=True),
+            Param("fromAmount", "number", doc="what you give; or toAmount, not both"),
+            Param("toAmount", "number", doc="what you get; or fromAmount, not both"),
+            Param("walletType", doc="SPOT", enum=("SPOT",)),
+            Param("validTime", doc="10s (default), 30s, 1m or 2m", enum=tuple(VALID_TIMES)),
+        ),
+        "Send a convert quote request",
+    ),
+    Endpoint(
+        "POST",
+        "/sapi/v1/convert/acceptQuote",
+        accept_quote,
+        Security.TRADE,
+        20,
+        (Param("quoteId", required=True),),
+        "Accept a convert quote",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/convert/orderStatus",
+        order_status,
+        Security.USER_DATA,
+        10,
+        (Param("orderId", "integer"), Param("quoteId")),
+        "Convert order status",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/convert/tradeFlow",
+        trade_flow,
+        Security.USER_DATA,
+        20,
+        (
+            Param("startTime", "integer", True),
+            Param("endTime", "integer", True),
+            Param("limit", "integer", doc="default 100, at most 1000"),
+        ),
+        "Convert trade history",
+    ),
 ]

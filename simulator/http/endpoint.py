@@ -105,8 +105,9 @@ class Endpoint:
         if self.security.signed:
             names |= set(AUTH_PARAMS)
         object.__setattr__(self, "names", frozenset(names))
-        object.__setattr__(self, "max_lengths", {p.name: p.max_length for p in self.params
-                                                 if p.max_length != MAX_VALUE_CHARS})
+        object.__setattr__(
+            self, "max_lengths", {p.name: p.max_length for p in self.params if p.max_length != MAX_VALUE_CHARS}
+        )
 
     def check_lengths(self, data: dict[str, str]) -> None:
         """Every value within its bound (-1100 names the first one too long)."""
@@ -146,26 +147,38 @@ class Params:
 
     # a dict maps the value sent to what it stands for; a frozenset answers the value itself
     @overload
-    def choice(self, name: str, choices: dict[str, _T], error: ApiError | None = None, *,
-               required: Literal[True]) -> _T: ...
+    def choice(
+        self, name: str, choices: dict[str, _T], error: ApiError | None = None, *, required: Literal[True]
+    ) -> _T: ...
     @overload
-    def choice(self, name: str, choices: dict[str, _T], error: ApiError | None = None, required: bool = False, *,
-               default: _T) -> _T: ...
+    def choice(
+        self, name: str, choices: dict[str, _T], error: ApiError | None = None, required: bool = False, *, default: _T
+    ) -> _T: ...
     @overload
-    def choice(self, name: str, choices: dict[str, _T], error: ApiError | None = None,
-               required: bool = False) -> _T | None: ...
+    def choice(
+        self, name: str, choices: dict[str, _T], error: ApiError | None = None, required: bool = False
+    ) -> _T | None: ...
     @overload
-    def choice(self, name: str, choices: frozenset[str], error: ApiError | None = None, *,
-               required: Literal[True]) -> str: ...
+    def choice(
+        self, name: str, choices: frozenset[str], error: ApiError | None = None, *, required: Literal[True]
+    ) -> str: ...
     @overload
-    def choice(self, name: str, choices: frozenset[str], error: ApiError | None = None, required: bool = False, *,
-               default: str) -> str: ...
+    def choice(
+        self, name: str, choices: frozenset[str], error: ApiError | None = None, required: bool = False, *, default: str
+    ) -> str: ...
     @overload
-    def choice(self, name: str, choices: frozenset[str], error: ApiError | None = None,
-               required: bool = False) -> str | None: ...
+    def choice(
+        self, name: str, choices: frozenset[str], error: ApiError | None = None, required: bool = False
+    ) -> str | None: ...
 
-    def choice(self, name: str, choices: Mapping[str, object] | frozenset[str], error: ApiError | None = None,
-               required: bool = False, default: object = None) -> object:
+    def choice(
+        self,
+        name: str,
+        choices: Mapping[str, object] | frozenset[str],
+        error: ApiError | None = None,
+        required: bool = False,
+        default: object = None,
+    ) -> object:
         value = self.text(name, required)
         if value is None:
             return default
@@ -175,17 +188,31 @@ class Params:
 
     # ``int`` below is this method inside the class body: the type is spelled ``builtins.int``
     @overload
-    def int(self, name: str, low: builtins.int, high: builtins.int, required: Literal[True],
-            default: builtins.int | None = None) -> builtins.int: ...
+    def int(
+        self,
+        name: str,
+        low: builtins.int,
+        high: builtins.int,
+        required: Literal[True],
+        default: builtins.int | None = None,
+    ) -> builtins.int: ...
     @overload
-    def int(self, name: str, low: builtins.int, high: builtins.int, required: bool = False, *,
-            default: builtins.int) -> builtins.int: ...
+    def int(
+        self, name: str, low: builtins.int, high: builtins.int, required: bool = False, *, default: builtins.int
+    ) -> builtins.int: ...
     @overload
-    def int(self, name: str, low: builtins.int, high: builtins.int, required: bool = False,
-            default: None = None) -> builtins.int | None: ...
+    def int(
+        self, name: str, low: builtins.int, high: builtins.int, required: bool = False, default: None = None
+    ) -> builtins.int | None: ...
 
-    def int(self, name: str, low: builtins.int, high: builtins.int, required: bool = False,
-            default: builtins.int | None = None) -> builtins.int | None:
+    def int(
+        self,
+        name: str,
+        low: builtins.int,
+        high: builtins.int,
+        required: bool = False,
+        default: builtins.int | None = None,
+    ) -> builtins.int | None:
         value = self.text(name, required)
         return default if value is None else parse_int(value, name, low, high)
 
@@ -292,8 +319,13 @@ def build_handler(services: Services, methods: dict[str, Endpoint]) -> RequestHa
             query = raw_query.decode("utf-8", "surrogateescape")
             try:
                 check_query(raw_query)
-                body = "" if ep.method == "GET" else \
-                    (await read_body(request, MAX_REQUEST_BYTES - len(raw_query))).decode("utf-8", "surrogateescape")
+                body = (
+                    ""
+                    if ep.method == "GET"
+                    else (await read_body(request, MAX_REQUEST_BYTES - len(raw_query))).decode(
+                        "utf-8", "surrogateescape"
+                    )
+                )
                 data = parse_params(query, body)
                 ep.check_lengths(data)
             except ApiError:  # weighed like any request (a banned IP still gets its 418), then refused
@@ -305,8 +337,9 @@ def build_handler(services: Services, methods: dict[str, Endpoint]) -> RequestHa
             security = ep.security
             if security.signed:
                 permission = "SPOT" if security is Security.TRADE else "MARGIN" if security is Security.MARGIN else None
-                key = authenticate(venue.keys, request.headers.get("x-mbx-apikey"), query + body, data, ip, now,
-                                   permission)
+                key = authenticate(
+                    venue.keys, request.headers.get("x-mbx-apikey"), query + body, data, ip, now, permission
+                )
             elif security is Security.USER_STREAM:
                 key = api_key_only(venue.keys, request.headers.get("x-mbx-apikey"), ip)
             unknown = data.keys() - ep.names
@@ -316,11 +349,15 @@ def build_handler(services: Services, methods: dict[str, Endpoint]) -> RequestHa
                 for name in AUTH_PARAMS:
                     data.pop(name, None)
             if key is not None:
-                headers.update(limiter.charge_order(key.account_id) if ep.places_order
-                               else limiter.order_headers(key.account_id))
+                headers.update(
+                    limiter.charge_order(key.account_id) if ep.places_order else limiter.order_headers(key.account_id)
+                )
             ctx = Ctx(services, Params(data), key, now)
-            fault = faults.take(ep.method, ep.path, ep.places_order, None if key is None else key.api_key) \
-                if faults.active else None
+            fault = (
+                faults.take(ep.method, ep.path, ep.places_order, None if key is None else key.api_key)
+                if faults.active
+                else None
+            )
             result = ep.handler(ctx) if fault is None else await run_faulted(fault, lambda: ep.handler(ctx), venue.now)
             if isinstance(result, Response):
                 result.headers.update(headers)
@@ -339,29 +376,51 @@ def build_handler(services: Services, methods: dict[str, Endpoint]) -> RequestHa
 
 
 ERROR_SCHEMA = {
-    "type": "object", "required": ["code", "msg"], "additionalProperties": False,
-    "properties": {"code": {"type": "integer", "description": "Binance's error code (negative)"},
-                   "msg": {"type": "string", "description": "Binance's exact message text"},
-                   "data": {"description": "cancelReplace only: the results of its two halves"}},
+    "type": "object",
+    "required": ["code", "msg"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {"type": "integer", "description": "Binance's error code (negative)"},
+        "msg": {"type": "string", "description": "Binance's exact message text"},
+        "data": {"description": "cancelReplace only: the results of its two halves"},
+    },
 }
 API_KEY_SCHEME = {
-    "type": "apiKey", "in": "header", "name": "X-MBX-APIKEY",
+    "type": "apiKey",
+    "in": "header",
+    "name": "X-MBX-APIKEY",
     "description": "The API key. SIGNED endpoints also take `timestamp` and `signature`: HMAC-SHA256 (hex) with "
-                   "the secret, or Ed25519 / RSA (base64) with the private key, over the query string followed by "
-                   "the form body exactly as sent.",
+    "the secret, or Ed25519 / RSA (base64) with the private key, over the query string followed by "
+    "the form body exactly as sent.",
 }
-_ERRORS = {"description": 'Binance error: {"code": int, "msg": str}. 400 parameters and signatures, 401 keys, '
-                          "404 no such path, 405 method, 408 body too slow, 409 cancelReplace half done, "
-                          "413 request over 64 KiB, 414 query over 16 KiB, 418 banned, 429 rate limited",
-           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BinanceError"}}}}
+_ERRORS = {
+    "description": 'Binance error: {"code": int, "msg": str}. 400 parameters and signatures, 401 keys, '
+    "404 no such path, 405 method, 408 body too slow, 409 cancelReplace half done, "
+    "413 request over 64 KiB, 414 query over 16 KiB, 418 banned, 429 rate limited",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BinanceError"}}},
+}
 _SIGNED_PARAMS = (
-    {"name": "timestamp", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 0},
-     "description": "milliseconds (or microseconds) since the epoch"},
-    {"name": "recvWindow", "in": "query", "required": False,
-     "schema": {"type": "number", "minimum": 0, "maximum": 60000},
-     "description": "at most 60000 ms (three decimals for microseconds); default 5000"},
-    {"name": "signature", "in": "query", "required": True, "schema": {"type": "string", "maxLength": MAX_VALUE_CHARS},
-     "description": "HMAC-SHA256 hex, or base64 Ed25519/RSA, over the other parameters as sent"},
+    {
+        "name": "timestamp",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "milliseconds (or microseconds) since the epoch",
+    },
+    {
+        "name": "recvWindow",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "number", "minimum": 0, "maximum": 60000},
+        "description": "at most 60000 ms (three decimals for microseconds); default 5000",
+    },
+    {
+        "name": "signature",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string", "maxLength": MAX_VALUE_CHARS},
+        "description": "HMAC-SHA256 hex, or base64 Ed25519/RSA, over the other parameters as sent",
+    },
 )
 
 
@@ -381,19 +440,23 @@ def openapi_paths(endpoints: list[Endpoint]) -> dict[str, dict[str, object]]:
     """OpenAPI path items generated from the endpoint declarations."""
     paths: dict[str, dict[str, object]] = {}
     for ep in endpoints:
-        params = [{"name": p.name, "in": "query", "required": p.required, "description": p.doc,
-                   "schema": param_schema(p)} for p in ep.params]
+        params = [
+            {"name": p.name, "in": "query", "required": p.required, "description": p.doc, "schema": param_schema(p)}
+            for p in ep.params
+        ]
         if ep.security.signed:
             params += [dict(p) for p in _SIGNED_PARAMS]
         op: dict[str, object] = {
             "summary": ep.summary or ep.path,
             "description": f"Security: {ep.security.value}. Weight: "
-                           f"{ep.weight if isinstance(ep.weight, int) else 'depends on the parameters'}. "
-                           "POST, PUT and DELETE also take their parameters as a form body "
-                           "(application/x-www-form-urlencoded), as Binance does.",
+            f"{ep.weight if isinstance(ep.weight, int) else 'depends on the parameters'}. "
+            "POST, PUT and DELETE also take their parameters as a form body "
+            "(application/x-www-form-urlencoded), as Binance does.",
             "parameters": params,
-            "responses": {"200": {"description": "Binance's JSON", "content": {"application/json": {"schema": {}}}},
-                          "4XX": _ERRORS},
+            "responses": {
+                "200": {"description": "Binance's JSON", "content": {"application/json": {"schema": {}}}},
+                "4XX": _ERRORS,
+            },
         }
         if ep.security is Security.MARKET_DATA:
             op["security"] = [{}, {"ApiKey": []}]  # a key is accepted, not required

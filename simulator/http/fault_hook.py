@@ -34,8 +34,13 @@ class DropConnection(Response):
             return
         # any other server (or an in-process test transport): start an answer and break it off; a
         # server closes the connection and a test transport raises this to the caller
-        await send({"type": "http.response.start", "status": 503,
-                    "headers": [(b"content-length", b"1"), (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [(b"content-length", b"1"), (b"connection", b"close")],
+            }
+        )
         raise ConnectionAbortedError("sandex fault: connection dropped")
 
 

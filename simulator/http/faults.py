@@ -81,11 +81,19 @@ _DOCS = {
 def openapi_paths() -> dict[str, dict[str, object]]:
     paths: dict[str, dict[str, object]] = {}
     for (path, method), summary in _DOCS.items():
-        params = [{"name": "fault_id", "in": "path", "required": True, "schema": {"type": "integer"}}] \
-            if "{fault_id}" in path else []
+        params = (
+            [{"name": "fault_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+            if "{fault_id}" in path
+            else []
+        )
         paths.setdefault(path, {})[method] = {
-            "summary": summary, "parameters": params, "security": [{"AdminToken": []}],
-            "responses": {"200": {"description": "JSON"}, "400": {"description": 'bad fault: {"code", "msg"}'},
-                          "401": {"description": "wrong or missing admin token"}},
+            "summary": summary,
+            "parameters": params,
+            "security": [{"AdminToken": []}],
+            "responses": {
+                "200": {"description": "JSON"},
+                "400": {"description": 'bad fault: {"code", "msg"}'},
+                "401": {"description": "wrong or missing admin token"},
+            },
         }
     return paths

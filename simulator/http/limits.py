@@ -44,8 +44,7 @@ _CLOSE = {"Connection": "close"}
 URI_TOO_LONG = ApiError(414, -1101, "Too many parameters sent for this endpoint.")
 TOO_LARGE = ApiError(413, -1101, "Too many parameters sent for this endpoint.", _CLOSE)
 BODY_TIMEOUT = ApiError(408, -1007, "Timeout waiting for the request body; nothing was executed.", _CLOSE)
-CLIENT_GONE = ApiError(400, -1007, "The client closed the connection before sending the whole request body.",
-                       _CLOSE)
+CLIENT_GONE = ApiError(400, -1007, "The client closed the connection before sending the whole request body.", _CLOSE)
 
 
 def check_query(query: bytes) -> None:

@@ -36,26 +36,50 @@ MAX_RATE_ASSETS = 20  # next-hourly-interest-rate?assets=
 VIP_LEVELS = (0, 9)  # one rate schedule here, whatever the level asked for
 CROSS_NO_DEBT_LEVEL = "999"  # Binance's cross marginLevel without debt
 ISOLATED_NO_DEBT_LEVEL = "999.00000000"
-UNSUPPORTED_WALLET = ApiError(400, -1130, "Invalid data sent for a parameter. sandex has only the spot, cross "
-                                          "margin and isolated margin wallets.")
+UNSUPPORTED_WALLET = ApiError(
+    400, -1130, "Invalid data sent for a parameter. sandex has only the spot, cross margin and isolated margin wallets."
+)
 
 # Universal transfer types between the wallets sandex has: type -> (source kind, target kind).
 MARGIN_TRANSFERS: dict[str, tuple[str, str]] = {
-    "MAIN_MARGIN": ("SPOT", "CROSS"), "MARGIN_MAIN": ("CROSS", "SPOT"),
-    "MAIN_ISOLATED_MARGIN": ("SPOT", "ISOLATED"), "ISOLATED_MARGIN_MAIN": ("ISOLATED", "SPOT"),
-    "MARGIN_ISOLATEDMARGIN": ("CROSS", "ISOLATED"), "ISOLATEDMARGIN_MARGIN": ("ISOLATED", "CROSS"),
+    "MAIN_MARGIN": ("SPOT", "CROSS"),
+    "MARGIN_MAIN": ("CROSS", "SPOT"),
+    "MAIN_ISOLATED_MARGIN": ("SPOT", "ISOLATED"),
+    "ISOLATED_MARGIN_MAIN": ("ISOLATED", "SPOT"),
+    "MARGIN_ISOLATEDMARGIN": ("CROSS", "ISOLATED"),
+    "ISOLATEDMARGIN_MARGIN": ("ISOLATED", "CROSS"),
     "ISOLATEDMARGIN_ISOLATEDMARGIN": ("ISOLATED", "ISOLATED"),
 }
 # Binance's other universal transfer types: valid names, wallets sandex does not have.
 OTHER_TRANSFERS = frozenset(
-    f"{a}_{b}" for a, b in (
-        ("MAIN", "UMFUTURE"), ("MAIN", "CMFUTURE"), ("UMFUTURE", "MAIN"), ("UMFUTURE", "MARGIN"),
-        ("CMFUTURE", "MAIN"), ("CMFUTURE", "MARGIN"), ("MARGIN", "UMFUTURE"), ("MARGIN", "CMFUTURE"),
-        ("MAIN", "FUNDING"), ("FUNDING", "MAIN"), ("FUNDING", "UMFUTURE"), ("UMFUTURE", "FUNDING"),
-        ("MARGIN", "FUNDING"), ("FUNDING", "MARGIN"), ("FUNDING", "CMFUTURE"), ("CMFUTURE", "FUNDING"),
-        ("MAIN", "OPTION"), ("OPTION", "MAIN"), ("UMFUTURE", "OPTION"), ("OPTION", "UMFUTURE"),
-        ("MARGIN", "OPTION"), ("OPTION", "MARGIN"), ("FUNDING", "OPTION"), ("OPTION", "FUNDING"),
-        ("MAIN", "PORTFOLIO_MARGIN"), ("PORTFOLIO_MARGIN", "MAIN"),
+    f"{a}_{b}"
+    for a, b in (
+        ("MAIN", "UMFUTURE"),
+        ("MAIN", "CMFUTURE"),
+        ("UMFUTURE", "MAIN"),
+        ("UMFUTURE", "MARGIN"),
+        ("CMFUTURE", "MAIN"),
+        ("CMFUTURE", "MARGIN"),
+        ("MARGIN", "UMFUTURE"),
+        ("MARGIN", "CMFUTURE"),
+        ("MAIN", "FUNDING"),
+        ("FUNDING", "MAIN"),
+        ("FUNDING", "UMFUTURE"),
+        ("UMFUTURE", "FUNDING"),
+        ("MARGIN", "FUNDING"),
+        ("FUNDING", "MARGIN"),
+        ("FUNDING", "CMFUTURE"),
+        ("CMFUTURE", "FUNDING"),
+        ("MAIN", "OPTION"),
+        ("OPTION", "MAIN"),
+        ("UMFUTURE", "OPTION"),
+        ("OPTION", "UMFUTURE"),
+        ("MARGIN", "OPTION"),
+        ("OPTION", "MARGIN"),
+        ("FUNDING", "OPTION"),
+        ("OPTION", "FUNDING"),
+        ("MAIN", "PORTFOLIO_MARGIN"),
+        ("PORTFOLIO_MARGIN", "MAIN"),
     )
 )
 ALL_TRANSFERS = frozenset(MARGIN_TRANSFERS) | OTHER_TRANSFERS
@@ -73,6 +97,7 @@ _Rec = TypeVar("_Rec", bound=_Owned)
 
 
 # ---- shared parsing and formatting ----------------------------------------------------------------
+
 
 def _desk(ctx: Ctx) -> MarginDesk:
     return ctx.services.margin
@@ -177,21 +202,27 @@ def _paging(p: Params) -> tuple[int, int]:
     return p.int("current", 1, 2**31 - 1, default=1), p.int("size", 1, 100, default=10)
 
 
-def _page(p: Params, newest_first: Sequence[_R], render: Callable[[_R], dict[str, object]],
-          paging: tuple[int, int] | None = None) -> dict[str, object]:
+def _page(
+    p: Params,
+    newest_first: Sequence[_R],
+    render: Callable[[_R], dict[str, object]],
+    paging: tuple[int, int] | None = None,
+) -> dict[str, object]:
     """``{"rows": [...], "total": n}`` for page ``current`` of ``size`` rows."""
     current, size = paging or _paging(p)
-    rows = newest_first[(current - 1) * size:current * size]
+    rows = newest_first[(current - 1) * size : current * size]
     return {"rows": [render(r) for r in rows], "total": len(newest_first)}
 
 
-def _mine(items: list[_Rec], owner: int, start: int | None, end: int | None,
-          keep: Callable[[_Rec], bool]) -> list[_Rec]:
+def _mine(
+    items: list[_Rec], owner: int, start: int | None, end: int | None, keep: Callable[[_Rec], bool]
+) -> list[_Rec]:
     """The owner's records in [start, end] that ``keep`` accepts, newest first."""
     return [r for r in reversed(window(items, start, end)) if r.owner == owner and keep(r)]
 
 
 # ---- accounts -------------------------------------------------------------------------------------
+
 
 def _net_value(desk: MarginDesk, row: AssetRow) -> int:
     """A row's net asset in BTC: a surplus rounded down, a deficit rounded up (the house's side)."""
@@ -204,9 +235,13 @@ def _net_value(desk: MarginDesk, row: AssetRow) -> int:
 def _amounts(ctx: Ctx, row: AssetRow) -> dict[str, str]:
     """The amounts both account endpoints show for an asset."""
     a = row.asset
-    return {"borrowed": _units(ctx, a, row.borrowed), "free": _units(ctx, a, row.free),
-            "interest": _units(ctx, a, row.interest), "locked": _units(ctx, a, row.locked),
-            "netAsset": _units(ctx, a, row.net)}
+    return {
+        "borrowed": _units(ctx, a, row.borrowed),
+        "free": _units(ctx, a, row.free),
+        "interest": _units(ctx, a, row.interest),
+        "locked": _units(ctx, a, row.locked),
+        "netAsset": _units(ctx, a, row.net),
+    }
 
 
 def _collateral_usdt(desk: MarginDesk, rows: Iterable[AssetRow]) -> int | None:
@@ -224,15 +259,22 @@ def cross_account(ctx: Ctx) -> dict[str, object]:
         view = desk.view(ctx.account, CROSS_MARGIN)
         collateral = _collateral_usdt(desk, view.rows)
     out: dict[str, object] = {
-        "created": view.is_open, "borrowEnabled": True,
+        "created": view.is_open,
+        "borrowEnabled": True,
         "marginLevel": CROSS_NO_DEBT_LEVEL if view.level is None else _rate(view.level),
-        "totalAssetOfBtc": _btc(desk, view.assets_value), "totalLiabilityOfBtc": _btc(desk, view.debt_value),
+        "totalAssetOfBtc": _btc(desk, view.assets_value),
+        "totalLiabilityOfBtc": _btc(desk, view.debt_value),
         "totalNetAssetOfBtc": _btc(desk, view.assets_value - view.debt_value),
     }
     if collateral is not None:
         out["TotalCollateralValueInUSDT"] = _units(ctx, "USDT", collateral)
-    return out | {"tradeEnabled": True, "transferInEnabled": True, "transferOutEnabled": True,
-                  "accountType": "MARGIN_1", "userAssets": [{"asset": r.asset, **_amounts(ctx, r)} for r in view.rows]}
+    return out | {
+        "tradeEnabled": True,
+        "transferInEnabled": True,
+        "transferOutEnabled": True,
+        "accountType": "MARGIN_1",
+        "userAssets": [{"asset": r.asset, **_amounts(ctx, r)} for r in view.rows],
+    }
 
 
 def _level_status(desk: MarginDesk, view: WalletView) -> str:
@@ -264,9 +306,14 @@ def liquidation_price(base: AssetRow, quote: AssetRow, ratio: int, base_decimals
 
 
 def _isolated_asset(ctx: Ctx, desk: MarginDesk, row: AssetRow) -> dict[str, object]:
-    return {"asset": row.asset, "borrowEnabled": True, **_amounts(ctx, row),
-            "netAssetOfBtc": _btc(desk, _net_value(desk, row)), "repayEnabled": True,
-            "totalAsset": _units(ctx, row.asset, row.free + row.locked)}
+    return {
+        "asset": row.asset,
+        "borrowEnabled": True,
+        **_amounts(ctx, row),
+        "netAssetOfBtc": _btc(desk, _net_value(desk, row)),
+        "repayEnabled": True,
+        "totalAsset": _units(ctx, row.asset, row.free + row.locked),
+    }
 
 
 def _isolated_pair(ctx: Ctx, desk: MarginDesk, view: WalletView) -> dict[str, object]:
@@ -276,12 +323,18 @@ def _isolated_pair(ctx: Ctx, desk: MarginDesk, view: WalletView) -> dict[str, ob
     mark = desk.valuation.mark(view.ref.symbol) or 0
     quote_decimals = spec.quote.decimals
     return {
-        "baseAsset": _isolated_asset(ctx, desk, base), "quoteAsset": _isolated_asset(ctx, desk, quote),
-        "symbol": view.ref.symbol, "isolatedCreated": view.is_open, "enabled": True,
+        "baseAsset": _isolated_asset(ctx, desk, base),
+        "quoteAsset": _isolated_asset(ctx, desk, quote),
+        "symbol": view.ref.symbol,
+        "isolatedCreated": view.is_open,
+        "enabled": True,
         "marginLevel": ISOLATED_NO_DEBT_LEVEL if view.level is None else _rate(view.level),
-        "marginLevelStatus": _level_status(desk, view), "marginRatio": _rate(view.leverage * RATE_DENOM),
-        "indexPrice": format_units(mark, quote_decimals), "liquidatePrice": format_units(price, quote_decimals),
-        "liquidateRate": _rate(view.liquidation_ratio), "tradeEnabled": True,
+        "marginLevelStatus": _level_status(desk, view),
+        "marginRatio": _rate(view.leverage * RATE_DENOM),
+        "indexPrice": format_units(mark, quote_decimals),
+        "liquidatePrice": format_units(price, quote_decimals),
+        "liquidateRate": _rate(view.liquidation_ratio),
+        "tradeEnabled": True,
     }
 
 
@@ -296,11 +349,16 @@ def isolated_account(ctx: Ctx) -> dict[str, object]:
         views = [desk.view(ctx.account, WalletRef("ISOLATED", s)) for s in symbols]
         pairs = [_isolated_pair(ctx, desk, v) for v in views]
     assets, debt = sum(v.assets_value for v in views), sum(v.debt_value for v in views)
-    return {"assets": pairs, "totalAssetOfBtc": _btc(desk, assets), "totalLiabilityOfBtc": _btc(desk, debt),
-            "totalNetAssetOfBtc": _btc(desk, assets - debt)}
+    return {
+        "assets": pairs,
+        "totalAssetOfBtc": _btc(desk, assets),
+        "totalLiabilityOfBtc": _btc(desk, debt),
+        "totalNetAssetOfBtc": _btc(desk, assets - debt),
+    }
 
 
 # ---- transfers ------------------------------------------------------------------------------------
+
 
 @overload
 def _transfer_side(ctx: Ctx, kind: str, symbol_param: str, required: Literal[True]) -> WalletRef: ...
@@ -353,12 +411,21 @@ def transfer_history(ctx: Ctx) -> dict[str, object]:
     target = _transfer_side(ctx, target_kind, "toSymbol", False)
 
     def keep(r: TransferRecord) -> bool:
-        return ((r.source.kind, r.target.kind) == (source_kind, target_kind)
-                and (source is None or r.source == source) and (target is None or r.target == target))
+        return (
+            (r.source.kind, r.target.kind) == (source_kind, target_kind)
+            and (source is None or r.source == source)
+            and (target is None or r.target == target)
+        )
 
     def render(r: TransferRecord) -> dict[str, object]:
-        return {"asset": r.asset, "amount": _units(ctx, r.asset, r.amount), "type": kind, "status": "CONFIRMED",
-                "tranId": r.tran_id, "timestamp": r.time}
+        return {
+            "asset": r.asset,
+            "amount": _units(ctx, r.asset, r.amount),
+            "type": kind,
+            "status": "CONFIRMED",
+            "tranId": r.tran_id,
+            "timestamp": r.time,
+        }
 
     return _page(p, _mine(_desk(ctx).transfers, ctx.account, start, end, keep), render)
 
@@ -387,6 +454,7 @@ def isolated_transfer(ctx: Ctx) -> dict[str, object]:
 
 
 # ---- borrowing and repaying -----------------------------------------------------------------------
+
 
 def _loan_wallet(ctx: Ctx, symbol_param: str) -> WalletRef:
     """Cross, or with ``isIsolated=TRUE`` the isolated wallet of the symbol parameter."""
@@ -430,16 +498,26 @@ def loan_history(ctx: Ctx) -> dict[str, object]:
         start = end = None
 
     def keep(r: LoanRecord) -> bool:
-        return (r.kind == kind and r.wallet == ref and (asset is None or r.asset == asset)
-                and (tx_id is None or r.tran_id == tx_id))
+        return (
+            r.kind == kind
+            and r.wallet == ref
+            and (asset is None or r.asset == asset)
+            and (tx_id is None or r.tran_id == tx_id)
+        )
 
     def render(r: LoanRecord) -> dict[str, object]:
         row: dict[str, object] = {"type": "AUTO" if r.auto else "MANUAL"}
         if r.wallet.kind == "ISOLATED":
             row["isolatedSymbol"] = r.wallet.symbol
-        return row | {"amount": _units(ctx, r.asset, r.amount), "asset": r.asset,
-                      "interest": _units(ctx, r.asset, r.interest), "principal": _units(ctx, r.asset, r.principal),
-                      "status": "CONFIRMED", "timestamp": r.time, "txId": r.tran_id}
+        return row | {
+            "amount": _units(ctx, r.asset, r.amount),
+            "asset": r.asset,
+            "interest": _units(ctx, r.asset, r.interest),
+            "principal": _units(ctx, r.asset, r.principal),
+            "status": "CONFIRMED",
+            "timestamp": r.time,
+            "txId": r.tran_id,
+        }
 
     return _page(p, _mine(desk.loans, ctx.account, start, end, keep), render, paging)
 
@@ -460,6 +538,7 @@ def max_transferable(ctx: Ctx) -> dict[str, object]:
 
 
 # ---- rates ----------------------------------------------------------------------------------------
+
 
 def _daily_rate(ctx: Ctx, asset: str) -> int:
     return ctx.services.venue.interest_rate(asset)
@@ -486,8 +565,9 @@ def rate_history(ctx: Ctx) -> list[dict[str, object]]:
 
 
 def _marginable_pairs(desk: MarginDesk, asset: str) -> list[str]:
-    return [s for s, m in desk.venue.markets.items()
-            if m.config.margin and asset in (m.spec.base.code, m.spec.quote.code)]
+    return [
+        s for s, m in desk.venue.markets.items() if m.config.margin and asset in (m.spec.base.code, m.spec.quote.code)
+    ]
 
 
 def cross_margin_data(ctx: Ctx) -> list[dict[str, object]]:
@@ -498,9 +578,18 @@ def cross_margin_data(ctx: Ctx) -> list[dict[str, object]]:
     out = []
     for asset in [coin] if coin else list(desk.venue.assets):
         daily = _daily_rate(ctx, asset)
-        out.append({"vipLevel": vip, "coin": asset, "transferIn": True, "borrowable": True,
-                    "dailyInterest": _rate(daily), "yearlyInterest": _rate(daily * 365),
-                    "borrowLimit": _pool_limit(desk), "marginablePairs": _marginable_pairs(desk, asset)})
+        out.append(
+            {
+                "vipLevel": vip,
+                "coin": asset,
+                "transferIn": True,
+                "borrowable": True,
+                "dailyInterest": _rate(daily),
+                "yearlyInterest": _rate(daily * 365),
+                "borrowLimit": _pool_limit(desk),
+                "marginablePairs": _marginable_pairs(desk, asset),
+            }
+        )
     return out
 
 
@@ -513,8 +602,10 @@ def isolated_margin_data(ctx: Ctx) -> list[dict[str, object]]:
     out = []
     for symbol in symbols:
         iso = WalletRef("ISOLATED", symbol)
-        data = [{"coin": a, "dailyInterest": _rate(_daily_rate(ctx, a)), "borrowLimit": _pool_limit(desk)}
-                for a in desk.wallet_assets(iso)]
+        data = [
+            {"coin": a, "dailyInterest": _rate(_daily_rate(ctx, a)), "borrowLimit": _pool_limit(desk)}
+            for a in desk.wallet_assets(iso)
+        ]
         out.append({"vipLevel": vip, "symbol": symbol, "leverage": str(desk.leverage(iso, "")), "data": data})
     return out
 
@@ -533,6 +624,7 @@ def next_hourly_rate(ctx: Ctx) -> list[dict[str, object]]:
 
 
 # ---- interest and liquidation histories --------------------------------------------------------------
+
 
 def interest_history(ctx: Ctx) -> dict[str, object]:
     """``margin/interestHistory``: hourly charges of the cross wallet, or of ``isolatedSymbol``'s; the
@@ -554,8 +646,12 @@ def interest_history(ctx: Ctx) -> dict[str, object]:
         row: dict[str, object] = {"txId": r.tx_id, "interestAccuredTime": r.time, "asset": r.asset}
         if not isolated:
             row["rawAsset"] = r.asset
-        row |= {"principal": _units(ctx, r.asset, r.principal), "interest": _units(ctx, r.asset, r.amount),
-                "interestRate": _rate(r.daily_rate), "type": "ON_BORROW" if r.on_borrow else "PERIODIC"}
+        row |= {
+            "principal": _units(ctx, r.asset, r.principal),
+            "interest": _units(ctx, r.asset, r.amount),
+            "interestRate": _rate(r.daily_rate),
+            "type": "ON_BORROW" if r.on_borrow else "PERIODIC",
+        }
         if isolated:
             row["isolatedSymbol"] = r.wallet.symbol
         return row
@@ -578,10 +674,18 @@ def liquidation_history(ctx: Ctx) -> dict[str, object]:
     def render(r: LiquidationRecord) -> dict[str, object]:
         spec = desk.venue.markets[r.symbol].spec
         price = format_units(r.price, spec.quote.decimals)
-        return {"avgPrice": price, "executedQty": format_units(r.executed_qty, spec.base.decimals),
-                "orderId": r.order_id, "price": price, "qty": format_units(r.qty, spec.base.decimals),
-                "side": r.side, "symbol": r.symbol, "timeInForce": r.time_in_force,
-                "isIsolated": r.wallet.kind == "ISOLATED", "updatedTime": r.time}
+        return {
+            "avgPrice": price,
+            "executedQty": format_units(r.executed_qty, spec.base.decimals),
+            "orderId": r.order_id,
+            "price": price,
+            "qty": format_units(r.qty, spec.base.decimals),
+            "side": r.side,
+            "symbol": r.symbol,
+            "timeInForce": r.time_in_force,
+            "isIsolated": r.wallet.kind == "ISOLATED",
+            "updatedTime": r.time,
+        }
 
     rows = _mine(desk.liquidations, ctx.account, start, end, lambda r: ref is None or r.wallet == ref)
     return _page(p, rows, render)
@@ -593,11 +697,16 @@ ASSET = Param("asset", required=True)
 AMOUNT = Param("amount", "number", True)
 ISOLATED_SYMBOL = Param("isolatedSymbol", doc="an isolated pair; the cross wallet when absent")
 START, END = Param("startTime", "integer"), Param("endTime", "integer")
-PAGE = (START, END, Param("current", "integer", doc="page, from 1"),
-        Param("size", "integer", doc="rows per page: default 10, at most 100"))
+PAGE = (
+    START,
+    END,
+    Param("current", "integer", doc="page, from 1"),
+    Param("size", "integer", doc="rows per page: default 10, at most 100"),
+)
 VIP = Param("vipLevel", "integer", doc="any level: one rate schedule here")
-TRANSFER_TYPE = Param("type", required=True, doc="MAIN_MARGIN, MARGIN_MAIN, MAIN_ISOLATED_MARGIN, ...",
-                      enum=tuple(sorted(ALL_TRANSFERS)))
+TRANSFER_TYPE = Param(
+    "type", required=True, doc="MAIN_MARGIN, MARGIN_MAIN, MAIN_ISOLATED_MARGIN, ...", enum=tuple(sorted(ALL_TRANSFERS))
+)
 LOAN_TYPE = Param("type", required=True, doc="BORROW or REPAY", enum=("BORROW", "REPAY"))
 TRUE_FALSE = ("TRUE", "FALSE")  # read case-blind
 
@@ -608,50 +717,186 @@ def _when(name: str, with_it: int, without: int) -> Callable[[dict[str, str]], i
 
 
 ENDPOINTS = [
-    Endpoint("GET", "/sapi/v1/margin/account", cross_account, Security.USER_DATA, 10, (),
-             "Cross margin account details"),
-    Endpoint("GET", "/sapi/v1/margin/isolated/account", isolated_account, Security.USER_DATA, 10,
-             (Param("symbols", doc="up to 5, comma-separated"),), "Isolated margin account info"),
+    Endpoint(
+        "GET", "/sapi/v1/margin/account", cross_account, Security.USER_DATA, 10, (), "Cross margin account details"
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/isolated/account",
+        isolated_account,
+        Security.USER_DATA,
+        10,
+        (Param("symbols", doc="up to 5, comma-separated"),),
+        "Isolated margin account info",
+    ),
     # Binance lets only keys with "Permits Universal Transfer" move funds so; every transfer sandex has
     # moves them into or out of a margin wallet, so here that right is the MARGIN permission.
-    Endpoint("POST", "/sapi/v1/asset/transfer", universal_transfer, Security.MARGIN, 1, (
-        TRANSFER_TYPE, ASSET, AMOUNT, Param("fromSymbol"), Param("toSymbol"),
-    ), "Universal transfer between the spot, cross and isolated wallets"),
-    Endpoint("GET", "/sapi/v1/asset/transfer", transfer_history, Security.USER_DATA, 1, (
-        TRANSFER_TYPE, *PAGE, Param("fromSymbol"), Param("toSymbol"),
-    ), "Universal transfer history"),
-    Endpoint("POST", "/sapi/v1/margin/transfer", cross_transfer, Security.MARGIN, 1, (
-        ASSET, AMOUNT, Param("type", "integer", True, "1: spot to cross, 2: cross to spot", enum=("1", "2")),
-    ), "Cross margin transfer (older endpoint)"),
-    Endpoint("POST", "/sapi/v1/margin/isolated/transfer", isolated_transfer, Security.MARGIN, 1, (
-        ASSET, Param("symbol", required=True),
-        Param("transFrom", required=True, doc="SPOT or ISOLATED_MARGIN", enum=("SPOT", "ISOLATED_MARGIN")),
-        Param("transTo", required=True, doc="SPOT or ISOLATED_MARGIN", enum=("SPOT", "ISOLATED_MARGIN")), AMOUNT,
-    ), "Isolated margin transfer (older endpoint)"),
-    Endpoint("POST", "/sapi/v1/margin/borrow-repay", borrow_repay, Security.MARGIN, 1, (
-        ASSET, Param("isIsolated", doc="TRUE or FALSE (default)", enum=TRUE_FALSE),
-        Param("symbol", doc="with isIsolated=TRUE"), AMOUNT, LOAN_TYPE,
-    ), "Borrow or repay"),
-    Endpoint("GET", "/sapi/v1/margin/borrow-repay", loan_history, Security.USER_DATA, 10, (
-        Param("asset"), ISOLATED_SYMBOL, Param("txId", "integer"), *PAGE, LOAN_TYPE,
-    ), "Borrow and repay records"),
-    Endpoint("GET", "/sapi/v1/margin/maxBorrowable", max_borrowable, Security.USER_DATA, 50,
-             (ASSET, ISOLATED_SYMBOL), "Max borrowable"),
-    Endpoint("GET", "/sapi/v1/margin/maxTransferable", max_transferable, Security.USER_DATA, 50,
-             (ASSET, ISOLATED_SYMBOL), "Max transfer-out amount"),
-    Endpoint("GET", "/sapi/v1/margin/interestRateHistory", rate_history, Security.USER_DATA, 1, (
-        ASSET, VIP, START, END, Param("limit", "integer", doc="at most 93 (ccxt sends it)"),
-    ), "Margin interest rate history"),
-    Endpoint("GET", "/sapi/v1/margin/crossMarginData", cross_margin_data, Security.USER_DATA, _when("coin", 1, 5),
-             (VIP, Param("coin")), "Cross margin fee data"),
-    Endpoint("GET", "/sapi/v1/margin/isolatedMarginData", isolated_margin_data, Security.USER_DATA,
-             _when("symbol", 1, 10), (VIP, Param("symbol")), "Isolated margin fee data"),
-    Endpoint("GET", "/sapi/v1/margin/next-hourly-interest-rate", next_hourly_rate, Security.USER_DATA, 100, (
-        Param("assets", required=True, doc="up to 20, comma-separated"),
-        Param("isIsolated", required=True, doc="TRUE or FALSE", enum=TRUE_FALSE),
-    ), "Next hourly interest rate"),
-    Endpoint("GET", "/sapi/v1/margin/interestHistory", interest_history, Security.USER_DATA, 1,
-             (Param("asset"), ISOLATED_SYMBOL, *PAGE), "Interest history"),
-    Endpoint("GET", "/sapi/v1/margin/forceLiquidationRec", liquidation_history, Security.USER_DATA, 1,
-             (*PAGE, Param("isolatedSymbol")), "Force liquidation records"),
+    Endpoint(
+        "POST",
+        "/sapi/v1/asset/transfer",
+        universal_transfer,
+        Security.MARGIN,
+        1,
+        (
+            TRANSFER_TYPE,
+            ASSET,
+            AMOUNT,
+            Param("fromSymbol"),
+            Param("toSymbol"),
+        ),
+        "Universal transfer between the spot, cross and isolated wallets",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/asset/transfer",
+        transfer_history,
+        Security.USER_DATA,
+        1,
+        (
+            TRANSFER_TYPE,
+            *PAGE,
+            Param("fromSymbol"),
+            Param("toSymbol"),
+        ),
+        "Universal transfer history",
+    ),
+    Endpoint(
+        "POST",
+        "/sapi/v1/margin/transfer",
+        cross_transfer,
+        Security.MARGIN,
+        1,
+        (
+            ASSET,
+            AMOUNT,
+            Param("type", "integer", True, "1: spot to cross, 2: cross to spot", enum=("1", "2")),
+        ),
+        "Cross margin transfer (older endpoint)",
+    ),
+    Endpoint(
+        "POST",
+        "/sapi/v1/margin/isolated/transfer",
+        isolated_transfer,
+        Security.MARGIN,
+        1,
+        (
+            ASSET,
+            Param("symbol", required=True),
+            Param("transFrom", required=True, doc="SPOT or ISOLATED_MARGIN", enum=("SPOT", "ISOLATED_MARGIN")),
+            Param("transTo", required=True, doc="SPOT or ISOLATED_MARGIN", enum=("SPOT", "ISOLATED_MARGIN")),
+            AMOUNT,
+        ),
+        "Isolated margin transfer (older endpoint)",
+    ),
+    Endpoint(
+        "POST",
+        "/sapi/v1/margin/borrow-repay",
+        borrow_repay,
+        Security.MARGIN,
+        1,
+        (
+            ASSET,
+            Param("isIsolated", doc="TRUE or FALSE (default)", enum=TRUE_FALSE),
+            Param("symbol", doc="with isIsolated=TRUE"),
+            AMOUNT,
+            LOAN_TYPE,
+        ),
+        "Borrow or repay",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/borrow-repay",
+        loan_history,
+        Security.USER_DATA,
+        10,
+        (
+            Param("asset"),
+            ISOLATED_SYMBOL,
+            Param("txId", "integer"),
+            *PAGE,
+            LOAN_TYPE,
+        ),
+        "Borrow and repay records",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/maxBorrowable",
+        max_borrowable,
+        Security.USER_DATA,
+        50,
+        (ASSET, ISOLATED_SYMBOL),
+        "Max borrowable",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/maxTransferable",
+        max_transferable,
+        Security.USER_DATA,
+        50,
+        (ASSET, ISOLATED_SYMBOL),
+        "Max transfer-out amount",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/interestRateHistory",
+        rate_history,
+        Security.USER_DATA,
+        1,
+        (
+            ASSET,
+            VIP,
+            START,
+            END,
+            Param("limit", "integer", doc="at most 93 (ccxt sends it)"),
+        ),
+        "Margin interest rate history",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/crossMarginData",
+        cross_margin_data,
+        Security.USER_DATA,
+        _when("coin", 1, 5),
+        (VIP, Param("coin")),
+        "Cross margin fee data",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/isolatedMarginData",
+        isolated_margin_data,
+        Security.USER_DATA,
+        _when("symbol", 1, 10),
+        (VIP, Param("symbol")),
+        "Isolated margin fee data",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/next-hourly-interest-rate",
+        next_hourly_rate,
+        Security.USER_DATA,
+        100,
+        (
+            Param("assets", required=True, doc="up to 20, comma-separated"),
+            Param("isIsolated", required=True, doc="TRUE or FALSE", enum=TRUE_FALSE),
+        ),
+        "Next hourly interest rate",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/interestHistory",
+        interest_history,
+        Security.USER_DATA,
+        1,
+        (Param("asset"), ISOLATED_SYMBOL, *PAGE),
+        "Interest history",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/forceLiquidationRec",
+        liquidation_history,
+        Security.USER_DATA,
+        1,
+        (*PAGE, Param("isolatedSymbol")),
+        "Force liquidation records",
+    ),
 ]

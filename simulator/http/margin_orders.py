@@ -30,13 +30,17 @@ from .market import MAX_FROM_ID, SYMBOL, symbol_of, time_range
 from .order_params import CLIENT_ID_RANGE, ORDER_PARAMS, client_id, order_request
 from .spot import order_id_of, placement_response
 
-IS_ISOLATED = Param("isIsolated", doc='"TRUE" for the isolated wallet of symbol; default "FALSE" (cross)',
-                    enum=("TRUE", "FALSE"))
-SIDE_EFFECT = Param("sideEffectType", doc="NO_SIDE_EFFECT (default), MARGIN_BUY, AUTO_REPAY, AUTO_BORROW_REPAY",
-                    enum=SIDE_EFFECTS)
-AUTO_REPAY_AT_CANCEL = Param("autoRepayAtCancel", "boolean",
-                             doc="MARGIN_BUY / AUTO_BORROW_REPAY: repay the order's loan if it is canceled; "
-                                 "default true")
+IS_ISOLATED = Param(
+    "isIsolated", doc='"TRUE" for the isolated wallet of symbol; default "FALSE" (cross)', enum=("TRUE", "FALSE")
+)
+SIDE_EFFECT = Param(
+    "sideEffectType", doc="NO_SIDE_EFFECT (default), MARGIN_BUY, AUTO_REPAY, AUTO_BORROW_REPAY", enum=SIDE_EFFECTS
+)
+AUTO_REPAY_AT_CANCEL = Param(
+    "autoRepayAtCancel",
+    "boolean",
+    doc="MARGIN_BUY / AUTO_BORROW_REPAY: repay the order's loan if it is canceled; default true",
+)
 ORDER_ID = Param("orderId", "integer")
 ORIG_CLIENT_ID = Param("origClientOrderId")
 NEW_CLIENT_ID = Param("newClientOrderId", doc=CLIENT_ID_RANGE)
@@ -47,6 +51,7 @@ MAX_ID = 2**63 - 1
 
 
 # ---- which wallet ----------------------------------------------------------------------------------
+
 
 def _is_isolated(ctx: Ctx) -> bool:
     """Binance documents "TRUE"/"FALSE" and ccxt sends "true": both are read, any case."""
@@ -66,6 +71,7 @@ def _account(ctx: Ctx, ref: WalletRef) -> int | None:
 
 
 # ---- rendering: spot's JSON plus the margin fields ---------------------------------------------------
+
 
 def _placed(ctx: Ctx, mp: MarginPlacement, resp_type: str, isolated: bool) -> dict[str, object]:
     """Spot's ACK/RESULT/FULL answer plus ``isIsolated``; FULL also names what was borrowed."""
@@ -97,6 +103,7 @@ def _trade_row(spec: MarketSpec, fill: Fill, isolated: bool) -> dict[str, object
 
 
 # ---- handlers ----------------------------------------------------------------------------------------
+
 
 def new_order(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
@@ -194,21 +201,68 @@ def my_trades(ctx: Ctx) -> list[dict[str, object]]:
 # Binance's weights: POST 6 (UID), GET/DELETE order 10, DELETE openOrders 1, openOrders 10,
 # allOrders 200, myTrades 10 (IP).
 ENDPOINTS: list[Endpoint] = [
-    Endpoint("POST", "/sapi/v1/margin/order", new_order, Security.MARGIN, 6,
-             (*ORDER_PARAMS, IS_ISOLATED, SIDE_EFFECT, AUTO_REPAY_AT_CANCEL), "Margin account new order",
-             places_order=True),
-    Endpoint("GET", "/sapi/v1/margin/order", query_order, Security.USER_DATA, 10,
-             (SYMBOL, IS_ISOLATED, ORDER_ID, ORIG_CLIENT_ID), "Query margin account's order"),
-    Endpoint("DELETE", "/sapi/v1/margin/order", cancel_order, Security.MARGIN, 10,
-             (SYMBOL, IS_ISOLATED, ORDER_ID, ORIG_CLIENT_ID, NEW_CLIENT_ID), "Margin account cancel order"),
-    Endpoint("DELETE", "/sapi/v1/margin/openOrders", cancel_open_orders, Security.MARGIN, 1,
-             (SYMBOL, IS_ISOLATED), "Margin account cancel all open orders on a symbol"),
-    Endpoint("GET", "/sapi/v1/margin/openOrders", open_orders, Security.USER_DATA, 10,
-             (Param("symbol", doc="required with isIsolated=TRUE"), IS_ISOLATED),
-             "Query margin account's open orders"),
-    Endpoint("GET", "/sapi/v1/margin/allOrders", all_orders, Security.USER_DATA, 200,
-             (SYMBOL, IS_ISOLATED, ORDER_ID, *_TIMES, _LIMIT), "Query margin account's all orders"),
-    Endpoint("GET", "/sapi/v1/margin/myTrades", my_trades, Security.USER_DATA, 10,
-             (SYMBOL, IS_ISOLATED, ORDER_ID, *_TIMES, Param("fromId", "integer"), _LIMIT),
-             "Query margin account's trade list"),
+    Endpoint(
+        "POST",
+        "/sapi/v1/margin/order",
+        new_order,
+        Security.MARGIN,
+        6,
+        (*ORDER_PARAMS, IS_ISOLATED, SIDE_EFFECT, AUTO_REPAY_AT_CANCEL),
+        "Margin account new order",
+        places_order=True,
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/order",
+        query_order,
+        Security.USER_DATA,
+        10,
+        (SYMBOL, IS_ISOLATED, ORDER_ID, ORIG_CLIENT_ID),
+        "Query margin account's order",
+    ),
+    Endpoint(
+        "DELETE",
+        "/sapi/v1/margin/order",
+        cancel_order,
+        Security.MARGIN,
+        10,
+        (SYMBOL, IS_ISOLATED, ORDER_ID, ORIG_CLIENT_ID, NEW_CLIENT_ID),
+        "Margin account cancel order",
+    ),
+    Endpoint(
+        "DELETE",
+        "/sapi/v1/margin/openOrders",
+        cancel_open_orders,
+        Security.MARGIN,
+        1,
+        (SYMBOL, IS_ISOLATED),
+        "Margin account cancel all open orders on a symbol",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/openOrders",
+        open_orders,
+        Security.USER_DATA,
+        10,
+        (Param("symbol", doc="required with isIsolated=TRUE"), IS_ISOLATED),
+        "Query margin account's open orders",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/allOrders",
+        all_orders,
+        Security.USER_DATA,
+        200,
+        (SYMBOL, IS_ISOLATED, ORDER_ID, *_TIMES, _LIMIT),
+        "Query margin account's all orders",
+    ),
+    Endpoint(
+        "GET",
+        "/sapi/v1/margin/myTrades",
+        my_trades,
+        Security.USER_DATA,
+        10,
+        (SYMBOL, IS_ISOLATED, ORDER_ID, *_TIMES, Param("fromId", "integer"), _LIMIT),
+        "Query margin account's trade list",
+    ),
 ]

@@ -59,6 +59,7 @@ def time_range(p: Params, max_span: int | None = None) -> tuple[int | None, int 
 
 # ---- weights -------------------------------------------------------------------------------------
 
+
 def _depth_weight(params: dict[str, str]) -> int:
     try:
         limit = int(params.get("limit") or 100)
@@ -88,6 +89,7 @@ def _rolling_weight(params: dict[str, str]) -> int:
 
 
 # ---- handlers ------------------------------------------------------------------------------------
+
 
 def ping(ctx: Ctx) -> dict[str, object]:
     return {}
@@ -228,8 +230,20 @@ def _window_tickers(ctx: Ctx, span: int, rolling: bool) -> object:
             open_time = (start // MINUTE_MS * MINUTE_MS) if rolling else start
             book = None if rolling else _top(venue, m.spec.symbol)
             prev = m.history.price_before(start)
-            out.append(render.window_ticker(m.spec, m.spec.symbol, stats, last.price if last else 0, open_time, now,
-                                            full, rolling, book, prev or 0))
+            out.append(
+                render.window_ticker(
+                    m.spec,
+                    m.spec.symbol,
+                    stats,
+                    last.price if last else 0,
+                    open_time,
+                    now,
+                    full,
+                    rolling,
+                    book,
+                    prev or 0,
+                )
+            )
     return _one_or_list(single, out)
 
 
@@ -259,40 +273,98 @@ def book_ticker(ctx: Ctx) -> object:
     for m in markets if markets is not None else list(venue.markets.values()):
         bid, ask = _top(venue, m.spec.symbol)
         s = m.spec
-        out.append({"symbol": s.symbol, "bidPrice": render.px(s, bid[0]), "bidQty": render.qty(s, bid[1]),
-                    "askPrice": render.px(s, ask[0]), "askQty": render.qty(s, ask[1])})
+        out.append(
+            {
+                "symbol": s.symbol,
+                "bidPrice": render.px(s, bid[0]),
+                "bidQty": render.qty(s, bid[1]),
+                "askPrice": render.px(s, ask[0]),
+                "askQty": render.qty(s, ask[1]),
+            }
+        )
     return _one_or_list(single, out)
 
 
 _LIMIT = Param("limit", "integer")
 _TIMES = (Param("startTime", "integer"), Param("endTime", "integer"))
-_KLINE_PARAMS = (SYMBOL, Param("interval", required=True, doc="1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M",
-                                enum=tuple(INTERVALS)),
-                 *_TIMES, Param("timeZone", doc="hours[:minutes] offset, -12:00 to +14:00"), _LIMIT)
+_KLINE_PARAMS = (
+    SYMBOL,
+    Param("interval", required=True, doc="1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M", enum=tuple(INTERVALS)),
+    *_TIMES,
+    Param("timeZone", doc="hours[:minutes] offset, -12:00 to +14:00"),
+    _LIMIT,
+)
 _TYPE = Param("type", doc="FULL or MINI", enum=tuple(sorted(TICKER_TYPES)))
 
 ENDPOINTS = [
     Endpoint("GET", "/api/v3/ping", ping, summary="Test connectivity"),
     Endpoint("GET", "/api/v3/time", server_time, summary="Server time"),
-    Endpoint("GET", "/api/v3/exchangeInfo", exchange_info, weight=20, summary="Exchange information",
-             params=(OPT_SYMBOL, SYMBOLS, Param("permissions"), Param("showPermissionSets", "boolean"),
-                     Param("symbolStatus", enum=tuple(sorted(SYMBOL_STATUSES))))),
+    Endpoint(
+        "GET",
+        "/api/v3/exchangeInfo",
+        exchange_info,
+        weight=20,
+        summary="Exchange information",
+        params=(
+            OPT_SYMBOL,
+            SYMBOLS,
+            Param("permissions"),
+            Param("showPermissionSets", "boolean"),
+            Param("symbolStatus", enum=tuple(sorted(SYMBOL_STATUSES))),
+        ),
+    ),
     Endpoint("GET", "/api/v3/depth", depth, weight=_depth_weight, params=(SYMBOL, _LIMIT), summary="Order book"),
     Endpoint("GET", "/api/v3/trades", trades, weight=25, params=(SYMBOL, _LIMIT), summary="Recent trades"),
-    Endpoint("GET", "/api/v3/historicalTrades", historical_trades, security=Security.MARKET_DATA, weight=25,
-             params=(SYMBOL, _LIMIT, Param("fromId", "integer")), summary="Older trades"),
-    Endpoint("GET", "/api/v3/aggTrades", agg_trades, weight=4,
-             params=(SYMBOL, Param("fromId", "integer"), *_TIMES, _LIMIT), summary="Aggregate trades"),
+    Endpoint(
+        "GET",
+        "/api/v3/historicalTrades",
+        historical_trades,
+        security=Security.MARKET_DATA,
+        weight=25,
+        params=(SYMBOL, _LIMIT, Param("fromId", "integer")),
+        summary="Older trades",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v3/aggTrades",
+        agg_trades,
+        weight=4,
+        params=(SYMBOL, Param("fromId", "integer"), *_TIMES, _LIMIT),
+        summary="Aggregate trades",
+    ),
     Endpoint("GET", "/api/v3/klines", klines, weight=2, params=_KLINE_PARAMS, summary="Klines"),
     Endpoint("GET", "/api/v3/uiKlines", klines, weight=2, params=_KLINE_PARAMS, summary="UI klines"),
     Endpoint("GET", "/api/v3/avgPrice", avg_price, weight=2, params=(SYMBOL,), summary="Current average price"),
-    Endpoint("GET", "/api/v3/ticker/24hr", ticker_24hr, weight=_ticker24_weight, params=(OPT_SYMBOL, SYMBOLS, _TYPE),
-             summary="24 hour rolling statistics"),
-    Endpoint("GET", "/api/v3/ticker/price", ticker_price, weight=_price_weight, params=(OPT_SYMBOL, SYMBOLS),
-             summary="Last price"),
-    Endpoint("GET", "/api/v3/ticker/bookTicker", book_ticker, weight=_price_weight, params=(OPT_SYMBOL, SYMBOLS),
-             summary="Best bid and ask"),
-    Endpoint("GET", "/api/v3/ticker", ticker_rolling, weight=_rolling_weight,
-             params=(OPT_SYMBOL, SYMBOLS, Param("windowSize", doc="1m-59m, 1h-23h, 1d-7d"), _TYPE),
-             summary="Rolling window statistics"),
+    Endpoint(
+        "GET",
+        "/api/v3/ticker/24hr",
+        ticker_24hr,
+        weight=_ticker24_weight,
+        params=(OPT_SYMBOL, SYMBOLS, _TYPE),
+        summary="24 hour rolling statistics",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v3/ticker/price",
+        ticker_price,
+        weight=_price_weight,
+        params=(OPT_SYMBOL, SYMBOLS),
+        summary="Last price",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v3/ticker/bookTicker",
+        book_ticker,
+        weight=_price_weight,
+        params=(OPT_SYMBOL, SYMBOLS),
+        summary="Best bid and ask",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v3/ticker",
+        ticker_rolling,
+        weight=_rolling_weight,
+        params=(OPT_SYMBOL, SYMBOLS, Param("windowSize", doc="1m-59m, 1h-23h, 1d-7d"), _TYPE),
+        summary="Rolling window statistics",
+    ),
 ]

@@ -40,8 +40,12 @@ _OPTIONAL = ("timeInForce", "quantity", "quoteOrderQty", "price", "stopPrice")
 ORDER_PARAMS: tuple[Param, ...] = (
     Param("symbol", required=True),
     Param("side", required=True, doc="BUY or SELL", enum=tuple(SIDES)),
-    Param("type", required=True, doc="LIMIT, MARKET, LIMIT_MAKER, STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT, "
-                                     "TAKE_PROFIT_LIMIT", enum=tuple(TYPES)),
+    Param(
+        "type",
+        required=True,
+        doc="LIMIT, MARKET, LIMIT_MAKER, STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT",
+        enum=tuple(TYPES),
+    ),
     Param("timeInForce", doc="GTC, IOC or FOK", enum=tuple(TIFS)),
     Param("quantity", "number"),
     Param("quoteOrderQty", "number", doc="MARKET only: spend (BUY) or receive (SELL) this much quote"),
@@ -53,8 +57,9 @@ ORDER_PARAMS: tuple[Param, ...] = (
     Param("trailingDelta", "integer", doc="not supported here"),
     Param("icebergQty", "number", doc="not supported here (only 0)"),
     Param("newOrderRespType", doc="ACK, RESULT or FULL", enum=tuple(sorted(RESP_TYPES))),
-    Param("selfTradePreventionMode", doc="NONE, EXPIRE_TAKER, EXPIRE_MAKER, EXPIRE_BOTH, DECREMENT",
-          enum=tuple(STP_MODES)),
+    Param(
+        "selfTradePreventionMode", doc="NONE, EXPIRE_TAKER, EXPIRE_MAKER, EXPIRE_BOTH, DECREMENT", enum=tuple(STP_MODES)
+    ),
 )
 
 
@@ -95,8 +100,9 @@ def order_request(p: Params, market: Market) -> OrderRequest:
     p.int("strategyId", 0, 2**63 - 1)
     p.int("strategyType", 1_000_000, 2**31 - 1)
     tif = p.choice("timeInForce", TIFS, err.INVALID_TIF, default=TimeInForce.GTC)
-    resp = p.choice("newOrderRespType", RESP_TYPES,
-                    default="FULL" if order_type in (OrderType.LIMIT, OrderType.MARKET) else "ACK")
+    resp = p.choice(
+        "newOrderRespType", RESP_TYPES, default="FULL" if order_type in (OrderType.LIMIT, OrderType.MARKET) else "ACK"
+    )
     stp = p.choice("selfTradePreventionMode", STP_MODES, default=DEFAULT_STP)
     quantity = p.units("quantity", spec.base.decimals) or 0
     quote_quantity = p.units("quoteOrderQty", spec.quote.decimals) or 0

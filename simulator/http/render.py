@@ -12,8 +12,9 @@ from ..wire import format_units
 
 ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]
 STP_MODES = ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "DECREMENT"]
-_STOP_TYPES = frozenset({OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT,
-                         OrderType.TAKE_PROFIT_LIMIT})
+_STOP_TYPES = frozenset(
+    {OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT}
+)
 
 
 def px(spec: MarketSpec, value: int) -> str:
@@ -32,9 +33,15 @@ def short(value: int, decimals: int = 8) -> str:
 
 # ---- orders --------------------------------------------------------------------------------------
 
+
 def order_ack(rec: OrderRecord, transact_time: int) -> dict[str, object]:
-    return {"symbol": rec.symbol, "orderId": rec.order_id, "orderListId": -1, "clientOrderId": rec.client_order_id,
-            "transactTime": transact_time}
+    return {
+        "symbol": rec.symbol,
+        "orderId": rec.order_id,
+        "orderListId": -1,
+        "clientOrderId": rec.client_order_id,
+        "transactTime": transact_time,
+    }
 
 
 def order_result(spec: MarketSpec, rec: OrderRecord, transact_time: int) -> dict[str, object]:
@@ -48,8 +55,13 @@ def order_result(spec: MarketSpec, rec: OrderRecord, transact_time: int) -> dict
 def order_full(spec: MarketSpec, rec: OrderRecord, transact_time: int, fills: list[Fill]) -> dict[str, object]:
     out = order_result(spec, rec, transact_time)
     out["fills"] = [
-        {"price": px(spec, f.price), "qty": qty(spec, f.qty), "commission": format_units(f.commission, 8),
-         "commissionAsset": f.commission_asset, "tradeId": f.trade_id}
+        {
+            "price": px(spec, f.price),
+            "qty": qty(spec, f.qty),
+            "commission": format_units(f.commission, 8),
+            "commissionAsset": f.commission_asset,
+            "tradeId": f.trade_id,
+        }
         for f in fills
     ]
     return out
@@ -73,8 +85,12 @@ def _state(spec: MarketSpec, rec: OrderRecord) -> dict[str, str]:
 
 
 def order_query(spec: MarketSpec, rec: OrderRecord) -> dict[str, object]:
-    out: dict[str, object] = {"symbol": rec.symbol, "orderId": rec.order_id, "orderListId": -1,
-                              "clientOrderId": rec.client_order_id}
+    out: dict[str, object] = {
+        "symbol": rec.symbol,
+        "orderId": rec.order_id,
+        "orderListId": -1,
+        "clientOrderId": rec.client_order_id,
+    }
     out.update(_state(spec, rec))
     out["stopPrice"] = px(spec, rec.stop_price)
     out["icebergQty"] = qty(spec, 0)
@@ -90,54 +106,108 @@ def order_query(spec: MarketSpec, rec: OrderRecord) -> dict[str, object]:
 
 def order_canceled(spec: MarketSpec, rec: OrderRecord, cancel_client_id: str, transact_time: int) -> dict[str, object]:
     """Binance's cancel answer: ``clientOrderId`` is the cancel request's id, the order's is ``origClientOrderId``."""
-    out: dict[str, object] = {"symbol": rec.symbol, "origClientOrderId": rec.client_order_id, "orderId": rec.order_id,
-           "orderListId": -1, "clientOrderId": cancel_client_id, "transactTime": transact_time}
+    out: dict[str, object] = {
+        "symbol": rec.symbol,
+        "origClientOrderId": rec.client_order_id,
+        "orderId": rec.order_id,
+        "orderListId": -1,
+        "clientOrderId": cancel_client_id,
+        "transactTime": transact_time,
+    }
     out.update(_state(spec, rec))
     out["selfTradePreventionMode"] = rec.stp.name
     return out
 
 
-def order_amended(spec: MarketSpec, rec: OrderRecord, old_client_id: str, transact_time: int,
-                  execution_id: int) -> dict[str, object]:
+def order_amended(
+    spec: MarketSpec, rec: OrderRecord, old_client_id: str, transact_time: int, execution_id: int
+) -> dict[str, object]:
     return {
         "transactTime": transact_time,
         "executionId": execution_id,
         "amendedOrder": {
-            "symbol": rec.symbol, "orderId": rec.order_id, "orderListId": -1, "origClientOrderId": old_client_id,
-            "clientOrderId": rec.client_order_id, "price": px(spec, rec.price), "qty": qty(spec, rec.orig_qty),
-            "executedQty": qty(spec, rec.executed_qty), "preventedQty": qty(spec, rec.prevented_qty),
-            "quoteOrderQty": px(spec, rec.orig_quote_qty), "cumulativeQuoteQty": px(spec, rec.cummulative_quote_qty),
-            "status": rec.status, "timeInForce": rec.time_in_force.name, "type": rec.order_type.name,
-            "side": rec.side.name, "workingTime": rec.working_time, "selfTradePreventionMode": rec.stp.name,
+            "symbol": rec.symbol,
+            "orderId": rec.order_id,
+            "orderListId": -1,
+            "origClientOrderId": old_client_id,
+            "clientOrderId": rec.client_order_id,
+            "price": px(spec, rec.price),
+            "qty": qty(spec, rec.orig_qty),
+            "executedQty": qty(spec, rec.executed_qty),
+            "preventedQty": qty(spec, rec.prevented_qty),
+            "quoteOrderQty": px(spec, rec.orig_quote_qty),
+            "cumulativeQuoteQty": px(spec, rec.cummulative_quote_qty),
+            "status": rec.status,
+            "timeInForce": rec.time_in_force.name,
+            "type": rec.order_type.name,
+            "side": rec.side.name,
+            "workingTime": rec.working_time,
+            "selfTradePreventionMode": rec.stp.name,
         },
     }
 
 
 def my_trade(spec: MarketSpec, f: Fill) -> dict[str, object]:
     return {
-        "symbol": f.symbol, "id": f.trade_id, "orderId": f.order_id, "orderListId": -1,
-        "price": px(spec, f.price), "qty": qty(spec, f.qty), "quoteQty": px(spec, f.quote_qty),
-        "commission": format_units(f.commission, 8), "commissionAsset": f.commission_asset, "time": f.time,
-        "isBuyer": f.is_buyer, "isMaker": f.is_maker, "isBestMatch": True,
+        "symbol": f.symbol,
+        "id": f.trade_id,
+        "orderId": f.order_id,
+        "orderListId": -1,
+        "price": px(spec, f.price),
+        "qty": qty(spec, f.qty),
+        "quoteQty": px(spec, f.quote_qty),
+        "commission": format_units(f.commission, 8),
+        "commissionAsset": f.commission_asset,
+        "time": f.time,
+        "isBuyer": f.is_buyer,
+        "isMaker": f.is_maker,
+        "isBestMatch": True,
     }
 
 
 # ---- market data ---------------------------------------------------------------------------------
 
+
 def trade(spec: MarketSpec, t: Trade) -> dict[str, object]:
-    return {"id": t.id, "price": px(spec, t.price), "qty": qty(spec, t.qty), "quoteQty": px(spec, t.quote_qty),
-            "time": t.time, "isBuyerMaker": t.buyer_is_maker, "isBestMatch": True}
+    return {
+        "id": t.id,
+        "price": px(spec, t.price),
+        "qty": qty(spec, t.qty),
+        "quoteQty": px(spec, t.quote_qty),
+        "time": t.time,
+        "isBuyerMaker": t.buyer_is_maker,
+        "isBestMatch": True,
+    }
 
 
 def agg_trade(spec: MarketSpec, a: AggTrade) -> dict[str, object]:
-    return {"a": a.id, "p": px(spec, a.price), "q": qty(spec, a.qty), "f": a.first_trade_id, "l": a.last_trade_id,
-            "T": a.time, "m": a.buyer_is_maker, "M": a.best_match}
+    return {
+        "a": a.id,
+        "p": px(spec, a.price),
+        "q": qty(spec, a.qty),
+        "f": a.first_trade_id,
+        "l": a.last_trade_id,
+        "T": a.time,
+        "m": a.buyer_is_maker,
+        "M": a.best_match,
+    }
 
 
 def kline(spec: MarketSpec, k: Kline) -> list[int | str]:
-    return [k.open_time, px(spec, k.open), px(spec, k.high), px(spec, k.low), px(spec, k.close),
-            qty(spec, k.volume), k.close_time, px(spec, k.quote_volume), k.count, qty(spec, k.taker_buy_volume),
-            px(spec, k.taker_buy_quote_volume), "0"]
+    return [
+        k.open_time,
+        px(spec, k.open),
+        px(spec, k.high),
+        px(spec, k.low),
+        px(spec, k.close),
+        qty(spec, k.volume),
+        k.close_time,
+        px(spec, k.quote_volume),
+        k.count,
+        qty(spec, k.taker_buy_volume),
+        px(spec, k.taker_buy_quote_volume),
+        "0",
+    ]
 
 
 def percent_change(open_: int, last: int) -> str:
@@ -149,10 +219,18 @@ def percent_change(open_: int, last: int) -> str:
     return f"{sign}{thousandths // 1000}.{thousandths % 1000:03d}"
 
 
-def window_ticker(spec: MarketSpec, symbol: str, stats: WindowStats | None, last_price: int, open_time: int,
-                  close_time: int, full: bool, rolling: bool = False,
-                  book: tuple[tuple[int, int], tuple[int, int]] | None = None,
-                  prev_close: int = 0) -> dict[str, object]:
+def window_ticker(
+    spec: MarketSpec,
+    symbol: str,
+    stats: WindowStats | None,
+    last_price: int,
+    open_time: int,
+    close_time: int,
+    full: bool,
+    rolling: bool = False,
+    book: tuple[tuple[int, int], tuple[int, int]] | None = None,
+    prev_close: int = 0,
+) -> dict[str, object]:
     """``ticker/24hr`` and ``ticker`` statistics; a window without trades shows zeros."""
     if stats is None:
         open_ = high = low = volume = quote_volume = 0
@@ -193,26 +271,50 @@ def window_ticker(spec: MarketSpec, symbol: str, stats: WindowStats | None, last
 
 # ---- exchangeInfo --------------------------------------------------------------------------------
 
+
 def symbol_info(market: Market, status: str) -> dict[str, object]:
     spec, mc = market.spec, market.config
     pf, ls, mls, n, pp = spec.price_filter, spec.lot_size, spec.market_lot_size, spec.notional, spec.percent_price
     filters: list[dict[str, object]] = [
-        {"filterType": "PRICE_FILTER", "minPrice": px(spec, pf.min_price), "maxPrice": px(spec, pf.max_price),
-         "tickSize": px(spec, pf.tick_size)},
-        {"filterType": "LOT_SIZE", "minQty": qty(spec, ls.min_qty), "maxQty": qty(spec, ls.max_qty),
-         "stepSize": qty(spec, ls.step_size)},
-        {"filterType": "MARKET_LOT_SIZE", "minQty": qty(spec, mls.min_qty), "maxQty": qty(spec, mls.max_qty),
-         "stepSize": qty(spec, mls.step_size)},
+        {
+            "filterType": "PRICE_FILTER",
+            "minPrice": px(spec, pf.min_price),
+            "maxPrice": px(spec, pf.max_price),
+            "tickSize": px(spec, pf.tick_size),
+        },
+        {
+            "filterType": "LOT_SIZE",
+            "minQty": qty(spec, ls.min_qty),
+            "maxQty": qty(spec, ls.max_qty),
+            "stepSize": qty(spec, ls.step_size),
+        },
+        {
+            "filterType": "MARKET_LOT_SIZE",
+            "minQty": qty(spec, mls.min_qty),
+            "maxQty": qty(spec, mls.max_qty),
+            "stepSize": qty(spec, mls.step_size),
+        },
     ]
     if pp is not None:
-        filters.append({"filterType": "PERCENT_PRICE_BY_SIDE", "bidMultiplierUp": short(pp.bid_multiplier_up),
-                        "bidMultiplierDown": short(pp.bid_multiplier_down),
-                        "askMultiplierUp": short(pp.ask_multiplier_up),
-                        "askMultiplierDown": short(pp.ask_multiplier_down), "avgPriceMins": pp.avg_price_mins})
+        filters.append(
+            {
+                "filterType": "PERCENT_PRICE_BY_SIDE",
+                "bidMultiplierUp": short(pp.bid_multiplier_up),
+                "bidMultiplierDown": short(pp.bid_multiplier_down),
+                "askMultiplierUp": short(pp.ask_multiplier_up),
+                "askMultiplierDown": short(pp.ask_multiplier_down),
+                "avgPriceMins": pp.avg_price_mins,
+            }
+        )
     filters += [
-        {"filterType": "NOTIONAL", "minNotional": px(spec, n.min_notional), "applyMinToMarket": n.apply_min_to_market,
-         "maxNotional": px(spec, n.max_notional), "applyMaxToMarket": n.apply_max_to_market,
-         "avgPriceMins": n.avg_price_mins},
+        {
+            "filterType": "NOTIONAL",
+            "minNotional": px(spec, n.min_notional),
+            "applyMinToMarket": n.apply_min_to_market,
+            "maxNotional": px(spec, n.max_notional),
+            "applyMaxToMarket": n.apply_max_to_market,
+            "avgPriceMins": n.avg_price_mins,
+        },
         {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": spec.max_num_orders},
         {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": spec.max_num_algo_orders},
     ]

@@ -21,8 +21,9 @@ ORDER_ID = Param("orderId", "integer")
 ORIG_CLIENT_ID = Param("origClientOrderId")
 NEW_CLIENT_ID = Param("newClientOrderId", doc=CLIENT_ID_RANGE)
 RESTRICTIONS = frozenset({"ONLY_NEW", "ONLY_PARTIALLY_FILLED"})
-CANCEL_RESTRICTIONS = Param("cancelRestrictions", doc="ONLY_NEW or ONLY_PARTIALLY_FILLED",
-                            enum=tuple(sorted(RESTRICTIONS)))
+CANCEL_RESTRICTIONS = Param(
+    "cancelRestrictions", doc="ONLY_NEW or ONLY_PARTIALLY_FILLED", enum=tuple(sorted(RESTRICTIONS))
+)
 CANCEL_REPLACE_MODES = frozenset({"STOP_ON_FAILURE", "ALLOW_FAILURE"})
 RATE_LIMIT_MODES = frozenset({"DO_NOTHING", "CANCEL_ONLY"})
 _execution_ids = itertools.count(1)
@@ -42,8 +43,9 @@ def _rates(maker: int = 0, taker: int = 0, *, buyer_seller: bool = True) -> dict
 NO_DISCOUNT = {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "BNB", "discount": _rate(0)}
 
 
-def order_id_of(ctx: Ctx, id_name: str = "orderId",
-                client_name: str = "origClientOrderId") -> tuple[int | None, str | None]:
+def order_id_of(
+    ctx: Ctx, id_name: str = "orderId", client_name: str = "origClientOrderId"
+) -> tuple[int | None, str | None]:
     oid = ctx.params.int(id_name, 0, 2**63 - 1)
     cid = client_id(ctx.params, client_name)
     if oid is None and cid is None:
@@ -66,14 +68,18 @@ def placement_response(ctx: Ctx, placed: Placement, resp_type: str) -> dict[str,
 
 # ---- account -------------------------------------------------------------------------------------
 
+
 def account(ctx: Ctx) -> dict[str, object]:
     venue = ctx.services.venue
     balances, updated = venue.balances(ctx.account)
     maker, taker = venue.fee_rates(ctx.account)
     omit = ctx.params.flag("omitZeroBalances")
     rows = [
-        {"asset": code, "free": format_units(b.free, venue.assets[code].decimals),
-         "locked": format_units(b.locked, venue.assets[code].decimals)}
+        {
+            "asset": code,
+            "free": format_units(b.free, venue.assets[code].decimals),
+            "locked": format_units(b.locked, venue.assets[code].decimals),
+        }
         for code, b in balances.items()
         if not (omit and b.free == 0 and b.locked == 0)
     ]
@@ -102,8 +108,13 @@ def account(ctx: Ctx) -> dict[str, object]:
 def commission(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
     maker, taker = ctx.services.venue.fee_rates(ctx.account)
-    return {"symbol": market.spec.symbol, "standardCommission": _rates(maker, taker),
-            "specialCommission": _rates(), "taxCommission": _rates(), "discount": dict(NO_DISCOUNT)}
+    return {
+        "symbol": market.spec.symbol,
+        "standardCommission": _rates(maker, taker),
+        "specialCommission": _rates(),
+        "taxCommission": _rates(),
+        "discount": dict(NO_DISCOUNT),
+    }
 
 
 def rate_limit_order(ctx: Ctx) -> Sequence[Mapping[str, object]]:
@@ -111,6 +122,7 @@ def rate_limit_order(ctx: Ctx) -> Sequence[Mapping[str, object]]:
 
 
 # ---- orders ----------------------------------------------------------------------------------------
+
 
 def new_order(ctx: Ctx) -> dict[str, object]:
     market = symbol_of(ctx)
@@ -126,9 +138,12 @@ def test_order(ctx: Ctx) -> dict[str, object]:
     if not rates:
         return {}
     maker, taker = ctx.services.venue.fee_rates(ctx.account)
-    return {"standardCommissionForOrder": _rates(maker, taker, buyer_seller=False),
-            "specialCommissionForOrder": _rates(buyer_seller=False),
-            "taxCommissionForOrder": _rates(buyer_seller=False), "discount": dict(NO_DISCOUNT)}
+    return {
+        "standardCommissionForOrder": _rates(maker, taker, buyer_seller=False),
+        "specialCommissionForOrder": _rates(buyer_seller=False),
+        "taxCommissionForOrder": _rates(buyer_seller=False),
+        "discount": dict(NO_DISCOUNT),
+    }
 
 
 def query_order(ctx: Ctx) -> dict[str, object]:
@@ -201,22 +216,35 @@ def cancel_replace(ctx: Ctx) -> object:
         cancel_result: dict[str, object]
         try:
             rec = venue.cancel(ctx.account, spec.symbol, oid, cid, restriction)
-            cancel_ok, cancel_result = True, render.order_canceled(spec, rec, cancel_id or venue.reply_client_id(),
-                                                                    venue.now())
+            cancel_ok, cancel_result = (
+                True,
+                render.order_canceled(spec, rec, cancel_id or venue.reply_client_id(), venue.now()),
+            )
         except ApiError as e:
             cancel_ok, cancel_result = False, e.body()
         if not cancel_ok and mode == "STOP_ON_FAILURE":
-            raise ApiError(400, -2022, "Order cancel-replace failed.", data={
-                "cancelResult": "FAILURE", "newOrderResult": "NOT_ATTEMPTED", "cancelResponse": cancel_result,
-                "newOrderResponse": None})
+            raise ApiError(
+                400,
+                -2022,
+                "Order cancel-replace failed.",
+                data={
+                    "cancelResult": "FAILURE",
+                    "newOrderResult": "NOT_ATTEMPTED",
+                    "cancelResponse": cancel_result,
+                    "newOrderResponse": None,
+                },
+            )
         try:
             placed = venue.place(ctx.account, req)
             new_ok, new_result = True, placement_response(ctx, placed, req.resp_type)
         except ApiError as e:
             new_ok, new_result = False, e.body()
-    data = {"cancelResult": "SUCCESS" if cancel_ok else "FAILURE",
-            "newOrderResult": "SUCCESS" if new_ok else "FAILURE",
-            "cancelResponse": cancel_result, "newOrderResponse": new_result}
+    data = {
+        "cancelResult": "SUCCESS" if cancel_ok else "FAILURE",
+        "newOrderResult": "SUCCESS" if new_ok else "FAILURE",
+        "cancelResponse": cancel_result,
+        "newOrderResponse": new_result,
+    }
     if cancel_ok and new_ok:
         return data
     if cancel_ok or new_ok:
@@ -250,39 +278,106 @@ _TIMES = (Param("startTime", "integer"), Param("endTime", "integer"))
 _LIMIT = Param("limit", "integer")
 _CANCEL_REPLACE_PARAMS = (
     *ORDER_PARAMS,
-    Param("cancelReplaceMode", required=True, doc="STOP_ON_FAILURE or ALLOW_FAILURE",
-          enum=tuple(sorted(CANCEL_REPLACE_MODES))),
-    Param("cancelNewClientOrderId"), Param("cancelOrigClientOrderId"), Param("cancelOrderId", "integer"),
-    CANCEL_RESTRICTIONS, Param("orderRateLimitExceededMode", doc="DO_NOTHING or CANCEL_ONLY",
-                               enum=tuple(sorted(RATE_LIMIT_MODES))),
+    Param(
+        "cancelReplaceMode",
+        required=True,
+        doc="STOP_ON_FAILURE or ALLOW_FAILURE",
+        enum=tuple(sorted(CANCEL_REPLACE_MODES)),
+    ),
+    Param("cancelNewClientOrderId"),
+    Param("cancelOrigClientOrderId"),
+    Param("cancelOrderId", "integer"),
+    CANCEL_RESTRICTIONS,
+    Param("orderRateLimitExceededMode", doc="DO_NOTHING or CANCEL_ONLY", enum=tuple(sorted(RATE_LIMIT_MODES))),
 )
 
 ENDPOINTS = [
-    Endpoint("GET", "/api/v3/account", account, Security.USER_DATA, 20,
-             (Param("omitZeroBalances", "boolean"),), "Account information"),
-    Endpoint("GET", "/api/v3/account/commission", commission, Security.USER_DATA, 20, (SYMBOL,),
-             "Commission rates"),
-    Endpoint("GET", "/api/v3/rateLimit/order", rate_limit_order, Security.USER_DATA, 40, (),
-             "Order rate limit usage"),
-    Endpoint("POST", "/api/v3/order", new_order, Security.TRADE, 1, ORDER_PARAMS, "New order",
-             places_order=True),
-    Endpoint("POST", "/api/v3/order/test", test_order, Security.TRADE, _test_weight,
-             (*ORDER_PARAMS, Param("computeCommissionRates", "boolean")), "Test new order"),
-    Endpoint("GET", "/api/v3/order", query_order, Security.USER_DATA, 4, (SYMBOL, ORDER_ID, ORIG_CLIENT_ID),
-             "Query order"),
-    Endpoint("DELETE", "/api/v3/order", cancel_order, Security.TRADE, 1,
-             (SYMBOL, ORDER_ID, ORIG_CLIENT_ID, NEW_CLIENT_ID, CANCEL_RESTRICTIONS), "Cancel order"),
-    Endpoint("GET", "/api/v3/openOrders", open_orders, Security.USER_DATA, _open_weight, (Param("symbol"),),
-             "Current open orders"),
-    Endpoint("DELETE", "/api/v3/openOrders", cancel_open_orders, Security.TRADE, 1, (SYMBOL,),
-             "Cancel all open orders of a symbol"),
-    Endpoint("GET", "/api/v3/allOrders", all_orders, Security.USER_DATA, 20, (SYMBOL, ORDER_ID, *_TIMES, _LIMIT),
-             "All orders"),
-    Endpoint("GET", "/api/v3/myTrades", my_trades, Security.USER_DATA, _trades_weight,
-             (SYMBOL, ORDER_ID, *_TIMES, Param("fromId", "integer"), _LIMIT), "Account trade list"),
-    Endpoint("POST", "/api/v3/order/cancelReplace", cancel_replace, Security.TRADE, 1, _CANCEL_REPLACE_PARAMS,
-             "Cancel an existing order and send a new one", places_order=True),
-    Endpoint("PUT", "/api/v3/order/amend/keepPriority", amend_keep_priority, Security.TRADE, 4,
-             (SYMBOL, ORDER_ID, ORIG_CLIENT_ID, NEW_CLIENT_ID, Param("newQty", "number", required=True)),
-             "Reduce an order's quantity keeping its priority"),
+    Endpoint(
+        "GET",
+        "/api/v3/account",
+        account,
+        Security.USER_DATA,
+        20,
+        (Param("omitZeroBalances", "boolean"),),
+        "Account information",
+    ),
+    Endpoint("GET", "/api/v3/account/commission", commission, Security.USER_DATA, 20, (SYMBOL,), "Commission rates"),
+    Endpoint("GET", "/api/v3/rateLimit/order", rate_limit_order, Security.USER_DATA, 40, (), "Order rate limit usage"),
+    Endpoint("POST", "/api/v3/order", new_order, Security.TRADE, 1, ORDER_PARAMS, "New order", places_order=True),
+    Endpoint(
+        "POST",
+        "/api/v3/order/test",
+        test_order,
+        Security.TRADE,
+        _test_weight,
+        (*ORDER_PARAMS, Param("computeCommissionRates", "boolean")),
+        "Test new order",
+    ),
+    Endpoint(
+        "GET", "/api/v3/order", query_order, Security.USER_DATA, 4, (SYMBOL, ORDER_ID, ORIG_CLIENT_ID), "Query order"
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v3/order",
+        cancel_order,
+        Security.TRADE,
+        1,
+        (SYMBOL, ORDER_ID, ORIG_CLIENT_ID, NEW_CLIENT_ID, CANCEL_RESTRICTIONS),
+        "Cancel order",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v3/openOrders",
+        open_orders,
+        Security.USER_DATA,
+        _open_weight,
+        (Param("symbol"),),
+        "Current open orders",
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v3/openOrders",
+        cancel_open_orders,
+        Security.TRADE,
+        1,
+        (SYMBOL,),
+        "Cancel all open orders of a symbol",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v3/allOrders",
+        all_orders,
+        Security.USER_DATA,
+        20,
+        (SYMBOL, ORDER_ID, *_TIMES, _LIMIT),
+        "All orders",
+    ),
+    Endpoint(
+        "GET",
+        "/api/v3/myTrades",
+        my_trades,
+        Security.USER_DATA,
+        _trades_weight,
+        (SYMBOL, ORDER_ID, *_TIMES, Param("fromId", "integer"), _LIMIT),
+        "Account trade list",
+    ),
+    Endpoint(
+        "POST",
+        "/api/v3/order/cancelReplace",
+        cancel_replace,
+        Security.TRADE,
+        1,
+        _CANCEL_REPLACE_PARAMS,
+        "Cancel an existing order and send a new one",
+        places_order=True,
+    ),
+    Endpoint(
+        "PUT",
+        "/api/v3/order/amend/keepPriority",
+        amend_keep_priority,
+        Security.TRADE,
+        4,
+        (SYMBOL, ORDER_ID, ORIG_CLIENT_ID, NEW_CLIENT_ID, Param("newQty", "number", required=True)),
+        "Reduce an order's quantity keeping its priority",
+    ),
 ]

@@ -86,8 +86,16 @@ class _SeenIds:
 class _LiveFeed:
     """What the ccxt feeds share: a thread-safe time-ordered queue and ccxt -> units parsing."""
 
-    def __init__(self, exchange: Any, symbol: str, *, limit: int | None, clock: Clock | None,
-                 price_decimals: int, qty_decimals: int) -> None:
+    def __init__(
+        self,
+        exchange: Any,
+        symbol: str,
+        *,
+        limit: int | None,
+        clock: Clock | None,
+        price_decimals: int,
+        qty_decimals: int,
+    ) -> None:
         self.exchange = exchange
         self.symbol = symbol
         self.limit = limit
@@ -186,11 +194,21 @@ class CcxtPollingFeed(_LiveFeed):
     With ``background`` (the default) a daemon thread polls, so the venue never waits on the
     network; without it, ``poll(now)`` fetches itself when a poll is due (scripts, tests)."""
 
-    def __init__(self, exchange: Any, symbol: str, interval_ms: int = 1000, *, limit: int | None = 20,
-                 background: bool = True, clock: Clock | None = None, price_decimals: int = 8,
-                 qty_decimals: int = 8) -> None:
-        super().__init__(exchange, symbol, limit=limit, clock=clock, price_decimals=price_decimals,
-                         qty_decimals=qty_decimals)
+    def __init__(
+        self,
+        exchange: Any,
+        symbol: str,
+        interval_ms: int = 1000,
+        *,
+        limit: int | None = 20,
+        background: bool = True,
+        clock: Clock | None = None,
+        price_decimals: int = 8,
+        qty_decimals: int = 8,
+    ) -> None:
+        super().__init__(
+            exchange, symbol, limit=limit, clock=clock, price_decimals=price_decimals, qty_decimals=qty_decimals
+        )
         if interval_ms <= 0:
             raise ValueError(f"interval_ms must be positive, got {interval_ms}")
         self.interval_ms = interval_ms
@@ -271,10 +289,20 @@ class CcxtProWatchFeed(_LiveFeed):
     own thread, each result queued as it comes (books stamped by the exchange, else ``clock``).
     ``close`` stops the loop and closes the exchange's connections."""
 
-    def __init__(self, exchange: Any, symbol: str, *, limit: int | None = 20, clock: Clock | None = None,
-                 price_decimals: int = 8, qty_decimals: int = 8, retry_ms: int = 1000) -> None:
-        super().__init__(exchange, symbol, limit=limit, clock=clock, price_decimals=price_decimals,
-                         qty_decimals=qty_decimals)
+    def __init__(
+        self,
+        exchange: Any,
+        symbol: str,
+        *,
+        limit: int | None = 20,
+        clock: Clock | None = None,
+        price_decimals: int = 8,
+        qty_decimals: int = 8,
+        retry_ms: int = 1000,
+    ) -> None:
+        super().__init__(
+            exchange, symbol, limit=limit, clock=clock, price_decimals=price_decimals, qty_decimals=qty_decimals
+        )
         self.retry_ms = retry_ms
         self.books = 0
         self._thread: threading.Thread | None = None
@@ -285,8 +313,12 @@ class CcxtProWatchFeed(_LiveFeed):
         if self._thread is not None:
             return
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._main(),),
-                                        name=f"sandex-mirror-watch-{self.symbol}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_until_complete,
+            args=(self._main(),),
+            name=f"sandex-mirror-watch-{self.symbol}",
+            daemon=True,
+        )
         self._thread.start()
 
     async def _main(self) -> None:

@@ -49,10 +49,30 @@ from ..wire import float_text, format_units, format_units_at_most, parse_units, 
 AGG_TRADES = "aggTrades"
 KLINES = "klines"
 
-AGG_TRADE_COLUMNS = ("agg_trade_id", "price", "quantity", "first_trade_id", "last_trade_id", "transact_time",
-                     "is_buyer_maker", "is_best_match")
-KLINE_COLUMNS = ("open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "count",
-                 "taker_buy_volume", "taker_buy_quote_volume", "ignore")
+AGG_TRADE_COLUMNS = (
+    "agg_trade_id",
+    "price",
+    "quantity",
+    "first_trade_id",
+    "last_trade_id",
+    "transact_time",
+    "is_buyer_maker",
+    "is_best_match",
+)
+KLINE_COLUMNS = (
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "count",
+    "taker_buy_volume",
+    "taker_buy_quote_volume",
+    "ignore",
+)
 
 # column indexes of the chunks' int64 matrices
 A_ID, A_PRICE, A_QTY, A_FIRST, A_LAST, A_TIME, A_BUYER_MAKER, A_BEST = range(8)
@@ -169,13 +189,25 @@ class _Layout:
 
 
 _LAYOUTS = {
-    AGG_TRADES: _Layout(AGG_TRADES, AGG_TRADE_COLUMNS,
-                        np.array([_F_INT, _F_DEC, _F_DEC, _F_INT, _F_INT, _F_TIME, _F_BOOL, _F_BOOL], dtype=np.int64),
-                        np.arange(8, dtype=np.int64), A_TIME, 8),
-    KLINES: _Layout(KLINES, KLINE_COLUMNS,
-                    np.array([_F_TIME, _F_DEC, _F_DEC, _F_DEC, _F_DEC, _F_DEC, _F_TIME, _F_DEC, _F_INT, _F_DEC, _F_DEC,
-                              _F_ANY], dtype=np.int64),
-                    np.array(list(range(11)) + [-1], dtype=np.int64), K_OPEN_TIME, 11),
+    AGG_TRADES: _Layout(
+        AGG_TRADES,
+        AGG_TRADE_COLUMNS,
+        np.array([_F_INT, _F_DEC, _F_DEC, _F_INT, _F_INT, _F_TIME, _F_BOOL, _F_BOOL], dtype=np.int64),
+        np.arange(8, dtype=np.int64),
+        A_TIME,
+        8,
+    ),
+    KLINES: _Layout(
+        KLINES,
+        KLINE_COLUMNS,
+        np.array(
+            [_F_TIME, _F_DEC, _F_DEC, _F_DEC, _F_DEC, _F_DEC, _F_TIME, _F_DEC, _F_INT, _F_DEC, _F_DEC, _F_ANY],
+            dtype=np.int64,
+        ),
+        np.array(list(range(11)) + [-1], dtype=np.int64),
+        K_OPEN_TIME,
+        11,
+    ),
 }
 
 _POW10 = np.array([10**i for i in range(19)], dtype=np.int64)
@@ -184,10 +216,20 @@ _LIMIT = 1 << 62  # every parsed number stays below this (the engine's safe rang
 
 # ---- the compiled csv loop ----------------------------------------------------------------------
 
+
 @njit(cache=True, nogil=True)
-def _parse_block(buf: npt.NDArray[np.uint8], n: int, fields: I64Array, keep: I64Array, decs: I64Array,
-                 pow10: I64Array, out: I64Array, max_rows: int, time_col: int,
-                 last_time: int) -> tuple[int, int, int, int, int, int, int]:
+def _parse_block(
+    buf: npt.NDArray[np.uint8],
+    n: int,
+    fields: I64Array,
+    keep: I64Array,
+    decs: I64Array,
+    pow10: I64Array,
+    out: I64Array,
+    max_rows: int,
+    time_col: int,
+    last_time: int,
+) -> tuple[int, int, int, int, int, int, int]:
     """Parse whole lines of ``buf[:n]`` (which ends with a newline) into ``out`` rows.
 
     Returns (rows, bytes consumed, lines consumed, error, error line start, error column, last time).
@@ -217,11 +259,22 @@ def _parse_block(buf: npt.NDArray[np.uint8], n: int, fields: I64Array, keep: I64
                     pos += 1
                 ln = pos - f0
                 c = buf[f0] | 32 if ln > 0 else 0
-                if ln == 4 and c == 116 and (buf[f0 + 1] | 32) == 114 and (buf[f0 + 2] | 32) == 117 \
-                        and (buf[f0 + 3] | 32) == 101:
+                if (
+                    ln == 4
+                    and c == 116
+                    and (buf[f0 + 1] | 32) == 114
+                    and (buf[f0 + 2] | 32) == 117
+                    and (buf[f0 + 3] | 32) == 101
+                ):
                     value = 1
-                elif ln == 5 and c == 102 and (buf[f0 + 1] | 32) == 97 and (buf[f0 + 2] | 32) == 108 \
-                        and (buf[f0 + 3] | 32) == 115 and (buf[f0 + 4] | 32) == 101:
+                elif (
+                    ln == 5
+                    and c == 102
+                    and (buf[f0 + 1] | 32) == 97
+                    and (buf[f0 + 2] | 32) == 108
+                    and (buf[f0 + 3] | 32) == 115
+                    and (buf[f0 + 4] | 32) == 101
+                ):
                     value = 0
                 elif ln == 1 and (buf[f0] == 48 or buf[f0] == 49):
                     value = buf[f0] - 48
@@ -257,8 +310,9 @@ def _parse_block(buf: npt.NDArray[np.uint8], n: int, fields: I64Array, keep: I64
                         for j in range(sig):
                             frac = frac * 10 + (buf[q + j] - 48)
                         frac *= pow10[d - sig]
-                if err == 0 and (nd == 0 or (dot and nf == 0)
-                                 or (pos < n and buf[pos] != 44 and buf[pos] != 10 and buf[pos] != 13)):
+                if err == 0 and (
+                    nd == 0 or (dot and nf == 0) or (pos < n and buf[pos] != 44 and buf[pos] != 10 and buf[pos] != 13)
+                ):
                     err = _E_DEC if kind == _F_DEC else (_E_TIME if kind == _F_TIME else _E_INT)
                 if err == 0:
                     if kind == _F_DEC:
@@ -308,6 +362,7 @@ def _parse_block(buf: npt.NDArray[np.uint8], n: int, fields: I64Array, keep: I64
 
 # ---- sources ----------------------------------------------------------------------------------
 
+
 def _open_text(path: Path) -> tuple[IO[bytes], str, zipfile.ZipFile | None]:
     """A binary stream of the csv text, the name errors use, and the zip to close after."""
     if path.suffix.lower() == ".zip":
@@ -325,8 +380,9 @@ def _is_header(line: bytes) -> bool:
     return bool(first) and not first.isdigit()
 
 
-def _csv_chunks(path: Path, layout: _Layout, price_decimals: int, qty_decimals: int,
-                chunk_rows: int = CHUNK_ROWS) -> Iterator[np.ndarray]:
+def _csv_chunks(
+    path: Path, layout: _Layout, price_decimals: int, qty_decimals: int, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[np.ndarray]:
     decs = layout.decimals(price_decimals, qty_decimals)
     if decs.max() > 18:
         raise ValueError("at most 18 decimals are supported")
@@ -351,8 +407,10 @@ def _csv_chunks(path: Path, layout: _Layout, price_decimals: int, qty_decimals: 
                 if _is_header(head):
                     n_fields = len(head.split(b","))
                     if n_fields != len(layout.columns):
-                        raise ValueError(f"{name}:1: the header has {n_fields} fields; a {layout.kind} file has "
-                                         f"{len(layout.columns)} ({', '.join(layout.columns)})")
+                        raise ValueError(
+                            f"{name}:1: the header has {n_fields} fields; a {layout.kind} file has "
+                            f"{len(layout.columns)} ({', '.join(layout.columns)})"
+                        )
                     pending, line_no = rest, 2
             cut = pending.rfind(b"\n") + 1
             if eof and cut < len(pending):
@@ -367,10 +425,19 @@ def _csv_chunks(path: Path, layout: _Layout, price_decimals: int, qty_decimals: 
             while pos < cut:
                 out = np.empty((chunk_rows, layout.width), dtype=np.int64)
                 rows, used, lines, err, at, col, last_time = _parse_block(
-                    buf[pos:], cut - pos, layout.fields, layout.keep, decs, _POW10, out, chunk_rows,
-                    layout.time_col, last_time)
+                    buf[pos:],
+                    cut - pos,
+                    layout.fields,
+                    layout.keep,
+                    decs,
+                    _POW10,
+                    out,
+                    chunk_rows,
+                    layout.time_col,
+                    last_time,
+                )
                 if err:
-                    raise _malformed(name, line_no + lines, pending[pos + at:], layout, err, col, decs)
+                    raise _malformed(name, line_no + lines, pending[pos + at :], layout, err, col, decs)
                 if rows:
                     yield out[:rows]
                 pos += used
@@ -382,8 +449,9 @@ def _csv_chunks(path: Path, layout: _Layout, price_decimals: int, qty_decimals: 
             zf.close()
 
 
-def _malformed(name: str, line_no: int, text: bytes, layout: _Layout, err: int, col: int,
-               decs: np.ndarray) -> ValueError:
+def _malformed(
+    name: str, line_no: int, text: bytes, layout: _Layout, err: int, col: int, decs: np.ndarray
+) -> ValueError:
     line = text.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")
     n = len(layout.columns)
     if err == _E_FIELDS:
@@ -398,6 +466,7 @@ def _malformed(name: str, line_no: int, text: bytes, layout: _Layout, err: int, 
 
 
 # ---- Parquet ------------------------------------------------------------------------------------
+
 
 def _pyarrow() -> tuple[ModuleType, ModuleType]:
     """pyarrow and pyarrow.parquet, imported when a Parquet file is met (an optional dependency)."""
@@ -467,8 +536,9 @@ def _convert_column(arr: Any, kind: int, decimals: int, name: str, col: str, row
         if kind == _F_TIME:
             if (v >= NOT_A_TIME_FROM).any():
                 bad = int(np.flatnonzero(v >= NOT_A_TIME_FROM)[0])
-                raise ValueError(f"{name}: row {row0 + bad + 1}: {col} {v[bad]}: "
-                                 "not a time in ms or µs since the epoch")
+                raise ValueError(
+                    f"{name}: row {row0 + bad + 1}: {col} {v[bad]}: not a time in ms or µs since the epoch"
+                )
             v = np.where(v >= MICROS_FROM, v // 1000, v)
         return v
     # decimals
@@ -524,8 +594,9 @@ def _floats_to_units(v: np.ndarray, decimals: int, name: str, col: str, row0: in
     return u.astype(np.int64)
 
 
-def _parquet_chunks(path: Path, layout: _Layout, price_decimals: int, qty_decimals: int,
-                    chunk_rows: int = CHUNK_ROWS) -> Iterator[np.ndarray]:
+def _parquet_chunks(
+    path: Path, layout: _Layout, price_decimals: int, qty_decimals: int, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[np.ndarray]:
     _, pq = _pyarrow()
     name = str(path)
     pf = pq.ParquetFile(path)
@@ -554,6 +625,7 @@ def _parquet_chunks(path: Path, layout: _Layout, price_decimals: int, qty_decima
 
 
 # ---- public entry points ------------------------------------------------------------------------
+
 
 def detect_kind(path: DataPath) -> str:
     """``aggTrades`` or ``klines``: from the file name (Binance's ``SYMBOL-aggTrades-DATE`` and
@@ -584,8 +656,9 @@ def detect_kind(path: DataPath) -> str:
         return AGG_TRADES
     if n in (len(KLINE_COLUMNS), len(KLINE_COLUMNS) - 1):
         return KLINES
-    raise ValueError(f"{path}: {n} columns: neither aggTrades ({len(AGG_TRADE_COLUMNS)}) nor klines "
-                     f"({len(KLINE_COLUMNS)})")
+    raise ValueError(
+        f"{path}: {n} columns: neither aggTrades ({len(AGG_TRADE_COLUMNS)}) nor klines ({len(KLINE_COLUMNS)})"
+    )
 
 
 def _paths(paths: DataPaths) -> list[Path]:
@@ -594,36 +667,47 @@ def _paths(paths: DataPaths) -> list[Path]:
     return [Path(p) for p in paths]
 
 
-def _chunks(paths: DataPaths, kind: str, price_decimals: int, qty_decimals: int,
-            chunk_rows: int) -> Iterator[np.ndarray]:
+def _chunks(
+    paths: DataPaths, kind: str, price_decimals: int, qty_decimals: int, chunk_rows: int
+) -> Iterator[np.ndarray]:
     layout = _LAYOUTS[kind]
     last_time = -1
     for path in _paths(paths):
         read = _parquet_chunks if path.suffix.lower() == ".parquet" else _csv_chunks
         for data in read(path, layout, price_decimals, qty_decimals, chunk_rows):
             if data[0, layout.time_col] < last_time:
-                raise ValueError(f"{path}: starts at {int(data[0, layout.time_col])}, before the end of the file "
-                                 f"before it ({last_time}); give the files in time order")
+                raise ValueError(
+                    f"{path}: starts at {int(data[0, layout.time_col])}, before the end of the file "
+                    f"before it ({last_time}); give the files in time order"
+                )
             last_time = int(data[-1, layout.time_col])
             yield data
 
 
-def agg_trade_chunks(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8,
-                     chunk_rows: int = CHUNK_ROWS) -> Iterator[AggTradeChunk]:
+def agg_trade_chunks(
+    paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[AggTradeChunk]:
     """aggTrades of one file (or several, in order) as column chunks of at most ``chunk_rows`` rows."""
     for data in _chunks(paths, AGG_TRADES, price_decimals, qty_decimals, chunk_rows):
         yield AggTradeChunk(data)
 
 
-def kline_chunks(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8,
-                 chunk_rows: int = CHUNK_ROWS) -> Iterator[KlineChunk]:
+def kline_chunks(
+    paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[KlineChunk]:
     """klines of one file (or several, in order) as column chunks of at most ``chunk_rows`` rows."""
     for data in _chunks(paths, KLINES, price_decimals, qty_decimals, chunk_rows):
         yield KlineChunk(data)
 
 
-def chunks_between(paths: DataPaths, kind: str, price_decimals: int = 8, qty_decimals: int = 8,
-                   start: int | None = None, end: int | None = None) -> Iterator[AggTradeChunk | KlineChunk]:
+def chunks_between(
+    paths: DataPaths,
+    kind: str,
+    price_decimals: int = 8,
+    qty_decimals: int = 8,
+    start: int | None = None,
+    end: int | None = None,
+) -> Iterator[AggTradeChunk | KlineChunk]:
     """The chunks of ``kind`` holding only rows with ``start <= time < end`` (ms; a kline's time is
     its open time; either bound optional): a replay of part of a file."""
     chunk_type, column = (AggTradeChunk, A_TIME) if kind == AGG_TRADES else (KlineChunk, K_OPEN_TIME)
@@ -654,10 +738,13 @@ def iter_klines(paths: DataPaths, price_decimals: int = 8, qty_decimals: int = 8
 
 # ---- writing (samples, tests, benchmarks) -------------------------------------------------------
 
-def agg_trade_lines(rows: Iterable[AggTrade], price_decimals: int = 8, qty_decimals: int = 8,
-                    micros: bool = False) -> Iterator[str]:
+
+def agg_trade_lines(
+    rows: Iterable[AggTrade], price_decimals: int = 8, qty_decimals: int = 8, micros: bool = False
+) -> Iterator[str]:
     """Rows as Binance writes them: ``id,price,qty,first,last,time,True|False,True|False``
     (prices and quantities with 8 decimals as Binance prints them, or the asset's if fewer)."""
+
     def price(units: int) -> str:
         return format_units_at_most(units, price_decimals, FILE_DECIMALS)
 
@@ -666,13 +753,17 @@ def agg_trade_lines(rows: Iterable[AggTrade], price_decimals: int = 8, qty_decim
 
     for r in rows:
         t = r.time * 1000 if micros else r.time
-        yield (f"{r.id},{price(r.price)},{qty(r.qty)},{r.first_trade_id},"
-               f"{r.last_trade_id},{t},{r.buyer_is_maker},{r.best_match}")
+        yield (
+            f"{r.id},{price(r.price)},{qty(r.qty)},{r.first_trade_id},"
+            f"{r.last_trade_id},{t},{r.buyer_is_maker},{r.best_match}"
+        )
 
 
-def kline_lines(rows: Iterable[Kline], price_decimals: int = 8, qty_decimals: int = 8,
-                micros: bool = False) -> Iterator[str]:
+def kline_lines(
+    rows: Iterable[Kline], price_decimals: int = 8, qty_decimals: int = 8, micros: bool = False
+) -> Iterator[str]:
     """Rows as Binance writes them (12 columns, the last one ``0``)."""
+
     def price(units: int) -> str:
         return format_units_at_most(units, price_decimals, FILE_DECIMALS)
 
@@ -682,12 +773,15 @@ def kline_lines(rows: Iterable[Kline], price_decimals: int = 8, qty_decimals: in
     for r in rows:
         ot, ct = (r.open_time * 1000, r.close_time * 1000 + 999) if micros else (r.open_time, r.close_time)
         p = [price(v) for v in (r.open, r.high, r.low, r.close)]
-        yield (f"{ot},{','.join(p)},{qty(r.volume)},{ct},{price(r.quote_volume)},{r.count},"
-               f"{qty(r.taker_buy_volume)},{price(r.taker_buy_quote_volume)},0")
+        yield (
+            f"{ot},{','.join(p)},{qty(r.volume)},{ct},{price(r.quote_volume)},{r.count},"
+            f"{qty(r.taker_buy_volume)},{price(r.taker_buy_quote_volume)},0"
+        )
 
 
-def write_csv(path: DataPath, lines: Iterable[str], header: Sequence[str] | None = None,
-              zip_member: str | None = None) -> Path:
+def write_csv(
+    path: DataPath, lines: Iterable[str], header: Sequence[str] | None = None, zip_member: str | None = None
+) -> Path:
     """Write csv lines (``\\n`` endings, as Binance's files); into a zip holding one member named
     ``zip_member`` when given (deterministic: fixed member date, deflate)."""
     path = Path(path)
@@ -709,8 +803,13 @@ def write_csv(path: DataPath, lines: Iterable[str], header: Sequence[str] | None
     return path
 
 
-def write_parquet(path: DataPath, rows: Sequence[AggTrade] | Sequence[Kline],
-                  price_decimals: int = 8, qty_decimals: int = 8, as_text: bool = True) -> Path:
+def write_parquet(
+    path: DataPath,
+    rows: Sequence[AggTrade] | Sequence[Kline],
+    price_decimals: int = 8,
+    qty_decimals: int = 8,
+    as_text: bool = True,
+) -> Path:
     """Rows as Parquet with Binance's column names: decimal columns as text (exact), or as doubles
     (``as_text=False``, how pandas would store them); needs pyarrow."""
     pa, pq = _pyarrow()
@@ -725,12 +824,14 @@ def write_parquet(path: DataPath, rows: Sequence[AggTrade] | Sequence[Kline],
         values = [r[k] for r in listed] if k >= 0 else [0] * len(listed)
         if f == _F_DEC:
             d = int(decs[j])
-            arrays[col] = (pa.array([format_units(v, d) for v in values], pa.string()) if as_text
-                           else pa.array([float(units_to_decimal(v, d)) for v in values], pa.float64()))
+            arrays[col] = (
+                pa.array([format_units(v, d) for v in values], pa.string())
+                if as_text
+                else pa.array([float(units_to_decimal(v, d)) for v in values], pa.float64())
+            )
         elif f == _F_BOOL:
             arrays[col] = pa.array([bool(v) for v in values], pa.bool_())
         else:
             arrays[col] = pa.array(values, pa.int64())
     pq.write_table(pa.table(arrays), path)
     return Path(path)
-

@@ -82,8 +82,16 @@ class LiveMirror:
     many maker orders and nobody else queues at it, they are replaced by one order (no queue
     position changes); otherwise a grown level always gets a new order behind the others."""
 
-    def __init__(self, symbol: str, feed: MirrorFeed, depth: int = 20, *, house_balance: int = HOUSE_BALANCE,
-                 max_orders_per_level: int = 4, coalesce_books: bool = True) -> None:
+    def __init__(
+        self,
+        symbol: str,
+        feed: MirrorFeed,
+        depth: int = 20,
+        *,
+        house_balance: int = HOUSE_BALANCE,
+        max_orders_per_level: int = 4,
+        coalesce_books: bool = True,
+    ) -> None:
         if depth <= 0:
             raise ValueError(f"depth must be positive, got {depth}")
         self.symbol = symbol
@@ -122,12 +130,16 @@ class LiveMirror:
             raise ValueError(f"{self.symbol}: not a listed market; listed: {sorted(venue.markets)}")
         spec = market.spec
         if (self.feed.price_decimals, self.feed.qty_decimals) != (spec.quote.decimals, spec.base.decimals):
-            raise ValueError(f"{self.symbol}: the feed counts prices in {self.feed.price_decimals} and quantities "
-                             f"in {self.feed.qty_decimals} decimals, the market in {spec.quote.decimals} and "
-                             f"{spec.base.decimals}")
+            raise ValueError(
+                f"{self.symbol}: the feed counts prices in {self.feed.price_decimals} and quantities "
+                f"in {self.feed.qty_decimals} decimals, the market in {spec.quote.decimals} and "
+                f"{spec.base.decimals}"
+            )
         if 2 * self.depth > spec.max_num_orders:
-            raise ValueError(f"{self.symbol}: depth {self.depth} needs more than the {spec.max_num_orders} "
-                             "open orders an account may have")
+            raise ValueError(
+                f"{self.symbol}: depth {self.depth} needs more than the {spec.max_num_orders} "
+                "open orders an account may have"
+            )
         self._spec = spec
         with venue.lock:
             budget = {spec.base.code: self.house_balance, spec.quote.code: self.house_balance}
@@ -260,8 +272,19 @@ class LiveMirror:
 
     def _place_maker(self, venue: Venue, side: Side, price: int, qty: int) -> None:
         for chunk in self._chunks(price, qty):
-            req = OrderRequest(self.symbol, side, OrderType.LIMIT, TimeInForce.GTC, chunk, price, 0, 0, None,
-                               SelfTradePrevention.NONE, "ACK")
+            req = OrderRequest(
+                self.symbol,
+                side,
+                OrderType.LIMIT,
+                TimeInForce.GTC,
+                chunk,
+                price,
+                0,
+                0,
+                None,
+                SelfTradePrevention.NONE,
+                "ACK",
+            )
             try:
                 venue.place(self._house(self.maker), req)
                 self.stats.orders_placed += 1
@@ -294,8 +317,19 @@ class LiveMirror:
             self._top_up(venue, maker_side, price, shortfall)
         stats.trades_reenacted += 1
         for chunk in self._chunks(price, qty):
-            req = OrderRequest(self.symbol, trade.taker_side, OrderType.LIMIT, TimeInForce.IOC, chunk, price, 0, 0,
-                               None, SelfTradePrevention.NONE, "FULL")
+            req = OrderRequest(
+                self.symbol,
+                trade.taker_side,
+                OrderType.LIMIT,
+                TimeInForce.IOC,
+                chunk,
+                price,
+                0,
+                0,
+                None,
+                SelfTradePrevention.NONE,
+                "FULL",
+            )
             try:
                 placement = venue.place(self._house(self.taker), req)
             except ApiError as e:

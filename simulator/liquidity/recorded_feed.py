@@ -24,14 +24,20 @@ def observation_to_json(obs: Observation, price_decimals: int = 8, qty_decimals:
     """One recording line: numbers as exact decimal text."""
     p, q = price_decimals, qty_decimals
     if isinstance(obs, BookSnapshot):
-        return {"type": "book", "time": obs.time,
-                "bids": [[format_units_short(a, p), format_units_short(b, q)] for a, b in obs.bids],
-                "asks": [[format_units_short(a, p), format_units_short(b, q)] for a, b in obs.asks]}
+        return {
+            "type": "book",
+            "time": obs.time,
+            "bids": [[format_units_short(a, p), format_units_short(b, q)] for a, b in obs.bids],
+            "asks": [[format_units_short(a, p), format_units_short(b, q)] for a, b in obs.asks],
+        }
     out: dict[str, Any] = {"type": "trade", "time": obs.time}
     if obs.trade_id is not None:
         out["id"] = obs.trade_id
-    out |= {"price": format_units_short(obs.price, p), "qty": format_units_short(obs.qty, q),
-            "side": obs.taker_side.name.lower()}
+    out |= {
+        "price": format_units_short(obs.price, p),
+        "qty": format_units_short(obs.qty, q),
+        "side": obs.taker_side.name.lower(),
+    }
     return out
 
 
@@ -42,17 +48,25 @@ def observation_from_json(data: dict[str, Any], price_decimals: int = 8, qty_dec
         raise TypeError(f"'time' must be an integer (ms), got {t!r}")
     p, q = price_decimals, qty_decimals
     if kind == "book":
+
         def levels(name: str) -> tuple[tuple[int, int], ...]:
-            return tuple((parse_units(a, p, f"{name}.price"), parse_units(b, q, f"{name}.qty"))
-                         for a, b in data.get(name, ()))
+            return tuple(
+                (parse_units(a, p, f"{name}.price"), parse_units(b, q, f"{name}.qty")) for a, b in data.get(name, ())
+            )
+
         return BookSnapshot(t, levels("bids"), levels("asks"))
     if kind == "trade":
         side = str(data.get("side", "")).upper()
         if side not in ("BUY", "SELL"):
             raise ValueError(f"'side' must be buy or sell, got {data.get('side')!r}")
         trade_id = data.get("id")
-        return PublicTrade(t, parse_units(data["price"], p, "price"), parse_units(data["qty"], q, "qty"), Side[side],
-                           None if trade_id is None else str(trade_id))
+        return PublicTrade(
+            t,
+            parse_units(data["price"], p, "price"),
+            parse_units(data["qty"], q, "qty"),
+            Side[side],
+            None if trade_id is None else str(trade_id),
+        )
     raise ValueError(f"'type' must be book or trade, got {kind!r}")
 
 
@@ -66,8 +80,9 @@ class RecordedFeed:
     ``start_at`` shifts every time so the first observation falls at that instant (to replay an
     old recording on the wall clock)."""
 
-    def __init__(self, path: str | Path, *, start_at: int | None = None, price_decimals: int = 8,
-                 qty_decimals: int = 8) -> None:
+    def __init__(
+        self, path: str | Path, *, start_at: int | None = None, price_decimals: int = 8, qty_decimals: int = 8
+    ) -> None:
         self.path = Path(path)
         self.price_decimals = price_decimals
         self.qty_decimals = qty_decimals
@@ -127,8 +142,15 @@ def _shifted(obs: Observation, shift: int) -> Observation:
     return PublicTrade(obs.time + shift, obs.price, obs.qty, obs.taker_side, obs.trade_id)
 
 
-def record(feed: MirrorFeed, path: str | Path, duration_ms: int, *, clock: Clock | None = None,
-           poll_ms: int = 50, sleep: Callable[[float], object] = time.sleep) -> int:
+def record(
+    feed: MirrorFeed,
+    path: str | Path,
+    duration_ms: int,
+    *,
+    clock: Clock | None = None,
+    poll_ms: int = 50,
+    sleep: Callable[[float], object] = time.sleep,
+) -> int:
     """Write what ``feed`` observes for ``duration_ms`` of ``clock`` (wall by default) to ``path``
     as JSON lines that ``RecordedFeed`` replays; returns how many observations were written.
     The feed is started here and closed at the end."""
@@ -141,8 +163,12 @@ def record(feed: MirrorFeed, path: str | Path, duration_ms: int, *, clock: Clock
             while True:
                 now = clock.now_ms()
                 for obs in feed.poll(now):
-                    f.write(json.dumps(observation_to_json(obs, feed.price_decimals, feed.qty_decimals),
-                                       separators=(",", ":")) + "\n")
+                    f.write(
+                        json.dumps(
+                            observation_to_json(obs, feed.price_decimals, feed.qty_decimals), separators=(",", ":")
+                        )
+                        + "\n"
+                    )
                     written += 1
                 if now >= end:
                     return written

@@ -108,9 +108,19 @@ class HistoricalReplay:
     the default) or "venue" (every command through ``Venue.place``/``cancel``/``amend``).
     """
 
-    def __init__(self, symbol: str, rows_source: Iterable[ReplayItem], *, levels: int = 10, spacing_bps: int = 2,
-                 spacing_ticks: int | None = None, level_notional: int | None = None,
-                 budget: int = DEFAULT_BUDGET, mode: str = "batch", batch_rows: int = 16_384) -> None:
+    def __init__(
+        self,
+        symbol: str,
+        rows_source: Iterable[ReplayItem],
+        *,
+        levels: int = 10,
+        spacing_bps: int = 2,
+        spacing_ticks: int | None = None,
+        level_notional: int | None = None,
+        budget: int = DEFAULT_BUDGET,
+        mode: str = "batch",
+        batch_rows: int = 16_384,
+    ) -> None:
         if mode not in ("batch", "venue"):
             raise ValueError(f"mode must be 'batch' or 'venue', got {mode!r}")
         if not 0 <= levels <= MAX_LEVELS:
@@ -147,8 +157,16 @@ class HistoricalReplay:
     # ---- construction from files ----
 
     @classmethod
-    def from_file(cls, path: df.DataPaths, symbol: str, venue: Venue, kind: str = "auto",
-                  start: int | None = None, end: int | None = None, **options: Any) -> HistoricalReplay:
+    def from_file(
+        cls,
+        path: df.DataPaths,
+        symbol: str,
+        venue: Venue,
+        kind: str = "auto",
+        start: int | None = None,
+        end: int | None = None,
+        **options: Any,
+    ) -> HistoricalReplay:
         """A replay of one data file (or several, in order): ``kind`` "aggTrades", "klines" or "auto"
         (from the file name, else the column count); decimals are the market's; only the rows
         from ``start`` (ms, a kline's open time) and before ``end``, if given."""
@@ -246,8 +264,9 @@ class HistoricalReplay:
         at = [i0, 0, 0]  # next trade, error, trade of the error
 
         def planned(cmds: np.ndarray, ptimes: np.ndarray) -> tuple[int, int]:
-            i, n, places, error, where = plan(tape.time, tape.price, tape.qty, tape.side, at[0], i1, P, S, L, cmds,
-                                              ptimes)
+            i, n, places, error, where = plan(
+                tape.time, tape.price, tape.qty, tape.side, at[0], i1, P, S, L, cmds, ptimes
+            )
             self.rows_done += i - at[0]
             at[:] = i, error, where
             return n, places
@@ -271,8 +290,10 @@ class HistoricalReplay:
         spec = venue.markets[self.symbol].spec
         t, p, q = int(tape.time[at]), int(tape.price[at]), int(tape.qty[at])
         if error == ERR_PRICE:
-            raise ReplayError(f"{self.symbol}: the trade at {t} prices {p} units, outside the market's prices "
-                              f"[{spec.price_filter.min_price}, {spec.price_filter.max_price}]")
+            raise ReplayError(
+                f"{self.symbol}: the trade at {t} prices {p} units, outside the market's prices "
+                f"[{spec.price_filter.min_price}, {spec.price_filter.max_price}]"
+            )
         raise ReplayError(f"{self.symbol}: the trade at {t} of {q} units needs more than {MAX_PARTS} maximum orders")
 
     def _run(self, venue: Venue, planner: Planner) -> None:

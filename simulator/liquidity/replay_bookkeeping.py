@@ -52,8 +52,19 @@ def send_each(venue: Venue, symbol: str, cmds: np.ndarray, base: int) -> None:
     sym = symbol
     for kind, acct, side, _t, tif, price, qty, _q, _s, _stp, oid, _now in cmds.tolist():
         if kind == X_PLACE:
-            req = OrderRequest(sym, Side(side), OrderType.LIMIT, TimeInForce(tif), qty, price, 0, 0, None,
-                               SelfTradePrevention.NONE, "ACK")
+            req = OrderRequest(
+                sym,
+                Side(side),
+                OrderType.LIMIT,
+                TimeInForce(tif),
+                qty,
+                price,
+                0,
+                0,
+                None,
+                SelfTradePrevention.NONE,
+                "ACK",
+            )
             try:
                 got = venue.place(acct, req).order.order_id
             except err.ApiError as e:
@@ -86,9 +97,18 @@ def reconcile_maker(venue: Venue, symbol: str, maker: int, registered: dict[int,
     spec = venue.markets[sym].spec
     for side, pt, oid, lots, _, orig in mine.tolist():
         if registered.get(oid) != lots:
-            venue.adopt_resting(maker, sym, oid, Side(side), OrderType.LIMIT, spec.price_units(pt),
-                                spec.qty_units(orig), now, spec.qty_units(orig - lots),
-                                spec.notional_units(pt, orig - lots))
+            venue.adopt_resting(
+                maker,
+                sym,
+                oid,
+                Side(side),
+                OrderType.LIMIT,
+                spec.price_units(pt),
+                spec.qty_units(orig),
+                now,
+                spec.qty_units(orig - lots),
+                spec.notional_units(pt, orig - lots),
+            )
     return resting
 
 
@@ -116,9 +136,11 @@ class BatchSink:
             bad = rejected & (rows[:, E_REASON] != UNKNOWN_ORDER)
             if bad.any():
                 r = rows[np.flatnonzero(bad)[0]]
-                raise ReplayError(f"{self.symbol}: a house order was refused "
-                                  f"({RejectReason(int(r[E_REASON])).name}): account {int(r[E_OWNER])}, "
-                                  f"price {int(r[E_PRICE])}, quantity {int(r[E_QTY])}")
+                raise ReplayError(
+                    f"{self.symbol}: a house order was refused "
+                    f"({RejectReason(int(r[E_REASON])).name}): account {int(r[E_OWNER])}, "
+                    f"price {int(r[E_PRICE])}, quantity {int(r[E_QTY])}"
+                )
         changed = (kinds == EV_ACCEPTED) | (kinds == EV_CANCELED) | (kinds == EV_AMENDED)
         self.market.update_id += int(np.count_nonzero(changed))
         at = np.flatnonzero(kinds == EV_FILL)
@@ -152,8 +174,15 @@ class BatchSink:
             raise ValueError(f"{self.symbol}: trade ids {first}..{int(tid[-1])} are not consecutive")
         px, q = f[:, E_PRICE], f[:, E_QTY]
         spec = self.spec
-        self.market.history.record_many(first, spec.price_units(px), spec.qty_units(q), spec.notional_units(px, q),
-                                        times, f[:, E_SIDE] == SELL, f[:, E_OID])
+        self.market.history.record_many(
+            first,
+            spec.price_units(px),
+            spec.qty_units(q),
+            spec.notional_units(px, q),
+            times,
+            f[:, E_SIDE] == SELL,
+            f[:, E_OID],
+        )
 
     def _user_fill(self, r: np.ndarray, now: int) -> None:
         """A fill with a user's order: through the venue's own fill handling (records, myTrades,
@@ -161,13 +190,35 @@ class BatchSink:
         venue, sym = self.venue, self.symbol
         (_, oid, other, px, q, owner, oowner, rem, mrem, tid, side, _, fee_t, fee_m) = (int(v) for v in r)
         spec = self.spec
-        event = OrderFilled(tid, oid, other, Side(side), spec.price_units(px), spec.qty_units(q), owner, oowner,
-                            spec.qty_units(rem), spec.qty_units(mrem), sym, spec.notional_units(px, q), fee_t, fee_m)
+        event = OrderFilled(
+            tid,
+            oid,
+            other,
+            Side(side),
+            spec.price_units(px),
+            spec.qty_units(q),
+            owner,
+            oowner,
+            spec.qty_units(rem),
+            spec.qty_units(mrem),
+            sym,
+            spec.notional_units(px, q),
+            fee_t,
+            fee_m,
+        )
         temporary = []
         for order_id, acct, s, remaining in ((oid, owner, side, rem), (other, oowner, 1 - side, mrem)):
             if not venue.is_open(sym, order_id):
-                venue.adopt_resting(acct, sym, order_id, Side(s), OrderType.LIMIT, spec.price_units(px),
-                                    spec.qty_units(q + remaining), now)
+                venue.adopt_resting(
+                    acct,
+                    sym,
+                    order_id,
+                    Side(s),
+                    OrderType.LIMIT,
+                    spec.price_units(px),
+                    spec.qty_units(q + remaining),
+                    now,
+                )
                 temporary.append(order_id)
         venue.absorb([event], now)
         for order_id in temporary:

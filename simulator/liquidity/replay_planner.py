@@ -37,8 +37,26 @@ I64Array = npt.NDArray[np.int64]  # parameters, state, ladder, commands, tape co
 
 # ---- parameters (P), state (S) and ladder (L) rows ---------------------------------------------------
 
-(P_TICK, P_LOT, P_FACTOR, P_MIN_T, P_MAX_T, P_MIN_Q, P_MAX_Q, P_MIN_NOT, P_MAX_NOT, P_GRID, P_LEVELS,
- P_LEVEL_NOT, P_MAKER, P_TAKER, P_USER_ASK, P_USER_BID, P_TFLOOR, P_BASE_OID) = range(18)
+(
+    P_TICK,
+    P_LOT,
+    P_FACTOR,
+    P_MIN_T,
+    P_MAX_T,
+    P_MIN_Q,
+    P_MAX_Q,
+    P_MIN_NOT,
+    P_MAX_NOT,
+    P_GRID,
+    P_LEVELS,
+    P_LEVEL_NOT,
+    P_MAKER,
+    P_TAKER,
+    P_USER_ASK,
+    P_USER_BID,
+    P_TFLOOR,
+    P_BASE_OID,
+) = range(18)
 P_SIZE = 18
 S_NEXT, S_LAST, S_CARRY, S_NA, S_NB, S_LADDER = range(6)  # S_LADDER counts ladder commands
 S_SIZE = 6
@@ -56,9 +74,11 @@ ERR_PRICE, ERR_SIZE = 1, 2  # what ``plan`` reports: a price outside the market,
 
 # ---- the compiled planner -------------------------------------------------------------------------
 
+
 @njit(cache=True, inline="always")
-def _put(cmds: I64Array, n: int, kind: int, acct: int, side: int, tif: int, price: int, qty: int, oid: int,
-         now: int) -> int:
+def _put(
+    cmds: I64Array, n: int, kind: int, acct: int, side: int, tif: int, price: int, qty: int, oid: int, now: int
+) -> int:
     cmds[n, X_KIND] = kind
     cmds[n, X_ACCT] = acct
     cmds[n, X_SIDE] = side
@@ -75,8 +95,19 @@ def _put(cmds: I64Array, n: int, kind: int, acct: int, side: int, tif: int, pric
 
 
 @njit(cache=True, inline="always")
-def _place(P: I64Array, S: I64Array, cmds: I64Array, n: int, ptimes: I64Array, acct: int, side: int, tif: int,
-           pt: int, lots: int, now: int) -> tuple[int, int]:
+def _place(
+    P: I64Array,
+    S: I64Array,
+    cmds: I64Array,
+    n: int,
+    ptimes: I64Array,
+    acct: int,
+    side: int,
+    tif: int,
+    pt: int,
+    lots: int,
+    now: int,
+) -> tuple[int, int]:
     """A LIMIT order; its id is the next one (every house order is accepted)."""
     oid = S[S_NEXT]
     S[S_NEXT] = oid + 1
@@ -142,8 +173,9 @@ def _cancel_bids_above(P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, n:
 
 
 @njit(cache=True)
-def _ladder(P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, n: int, ptimes: I64Array, a0: int, b0: int,
-            now: int) -> int:
+def _ladder(
+    P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, n: int, ptimes: I64Array, a0: int, b0: int, now: int
+) -> int:
     """Move the ladder to asks a0, a0 + G, ... and bids b0, b0 - G, ... (``levels`` each, inside
     the price filter); levels already there stay (with their queue place)."""
     g = P[P_GRID]
@@ -237,8 +269,9 @@ def _grid_after(P: I64Array, pt: int, side: int) -> tuple[int, int]:
 
 
 @njit(cache=True)
-def plan_ladder(P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, ptimes: I64Array, pt: int,
-                now: int) -> tuple[int, int]:
+def plan_ladder(
+    P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, ptimes: I64Array, pt: int, now: int
+) -> tuple[int, int]:
     """The first ladder, around ``pt``; returns (commands, places)."""
     if P[P_LEVELS] == 0:
         return 0, 0
@@ -249,8 +282,19 @@ def plan_ladder(P: I64Array, S: I64Array, L: I64Array, cmds: I64Array, ptimes: I
 
 
 @njit(cache=True)
-def plan(tt: I64Array, tp: I64Array, tq: I64Array, ts: I64Array, i0: int, i1: int, P: I64Array, S: I64Array,
-         L: I64Array, cmds: I64Array, ptimes: I64Array) -> tuple[int, int, int, int, int]:
+def plan(
+    tt: I64Array,
+    tp: I64Array,
+    tq: I64Array,
+    ts: I64Array,
+    i0: int,
+    i1: int,
+    P: I64Array,
+    S: I64Array,
+    L: I64Array,
+    cmds: I64Array,
+    ptimes: I64Array,
+) -> tuple[int, int, int, int, int]:
     """Commands printing trades ``i0 .. i1`` until ``cmds`` is nearly full.
 
     Returns (next trade index, commands written, orders placed, error, trade index of the error).

@@ -14,8 +14,11 @@ from .synthetic import SyntheticMarkets, SyntheticSettings
 def synthetic_settings(config: SimulatorConfig) -> dict[str, SyntheticSettings]:
     """Per market: the defaults, then ``[synthetic.default]``, then ``[synthetic.SYMBOL]``."""
     base = config.synthetic.get("default", {})
-    return {m.symbol: SyntheticSettings(**{**base, **config.synthetic.get(m.symbol, {})})
-            for m in config.markets if m.reference_price}
+    return {
+        m.symbol: SyntheticSettings(**{**base, **config.synthetic.get(m.symbol, {})})
+        for m in config.markets
+        if m.reference_price
+    }
 
 
 def mirror_source(spec: str, venue: Venue) -> tuple[str, LiquiditySource]:
@@ -52,8 +55,9 @@ def replay_symbol(config: SimulatorConfig) -> str:
     return config.replay_symbol or config.markets[0].symbol
 
 
-def liquidity_sources(config: SimulatorConfig, venue: Venue) -> tuple[dict[str, DeterministicSource],
-                                                                       list[LiquiditySource]]:
+def liquidity_sources(
+    config: SimulatorConfig, venue: Venue
+) -> tuple[dict[str, DeterministicSource], list[LiquiditySource]]:
     """(the journaled sources by name, the others): the replay and the mirror (if asked) for their
     markets, the configured mode for the rest."""
     if not config.liquidity:
@@ -64,8 +68,11 @@ def liquidity_sources(config: SimulatorConfig, venue: Venue) -> tuple[dict[str, 
         from .replay import HistoricalReplay
 
         symbol = replay_symbol(config)
-        others.append(HistoricalReplay.from_file(config.replay, symbol, venue, start=config.replay_from or None,
-                                                 end=config.replay_until or None))
+        others.append(
+            HistoricalReplay.from_file(
+                config.replay, symbol, venue, start=config.replay_from or None, end=config.replay_until or None
+            )
+        )
         taken.add(symbol)
     if config.mirror:
         market_id, mirror = mirror_source(config.mirror, venue)
@@ -75,7 +82,10 @@ def liquidity_sources(config: SimulatorConfig, venue: Venue) -> tuple[dict[str, 
         return {"static": StaticBook(config.book_levels, config.seed, exclude=taken)}, others
     settings = {s: v for s, v in synthetic_settings(config).items() if s not in taken}
     # markets started anew on a saved state go on from their last trade, not from the configured price
-    prices = {m.symbol: venue.last_price(m.symbol) or parse_units(
-                  m.reference_price, venue.markets[m.symbol].spec.quote.decimals, f"{m.symbol}.reference_price")
-              for m in config.markets if m.symbol in settings}
+    prices = {
+        m.symbol: venue.last_price(m.symbol)
+        or parse_units(m.reference_price, venue.markets[m.symbol].spec.quote.decimals, f"{m.symbol}.reference_price")
+        for m in config.markets
+        if m.symbol in settings
+    }
     return ({"synthetic": SyntheticMarkets(settings, config.seed, prices)} if settings else {}), others

@@ -73,6 +73,20 @@ def seed_static_book(venue: Venue, levels: int, seed: int, exclude: AbstractSet[
                 notional = spec.notional.min_notional * LEVEL_NOTIONALS * rng.randint(50, 150) // 100
                 qty = max(notional * one // price // step, 1) * step
                 qty = max(qty, spec.lot_size.min_qty)
-                venue.place(maker, OrderRequest(spec.symbol, side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0,
-                                                0, None, SelfTradePrevention.NONE, "ACK"))
+                venue.place(
+                    maker,
+                    OrderRequest(
+                        spec.symbol,
+                        side,
+                        OrderType.LIMIT,
+                        TimeInForce.GTC,
+                        qty,
+                        price,
+                        0,
+                        0,
+                        None,
+                        SelfTradePrevention.NONE,
+                        "ACK",
+                    ),
+                )
     return maker

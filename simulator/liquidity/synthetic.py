@@ -75,6 +75,7 @@ IOC_SHARE = 0.3  # share of takers sending marketable IOC limits instead of mark
 IOC_MAX_LEVELS = 3  # an IOC limit reaches up to this many level steps past the inner quote
 MAX_LOG_MOVE = 5.0  # a single move (even a bulk one) changes the log price by at most this
 
+
 class _Outcome(Enum):
     CROSSES = "crosses"  # a post-only quote that would have traded on entry
 
@@ -88,11 +89,11 @@ _STEP, _REFRESH, _TAKER = 0, 1, 2
 
 def _decimal(name: str, text: object, lo: Decimal, hi: Decimal, lo_open: bool = False) -> Decimal:
     if not isinstance(text, str):
-        raise ValueError(f"{name} must be decimal text like \"0.02\", got {text!r}")
+        raise ValueError(f'{name} must be decimal text like "0.02", got {text!r}')
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{name} must be decimal text like \"0.02\", got {text!r}") from None
+        raise ValueError(f'{name} must be decimal text like "0.02", got {text!r}') from None
     if not value.is_finite() or value < lo or value > hi or (lo_open and value == lo):
         low = "(" if lo_open else "["
         raise ValueError(f"{name} must be in {low}{lo}, {hi}], got {text!r}")
@@ -366,12 +367,32 @@ class _Market:
         self.refused += 1
         self.refusal_reasons[e.msg] = self.refusal_reasons.get(e.msg, 0) + 1
 
-    def _place(self, account: int, side: Side, otype: OrderType, tif: TimeInForce, lots: int, price: int,
-               stp: SelfTradePrevention, venue: Venue) -> Placement | None:
+    def _place(
+        self,
+        account: int,
+        side: Side,
+        otype: OrderType,
+        tif: TimeInForce,
+        lots: int,
+        price: int,
+        stp: SelfTradePrevention,
+        venue: Venue,
+    ) -> Placement | None:
         self.ids += 1
         spec = self.spec
-        req = OrderRequest(self.symbol, side, otype, tif, spec.qty_units(lots), spec.price_units(price), 0, 0,
-                           f"sx{self.index}-{self.ids}", stp, "ACK")
+        req = OrderRequest(
+            self.symbol,
+            side,
+            otype,
+            tif,
+            spec.qty_units(lots),
+            spec.price_units(price),
+            0,
+            0,
+            f"sx{self.index}-{self.ids}",
+            stp,
+            "ACK",
+        )
         try:
             return venue.place(account, req)
         except ApiError as e:
@@ -410,9 +431,19 @@ class _Market:
             return None
         self.ids += 1
         spec = self.spec
-        req = OrderRequest(self.symbol, side, self.quote_type, TimeInForce.GTC, spec.qty_units(lots),
-                           spec.price_units(price), 0, 0, f"sx{self.index}-{self.ids}", SelfTradePrevention.NONE,
-                           "ACK")
+        req = OrderRequest(
+            self.symbol,
+            side,
+            self.quote_type,
+            TimeInForce.GTC,
+            spec.qty_units(lots),
+            spec.price_units(price),
+            0,
+            0,
+            f"sx{self.index}-{self.ids}",
+            SelfTradePrevention.NONE,
+            "ACK",
+        )
         try:
             placed = venue.place(maker.account, req)
         except ApiError as e:
@@ -442,8 +473,10 @@ class _Market:
         half, step = self.half_and_step(ref)
         bid_lo, bid_hi, ask_lo, ask_hi = self.price_bounds(venue, now)
         todo: list[tuple[Side, list[_Quote | None], int, int, int, int]] = []
-        for side, quotes, sign, lo, hi in ((Side.BUY, maker.bids, -1, bid_lo, bid_hi),
-                                          (Side.SELL, maker.asks, 1, ask_lo, ask_hi)):
+        for side, quotes, sign, lo, hi in (
+            (Side.BUY, maker.bids, -1, bid_lo, bid_hi),
+            (Side.SELL, maker.asks, 1, ask_lo, ask_hi),
+        ):
             for i in range(s.levels):
                 target = ref + sign * (half + i * step)
                 q = quotes[i]
@@ -477,8 +510,11 @@ class _Market:
                     continue
                 stepped_aside[side] = True
                 _, bids, asks = venue.depth(self.symbol, 1)
-                price = asks[0][0] // self.tick - 1 if side == Side.BUY and asks else (
-                    bids[0][0] // self.tick + 1 if side == Side.SELL and bids else 0)
+                price = (
+                    asks[0][0] // self.tick - 1
+                    if side == Side.BUY and asks
+                    else (bids[0][0] // self.tick + 1 if side == Side.SELL and bids else 0)
+                )
                 placed = self._quote(maker, side, price, notional, venue) if lo <= price <= hi else _CROSSES
                 if placed is _CROSSES:
                     self.held_back += 1
@@ -487,8 +523,9 @@ class _Market:
                 quotes[i] = _Quote(placed.order.order_id, placed.order.price // self.tick, t + life)
         maker.seen_trades = len(venue.markets[self.symbol].history)
         maker.seen_ref = ref if self.held_back == held_back else -1  # retry held-back levels next time
-        maker.next_expiry = min((q.expires for quotes in (maker.bids, maker.asks) for q in quotes if q is not None),
-                                default=math.inf)
+        maker.next_expiry = min(
+            (q.expires for quotes in (maker.bids, maker.asks) for q in quotes if q is not None), default=math.inf
+        )
 
     def _take(self, venue: Venue, now: int) -> None:
         """One taker order: side skewed by the recent move, size exponential, at market or IOC."""
@@ -518,11 +555,13 @@ class _Market:
             return
         self.takers_sent += 1
         if ioc:
-            self._place(self.taker, side, OrderType.LIMIT, TimeInForce.IOC, lots, price,
-                        SelfTradePrevention.EXPIRE_TAKER, venue)
+            self._place(
+                self.taker, side, OrderType.LIMIT, TimeInForce.IOC, lots, price, SelfTradePrevention.EXPIRE_TAKER, venue
+            )
         else:
-            self._place(self.taker, side, OrderType.MARKET, TimeInForce.GTC, lots, 0,
-                        SelfTradePrevention.EXPIRE_TAKER, venue)
+            self._place(
+                self.taker, side, OrderType.MARKET, TimeInForce.GTC, lots, 0, SelfTradePrevention.EXPIRE_TAKER, venue
+            )
 
 
 class SyntheticMarkets:
@@ -553,8 +592,9 @@ class SyntheticMarkets:
         prices = {}
         for symbol, market in venue.markets.items():
             if market.config.reference_price:
-                prices[symbol] = parse_units(market.config.reference_price, market.spec.quote.decimals,
-                                             f"{symbol}.reference_price")
+                prices[symbol] = parse_units(
+                    market.config.reference_price, market.spec.quote.decimals, f"{symbol}.reference_price"
+                )
         return cls({symbol: s for symbol in prices}, seed, prices)
 
     # ---- LiquiditySource ---------------------------------------------------------------------
@@ -571,8 +611,9 @@ class SyntheticMarkets:
             if price is None:
                 if not market.config.reference_price:
                     raise ValueError(f"{symbol}: no reference price given or configured")
-                price = parse_units(market.config.reference_price, market.spec.quote.decimals,
-                                    f"{symbol}.reference_price")
+                price = parse_units(
+                    market.config.reference_price, market.spec.quote.decimals, f"{symbol}.reference_price"
+                )
             markets.append(_Market(index, symbol, self._settings[symbol], self.seed, price))
         self._markets = markets
         self._by_symbol = {m.symbol: m for m in markets}
@@ -646,10 +687,16 @@ class SyntheticMarkets:
 
     def stats(self, symbol: str) -> dict[str, object]:
         m = self._market(symbol)
-        return {"quote_updates": m.quote_updates, "filled_quotes": m.filled_quotes, "held_back": m.held_back,
-                "takers": m.takers_sent,
-                "refused": m.refused, "refusal_reasons": dict(m.refusal_reasons), "skipped_ms": m.skipped_ms,
-                "reference": m.ref_ticks() * m.tick}
+        return {
+            "quote_updates": m.quote_updates,
+            "filled_quotes": m.filled_quotes,
+            "held_back": m.held_back,
+            "takers": m.takers_sent,
+            "refused": m.refused,
+            "refusal_reasons": dict(m.refusal_reasons),
+            "skipped_ms": m.skipped_ms,
+            "reference": m.ref_ticks() * m.tick,
+        }
 
     def to_record(self) -> list[object]:
         """As configured, before it started (simulator/records.py): settings, seed, start prices."""

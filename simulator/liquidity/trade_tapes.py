@@ -46,9 +46,12 @@ ReplayItem = TradeTape | df.AggTradeChunk | df.KlineChunk | ReplayRow  # what a 
 
 def agg_trade_tape(data: np.ndarray) -> TradeTape:
     """aggTrades rows (``datafiles`` columns) as trades: the taker sold when the buyer was the maker."""
-    return TradeTape(np.ascontiguousarray(data[:, df.A_TIME]), np.ascontiguousarray(data[:, df.A_PRICE]),
-                     np.ascontiguousarray(data[:, df.A_QTY]),
-                     np.where(data[:, df.A_BUYER_MAKER] != 0, SELL, BUY).astype(np.int64))
+    return TradeTape(
+        np.ascontiguousarray(data[:, df.A_TIME]),
+        np.ascontiguousarray(data[:, df.A_PRICE]),
+        np.ascontiguousarray(data[:, df.A_QTY]),
+        np.where(data[:, df.A_BUYER_MAKER] != 0, SELL, BUY).astype(np.int64),
+    )
 
 
 class KlineTrades:
@@ -127,6 +130,7 @@ def tapes(source: Iterable[ReplayItem], lot: int, chunk_rows: int = df.CHUNK_ROW
         gen = (np.array(b, dtype=np.int64) for b in _batched(it, first, chunk_rows))
         chunks = (klines.tape(d) if kline else agg_trade_tape(d) for d in gen)
     else:
+
         def convert(c: ReplayItem) -> TradeTape:
             if isinstance(c, TradeTape):
                 return c
@@ -135,6 +139,7 @@ def tapes(source: Iterable[ReplayItem], lot: int, chunk_rows: int = df.CHUNK_ROW
             if isinstance(c, df.KlineChunk):
                 return klines.tape(c.data)
             raise TypeError(f"not a replay source item: {type(c).__name__}")
+
         chunks = (convert(c) for c in _chain(first, it))
     for tape in chunks:
         if not len(tape.time):

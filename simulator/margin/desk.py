@@ -99,18 +99,34 @@ class MarginDesk:
     """Margin wallets, loans and their histories; each ``@journaled`` method is one change."""
 
     journal_name = "margin"
-    durable_fields = ("wallets", "pool", "insurance", "loans", "interest", "transfers", "liquidations", "margin_calls",
-                      "_next_tran_id", "_next_interest_id", "_auto_repay", "_repay_at_cancel")
+    durable_fields = (
+        "wallets",
+        "pool",
+        "insurance",
+        "loans",
+        "interest",
+        "transfers",
+        "liquidations",
+        "margin_calls",
+        "_next_tran_id",
+        "_next_interest_id",
+        "_auto_repay",
+        "_repay_at_cancel",
+    )
 
     def __init__(self, venue: Venue, config: MarginConfig) -> None:
         self.venue = venue
         self.config = config
         self.wallets = Wallets(venue)
         self.valuation = Valuation(venue)
-        self.liquidation_ratio = {"CROSS": ratio(config.cross_liquidation, "cross_liquidation"),
-                                  "ISOLATED": ratio(config.isolated_liquidation, "isolated_liquidation")}
-        self.call_ratio = {"CROSS": ratio(config.cross_margin_call, "cross_margin_call"),
-                           "ISOLATED": ratio(config.isolated_margin_call, "isolated_margin_call")}
+        self.liquidation_ratio = {
+            "CROSS": ratio(config.cross_liquidation, "cross_liquidation"),
+            "ISOLATED": ratio(config.isolated_liquidation, "isolated_liquidation"),
+        }
+        self.call_ratio = {
+            "CROSS": ratio(config.cross_margin_call, "cross_margin_call"),
+            "ISOLATED": ratio(config.isolated_margin_call, "isolated_margin_call"),
+        }
         self.transfer_ratio = ratio(config.transfer_out_level, "transfer_out_level")
         self.loans: list[LoanRecord] = []
         self.interest: list[InterestRecord] = []
@@ -125,10 +141,14 @@ class MarginDesk:
             decimals = {code: spec.decimals for code, spec in venue.assets.items()}
             self.pool = venue.create_account(
                 {a: parse_units(config.lending_pool, d, "lending_pool") for a, d in decimals.items()},
-                permissions=(), house=True)
+                permissions=(),
+                house=True,
+            )
             self.insurance = venue.create_account(
                 {a: parse_units(config.insurance_fund, d, "insurance_fund") for a, d in decimals.items()},
-                permissions=(), house=True)
+                permissions=(),
+                house=True,
+            )
             self._set_interest_rates(list(decimals))
 
     @journaled
@@ -153,9 +173,20 @@ class MarginDesk:
                 found = self.wallets.owner_of(e.account)
                 if found is not None:
                     self._next_interest_id += 1
-                    self.remember(self.interest, InterestRecord(
-                        self._next_interest_id - 1, found[0], found[1], e.asset, e.amount, e.principal, e.daily_rate,
-                        e.time, e.on_borrow))
+                    self.remember(
+                        self.interest,
+                        InterestRecord(
+                            self._next_interest_id - 1,
+                            found[0],
+                            found[1],
+                            e.asset,
+                            e.amount,
+                            e.principal,
+                            e.daily_rate,
+                            e.time,
+                            e.on_borrow,
+                        ),
+                    )
 
     def remember(self, rows: list[TimedRow], row: TimedRow) -> None:
         """Add ``row`` to one of the desk's histories (oldest first), which keep what the venue's
@@ -228,11 +259,21 @@ class MarginDesk:
             lev = self.leverage(ref, "")
             if account is None:
                 rows = tuple(AssetRow(a, 0, 0, 0, 0) for a in self.wallet_assets(ref))
-                return WalletView(ref, rows, 0, 0, None, self.liquidation_ratio[kind], self.call_ratio[kind], lev,
-                                  False)
+                return WalletView(
+                    ref, rows, 0, 0, None, self.liquidation_ratio[kind], self.call_ratio[kind], lev, False
+                )
             assets, debt, rows = self.value(account, ref)
-            return WalletView(ref, rows, assets, debt, margin_level(assets, debt), self.liquidation_ratio[kind],
-                              self.call_ratio[kind], lev, True)
+            return WalletView(
+                ref,
+                rows,
+                assets,
+                debt,
+                margin_level(assets, debt),
+                self.liquidation_ratio[kind],
+                self.call_ratio[kind],
+                lev,
+                True,
+            )
 
     # ---- limits -------------------------------------------------------------------------------
 
@@ -309,8 +350,9 @@ class MarginDesk:
                 raise err.MARGIN_BALANCE_NOT_ENOUGH
             return self.apply_repay(owner, ref, account, asset, amount, now, auto=False)
 
-    def apply_repay(self, owner: int, ref: WalletRef, account: int, asset: str, amount: int, now: int,
-                     auto: bool = True) -> LoanRecord:
+    def apply_repay(
+        self, owner: int, ref: WalletRef, account: int, asset: str, amount: int, now: int, auto: bool = True
+    ) -> LoanRecord:
         """Repay (checked by the caller, interest caught up) and record how much of it was interest."""
         loan = self.venue.loan(account, asset)
         assert loan is not None  # (the caller checked it)
@@ -318,8 +360,18 @@ class MarginDesk:
         self._apply(Repay(account, asset, amount, now))
         return self._loan_record(owner, ref, asset, "REPAY", amount, amount - interest, interest, now, auto)
 
-    def _loan_record(self, owner: int, ref: WalletRef, asset: str, kind: str, amount: int, principal: int,
-                     interest: int, now: int, auto: bool) -> LoanRecord:
+    def _loan_record(
+        self,
+        owner: int,
+        ref: WalletRef,
+        asset: str,
+        kind: str,
+        amount: int,
+        principal: int,
+        interest: int,
+        now: int,
+        auto: bool,
+    ) -> LoanRecord:
         rec = LoanRecord(self._tran_id(), owner, ref, asset, kind, amount, principal, interest, now, auto)
         self.remember(self.loans, rec)
         self.venue.touch(self.wallets.find(owner, ref) or owner, now)
@@ -348,8 +400,9 @@ class MarginDesk:
     # ---- margin orders ------------------------------------------------------------------------
 
     @journaled
-    def place(self, owner: int, ref: WalletRef, req: OrderRequest, side_effect: str,
-              repay_at_cancel: bool = True) -> MarginPlacement:
+    def place(
+        self, owner: int, ref: WalletRef, req: OrderRequest, side_effect: str, repay_at_cancel: bool = True
+    ) -> MarginPlacement:
         """A margin order; MARGIN_BUY and AUTO_BORROW_REPAY first borrow what the order lacks (and,
         with ``repay_at_cancel``, pay it back if the order is cancelled), AUTO_REPAY and
         AUTO_BORROW_REPAY repay debt in the asset it receives as it fills."""
@@ -443,8 +496,9 @@ class MarginDesk:
         return ref
 
 
-def window(items: list[TimedRow], start: int | None, end: int | None,
-           key: Callable[[TimedRow], int] = row_time) -> list[TimedRow]:
+def window(
+    items: list[TimedRow], start: int | None, end: int | None, key: Callable[[TimedRow], int] = row_time
+) -> list[TimedRow]:
     """Items (sorted by time) within [start, end]."""
     lo = 0 if start is None else bisect_left(items, start, key=key)
     hi = len(items) if end is None else bisect_right(items, end, key=key)

@@ -114,8 +114,9 @@ class Liquidator:
                 spare.append((val.value(extra, asset) or 0, asset))
         return [asset for value, asset in sorted(spare, reverse=True) if value > 0]
 
-    def _trade_toward(self, owner: int, ref: WalletRef, account: int, held: str, want: str, short: int,
-                      now: int) -> str:
+    def _trade_toward(
+        self, owner: int, ref: WalletRef, account: int, held: str, want: str, short: int, now: int
+    ) -> str:
         """One market order turning ``held`` into ``want`` (directly, or into a bridge asset first)."""
         venue, val = self.venue, self.desk.valuation
         target = want
@@ -137,12 +138,34 @@ class Liquidator:
         if held_is_base:  # sell the base for the quote owed: enough lots to cover the shortfall, or all
             step = spec.lot_size.step_size
             qty = min(-(-mul_div_ceil(short, 10**spec.base.decimals, price) // step) * step, spare // step * step)
-            req = OrderRequest(symbol, Side.SELL, OrderType.MARKET, TimeInForce.GTC, qty, 0, 0, 0, client_id,
-                               SelfTradePrevention.NONE, "FULL")
+            req = OrderRequest(
+                symbol,
+                Side.SELL,
+                OrderType.MARKET,
+                TimeInForce.GTC,
+                qty,
+                0,
+                0,
+                0,
+                client_id,
+                SelfTradePrevention.NONE,
+                "FULL",
+            )
         else:  # buy the base owed with the quote held
             qty = min(mul_div_ceil(short, price, 10**spec.base.decimals), spare)
-            req = OrderRequest(symbol, Side.BUY, OrderType.MARKET, TimeInForce.GTC, 0, 0, qty, 0, client_id,
-                               SelfTradePrevention.NONE, "FULL")
+            req = OrderRequest(
+                symbol,
+                Side.BUY,
+                OrderType.MARKET,
+                TimeInForce.GTC,
+                0,
+                0,
+                qty,
+                0,
+                client_id,
+                SelfTradePrevention.NONE,
+                "FULL",
+            )
         if qty <= 0:
             return EXHAUSTED
         try:
@@ -154,9 +177,22 @@ class Liquidator:
         if rec.executed_qty == 0:
             return STUCK  # an empty book
         avg = rec.cummulative_quote_qty * 10**spec.base.decimals // rec.executed_qty
-        self.desk.remember(self.desk.liquidations, LiquidationRecord(
-            owner, ref, symbol, rec.order_id, rec.side.name, avg, rec.orig_qty or rec.executed_qty, rec.executed_qty,
-            rec.cummulative_quote_qty, "GTC", now))
+        self.desk.remember(
+            self.desk.liquidations,
+            LiquidationRecord(
+                owner,
+                ref,
+                symbol,
+                rec.order_id,
+                rec.side.name,
+                avg,
+                rec.orig_qty or rec.executed_qty,
+                rec.executed_qty,
+                rec.cummulative_quote_qty,
+                "GTC",
+                now,
+            ),
+        )
         return TRADED
 
 

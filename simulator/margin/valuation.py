@@ -47,7 +47,7 @@ class Valuation:
         hop = self._hop(source, target, amount, round_up)
         if hop is not None:
             return hop
-        for (a, bridge) in self.pairs:
+        for a, bridge in self.pairs:
             if a == source and (bridge, target) in self.pairs:
                 mid = self._hop(source, bridge, amount, round_up)
                 if mid is not None:

@@ -131,8 +131,13 @@ def test_a_file_without_the_protocol_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("example", ["ma_crossover.py", "market_maker.py"])
 def test_the_examples_run_as_backtests_from_the_command_line(tmp_path: Path, example: str) -> None:
     out = tmp_path / "report"
-    done = subprocess.run([sys.executable, "-m", "simulator.cli", "backtest", str(EXAMPLES / example),
-                           "--out", str(out)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator.cli", "backtest", str(EXAMPLES / example), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert "BTC/USDT" in done.stdout and "sharpe" in done.stdout
     for name in ("report.json", "equity.csv", "fills.csv", "equity.png", "report.html"):

@@ -29,9 +29,25 @@ def server() -> Iterator[serve_process.Serving]:
 
 def sandex_run(server: serve_process.Serving, example: str, *args: str) -> str:
     env = {**os.environ, "BINANCE_API_KEY": server.key, "BINANCE_SECRET_KEY": server.secret}
-    done = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(ROOT / "examples" / example),
-                           "--target", server.url, "--timeframe", "1s", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulator.cli",
+            "run",
+            str(ROOT / "examples" / example),
+            "--target",
+            server.url,
+            "--timeframe",
+            "1s",
+            *args,
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

@@ -18,26 +18,57 @@ T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 
 def fill(t: int, side: str, price: str, amount: str, order_id: int = 0, fee: str = "0") -> Fill:
     cost = D(price) * D(amount)
-    return Fill(time=t, trade_id=t, order_id=order_id or t, side=side, price=D(price), amount=D(amount), cost=cost,
-                fee=D(fee), fee_asset="USDT", fee_in_quote=D(fee), maker=False)
+    return Fill(
+        time=t,
+        trade_id=t,
+        order_id=order_id or t,
+        side=side,
+        price=D(price),
+        amount=D(amount),
+        cost=cost,
+        fee=D(fee),
+        fee_asset="USDT",
+        fee_in_quote=D(fee),
+        maker=False,
+    )
 
 
 def step(i: int, price: str, cash: str, position: str) -> Step:
     return Step(T0 + i * H, D(price), D(cash), D(position), D(cash) + D(position) * D(price))
 
 
-def result(steps: list[Step], fills: list[Fill], timeframe: str = "1h",
-           strategy: str = "buy_sell.py") -> BacktestResult:
-    return BacktestResult(strategy=strategy, data="BTCUSDT-trades.zip", symbol="BTC/USDT", base="BTC", quote="USDT",
-                          timeframe=timeframe, start=T0, end=T0 + len(steps) * H, seed=7,
-                          params={"size": D("1"), "note": "<b>x</b>"}, balances={"USDT": "1000"},
-                          steps=steps, fills=fills, orders=len(fills), client_calls=11, rows=99)
+def result(
+    steps: list[Step], fills: list[Fill], timeframe: str = "1h", strategy: str = "buy_sell.py"
+) -> BacktestResult:
+    return BacktestResult(
+        strategy=strategy,
+        data="BTCUSDT-trades.zip",
+        symbol="BTC/USDT",
+        base="BTC",
+        quote="USDT",
+        timeframe=timeframe,
+        start=T0,
+        end=T0 + len(steps) * H,
+        seed=7,
+        params={"size": D("1"), "note": "<b>x</b>"},
+        balances={"USDT": "1000"},
+        steps=steps,
+        fills=fills,
+        orders=len(fills),
+        client_calls=11,
+        rows=99,
+    )
 
 
 def buy_then_sell(strategy: str = "buy_sell.py") -> BacktestResult:
     """Buy 1 at 100 (fee 0.1), the price dips to 90, sell 1 at 110 (fee 0.11), the price goes on to 120."""
-    steps = [step(1, "100", "1000", "0"), step(2, "100", "899.9", "1"), step(3, "90", "899.9", "1"),
-             step(4, "110", "1009.79", "0"), step(5, "120", "1009.79", "0")]
+    steps = [
+        step(1, "100", "1000", "0"),
+        step(2, "100", "899.9", "1"),
+        step(3, "90", "899.9", "1"),
+        step(4, "110", "1009.79", "0"),
+        step(5, "120", "1009.79", "0"),
+    ]
     fills = [fill(T0 + 2 * H - 1, "buy", "100", "1", fee="0.1"), fill(T0 + 4 * H - 1, "sell", "110", "1", fee="0.11")]
     return result(steps, fills, strategy=strategy)
 
@@ -106,7 +137,11 @@ def test_round_trips_fifo_with_partial_close_and_short() -> None:
     ]
     trips = round_trips(result([], fills))
     assert [(t["open_time"], t["close_time"], t["side"], t["amount"]) for t in trips] == [
-        (1, 3, "long", "1.5"), (2, 4, "long", "1.5"), (4, 5, "short", "0.4"), (4, 7, "short", "0.6")]
+        (1, 3, "long", "1.5"),
+        (2, 4, "long", "1.5"),
+        (4, 5, "short", "0.4"),
+        (4, 7, "short", "0.6"),
+    ]
     assert D(trips[0]["entry_price"]).quantize(D("0.000001")) == D("103.333333")  # (100 * 1 + 110 * 0.5) / 1.5
     assert [t["exit_price"] for t in trips] == ["120", "130", "125", "136"]
     assert [t["entry_price"] for t in trips[1:]] == ["110", "130", "130"]
@@ -136,8 +171,9 @@ def test_csv_files(tmp_path) -> None:
     with paths["equity_csv"].open(newline="") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["time", "datetime", "price", "cash", "position", "equity", "drawdown_pct"]
-    assert [(int(x["time"]), D(x["price"]), D(x["equity"])) for x in rows] == [(s.time, s.price, s.equity)
-                                                                              for s in r.steps]
+    assert [(int(x["time"]), D(x["price"]), D(x["equity"])) for x in rows] == [
+        (s.time, s.price, s.equity) for s in r.steps
+    ]
     assert rows[0]["datetime"] == "2024-01-01T01:00:00.000Z"
     with paths["fills_csv"].open(newline="") as f:
         fills = list(csv.DictReader(f))

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ma_crossover.py"
 GRID = {"slow": [20, 30], "fast": [3, 5]}
 
-FRAGILE = '''
+FRAGILE = """
 from examples.ma_crossover import PARAMS as _P, Strategy as _Base
 
 TIMEFRAME = "1m"
@@ -27,7 +27,7 @@ class Strategy(_Base):
         if fast == 3:
             raise RuntimeError("fast=3 is refused")
         super().__init__(credential, symbol, fast, slow, fraction, offset_bps)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,11 @@ def test_grid_runs_order_and_counts() -> None:
     runs = grid_runs(base, {"slow": [20, 30], "fast": [3, 5, 7]}, files)
     assert len(runs) == 12
     assert [(r.params["fast"], r.params["slow"], Path(r.data).name) for r in runs[:4]] == [
-        (3, 20, Path(files[0]).name), (3, 20, Path(files[1]).name),
-        (3, 30, Path(files[0]).name), (3, 30, Path(files[1]).name)]
+        (3, 20, Path(files[0]).name),
+        (3, 20, Path(files[1]).name),
+        (3, 30, Path(files[0]).name),
+        (3, 30, Path(files[1]).name),
+    ]
     assert all(r.params["fraction"] == 0.25 and not r.progress for r in runs)
     assert all(Path(r.strategy).is_absolute() and Path(r.strategy) == EXAMPLE for r in runs)
     assert runs == grid_runs(base, {"fast": [3, 5, 7], "slow": [20, 30]}, files)  # key order does not matter
@@ -54,13 +57,26 @@ def test_grid_runs_order_and_counts() -> None:
 
 def test_parse_grid() -> None:
     assert parse_grid(["fast=3,5", "slow=10:30:10", "fraction=0.5,1", "flag=true,FALSE", "name=a,b"]) == {
-        "fast": [3, 5], "slow": [10, 20, 30], "fraction": [0.5, 1], "flag": [True, False], "name": ["a", "b"]}
+        "fast": [3, 5],
+        "slow": [10, 20, 30],
+        "fraction": [0.5, 1],
+        "flag": [True, False],
+        "name": ["a", "b"],
+    }
     assert parse_grid(["n=1:10:4"]) == {"n": [1, 5, 9]}  # stop included only when reached
     assert parse_grid(["n=5:1:-2", "m=1:3", "k=2,10:12"]) == {"n": [5, 3, 1], "m": [1, 2, 3], "k": [2, 10, 11, 12]}
     assert parse_grid([]) == {}
-    for bad, message in [("fast", "expected name="), ("=1,2", "expected name="), ("fast=", "empty"),
-                         ("fast=1,,2", "empty"), ("n=1:x:2", "integers"), ("n=1:5:0", "step 0"),
-                         ("n=5:1", "empty"), ("n=1.5:3", "integers"), ("n=1,1", "repeats")]:
+    for bad, message in [
+        ("fast", "expected name="),
+        ("=1,2", "expected name="),
+        ("fast=", "empty"),
+        ("fast=1,,2", "empty"),
+        ("n=1:x:2", "integers"),
+        ("n=1:5:0", "step 0"),
+        ("n=5:1", "empty"),
+        ("n=1.5:3", "integers"),
+        ("n=1,1", "repeats"),
+    ]:
         with pytest.raises(ValueError, match=message):
             parse_grid([bad])
     with pytest.raises(ValueError, match="twice"):

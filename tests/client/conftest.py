@@ -34,6 +34,7 @@ REMOTE_ATTEMPTS: list[str] = []
 
 # ---- no real exchange ---------------------------------------------------------------------------
 
+
 def _check_host(host: object) -> None:
     """Refuse (and remember) a connection or name lookup for anything but this machine."""
     if isinstance(host, bytes):
@@ -91,6 +92,7 @@ def _no_target_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # ---- the embedded simulator ---------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session", autouse=True)
 def _embedded_simulator() -> Iterator[None]:
     """A static book and no rate limits for the embedded simulator, started by the first call."""
@@ -106,11 +108,13 @@ def _embedded_simulator() -> Iterator[None]:
 def fresh_credential(target: str | None = None) -> client.Credential:
     """A credential with a never-seen key: on the embedded target, an account with the demo balances."""
     tag = uuid.uuid4().hex
-    return client.Credential.new(name="binance", apiKey=f"client-test-key-{tag}", secret=f"client-test-secret-{tag}",
-                                 target=target)
+    return client.Credential.new(
+        name="binance", apiKey=f"client-test-key-{tag}", secret=f"client-test-secret-{tag}", target=target
+    )
 
 
 # ---- sandex serve -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Served:
@@ -122,8 +126,7 @@ class Served:
 
     def credential(self, secret: str | None = None) -> client.Credential:
         """The demo account's credential aimed at this server (``secret`` to get a wrong one)."""
-        return client.Credential.new(name="binance", apiKey=self.api_key, secret=secret or self.secret,
-                                     target=self.url)
+        return client.Credential.new(name="binance", apiKey=self.api_key, secret=secret or self.secret, target=self.url)
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ def leaks(text: str, key: str = KEY, secret: str = SECRET) -> list[str]:
 
 # ---- building one -------------------------------------------------------------------------------
 
+
 def test_new_with_ccxt_field_names() -> None:
     cred = Credential.new(name="binance", apiKey=KEY, secret=SECRET)
     assert (cred.name, cred.target, cred.api_key) == ("binance", None, KEY)
@@ -36,11 +37,14 @@ def test_new_with_ccxt_field_names() -> None:
     assert cred.ccxt_config() == {"apiKey": KEY, "secret": SECRET}
 
 
-@pytest.mark.parametrize("aliases", [
-    {"api_key": KEY, "secret_key": SECRET},
-    {"api_key": KEY, "secret": SECRET},
-    {"apiKey": KEY, "api_secret": SECRET},
-])
+@pytest.mark.parametrize(
+    "aliases",
+    [
+        {"api_key": KEY, "secret_key": SECRET},
+        {"api_key": KEY, "secret": SECRET},
+        {"apiKey": KEY, "api_secret": SECRET},
+    ],
+)
 def test_aliases_give_the_same_credential(aliases: dict[str, str]) -> None:
     assert Credential.new(name="binance", **aliases) == Credential.new(name="binance", apiKey=KEY, secret=SECRET)
 
@@ -63,13 +67,16 @@ def test_binance_requires_api_key_and_secret_only() -> None:
     assert required["password"] is False
 
 
-@pytest.mark.parametrize(("given", "missing"), [
-    ({"apiKey": KEY}, "secret"),
-    ({"apiKey": KEY, "secret": ""}, "secret"),
-    ({"apiKey": KEY, "secret": None}, "secret"),
-    ({"secret": SECRET}, "apiKey"),
-    ({"apiKey": "", "secret": SECRET}, "apiKey"),
-])
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"apiKey": KEY}, "secret"),
+        ({"apiKey": KEY, "secret": ""}, "secret"),
+        ({"apiKey": KEY, "secret": None}, "secret"),
+        ({"secret": SECRET}, "apiKey"),
+        ({"apiKey": "", "secret": SECRET}, "apiKey"),
+    ],
+)
 def test_a_missing_or_empty_required_field_is_named(given: dict, missing: str) -> None:
     with pytest.raises(CredentialError, match=rf"\b{missing}\b") as info:
         Credential.new(name="binance", **given)
@@ -85,8 +92,11 @@ def test_every_missing_field_is_named() -> None:
 def test_an_exchange_with_a_password_requires_it() -> None:
     with pytest.raises(CredentialError, match="password"):
         Credential.new(name="okx", apiKey=KEY, secret=SECRET)
-    assert sorted(Credential.new(name="okx", apiKey=KEY, secret=SECRET, passphrase="pw").fields) \
-        == ["apiKey", "password", "secret"]
+    assert sorted(Credential.new(name="okx", apiKey=KEY, secret=SECRET, passphrase="pw").fields) == [
+        "apiKey",
+        "password",
+        "secret",
+    ]
 
 
 def test_unknown_field_is_an_error_naming_it() -> None:
@@ -121,6 +131,7 @@ def test_every_field_ccxt_requires_can_be_given(name: str) -> None:
 
 
 # ---- from the environment -----------------------------------------------------------------------
+
 
 def test_from_env_reads_binance_api_key_and_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BINANCE_API_KEY", KEY)
@@ -159,11 +170,24 @@ def test_from_env_error_names_the_missing_variable(monkeypatch: pytest.MonkeyPat
 
 # ---- masking ------------------------------------------------------------------------------------
 
+
 def test_repr_str_and_format_show_neither_secret_nor_full_key() -> None:
     cred = Credential.new(name="binance", apiKey=KEY, secret=SECRET, target="testnet")
     printf_style = "%s %r" % (cred, cred)  # noqa: UP031 (the % operator is one of the ways of printing checked)
-    shown = [repr(cred), str(cred), f"{cred}", f"{cred!r}", f"{cred!s}", printf_style, format(cred, ""),
-             repr(cred.fields), str(cred.fields), repr(vars(cred)), repr([cred]), repr({"c": cred})]
+    shown = [
+        repr(cred),
+        str(cred),
+        f"{cred}",
+        f"{cred!r}",
+        f"{cred!s}",
+        printf_style,
+        format(cred, ""),
+        repr(cred.fields),
+        str(cred.fields),
+        repr(vars(cred)),
+        repr([cred]),
+        repr({"c": cred}),
+    ]
     for text in shown:
         assert not leaks(text), text
     assert KEY[:4] in repr(cred) and "testnet" in repr(cred) and "binance" in repr(cred)

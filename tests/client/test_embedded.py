@@ -71,8 +71,7 @@ def test_two_credentials_share_one_server_with_an_account_each() -> None:
     client.create_limit_buy_order(first, "BTC/USDT", 0.001, 80_000)
     assert totals(second) == DEMO_BALANCES  # the other account is untouched
     server = embedded.server()
-    assert {connections.sync_exchange(c).urls["api"]["private"] for c in (first, second)} \
-        == {server.url + "/api/v3"}
+    assert {connections.sync_exchange(c).urls["api"]["private"] for c in (first, second)} == {server.url + "/api/v3"}
     keys = server.venue.keys
     assert keys.get(first.api_key).account_id != keys.get(second.api_key).account_id
     assert client.fetch_open_orders(first, "BTC/USDT")[0]["price"] == 80_000

@@ -31,21 +31,42 @@ KEYS = ("BINANCE_API_KEY", "BINANCE_SECRET_KEY")
 
 # what each prints on the embedded simulator (regular expressions, all must match)
 EMBEDDED = {
-    "quickstart": [r"USDT: \{'free': 100000\.0, 'used': 0\.0, 'total': 100000\.0\}",
-                   r"placed \d+ open 0\.0001 BTC at \d+", r"\b1 open order\(s\)", r"canceled: canceled"],
-    "balance_checked_buy": [r"bought: order \d+ (closed|open|canceled), [\d.]+ of 0\.000\d+ BTC",
-                            r"refused before sending: USDT: [\d.]+ required, [\d.]+ free"],
-    "monitor_order": [r"placed order \d+: buy 0\.000\d+ BTC at [\d.]+, waiting up to 5 s",
-                      r"order \d+ (filled|canceled): [\d.]+ of 0\.000\d+ BTC filled"],
-    "positions": [r"BTC free 1\.0 ", r"USDT free 100000\.0 ", r"SOL free 100\.0 ",
-                  r"close BTC: sold [\d.]+ of 1\.0 at [\d.]+ on average"],
-    "rate_limited_loop": [r"round 1 BTC/USDT: 0 open order\(s\)", r"round 2 BNB/USDT: 0 open order\(s\)",
-                          r"8 calls in [\d.]+ s"],
-    "error_handling": [r"at half the market: ok", r"\[InsufficientFunds\]", r"PRICE_FILTER.*\[InvalidOrder\]",
-                       r"LOT_SIZE.*\[InvalidOrder\]", r"NOTIONAL.*\[BadRequest\]", r"cancel the order: ok",
-                       r"cancel it again: .*\[OrderNotFound\]",
-                       r"a wrong secret: authentication.*\[AuthenticationError\]",
-                       r"an unreachable server: network.*\[NetworkError\]"],
+    "quickstart": [
+        r"USDT: \{'free': 100000\.0, 'used': 0\.0, 'total': 100000\.0\}",
+        r"placed \d+ open 0\.0001 BTC at \d+",
+        r"\b1 open order\(s\)",
+        r"canceled: canceled",
+    ],
+    "balance_checked_buy": [
+        r"bought: order \d+ (closed|open|canceled), [\d.]+ of 0\.000\d+ BTC",
+        r"refused before sending: USDT: [\d.]+ required, [\d.]+ free",
+    ],
+    "monitor_order": [
+        r"placed order \d+: buy 0\.000\d+ BTC at [\d.]+, waiting up to 5 s",
+        r"order \d+ (filled|canceled): [\d.]+ of 0\.000\d+ BTC filled",
+    ],
+    "positions": [
+        r"BTC free 1\.0 ",
+        r"USDT free 100000\.0 ",
+        r"SOL free 100\.0 ",
+        r"close BTC: sold [\d.]+ of 1\.0 at [\d.]+ on average",
+    ],
+    "rate_limited_loop": [
+        r"round 1 BTC/USDT: 0 open order\(s\)",
+        r"round 2 BNB/USDT: 0 open order\(s\)",
+        r"8 calls in [\d.]+ s",
+    ],
+    "error_handling": [
+        r"at half the market: ok",
+        r"\[InsufficientFunds\]",
+        r"PRICE_FILTER.*\[InvalidOrder\]",
+        r"LOT_SIZE.*\[InvalidOrder\]",
+        r"NOTIONAL.*\[BadRequest\]",
+        r"cancel the order: ok",
+        r"cancel it again: .*\[OrderNotFound\]",
+        r"a wrong secret: authentication.*\[AuthenticationError\]",
+        r"an unreachable server: network.*\[NetworkError\]",
+    ],
 }
 # what each prints on any target (the account's balances and the market are someone else's there)
 ANY_TARGET = {
@@ -84,9 +105,20 @@ def _env(testnet: bool = False) -> dict[str, str]:
 
 def _run_all(scripts: dict[str, Path], env: dict[str, str]) -> dict[str, Run]:
     """Run the scripts at once, each in its own process, and wait for all of them."""
-    started = {name: (subprocess.Popen([sys.executable, str(path)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True), time.monotonic())
-               for name, path in scripts.items()}
+    started = {
+        name: (
+            subprocess.Popen(
+                [sys.executable, str(path)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+            time.monotonic(),
+        )
+        for name, path in scripts.items()
+    }
     runs = {}
     for name, (proc, t0) in started.items():
         try:
@@ -103,7 +135,7 @@ def _readme_block(heading_prefix: str, language: str = "python") -> str:
     text = README.read_text()
     match = re.search(rf"^{re.escape(heading_prefix)}.*$", text, re.MULTILINE)
     assert match, f"the README has no heading starting {heading_prefix!r}"
-    section = text[match.end():].split("\n## ", 1)[0]
+    section = text[match.end() :].split("\n## ", 1)[0]
     return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
 
 
@@ -162,17 +194,27 @@ def test_example_uses_only_client_and_ccxt_and_is_runnable(name: str) -> None:
 
 # ---- the README -------------------------------------------------------------------------------------
 
+
 def test_readme_starts_with_the_two_commands() -> None:
     lines = README.read_text().splitlines()
-    block = lines[lines.index("```bash") + 1:]
+    block = lines[lines.index("```bash") + 1 :]
     assert block[0].startswith("pip install -e . && sandex serve")
     assert block[1].startswith('pip install -e ".[test]" && pytest')
 
 
 def test_readme_sections_come_in_order() -> None:
     headings = [line for line in README.read_text().splitlines() if line.startswith("## ")]
-    order = ["## Quickstart", "## Where the calls go", "## Testing your code in CI", "## Errors", "## What works today",
-             "## Trading against `sandex serve` with ccxt", "## Using the engine", "## Benchmarks", "## Layout"]
+    order = [
+        "## Quickstart",
+        "## Where the calls go",
+        "## Testing your code in CI",
+        "## Errors",
+        "## What works today",
+        "## Trading against `sandex serve` with ccxt",
+        "## Using the engine",
+        "## Benchmarks",
+        "## Layout",
+    ]
     positions = [next(i for i, h in enumerate(headings) if h.startswith(o)) for o in order]
     assert positions == sorted(positions), headings
 
@@ -193,8 +235,11 @@ def test_readme_quickstart_is_the_quickstart_example() -> None:
 
 def _error_rows() -> list[list[str]]:
     section = README.read_text().split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in section.splitlines()
-            if line.startswith("| ") and not line.startswith("| ---")]
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| ---")
+    ]
     assert rows[0][:3] == ["category", "when", "ccxt exception"]
     return rows[1:]
 
@@ -211,8 +256,11 @@ def test_readme_error_table_is_what_sandex_sends_and_ccxt_raises() -> None:
     limits, banned_until = RateLimitConfig(), 1_700_000_000_000
     sent = list(be.REFUSALS.values())
     sent += [be.for_reject(reason) for reason in RejectReason]
-    sent += [be.weight_exceeded(limits.request_weight_per_minute, "1 MINUTE", 1),
-             be.orders_exceeded(limits.orders_per_10s, "10 SECOND", 1), be.banned(banned_until, 1)]
+    sent += [
+        be.weight_exceeded(limits.request_weight_per_minute, "1 MINUTE", 1),
+        be.orders_exceeded(limits.orders_per_10s, "10 SECOND", 1),
+        be.banned(banned_until, 1),
+    ]
     known = {(e.status, e.code, e.msg) for e in sent}
     exchange = ccxt.binance()
     for _category, when, exception, status, code, msg in _error_rows():
@@ -224,8 +272,9 @@ def test_readme_error_table_is_what_sandex_sends_and_ccxt_raises() -> None:
         assert (int(status), int(code), msg) in known, f"sandex never sends {status} {code} {msg!r}"
         body = json.dumps({"code": int(code), "msg": msg})
         with pytest.raises(ccxt.BaseError) as info:
-            exchange.handle_errors(int(status), "", "http://127.0.0.1:8765/api/v3/order", "POST", {}, body,
-                                   json.loads(body), {}, None)
+            exchange.handle_errors(
+                int(status), "", "http://127.0.0.1:8765/api/v3/order", "POST", {}, body, json.loads(body), {}, None
+            )
         assert type(info.value) is cls, f"{when}: ccxt raises {type(info.value).__name__}, the README says {exception}"
 
 
@@ -233,5 +282,5 @@ def test_examples_directory_needs_no_keys_in_source() -> None:
     for path in (ROOT / "examples").glob("*.py"):
         text = path.read_text()
         if path.stem in EXAMPLES:  # (a strategy file is handed its credential by the backtest or the live loop)
-            assert "from_env(\"binance\")" in text, f"{path.name} reads its keys from the environment"
+            assert 'from_env("binance")' in text, f"{path.name} reads its keys from the environment"
         assert not re.search(r"[A-Za-z0-9]{40,}", text), f"{path.name} holds something like a real key"

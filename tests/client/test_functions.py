@@ -48,6 +48,7 @@ UNKNOWN_ID = "987654321"
 
 # ---- numbers and shapes -------------------------------------------------------------------------
 
+
 def D(x: Any) -> Decimal:
     """The exact decimal of a ccxt float (parsed from Binance's decimal text) or of a literal."""
     return Decimal(str(x))
@@ -74,8 +75,9 @@ def subset(actual: dict, expected: dict) -> dict:
     return {k: actual.get(k, "<missing>") for k in expected}
 
 
-def fill(levels: list[list[float]], amount: Decimal | None = None, budget: Decimal | None = None,
-         step: Decimal = STEP) -> tuple[Decimal, Decimal]:
+def fill(
+    levels: list[list[float]], amount: Decimal | None = None, budget: Decimal | None = None, step: Decimal = STEP
+) -> tuple[Decimal, Decimal]:
     """(amount, cost) a taker gets walking ``levels`` for ``amount`` of base or a quote ``budget``."""
     filled = cost = Decimal(0)
     for price, qty in levels:
@@ -89,6 +91,7 @@ def fill(levels: list[list[float]], amount: Decimal | None = None, budget: Decim
 
 
 # ---- the two APIs, awaited alike ----------------------------------------------------------------
+
 
 class Api:
     """``client`` (sync) or ``client.aio``, each function awaited alike: ``await api.fetch_balance(cred)``."""
@@ -113,6 +116,7 @@ class Api:
 
 def run(api: Api, scenario: Callable[..., Awaitable[None]], *args: Any) -> None:
     """Run ``scenario(api, *args)`` in a fresh event loop, closing the async instances after it."""
+
     async def main() -> None:
         try:
             await scenario(api, *args)
@@ -156,6 +160,7 @@ def api(request: pytest.FixtureRequest) -> Api:
 
 
 # ---- scenarios ----------------------------------------------------------------------------------
+
 
 async def _limit_orders(api: Api, cred: Credential, fresh: bool) -> None:
     """Limit orders rest, hold funds, are found by every query, cancel, and release the funds."""
@@ -225,8 +230,9 @@ async def _market_orders(api: Api, cred: Credential, fresh: bool) -> None:
 
     filled = {buy["id"]: buy, sell["id"]: sell, by_cost["id"]: by_cost}
     closed = {o["id"]: o for o in await api.fetch_closed_orders(cred, SYMBOL)}
-    assert {i: (closed[i]["status"], closed[i]["filled"], closed[i]["side"]) for i in filled} \
-        == {i: ("closed", o["filled"], o["side"]) for i, o in filled.items()}
+    assert {i: (closed[i]["status"], closed[i]["filled"], closed[i]["side"]) for i in filled} == {
+        i: ("closed", o["filled"], o["side"]) for i, o in filled.items()
+    }
     assert (await api.fetch_order(cred, sell["id"], SYMBOL))["average"] == sell["average"]
     mine = [t for t in await api.fetch_my_trades(cred, SYMBOL) if t["order"] in filled]
     for order_id, order in filled.items():
@@ -263,16 +269,30 @@ async def _create_orders(api: Api, cred: Credential) -> None:
         {"symbol": "ETH/USDT", "type": "limit", "side": "buy", "amount": 0.01, "price": 2_000},
         {"symbol": "NOPE/USDT", "type": "limit", "side": "buy", "amount": 1, "price": 1},
         {"symbol": SYMBOL, "type": "limit", "side": "sell"},  # no amount
-        {"symbol": "ETH/USDT", "type": "limit", "side": "sell", "amount": 0.01, "price": 5_000,
-         "params": {"clientOrderId": f"batch-{tag}"}},
+        {
+            "symbol": "ETH/USDT",
+            "type": "limit",
+            "side": "sell",
+            "amount": 0.01,
+            "price": 5_000,
+            "params": {"clientOrderId": f"batch-{tag}"},
+        },
     ]
     results = await api.create_orders(cred, requests)
-    assert [type(r) for r in results] \
-        == [dict, ccxt.InsufficientFunds, dict, ccxt.BadSymbol, ccxt.ArgumentsRequired, dict]
+    assert [type(r) for r in results] == [
+        dict,
+        ccxt.InsufficientFunds,
+        dict,
+        ccxt.BadSymbol,
+        ccxt.ArgumentsRequired,
+        dict,
+    ]
     placed = [results[0], results[2], results[5]]
-    assert [(o["symbol"], o["side"], o["price"], o["amount"], o["status"]) for o in placed] \
-        == [(SYMBOL, "buy", 80_000.0, 0.001, "open"), ("ETH/USDT", "buy", 2_000.0, 0.01, "open"),
-            ("ETH/USDT", "sell", 5_000.0, 0.01, "open")]
+    assert [(o["symbol"], o["side"], o["price"], o["amount"], o["status"]) for o in placed] == [
+        (SYMBOL, "buy", 80_000.0, 0.001, "open"),
+        ("ETH/USDT", "buy", 2_000.0, 0.01, "open"),
+        ("ETH/USDT", "sell", 5_000.0, 0.01, "open"),
+    ]
     assert results[5]["clientOrderId"] == f"batch-{tag}"
     assert results[0]["id"] in ids(await api.fetch_open_orders(cred, SYMBOL))
     assert {results[2]["id"], results[5]["id"]} <= ids(await api.fetch_open_orders(cred, "ETH/USDT"))
@@ -280,8 +300,9 @@ async def _create_orders(api: Api, cred: Credential) -> None:
         assert (await api.cancel_order(cred, order["id"], order["symbol"]))["status"] == "canceled"
 
 
-async def _debt_and_interest(api: Api, cred: Credential, code: str, params: dict,
-                             symbol: str | None = None) -> tuple[Decimal, dict[Any, Decimal]]:
+async def _debt_and_interest(
+    api: Api, cred: Credential, code: str, params: dict, symbol: str | None = None
+) -> tuple[Decimal, dict[Any, Decimal]]:
     """The debt of ``code`` and the interest records ({txId: interest}), read on the same side of a charge."""
     while True:
         charged = await api.fetch_borrow_interest(cred, code, symbol)
@@ -305,10 +326,14 @@ async def _margin(api: Api, cred: Credential) -> None:
     assert change(cross0, await api.fetch_balance(cred, cross), "USDT") == (1500, 0)
     new = {tx: amount for tx, amount in interest1.items() if tx not in interest0}
     assert USDT_500_HOUR in new.values() and debt1 - debt0 == 500 + sum(new.values())
-    on_borrow = [c for c in await api.fetch_borrow_interest(cred, "USDT") if c["info"]["txId"] in new
-                 and c["info"]["type"] == "ON_BORROW"]
-    assert [(c["currency"], c["marginMode"], D(c["amountBorrowed"]), D(c["interestRate"])) for c in on_borrow] \
-        == [("USDT", "cross", 500, D("0.0002"))]
+    on_borrow = [
+        c
+        for c in await api.fetch_borrow_interest(cred, "USDT")
+        if c["info"]["txId"] in new and c["info"]["type"] == "ON_BORROW"
+    ]
+    assert [(c["currency"], c["marginMode"], D(c["amountBorrowed"]), D(c["interestRate"])) for c in on_borrow] == [
+        ("USDT", "cross", 500, D("0.0002"))
+    ]
 
     repaid = await api.repay_cross_margin(cred, "USDT", 200)  # interest first, then principal
     assert repaid["id"] and repaid["currency"] == "USDT"
@@ -338,11 +363,20 @@ async def _margin(api: Api, cred: Credential) -> None:
     rates = await api.fetch_cross_borrow_rates(cred)
     assert set(rates) == CODES
     assert {c: (r["currency"], D(r["rate"])) for c, r in rates.items()} == {
-        "BTC": ("BTC", D("0.00005")), "ETH": ("ETH", D("0.00005")), "USDT": ("USDT", D("0.0002")),
-        "BNB": ("BNB", D("0.0003")), "SOL": ("SOL", D("0.0003"))}
+        "BTC": ("BTC", D("0.00005")),
+        "ETH": ("ETH", D("0.00005")),
+        "USDT": ("USDT", D("0.0002")),
+        "BNB": ("BNB", D("0.0003")),
+        "SOL": ("SOL", D("0.0003")),
+    }
     pair = await api.fetch_isolated_borrow_rate(cred, SYMBOL)
-    assert (pair["symbol"], pair["base"], D(pair["baseRate"]), pair["quote"], D(pair["quoteRate"])) \
-        == (SYMBOL, "BTC", D("0.00005"), "USDT", D("0.0002"))
+    assert (pair["symbol"], pair["base"], D(pair["baseRate"]), pair["quote"], D(pair["quoteRate"])) == (
+        SYMBOL,
+        "BTC",
+        D("0.00005"),
+        "USDT",
+        D("0.0002"),
+    )
     pairs = await api.fetch_isolated_borrow_rates(cred)
     assert sorted(pairs) == SYMBOLS and D(pairs["ETH/BTC"]["quoteRate"]) == D("0.00005")
 
@@ -354,8 +388,12 @@ async def _convert(api: Api, cred: Credential) -> None:
     rate = (D(book["bids"][0][0]) + D(book["asks"][0][0])) / 2 * (1 - CONVERT_SPREAD)
     quote = await api.fetch_convert_quote(cred, "BTC", "USDT", 0.01)
     gets = (D("0.01") * rate).quantize(UNIT, ROUND_DOWN)
-    assert (quote["fromCurrency"], D(quote["fromAmount"]), quote["toCurrency"], D(quote["toAmount"])) \
-        == ("BTC", D("0.01"), "USDT", gets)
+    assert (quote["fromCurrency"], D(quote["fromAmount"]), quote["toCurrency"], D(quote["toAmount"])) == (
+        "BTC",
+        D("0.01"),
+        "USDT",
+        gets,
+    )
     assert D(quote["info"]["ratio"]) == rate.quantize(UNIT, ROUND_DOWN)
 
     trade = await api.create_convert_trade(cred, quote["id"], "BTC", "USDT", 0.01)
@@ -364,8 +402,12 @@ async def _convert(api: Api, cred: Credential) -> None:
     assert (change(before, after, "BTC"), change(before, after, "USDT")) == ((D("-0.01"), 0), (gets, 0))
 
     fetched = await api.fetch_convert_trade(cred, trade["id"])
-    assert (fetched["id"], fetched["fromCurrency"], D(fetched["fromAmount"]), D(fetched["toAmount"])) \
-        == (trade["id"], "BTC", D("0.01"), gets)
+    assert (fetched["id"], fetched["fromCurrency"], D(fetched["fromAmount"]), D(fetched["toAmount"])) == (
+        trade["id"],
+        "BTC",
+        D("0.01"),
+        gets,
+    )
     history = await api.fetch_convert_trade_history(cred, "BTC")
     assert trade["id"] in {h["id"] for h in history}
     with pytest.raises(ccxt.ExchangeError):  # a quote converts once
@@ -406,6 +448,7 @@ async def _public(api: Api, cred: Credential) -> None:
 
 # ---- the tests ----------------------------------------------------------------------------------
 
+
 def test_limit_orders(where: Where, api: Api) -> None:
     run(api, _limit_orders, where.credential(), where.fresh)
 
@@ -435,6 +478,7 @@ def test_public(where: Where, api: Api) -> None:
 
 
 # ---- the API's shape ----------------------------------------------------------------------------
+
 
 def test_every_function_is_exercised_here() -> None:
     """Each name in ``client.api.__all__`` is called by a scenario above (both APIs run every scenario)."""

@@ -38,7 +38,13 @@ print(json.dumps(heavy))
 def test_a_url_testnet_or_live_client_loads_no_simulator() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANDEX_") and "proxy" not in k.lower()}
     env["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run([sys.executable, "-c", USER_PROGRAM, json.dumps(HEAVY)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", USER_PROGRAM, json.dumps(HEAVY)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []

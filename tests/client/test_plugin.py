@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 PLUGIN = ["-p", "no:sandex", "-p", "client.pytest_plugin"]  # no:sandex: when sandex is installed, its entry
 # point loads this same module under the name "sandex", and pytest refuses one module under two names
 
-USER_TESTS = '''
+USER_TESTS = """
 import client
 
 
@@ -33,7 +33,7 @@ def test_each_test_gets_its_own_account(sandex_credential):
 def test_server_and_url(sandex_server, sandex_url):
     assert sandex_url == sandex_server.url and sandex_url.startswith("http://127.0.0.1:")
     assert sandex_server.simulator.venue.markets
-'''
+"""
 
 
 def test_a_users_tests_pass_with_the_plugin(pytester) -> None:

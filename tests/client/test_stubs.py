@@ -17,15 +17,17 @@ CLIENT = Path(stubs.__file__).resolve().parent
 
 @pytest.mark.parametrize(("file", "is_async"), stubs.STUBS.items())
 def test_the_checked_in_stub_is_what_the_script_writes(file: str, is_async: bool) -> None:
-    assert (CLIENT / file).read_text(encoding="utf-8") == stubs.stub_text(is_async), \
-        "run: python -m client.stubs"
+    assert (CLIENT / file).read_text(encoding="utf-8") == stubs.stub_text(is_async), "run: python -m client.stubs"
 
 
 @pytest.mark.parametrize(("file", "module"), [("sync_calls.pyi", sync_calls), ("async_calls.pyi", async_calls)])
 def test_the_stub_declares_every_function_with_its_parameters(file: str, module: object) -> None:
     tree = ast.parse((CLIENT / file).read_text(encoding="utf-8"))
-    declared = {node.name: [a.arg for a in node.args.args] for node in tree.body
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    declared = {
+        node.name: [a.arg for a in node.args.args]
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
     assert set(declared) == set(module.__all__)  # type: ignore[attr-defined]
     for name, parameters in declared.items():
         function = getattr(module, name)

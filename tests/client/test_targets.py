@@ -22,8 +22,25 @@ pytestmark = pytest.mark.usefixtures("no_remote_network")
 ENV = "SANDEX_TARGET"
 PRODUCTION_API = ccxt.binance().urls["api"]
 TESTNET_API = ccxt.binance().urls["test"]
-GARBAGE = ["garbage", "LIVE", "Live", " LIVE ", "production", "prod", "mainnet", "real", "livee", "live-", "1",
-           "true", "Testnet", "sandbox", "demo", "embeded", "127.0.0.1:8765"]
+GARBAGE = [
+    "garbage",
+    "LIVE",
+    "Live",
+    " LIVE ",
+    "production",
+    "prod",
+    "mainnet",
+    "real",
+    "livee",
+    "live-",
+    "1",
+    "true",
+    "Testnet",
+    "sandbox",
+    "demo",
+    "embeded",
+    "127.0.0.1:8765",
+]
 
 
 def rest_urls(exchange: ccxt.Exchange) -> dict[str, str]:
@@ -37,6 +54,7 @@ def path_of(url: str) -> str:
 
 # ---- resolution ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("env", [None, "", "   ", "embedded", " embedded\n"])
 def test_nothing_named_resolves_to_embedded(monkeypatch: pytest.MonkeyPatch, env: str | None) -> None:
     if env is not None:
@@ -46,8 +64,9 @@ def test_nothing_named_resolves_to_embedded(monkeypatch: pytest.MonkeyPatch, env
 
 
 @pytest.mark.parametrize("env", ["testnet", "live", "http://127.0.0.1:9"])
-def test_the_environment_names_the_target_when_the_credential_does_not(monkeypatch: pytest.MonkeyPatch,
-                                                                         env: str) -> None:
+def test_the_environment_names_the_target_when_the_credential_does_not(
+    monkeypatch: pytest.MonkeyPatch, env: str
+) -> None:
     monkeypatch.setenv(ENV, env)
     named = {"testnet": targets.Testnet(), "live": targets.Live()}
     expected = targets.Url(env) if env.startswith("http") else named[env]
@@ -55,16 +74,20 @@ def test_the_environment_names_the_target_when_the_credential_does_not(monkeypat
     assert resolve(fresh_credential().target) == expected
 
 
-@pytest.mark.parametrize(("explicit", "env", "expected"), [
-    ("embedded", "live", targets.Embedded()),
-    ("testnet", "live", targets.Testnet()),
-    ("live", "testnet", targets.Live()),
-    ("http://127.0.0.1:9", "testnet", targets.Url("http://127.0.0.1:9")),
-    ("embedded", "garbage", targets.Embedded()),  # the environment is not even read
-    ("", "live", targets.Embedded()),  # an explicit empty target is the default, not the environment's
-])
-def test_the_credentials_target_wins(monkeypatch: pytest.MonkeyPatch, explicit: str, env: str,
-                                     expected: Target) -> None:
+@pytest.mark.parametrize(
+    ("explicit", "env", "expected"),
+    [
+        ("embedded", "live", targets.Embedded()),
+        ("testnet", "live", targets.Testnet()),
+        ("live", "testnet", targets.Live()),
+        ("http://127.0.0.1:9", "testnet", targets.Url("http://127.0.0.1:9")),
+        ("embedded", "garbage", targets.Embedded()),  # the environment is not even read
+        ("", "live", targets.Embedded()),  # an explicit empty target is the default, not the environment's
+    ],
+)
+def test_the_credentials_target_wins(
+    monkeypatch: pytest.MonkeyPatch, explicit: str, env: str, expected: Target
+) -> None:
     monkeypatch.setenv(ENV, env)
     assert resolve(explicit) == expected
 
@@ -100,34 +123,52 @@ def test_live_only_when_named(monkeypatch: pytest.MonkeyPatch) -> None:
     assert issubclass(TargetError, ValueError)
 
 
-@pytest.mark.parametrize(("text", "url"), [
-    ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
-    ("http://127.0.0.1:8765/", "http://127.0.0.1:8765"),
-    ("https://sandex.example.com", "https://sandex.example.com"),
-    ("http://localhost:1", "http://localhost:1"),
-    ("  http://[::1]:8765  ", "http://[::1]:8765"),
-])
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765"),
+        ("http://127.0.0.1:8765/", "http://127.0.0.1:8765"),
+        ("https://sandex.example.com", "https://sandex.example.com"),
+        ("http://localhost:1", "http://localhost:1"),
+        ("  http://[::1]:8765  ", "http://[::1]:8765"),
+    ],
+)
 def test_a_sandex_url(text: str, url: str) -> None:
     target = resolve(text)
     assert target == targets.Url(url) and str(target) == url
 
 
-@pytest.mark.parametrize("text", ["http://", "https://", "http:///api", "127.0.0.1:8765", "ws://127.0.0.1:8765",
-                                  "ftp://127.0.0.1", "http://127.0.0.1:8765/api/v3", "http://127.0.0.1:8765//",
-                                  "http://a b:1", "HTTP//127.0.0.1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://",
+        "https://",
+        "http:///api",
+        "127.0.0.1:8765",
+        "ws://127.0.0.1:8765",
+        "ftp://127.0.0.1",
+        "http://127.0.0.1:8765/api/v3",
+        "http://127.0.0.1:8765//",
+        "http://a b:1",
+        "HTTP//127.0.0.1",
+    ],
+)
 def test_a_malformed_url_is_an_error(text: str) -> None:
     with pytest.raises(TargetError):
         resolve(text)
 
 
-@pytest.mark.parametrize("text", ["http://127.0.0.1:notaport", "http://127.0.0.1:99999", "http://127.0.0.1:8765?x=1",
-                                  "http://127.0.0.1:8765#top"])
+@pytest.mark.parametrize(
+    "text",
+    ["http://127.0.0.1:notaport", "http://127.0.0.1:99999", "http://127.0.0.1:8765?x=1", "http://127.0.0.1:8765#top"],
+)
 def test_a_url_with_a_bad_port_or_extras_is_an_error(text: str) -> None:
     with pytest.raises(TargetError):
         resolve(text)
 
 
 # ---- what the ccxt instance looks like ----------------------------------------------------------
+
 
 def test_testnet_turns_on_ccxts_sandbox_mode() -> None:
     exchange = connections.sync_exchange(fresh_credential("testnet"))
@@ -210,13 +251,15 @@ def test_the_guard_refuses_real_hosts() -> None:
 
 # ---- targets as objects -------------------------------------------------------------------------
 
+
 def test_a_target_object_on_the_credential_is_used_as_it_is() -> None:
     url = targets.Url("http://127.0.0.1:9")
     cred = Credential.new(name="binance", apiKey="key-object-target", secret="its-secret", target=url)
     assert resolve(cred.target) is url
     assert connections.sync_exchange(cred).urls["api"]["public"] == "http://127.0.0.1:9/api/v3"
     assert connections.sync_exchange(cred) is connections.sync_exchange(
-        Credential.new(name="binance", apiKey="key-object-target", secret="its-secret", target="http://127.0.0.1:9"))
+        Credential.new(name="binance", apiKey="key-object-target", secret="its-secret", target="http://127.0.0.1:9")
+    )
 
 
 def test_an_in_process_target_hands_ccxt_its_session_and_clock() -> None:
@@ -224,9 +267,10 @@ def test_an_in_process_target_hands_ccxt_its_session_and_clock() -> None:
     from client.inprocess import BASE_URL, InProcessSession, InProcessTarget
 
     class Nothing:
-        def request(self, method: str, url: str, headers: list[tuple[str, str]],
-                    body: bytes = b"") -> tuple[int, list[tuple[str, str]], bytes]:
-            return 200, [("Content-Type", "application/json")], b"{\"serverTime\": 1234}"
+        def request(
+            self, method: str, url: str, headers: list[tuple[str, str]], body: bytes = b""
+        ) -> tuple[int, list[tuple[str, str]], bytes]:
+            return 200, [("Content-Type", "application/json")], b'{"serverTime": 1234}'
 
     target = InProcessTarget(Nothing(), lambda: 42, "test")
     cred = Credential.new(name="binance", apiKey="key-in-process", secret="its-secret", target=target)

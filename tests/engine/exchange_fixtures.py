@@ -85,8 +85,10 @@ def random_commands(seed: int, n: int, accounts: int) -> list:
                     rng.choice((Side.BUY, Side.SELL)),
                     t,
                     quantity=0 if quote else rng.randint(1, 12),
-                    price=price if t in (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT,
-                                         OrderType.TAKE_PROFIT_LIMIT) else 0,
+                    price=price
+                    if t
+                    in (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+                    else 0,
                     quote_quantity=quote,
                     stop_price=stop if t >= OrderType.STOP_LOSS else 0,
                     time_in_force=rng.choice((TimeInForce.GTC, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK))

@@ -105,8 +105,9 @@ class ReferenceBook:
         side = Side(side)
         oid = self.next_order_id
         self.next_order_id += 1
-        events: list = [OrderAccepted(oid, owner, side, OrderType(order_type), TimeInForce(time_in_force), price, qty,
-                                      quote)]
+        events: list = [
+            OrderAccepted(oid, owner, side, OrderType(order_type), TimeInForce(time_in_force), price, qty, quote)
+        ]
         market = order_type == OrderType.MARKET
         limit = None if market else price
         fok = order_type == OrderType.LIMIT and time_in_force == TimeInForce.FOK
@@ -125,31 +126,85 @@ class ReferenceBook:
                 break  # the next whole lot would exceed the quote amount
             if stp != STP.NONE and maker.owner == owner:
                 if stp in (STP.EXPIRE_MAKER, STP.EXPIRE_BOTH):
-                    events.append(OrderExpired(maker.order_id, maker.owner, maker.side, px, maker.quantity, 0, 0,
-                                               ExpireReason.SELF_TRADE_PREVENTION, oid))
+                    events.append(
+                        OrderExpired(
+                            maker.order_id,
+                            maker.owner,
+                            maker.side,
+                            px,
+                            maker.quantity,
+                            0,
+                            0,
+                            ExpireReason.SELF_TRADE_PREVENTION,
+                            oid,
+                        )
+                    )
                     self.resting.remove(maker)
                 if stp in (STP.EXPIRE_TAKER, STP.EXPIRE_BOTH):
-                    events.append(OrderExpired(oid, owner, side, px, 0 if by_quote else rem,
-                                               budget if by_quote else 0, 0,
-                                               ExpireReason.SELF_TRADE_PREVENTION, maker.order_id))
+                    events.append(
+                        OrderExpired(
+                            oid,
+                            owner,
+                            side,
+                            px,
+                            0 if by_quote else rem,
+                            budget if by_quote else 0,
+                            0,
+                            ExpireReason.SELF_TRADE_PREVENTION,
+                            maker.order_id,
+                        )
+                    )
                     return events
                 if stp == STP.DECREMENT:
                     prevented = min(want, maker.quantity)
                     maker.quantity -= prevented
-                    events.append(OrderExpired(maker.order_id, maker.owner, maker.side, px, prevented, 0,
-                                               maker.quantity, ExpireReason.SELF_TRADE_PREVENTION, oid))
+                    events.append(
+                        OrderExpired(
+                            maker.order_id,
+                            maker.owner,
+                            maker.side,
+                            px,
+                            prevented,
+                            0,
+                            maker.quantity,
+                            ExpireReason.SELF_TRADE_PREVENTION,
+                            oid,
+                        )
+                    )
                     if maker.quantity == 0:
                         self.resting.remove(maker)
                     if by_quote:
                         budget -= prevented * px
-                        events.append(OrderExpired(oid, owner, side, px, 0, prevented * px, budget,
-                                                   ExpireReason.SELF_TRADE_PREVENTION, maker.order_id))
+                        events.append(
+                            OrderExpired(
+                                oid,
+                                owner,
+                                side,
+                                px,
+                                0,
+                                prevented * px,
+                                budget,
+                                ExpireReason.SELF_TRADE_PREVENTION,
+                                maker.order_id,
+                            )
+                        )
                         if maker.quantity > 0:
                             break  # still the best price, and another lot would exceed the quote
                     else:
                         rem -= prevented
-                        events.append(OrderExpired(oid, owner, side, px, prevented, 0, rem,
-                                                   ExpireReason.SELF_TRADE_PREVENTION, maker.order_id))
+                        events.append(
+                            OrderExpired(
+                                oid,
+                                owner,
+                                side,
+                                px,
+                                prevented,
+                                0,
+                                rem,
+                                ExpireReason.SELF_TRADE_PREVENTION,
+                                maker.order_id,
+                            )
+                        )
                         if rem == 0:
                             return events
                 continue
@@ -159,8 +214,20 @@ class ReferenceBook:
                 budget -= fill * px
             else:
                 rem -= fill
-            events.append(OrderFilled(self.next_trade_id, oid, maker.order_id, side, px, fill, owner, maker.owner,
-                                      budget if by_quote else rem, maker.quantity))
+            events.append(
+                OrderFilled(
+                    self.next_trade_id,
+                    oid,
+                    maker.order_id,
+                    side,
+                    px,
+                    fill,
+                    owner,
+                    maker.owner,
+                    budget if by_quote else rem,
+                    maker.quantity,
+                )
+            )
             self.next_trade_id += 1
             if maker.quantity == 0:
                 self.resting.remove(maker)

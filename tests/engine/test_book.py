@@ -270,8 +270,9 @@ def test_growth_keeps_everything() -> None:
 
 def test_batch_and_per_command_agree_on_ids() -> None:
     book = OrderBook()
-    rows = np.array([[k.CMD_PLACE, 1, 0, 0, 100, 5, 1, 0, 0, 0], [k.CMD_PLACE, 0, 0, 0, 100, 2, 2, 0, 0, 0]],
-                    dtype=np.int64)
+    rows = np.array(
+        [[k.CMD_PLACE, 1, 0, 0, 100, 5, 1, 0, 0, 0], [k.CMD_PLACE, 0, 0, 0, 100, 2, 2, 0, 0, 0]], dtype=np.int64
+    )
     seen = []
     assert book.apply_batch(rows, sink=lambda ev: seen.append(ev.copy())) == 3
     assert seen[0][-1, k.E_KIND] == k.EV_FILL

@@ -37,8 +37,15 @@ class BookVersusReference(RuleBasedStateMachine):
     def _same(self, got: list, want: list) -> None:
         assert got == want
 
-    @rule(side=st.sampled_from(list(Side)), otype=order_types, tif=tifs, price=prices, qty=quantities, owner=owners,
-          stp=stps)
+    @rule(
+        side=st.sampled_from(list(Side)),
+        otype=order_types,
+        tif=tifs,
+        price=prices,
+        qty=quantities,
+        owner=owners,
+        stp=stps,
+    )
     def place(self, side, otype, tif, price, qty, owner, stp) -> None:
         if otype == OrderType.MARKET:
             price = 0
@@ -52,8 +59,15 @@ class BookVersusReference(RuleBasedStateMachine):
         kw = dict(owner=owner, stp=stp, quote_quantity=quote)
         self._same(self.book.place(side, OrderType.MARKET, **kw), self.ref.place(side, OrderType.MARKET, **kw))
 
-    @rule(side=st.integers(-1, 2), otype=st.integers(-1, 7), tif=st.integers(-1, 3), price=st.integers(-5, 10),
-          qty=st.integers(-2, 3), quote=st.integers(-1, 2), stp=st.integers(-1, 5))
+    @rule(
+        side=st.integers(-1, 2),
+        otype=st.integers(-1, 7),
+        tif=st.integers(-1, 3),
+        price=st.integers(-5, 10),
+        qty=st.integers(-2, 3),
+        quote=st.integers(-1, 2),
+        stp=st.integers(-1, 5),
+    )
     def malformed(self, side, otype, tif, price, qty, quote, stp) -> None:
         """Arbitrary codes: valid ones behave as usual, invalid ones are rejected identically."""
         kw = dict(time_in_force=tif, owner=1, stp=stp, quote_quantity=quote)

@@ -35,8 +35,20 @@ def test_different_streams_give_different_fingerprints() -> None:
 
 def as_row(c) -> tuple:
     if isinstance(c, PlaceOrder):
-        return (x.X_PLACE, c.account, c.side, c.order_type, c.time_in_force, c.price, c.quantity, c.quote_quantity,
-                c.stop_price, c.stp, 0, c.time)
+        return (
+            x.X_PLACE,
+            c.account,
+            c.side,
+            c.order_type,
+            c.time_in_force,
+            c.price,
+            c.quantity,
+            c.quote_quantity,
+            c.stop_price,
+            c.stp,
+            0,
+            c.time,
+        )
     if isinstance(c, CancelOrder):
         return (x.X_CANCEL, c.account, 0, 0, 0, 0, 0, 0, 0, 0, c.order_id, c.time)
     assert isinstance(c, CancelAllOrders)

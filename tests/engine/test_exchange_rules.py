@@ -57,10 +57,14 @@ DEFAULT_RATES = (100_000, 100_000)  # 0.1% maker and taker
 
 
 def spec(**overrides: Any) -> MarketSpec:
-    fields: dict[str, Any] = dict(symbol=SYMBOL, base=AssetSpec("BTC"), quote=AssetSpec("USDT"),
-                                  price_filter=PriceFilter(min_price=U // 100, max_price=MAX_PRICE, tick_size=TICK),
-                                  lot_size=LotSize(min_qty=STEP, max_qty=MAX_QTY, step_size=STEP),
-                                  notional=NotionalFilter(min_notional=5 * U))
+    fields: dict[str, Any] = dict(
+        symbol=SYMBOL,
+        base=AssetSpec("BTC"),
+        quote=AssetSpec("USDT"),
+        price_filter=PriceFilter(min_price=U // 100, max_price=MAX_PRICE, tick_size=TICK),
+        lot_size=LotSize(min_qty=STEP, max_qty=MAX_QTY, step_size=STEP),
+        notional=NotionalFilter(min_notional=5 * U),
+    )
     return MarketSpec(**(fields | overrides))
 
 
@@ -73,8 +77,9 @@ def engine(market: MarketSpec | None = None, accounts: tuple[int, ...] = (1, 2, 
     return e
 
 
-def order(account: int, side: Side, otype: OrderType = LIMIT, quantity: int = QTY, price: int = PX,
-          **kw: Any) -> PlaceOrder:
+def order(
+    account: int, side: Side, otype: OrderType = LIMIT, quantity: int = QTY, price: int = PX, **kw: Any
+) -> PlaceOrder:
     return PlaceOrder(SYMBOL, account, side, otype, quantity, price, **kw)
 
 
@@ -126,25 +131,50 @@ def reason_id(value: object) -> str | None:
 
 # ---- commands refused whatever the state ---------------------------------------------------------
 REFUSED: dict[RejectReason, list[Command]] = {
-    R.UNKNOWN_ACCOUNT: [order(7, BUY), order(0, BUY), order(-1, BUY), Deposit(0, "USDT", U), Deposit(-1, "USDT", U),
-                        Withdraw(9, "USDT", U), Withdraw(-1, "USDT", U), SetFeeRates(0, 0, 0), SetFeeRates(-2, 0, 0)],
-    R.UNKNOWN_MARKET: [PlaceOrder("ETHUSDT", 1, BUY, LIMIT, QTY, PX), CancelOrder("ETHUSDT", 1, 1),
-                       CancelAllOrders("ETHUSDT", 1), AmendOrder("ETHUSDT", 1, STEP, 1),
-                       SetMarketStatus("ETHUSDT", MarketStatus.HALT)],
+    R.UNKNOWN_ACCOUNT: [
+        order(7, BUY),
+        order(0, BUY),
+        order(-1, BUY),
+        Deposit(0, "USDT", U),
+        Deposit(-1, "USDT", U),
+        Withdraw(9, "USDT", U),
+        Withdraw(-1, "USDT", U),
+        SetFeeRates(0, 0, 0),
+        SetFeeRates(-2, 0, 0),
+    ],
+    R.UNKNOWN_MARKET: [
+        PlaceOrder("ETHUSDT", 1, BUY, LIMIT, QTY, PX),
+        CancelOrder("ETHUSDT", 1, 1),
+        CancelAllOrders("ETHUSDT", 1),
+        AmendOrder("ETHUSDT", 1, STEP, 1),
+        SetMarketStatus("ETHUSDT", MarketStatus.HALT),
+    ],
     R.UNKNOWN_ASSET: [Deposit(1, "ETH", U), Withdraw(1, "ETH", U)],
     R.INVALID_AMOUNT: [Deposit(1, "USDT", 0), Deposit(1, "USDT", -1), Withdraw(1, "USDT", 0), Withdraw(1, "USDT", -5)],
-    R.ALREADY_LISTED: [ListAsset(AssetSpec("BTC")), ListAsset(AssetSpec("USDT", 6)), ListMarket(spec()),
-                       ListMarket(spec(symbol="BTCEUR", base=AssetSpec("BTC", 6), quote=AssetSpec("EUR"),
-                                       lot_size=LotSize(1, U, 1)))],
+    R.ALREADY_LISTED: [
+        ListAsset(AssetSpec("BTC")),
+        ListAsset(AssetSpec("USDT", 6)),
+        ListMarket(spec()),
+        ListMarket(spec(symbol="BTCEUR", base=AssetSpec("BTC", 6), quote=AssetSpec("EUR"), lot_size=LotSize(1, U, 1))),
+    ],
     R.INVALID_FEE_RATE: [SetFeeRates(1, -1, 0), SetFeeRates(1, 0, RATE_DENOM + 1)],
     R.INVALID_MARKET_STATUS: [SetMarketStatus(SYMBOL, 7), SetMarketStatus(SYMBOL, -1)],  # type: ignore[arg-type]
     R.INVALID_ORDER_PARAMETERS: [
-        order(1, BUY, price=0), PlaceOrder(SYMBOL, 1, BUY, MARKET, QTY, PX),
-        order(1, BUY, LIMIT_MAKER, time_in_force=TimeInForce.IOC), order(1, BUY, stop_price=PX),
-        order(1, BUY, quote_quantity=10 * U), stop(1, BUY, STOP_LOSS, stop_price=0),
-        stop(1, BUY, STOP_LOSS_LIMIT, stop_price=PX, price=0), stop(1, BUY, STOP_LOSS, stop_price=PX, price=PX)],
-    R.INVALID_QUANTITY: [market(1, BUY, quantity=QTY, quote=10 * U), market(1, BUY), order(1, BUY, quantity=0),
-                         order(1, BUY, quantity=-STEP)],
+        order(1, BUY, price=0),
+        PlaceOrder(SYMBOL, 1, BUY, MARKET, QTY, PX),
+        order(1, BUY, LIMIT_MAKER, time_in_force=TimeInForce.IOC),
+        order(1, BUY, stop_price=PX),
+        order(1, BUY, quote_quantity=10 * U),
+        stop(1, BUY, STOP_LOSS, stop_price=0),
+        stop(1, BUY, STOP_LOSS_LIMIT, stop_price=PX, price=0),
+        stop(1, BUY, STOP_LOSS, stop_price=PX, price=PX),
+    ],
+    R.INVALID_QUANTITY: [
+        market(1, BUY, quantity=QTY, quote=10 * U),
+        market(1, BUY),
+        order(1, BUY, quantity=0),
+        order(1, BUY, quantity=-STEP),
+    ],
 }
 
 
@@ -156,45 +186,67 @@ def test_refused_command(reason: RejectReason, cmd: Command) -> None:
 # ---- order filters, checked after a trade at PX --------------------------------------------------
 PRICES = spec(price_filter=PriceFilter(U, MAX_PRICE, TICK), notional=NotionalFilter())
 TYPES = spec(order_types=frozenset({LIMIT, MARKET}))
-PERCENT = spec(percent_price=PercentPriceBySide(bid_multiplier_up=120_000_000, bid_multiplier_down=80_000_000,
-                                                ask_multiplier_up=150_000_000, ask_multiplier_down=90_000_000))
+PERCENT = spec(
+    percent_price=PercentPriceBySide(
+        bid_multiplier_up=120_000_000,
+        bid_multiplier_down=80_000_000,
+        ask_multiplier_up=150_000_000,
+        ask_multiplier_down=90_000_000,
+    )
+)
 CAPPED = spec(notional=NotionalFilter(min_notional=5 * U, max_notional=1000 * U, apply_max_to_market=True))
 LIMITS_ONLY = spec(notional=NotionalFilter(min_notional=5 * U, apply_min_to_market=False))
 PF, PP, WT = R.PRICE_FILTER, R.PERCENT_PRICE_BY_SIDE, R.WOULD_TRIGGER_IMMEDIATELY
 
 ORDER_RULES: list[tuple[MarketSpec | None, PlaceOrder, RejectReason | None]] = [
-    (TYPES, order(1, BUY), None), (TYPES, market(1, BUY, quote=10 * U), None),
+    (TYPES, order(1, BUY), None),
+    (TYPES, market(1, BUY, quote=10 * U), None),
     (TYPES, order(1, BUY, LIMIT_MAKER), R.ORDER_TYPE_NOT_ALLOWED),
     (TYPES, stop(1, SELL, STOP_LOSS, stop_price=90 * U), R.ORDER_TYPE_NOT_ALLOWED),
     (TYPES, stop(1, BUY, TAKE_PROFIT_LIMIT, stop_price=90 * U, price=PX), R.ORDER_TYPE_NOT_ALLOWED),
-    (PRICES, order(1, BUY, price=U), None), (PRICES, order(1, BUY, price=U - TICK), PF),
+    (PRICES, order(1, BUY, price=U), None),
+    (PRICES, order(1, BUY, price=U - TICK), PF),
     (PRICES, order(1, BUY, price=MAX_PRICE, quantity=STEP), None),
     (PRICES, order(1, BUY, price=MAX_PRICE + TICK, quantity=STEP), PF),
-    (PRICES, order(1, BUY, price=PX + 1), PF), (PRICES, stop(1, BUY, STOP_LOSS, stop_price=PX + 1), PF),
+    (PRICES, order(1, BUY, price=PX + 1), PF),
+    (PRICES, stop(1, BUY, STOP_LOSS, stop_price=PX + 1), PF),
     (PRICES, stop(1, SELL, STOP_LOSS, stop_price=U - TICK), PF),
     (PRICES, stop(1, BUY, STOP_LOSS_LIMIT, stop_price=2 * PX, price=MAX_PRICE + TICK), PF),
-    (PERCENT, order(1, BUY, price=120 * U), None), (PERCENT, order(1, BUY, price=120 * U + TICK), PP),
-    (PERCENT, order(1, BUY, price=80 * U), None), (PERCENT, order(1, BUY, price=80 * U - TICK), PP),
-    (PERCENT, order(1, SELL, price=150 * U), None), (PERCENT, order(1, SELL, price=150 * U + TICK), PP),
-    (PERCENT, order(1, SELL, price=90 * U), None), (PERCENT, order(1, SELL, price=90 * U - TICK), PP),
-    (None, order(1, BUY, quantity=5 * 10**6), None), (CAPPED, order(1, BUY, quantity=10 * U), None),
+    (PERCENT, order(1, BUY, price=120 * U), None),
+    (PERCENT, order(1, BUY, price=120 * U + TICK), PP),
+    (PERCENT, order(1, BUY, price=80 * U), None),
+    (PERCENT, order(1, BUY, price=80 * U - TICK), PP),
+    (PERCENT, order(1, SELL, price=150 * U), None),
+    (PERCENT, order(1, SELL, price=150 * U + TICK), PP),
+    (PERCENT, order(1, SELL, price=90 * U), None),
+    (PERCENT, order(1, SELL, price=90 * U - TICK), PP),
+    (None, order(1, BUY, quantity=5 * 10**6), None),
+    (CAPPED, order(1, BUY, quantity=10 * U), None),
     (None, order(1, BUY, quantity=5 * 10**6, price=PX - TICK), R.NOTIONAL),
     (CAPPED, order(1, BUY, quantity=10 * U, price=PX + TICK), R.NOTIONAL),
-    (None, market(1, BUY, quote=5 * U), None), (None, market(1, BUY, quote=5 * U - 1), R.NOTIONAL),
-    (CAPPED, market(1, BUY, quote=1000 * U), None), (CAPPED, market(1, BUY, quote=1000 * U + 1), R.NOTIONAL),
+    (None, market(1, BUY, quote=5 * U), None),
+    (None, market(1, BUY, quote=5 * U - 1), R.NOTIONAL),
+    (CAPPED, market(1, BUY, quote=1000 * U), None),
+    (CAPPED, market(1, BUY, quote=1000 * U + 1), R.NOTIONAL),
     (None, market(1, BUY, quantity=5 * 10**6), None),
     (None, market(1, BUY, quantity=5 * 10**6 - STEP), R.NOTIONAL),
-    (LIMITS_ONLY, market(1, BUY, quantity=STEP), None), (None, market(1, BUY, quantity=10 * U + STEP), None),
+    (LIMITS_ONLY, market(1, BUY, quantity=STEP), None),
+    (None, market(1, BUY, quantity=10 * U + STEP), None),
     (CAPPED, market(1, BUY, quantity=10 * U), None),
     (CAPPED, market(1, BUY, quantity=10 * U + STEP), R.NOTIONAL),
     (None, stop(1, SELL, STOP_LOSS, stop_price=49 * U), R.NOTIONAL),
-    (None, stop(1, BUY, STOP_LOSS, PX), WT), (None, stop(1, BUY, STOP_LOSS, PX + TICK), None),
+    (None, stop(1, BUY, STOP_LOSS, PX), WT),
+    (None, stop(1, BUY, STOP_LOSS, PX + TICK), None),
     (None, stop(1, BUY, STOP_LOSS_LIMIT, PX - TICK, PX), WT),
     (None, stop(1, BUY, STOP_LOSS_LIMIT, PX + TICK, PX), None),
-    (None, stop(1, SELL, STOP_LOSS, PX), WT), (None, stop(1, SELL, STOP_LOSS, PX - TICK), None),
-    (None, stop(1, BUY, TAKE_PROFIT, PX), WT), (None, stop(1, BUY, TAKE_PROFIT, PX - TICK), None),
-    (None, stop(1, SELL, TAKE_PROFIT, PX - TICK), WT), (None, stop(1, SELL, TAKE_PROFIT, PX + TICK), None),
-    (None, stop(1, SELL, TAKE_PROFIT_LIMIT, PX, PX), WT), (None, stop(1, SELL, TAKE_PROFIT_LIMIT, PX + TICK, PX), None),
+    (None, stop(1, SELL, STOP_LOSS, PX), WT),
+    (None, stop(1, SELL, STOP_LOSS, PX - TICK), None),
+    (None, stop(1, BUY, TAKE_PROFIT, PX), WT),
+    (None, stop(1, BUY, TAKE_PROFIT, PX - TICK), None),
+    (None, stop(1, SELL, TAKE_PROFIT, PX - TICK), WT),
+    (None, stop(1, SELL, TAKE_PROFIT, PX + TICK), None),
+    (None, stop(1, SELL, TAKE_PROFIT_LIMIT, PX, PX), WT),
+    (None, stop(1, SELL, TAKE_PROFIT_LIMIT, PX + TICK, PX), None),
 ]
 
 
@@ -212,10 +264,18 @@ def test_average_price_rules_wait_for_the_first_trade() -> None:
     accepted(e, market(2, SELL, quantity=STEP))  # 0.01 USDT: notional is not measured before a trade
 
 
-@pytest.mark.parametrize(("quantity", "reason"), [
-    (10 * STEP, None), (9 * STEP, R.LOT_SIZE), (MAX_QTY, None), (MAX_QTY + STEP, R.LOT_SIZE),
-    (10 * STEP + 1, R.LOT_SIZE), (QTY + STEP // 2, R.LOT_SIZE),
-], ids=reason_id)
+@pytest.mark.parametrize(
+    ("quantity", "reason"),
+    [
+        (10 * STEP, None),
+        (9 * STEP, R.LOT_SIZE),
+        (MAX_QTY, None),
+        (MAX_QTY + STEP, R.LOT_SIZE),
+        (10 * STEP + 1, R.LOT_SIZE),
+        (QTY + STEP // 2, R.LOT_SIZE),
+    ],
+    ids=reason_id,
+)
 def test_lot_size(quantity: int, reason: RejectReason | None) -> None:
     e = engine(spec(lot_size=LotSize(10 * STEP, MAX_QTY, STEP), notional=NotionalFilter()))
     outcome(e, order(1, BUY, quantity=quantity), reason)
@@ -223,10 +283,18 @@ def test_lot_size(quantity: int, reason: RejectReason | None) -> None:
         outcome(e, market(2, SELL, quantity=quantity), reason)
 
 
-@pytest.mark.parametrize(("quantity", "reason"), [
-    (10 * STEP, None), (8 * STEP, R.MARKET_LOT_SIZE), (U, None), (U + 2 * STEP, R.MARKET_LOT_SIZE),
-    (11 * STEP, R.MARKET_LOT_SIZE), (10 * STEP + 1, R.LOT_SIZE),
-], ids=reason_id)
+@pytest.mark.parametrize(
+    ("quantity", "reason"),
+    [
+        (10 * STEP, None),
+        (8 * STEP, R.MARKET_LOT_SIZE),
+        (U, None),
+        (U + 2 * STEP, R.MARKET_LOT_SIZE),
+        (11 * STEP, R.MARKET_LOT_SIZE),
+        (10 * STEP + 1, R.LOT_SIZE),
+    ],
+    ids=reason_id,
+)
 def test_market_lot_size_applies_to_market_orders_only(quantity: int, reason: RejectReason | None) -> None:
     e = engine(spec(market_lot_size=MarketLotSize(10 * STEP, U, 2 * STEP), notional=NotionalFilter()))
     outcome(e, market(1, BUY, quantity=quantity), reason)
@@ -279,13 +347,17 @@ def test_closed_market_refuses_orders_but_cancels_work(status: MarketStatus) -> 
 
 # ---- balances and locks --------------------------------------------------------------------------
 @pytest.mark.parametrize("short", [0, 1])
-@pytest.mark.parametrize(("cmd", "asset", "lock"), [
-    (order(4, BUY), "USDT", PX * QTY // U), (order(4, SELL), "BTC", QTY),
-    (market(4, BUY, quote=10 * U), "USDT", 10 * U),
-    (stop(4, BUY, STOP_LOSS_LIMIT, stop_price=105 * U, price=106 * U), "USDT", 106 * QTY),
-    (stop(4, BUY, STOP_LOSS, stop_price=105 * U), "USDT", 105 * QTY),
-    (stop(4, SELL, TAKE_PROFIT, stop_price=105 * U), "BTC", QTY),
-])
+@pytest.mark.parametrize(
+    ("cmd", "asset", "lock"),
+    [
+        (order(4, BUY), "USDT", PX * QTY // U),
+        (order(4, SELL), "BTC", QTY),
+        (market(4, BUY, quote=10 * U), "USDT", 10 * U),
+        (stop(4, BUY, STOP_LOSS_LIMIT, stop_price=105 * U, price=106 * U), "USDT", 106 * QTY),
+        (stop(4, BUY, STOP_LOSS, stop_price=105 * U), "USDT", 105 * QTY),
+        (stop(4, SELL, TAKE_PROFIT, stop_price=105 * U), "BTC", QTY),
+    ],
+)
 def test_order_locks_exactly_what_it_may_spend(cmd: PlaceOrder, asset: str, lock: int, short: int) -> None:
     e = engine()
     accepted(e, Deposit(4, asset, lock - short))
@@ -320,10 +392,18 @@ def test_cancel_by_id_names_resting_orders_and_waiting_stops() -> None:
     assert accepted(e, CancelOrder(SYMBOL, 1, oid))[0].order_id == oid
 
 
-@pytest.mark.parametrize("cmd", [
-    CancelOrder(SYMBOL, 2, 1), CancelOrder(SYMBOL, 2, 2), CancelOrder(SYMBOL, 1, 999), CancelOrder(SYMBOL, 1),
-    AmendOrder(SYMBOL, 2, STEP, 1), AmendOrder(SYMBOL, 1, STEP, 999), AmendOrder(SYMBOL, 2, STEP, 2),
-])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        CancelOrder(SYMBOL, 2, 1),
+        CancelOrder(SYMBOL, 2, 2),
+        CancelOrder(SYMBOL, 1, 999),
+        CancelOrder(SYMBOL, 1),
+        AmendOrder(SYMBOL, 2, STEP, 1),
+        AmendOrder(SYMBOL, 1, STEP, 999),
+        AmendOrder(SYMBOL, 2, STEP, 2),
+    ],
+)
 def test_unknown_order(cmd: Command) -> None:
     e = engine()
     assert new_id(accepted(e, order(1, BUY))) == 1
@@ -331,10 +411,18 @@ def test_unknown_order(cmd: Command) -> None:
     rejected(e, cmd, R.UNKNOWN_ORDER)
 
 
-@pytest.mark.parametrize(("new_quantity", "reason"), [
-    (0, R.INVALID_AMEND_QUANTITY), (-STEP, R.INVALID_AMEND_QUANTITY), (QTY, R.INVALID_AMEND_QUANTITY),
-    (QTY + STEP, R.INVALID_AMEND_QUANTITY), (QTY // 2 + 1, R.LOT_SIZE), (QTY // 2, None),
-], ids=reason_id)
+@pytest.mark.parametrize(
+    ("new_quantity", "reason"),
+    [
+        (0, R.INVALID_AMEND_QUANTITY),
+        (-STEP, R.INVALID_AMEND_QUANTITY),
+        (QTY, R.INVALID_AMEND_QUANTITY),
+        (QTY + STEP, R.INVALID_AMEND_QUANTITY),
+        (QTY // 2 + 1, R.LOT_SIZE),
+        (QTY // 2, None),
+    ],
+    ids=reason_id,
+)
 def test_amend_quantity(new_quantity: int, reason: RejectReason | None) -> None:
     e = engine()
     oid = new_id(accepted(e, order(1, BUY)))
@@ -367,8 +455,9 @@ def test_due_stops_trigger_nearest_first_then_oldest() -> None:
     events = trade(e, 97 * U)
     triggered = [i for i, ev in enumerate(events) if isinstance(ev, StopTriggered)]
     assert [events[i].order_id for i in triggered] == [ids[1], ids[2], ids[0]]
-    assert all(isinstance(events[i + 1], OrderAccepted) and events[i + 1].order_id == events[i].order_id
-               for i in triggered)
+    assert all(
+        isinstance(events[i + 1], OrderAccepted) and events[i + 1].order_id == events[i].order_id for i in triggered
+    )
     assert sorted(o.order_id for o in e.open_orders(SYMBOL, 1)) == ids
 
 
@@ -376,9 +465,14 @@ def test_due_stops_trigger_nearest_first_then_oldest() -> None:
 @pytest.mark.parametrize(("quantity", "fee"), [(1, 1), (999, 1), (1000, 1), (1001, 2), (2000, 2), (2001, 3)])
 def test_fee_is_rounded_up_in_the_asset_received(quantity: int, fee: int) -> None:
     e = Engine()
-    for cmd in (ListMarket(MarketSpec("AB", AssetSpec("A", 0), AssetSpec("B", 0), PriceFilter(1, 10, 1),
-                                      LotSize(1, 10_000, 1))),
-                Deposit(1, "B", quantity), Deposit(2, "A", quantity), PlaceOrder("AB", 2, SELL, LIMIT, quantity, 1)):
+    for cmd in (
+        ListMarket(
+            MarketSpec("AB", AssetSpec("A", 0), AssetSpec("B", 0), PriceFilter(1, 10, 1), LotSize(1, 10_000, 1))
+        ),
+        Deposit(1, "B", quantity),
+        Deposit(2, "A", quantity),
+        PlaceOrder("AB", 2, SELL, LIMIT, quantity, 1),
+    ):
         accepted(e, cmd)
     fill = accepted(e, PlaceOrder("AB", 1, BUY, LIMIT, quantity, 1))[1]
     assert isinstance(fill, OrderFilled) and (fill.taker_fee, fill.maker_fee) == (fee, fee)
@@ -408,8 +502,13 @@ def test_fees_go_to_the_fee_account(rates: tuple[int, int] | None) -> None:
 def test_balances_add_up_to_deposits_minus_withdrawals() -> None:
     e = engine()
     trade(e)
-    for cmd in (order(1, BUY, price=PX - TICK), market(2, SELL, quantity=QTY // 2), Withdraw(2, "USDT", 7 * U),
-                Withdraw(3, "BTC", U), stop(1, BUY, STOP_LOSS, 120 * U)):
+    for cmd in (
+        order(1, BUY, price=PX - TICK),
+        market(2, SELL, quantity=QTY // 2),
+        Withdraw(2, "USDT", 7 * U),
+        Withdraw(3, "BTC", U),
+        stop(1, BUY, STOP_LOSS, 120 * U),
+    ):
         accepted(e, cmd)
     assert e.accounts() == [0, 1, 2, 3]
     for asset, total in (("USDT", 3 * FUNDS_USDT - 7 * U), ("BTC", 3 * FUNDS_BTC - U)):
@@ -423,15 +522,20 @@ BIG_MARKETS = [(BIG_PX, BIG_QTY), (2**57, 31)]  # (max price, max quantity), one
 
 
 def big_spec(max_price: int = BIG_PX, max_qty: int = BIG_QTY) -> MarketSpec:
-    return MarketSpec("BIGQ", AssetSpec("BIG", 0), AssetSpec("Q", 0), PriceFilter(1, max_price, 1),
-                      LotSize(1, max_qty, 1))
+    return MarketSpec(
+        "BIGQ", AssetSpec("BIG", 0), AssetSpec("Q", 0), PriceFilter(1, max_price, 1), LotSize(1, max_qty, 1)
+    )
 
 
 def big_trade(price: int, quantity: int) -> tuple[Engine, OrderFilled]:
     """The largest trade the market allows: its max price x its max quantity."""
     e = Engine()
-    for cmd in (ListMarket(big_spec(price, quantity)), Deposit(1, "Q", price * quantity), Deposit(2, "BIG", quantity),
-                PlaceOrder("BIGQ", 2, SELL, LIMIT, quantity, price)):
+    for cmd in (
+        ListMarket(big_spec(price, quantity)),
+        Deposit(1, "Q", price * quantity),
+        Deposit(2, "BIG", quantity),
+        PlaceOrder("BIGQ", 2, SELL, LIMIT, quantity, price),
+    ):
         accepted(e, cmd)
     fill = accepted(e, PlaceOrder("BIGQ", 1, BUY, LIMIT, quantity, price))[1]
     assert isinstance(fill, OrderFilled)
@@ -450,7 +554,11 @@ def test_largest_price_times_largest_quantity_settles_exactly(price: int, quanti
     notional = price * quantity
     taker_fee, maker_fee = -(-quantity // 1000), -(-notional // 1000)
     assert (fill.quantity, fill.quote_quantity, fill.taker_fee, fill.maker_fee) == (
-        quantity, notional, taker_fee, maker_fee)
+        quantity,
+        notional,
+        taker_fee,
+        maker_fee,
+    )
     assert (e.balance(1, "Q"), e.balance(1, "BIG")) == (Balance(0, 0), Balance(quantity - taker_fee, 0))
     assert (e.balance(2, "Q"), e.balance(2, "BIG")) == (Balance(notional - maker_fee, 0), Balance(0, 0))
     assert (e.balance(0, "Q"), e.balance(0, "BIG")) == (Balance(maker_fee, 0), Balance(taker_fee, 0))
@@ -474,10 +582,16 @@ def test_deposits_keep_total_supply_below_2_62() -> None:
     assert e.total_supply("USDT") == 2**62 - 1
 
 
-@pytest.mark.parametrize(("cmd", "reason"), [
-    (order(1, BUY, price=2**63), R.PRICE_FILTER), (order(1, BUY, price=2**64), R.PRICE_FILTER),
-    (order(1, BUY, quantity=2**63), R.LOT_SIZE), (CancelOrder(SYMBOL, 1, 2**63), R.UNKNOWN_ORDER),
-], ids=reason_id)
+@pytest.mark.parametrize(
+    ("cmd", "reason"),
+    [
+        (order(1, BUY, price=2**63), R.PRICE_FILTER),
+        (order(1, BUY, price=2**64), R.PRICE_FILTER),
+        (order(1, BUY, quantity=2**63), R.LOT_SIZE),
+        (CancelOrder(SYMBOL, 1, 2**63), R.UNKNOWN_ORDER),
+    ],
+    ids=reason_id,
+)
 def test_amounts_beyond_int64_are_rejected(cmd: Command, reason: RejectReason) -> None:
     rejected(engine(), cmd, reason)
 

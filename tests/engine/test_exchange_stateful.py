@@ -66,8 +66,9 @@ PRICED = (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT, Ord
 POOLS = {7: 50_000, 8: 4_000}  # pool account -> initial funding of each asset
 INSURANCE, INSURANCE_FUNDS, DEAD = 9, 300, 50
 MINUTE = 60_000
-RATES = st.one_of(st.sampled_from([0, 1, 20_000, 1_000_000, RATE_DENOM, -1, RATE_DENOM + 1]),
-                  st.integers(0, RATE_DENOM // 10))
+RATES = st.one_of(
+    st.sampled_from([0, 1, 20_000, 1_000_000, RATE_DENOM, -1, RATE_DENOM + 1]), st.integers(0, RATE_DENOM // 10)
+)
 LOAN_ASSETS = st.sampled_from([*ASSETS, *ASSETS, "NOPE"])
 BORROWERS = st.sampled_from([1, 2, 3, 5])  # 5 holds only what it borrows (and transfers): it cannot repay it all
 
@@ -163,17 +164,30 @@ class ExchangeMachine(RuleBasedStateMachine):
             tif = TimeInForce.GTC
         self._apply(
             PlaceOrder(
-                market.symbol, account, side, otype, quantity=qty, price=ticks * tick if otype in PRICED else 0,
-                stop_price=stop_ticks * tick if otype >= OrderType.STOP_LOSS else 0, time_in_force=tif, stp=stp,
+                market.symbol,
+                account,
+                side,
+                otype,
+                quantity=qty,
+                price=ticks * tick if otype in PRICED else 0,
+                stop_price=stop_ticks * tick if otype >= OrderType.STOP_LOSS else 0,
+                time_in_force=tif,
+                stp=stp,
                 time=self.now,
             )
         )
 
-    @rule(market=st.sampled_from(MARKETS), account=ACCOUNTS, side=st.sampled_from(list(Side)),
-          quote=st.integers(1, 400), stp=st.sampled_from(list(SelfTradePrevention)))
+    @rule(
+        market=st.sampled_from(MARKETS),
+        account=ACCOUNTS,
+        side=st.sampled_from(list(Side)),
+        quote=st.integers(1, 400),
+        stp=st.sampled_from(list(SelfTradePrevention)),
+    )
     def market_by_quote(self, market, account, side, quote, stp) -> None:
-        self._apply(PlaceOrder(market.symbol, account, side, OrderType.MARKET, quote_quantity=quote, stp=stp,
-                               time=self.now))
+        self._apply(
+            PlaceOrder(market.symbol, account, side, OrderType.MARKET, quote_quantity=quote, stp=stp, time=self.now)
+        )
 
     @rule(market=st.sampled_from(MARKETS), account=ACCOUNTS, pick=st.integers(0, 10**6))
     def cancel(self, market, account, pick) -> None:
@@ -197,8 +211,15 @@ class ExchangeMachine(RuleBasedStateMachine):
     def withdraw(self, account, asset, amount) -> None:
         self._apply(Withdraw(account, asset, amount))
 
-    @rule(legs=st.lists(st.tuples(st.integers(-1, 5), st.integers(-1, 6), st.sampled_from([*ASSETS, "NOPE"]),
-                                  st.integers(-5, 3_000)), min_size=0, max_size=3))
+    @rule(
+        legs=st.lists(
+            st.tuples(
+                st.integers(-1, 5), st.integers(-1, 6), st.sampled_from([*ASSETS, "NOPE"]), st.integers(-5, 3_000)
+            ),
+            min_size=0,
+            max_size=3,
+        )
+    )
     def transfer(self, legs) -> None:
         self._apply(Transfer(tuple(Leg(*leg) for leg in legs), self.now))
 
@@ -223,22 +244,33 @@ class ExchangeMachine(RuleBasedStateMachine):
 
     @rule(asset=LOAN_ASSETS, rate=RATES)
     def set_interest_rate(self, asset, rate) -> None:
-        reason = (RejectReason.UNKNOWN_ASSET if asset not in ASSETS
-                  else None if 0 <= rate <= RATE_DENOM else RejectReason.INVALID_RATE)
+        reason = (
+            RejectReason.UNKNOWN_ASSET
+            if asset not in ASSETS
+            else None
+            if 0 <= rate <= RATE_DENOM
+            else RejectReason.INVALID_RATE
+        )
         events = self._expect(SetInterestRate(asset, rate), reason)
         if reason is None:
             assert events == [InterestRateChanged(asset, rate)]
             self.rates[asset] = rate
 
-    @rule(account=BORROWERS, asset=LOAN_ASSETS, pool=st.sampled_from([7, 7, 7, 7, 8, 8, DEAD, 0, None]),
-          amount=st.integers(-2, 3_000), huge=st.sampled_from([0] * 8 + [30_000, INT64_SAFE, 2**70]),
-          advance=st.integers(0, 3 * HOUR_MS))
+    @rule(
+        account=BORROWERS,
+        asset=LOAN_ASSETS,
+        pool=st.sampled_from([7, 7, 7, 7, 8, 8, DEAD, 0, None]),
+        amount=st.integers(-2, 3_000),
+        huge=st.sampled_from([0] * 8 + [30_000, INT64_SAFE, 2**70]),
+        advance=st.integers(0, 3 * HOUR_MS),
+    )
     def borrow(self, account, asset, pool, amount, huge, advance) -> None:
         self.now += advance
         self._borrow(account, asset, account if pool is None else pool, huge or amount)  # None: from itself
 
-    @initialize(rates=st.lists(RATES, min_size=3, max_size=3), amounts=st.lists(st.integers(1, 1_500), min_size=3,
-                                                                                 max_size=3))
+    @initialize(
+        rates=st.lists(RATES, min_size=3, max_size=3), amounts=st.lists(st.integers(1, 1_500), min_size=3, max_size=3)
+    )
     def open_loans(self, rates, amounts) -> None:
         """Start with rates and a loan per account, so every example repays, charges and writes off."""
         for code, rate in zip(ASSETS, rates, strict=True):
@@ -268,9 +300,14 @@ class ExchangeMachine(RuleBasedStateMachine):
             loan.principal += amount
             loan.interest += hour_interest(amount, rate)
 
-    @rule(account=BORROWERS, asset=LOAN_ASSETS, pick=st.integers(0, 10**6),
-          how=st.sampled_from(["all", "all", "over", "part", "part", "beyond free", "any"]),
-          amount=st.integers(-2, 3_000), advance=st.integers(0, 3 * HOUR_MS))
+    @rule(
+        account=BORROWERS,
+        asset=LOAN_ASSETS,
+        pick=st.integers(0, 10**6),
+        how=st.sampled_from(["all", "all", "over", "part", "part", "beyond free", "any"]),
+        amount=st.integers(-2, 3_000),
+        advance=st.integers(0, 3 * HOUR_MS),
+    )
     def repay(self, account, asset, pick, how, amount, advance) -> None:
         self.now += advance
         account, asset = self._open_loan(pick, account, asset)
@@ -278,8 +315,12 @@ class ExchangeMachine(RuleBasedStateMachine):
         rate = self.rates.get(asset, 0)
         if loan is not None:
             owed = loan.principal + loan.interest + loan.due(self.now, rate)
-            amount = {"all": owed, "over": owed + 1, "part": max(1, owed * max(amount, 0) // 3_000),
-                      "beyond free": self._free(account, asset) + 1}.get(how, amount)
+            amount = {
+                "all": owed,
+                "over": owed + 1,
+                "part": max(1, owed * max(amount, 0) // 3_000),
+                "beyond free": self._free(account, asset) + 1,
+            }.get(how, amount)
         if asset not in ASSETS:
             reason = RejectReason.UNKNOWN_ASSET
         elif loan is None:
@@ -296,15 +337,19 @@ class ExchangeMachine(RuleBasedStateMachine):
         if reason is None:
             loan.catch_up(self.now, rate)
             paid = min(amount, loan.interest)
-            assert events[-1] == Repaid(account, asset, paid, amount - paid, loan.principal - (amount - paid),
-                                        loan.interest - paid, self.now)
+            assert events[-1] == Repaid(
+                account, asset, paid, amount - paid, loan.principal - (amount - paid), loan.interest - paid, self.now
+            )
             loan.interest -= paid
             loan.principal -= amount - paid
             if loan.principal + loan.interest == 0:
                 del self.loans[account, asset]
 
-    @rule(unit=st.sampled_from([1, MINUTE, MINUTE, HOUR_MS]), n=st.integers(0, 40),
-          account=st.sampled_from([None, None, 1, 2, 3, DEAD]))
+    @rule(
+        unit=st.sampled_from([1, MINUTE, MINUTE, HOUR_MS]),
+        n=st.integers(0, 40),
+        account=st.sampled_from([None, None, 1, 2, 3, DEAD]),
+    )
     def charge_interest(self, unit, n, account) -> None:
         self.now += unit * n
         events = self._expect(ChargeInterest(self.now, account), None)
@@ -313,9 +358,13 @@ class ExchangeMachine(RuleBasedStateMachine):
             if account is None or borrower == account:
                 loan.catch_up(self.now, self.rates.get(asset, 0))
 
-    @rule(account=BORROWERS, asset=LOAN_ASSETS, pick=st.integers(0, 10**6),
-          payer=st.sampled_from([INSURANCE, INSURANCE, INSURANCE, 0, 2, 7, DEAD, None]),
-          advance=st.integers(0, 3 * HOUR_MS))
+    @rule(
+        account=BORROWERS,
+        asset=LOAN_ASSETS,
+        pick=st.integers(0, 10**6),
+        payer=st.sampled_from([INSURANCE, INSURANCE, INSURANCE, 0, 2, 7, DEAD, None]),
+        advance=st.integers(0, 3 * HOUR_MS),
+    )
     def write_off(self, account, asset, pick, payer, advance) -> None:
         self.now += advance
         account, asset = self._open_loan(pick, account, asset)
@@ -338,26 +387,39 @@ class ExchangeMachine(RuleBasedStateMachine):
     def loans_are_the_models_and_every_unit_is_accounted_for(self) -> None:
         e, sums = self.engine, self.sums
         assert {(ln.account, ln.asset): (ln.pool, ln.principal, ln.interest, ln.charged_hour) for ln in e.loans()} == {
-            key: (ln.pool, ln.principal, ln.interest, ln.charged_hour) for key, ln in self.loans.items()}
+            key: (ln.pool, ln.principal, ln.interest, ln.charged_hour) for key, ln in self.loans.items()
+        }
         for code in ASSETS:
             assert e.interest_rate(code) == self.rates.get(code, 0)
             open_loans = [ln for ln in e.loans() if ln.asset == code]
             principal = sum(ln.principal for ln in open_loans)
             interest = sum(ln.interest for ln in open_loans)
-            assert principal == (sums["borrowed", code] - sums["principal repaid", code]
-                                 - sums["principal written off", code])
-            assert interest == (sums["charged", code] - sums["interest repaid", code]
-                                - sums["interest written off", code])
+            assert principal == (
+                sums["borrowed", code] - sums["principal repaid", code] - sums["principal written off", code]
+            )
+            assert interest == (
+                sums["charged", code] - sums["interest repaid", code] - sums["interest written off", code]
+            )
             for pool, funds in POOLS.items():
                 balance = e.balance(pool, code)
                 assert balance.locked == 0
-                assert balance.free == (funds - sums["borrowed", code, pool] + sums["repaid", code, pool]
-                                        + sums["covered", code, pool] - sums["paid by", code, pool])
+                assert balance.free == (
+                    funds
+                    - sums["borrowed", code, pool]
+                    + sums["repaid", code, pool]
+                    + sums["covered", code, pool]
+                    - sums["paid by", code, pool]
+                )
                 # its value: what it holds plus what it is owed is its funding, plus the interest charged
                 # on its loans, less what was written off and not covered (and what it paid for others)
                 owed = sum(ln.principal + ln.interest for ln in open_loans if ln.pool == pool)
-                assert balance.free + owed == (funds + sums["charged", code, pool] - sums["written off", code, pool]
-                                               + sums["covered", code, pool] - sums["paid by", code, pool])
+                assert balance.free + owed == (
+                    funds
+                    + sums["charged", code, pool]
+                    - sums["written off", code, pool]
+                    + sums["covered", code, pool]
+                    - sums["paid by", code, pool]
+                )
             assert e.balance(INSURANCE, code) == Balance(INSURANCE_FUNDS - sums["paid by", code, INSURANCE], 0)
 
     @invariant()

@@ -63,9 +63,18 @@ def at(day: int, hour: int, minute: int = 0) -> int:
 def lending_engine(rate: int = DAILY) -> Engine:
     """BTCUSDT, a USDT/BTC pool, traders 1 and 2 with 1000 USDT and 10 BTC, an insurance fund."""
     e = Engine()
-    e.apply(ListMarket(MarketSpec(SYMBOL, AssetSpec(BTC), AssetSpec(USDT),
-                                  price_filter=PriceFilter(TICK, 1_000_000 * U, TICK),
-                                  lot_size=LotSize(STEP, 9000 * U, STEP), notional=NotionalFilter(min_notional=U))))
+    e.apply(
+        ListMarket(
+            MarketSpec(
+                SYMBOL,
+                AssetSpec(BTC),
+                AssetSpec(USDT),
+                price_filter=PriceFilter(TICK, 1_000_000 * U, TICK),
+                lot_size=LotSize(STEP, 9000 * U, STEP),
+                notional=NotionalFilter(min_notional=U),
+            )
+        )
+    )
     e.apply(Deposit(POOL, USDT, 10**6 * U))
     e.apply(Deposit(POOL, BTC, 100 * U))
     for account in (1, 2):
@@ -136,8 +145,9 @@ REJECTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("command", "reason"), REJECTIONS, ids=[f"{type(c).__name__}-{r.name}-{i}"
-                                                                    for i, (c, r) in enumerate(REJECTIONS)])
+@pytest.mark.parametrize(
+    ("command", "reason"), REJECTIONS, ids=[f"{type(c).__name__}-{r.name}-{i}" for i, (c, r) in enumerate(REJECTIONS)]
+)
 def test_every_rejection_changes_nothing(command: object, reason: RejectReason) -> None:
     e = rejection_engine()
     before = e.fingerprint()
@@ -184,7 +194,12 @@ def test_borrow_moves_pool_funds_and_charges_the_first_hour_at_once() -> None:
     ]
     loan = e.loan(1, USDT)
     assert (loan.pool, loan.principal, loan.interest, loan.liability, loan.charged_hour) == (
-        POOL, 1000 * U, 833_334, 1000 * U + 833_334, t // HOUR_MS)
+        POOL,
+        1000 * U,
+        833_334,
+        1000 * U + 833_334,
+        t // HOUR_MS,
+    )
     assert e.loans() == [loan] and e.loans(1) == [loan] and e.loans(2) == []
     assert e.interest_rate(USDT) == DAILY and e.interest_rate(BTC) == 0
     e.check_invariants()
@@ -256,12 +271,15 @@ def test_a_loan_taken_on_the_hour_is_charged_that_hour_once() -> None:
     e.apply(Borrow(1, USDT, 1000 * U, POOL, at(0, 14)))
     assert e.apply(ChargeInterest(at(0, 14))) == [] and e.apply(ChargeInterest(at(0, 15) - 1)) == []
     assert e.apply(ChargeInterest(at(0, 15))) == [
-        InterestCharged(1, USDT, 833_334, 1000 * U, 2 * 833_334, DAILY, at(0, 15), False)]
+        InterestCharged(1, USDT, 833_334, 1000 * U, 2 * 833_334, DAILY, at(0, 15), False)
+    ]
     # repaying on the hour owes that hour: 16:00 is due at 16:00:00.000
     assert e.apply(Repay(1, USDT, 1000 * U + 3 * 833_334 + 1, at(0, 16))) == [
-        CommandRejected(RejectReason.REPAY_EXCEEDS_LIABILITY)]
+        CommandRejected(RejectReason.REPAY_EXCEEDS_LIABILITY)
+    ]
     assert e.apply(Repay(1, USDT, 1000 * U + 3 * 833_334, at(0, 16)))[-1] == Repaid(
-        1, USDT, 3 * 833_334, 1000 * U, 0, 0, at(0, 16))
+        1, USDT, 3 * 833_334, 1000 * U, 0, 0, at(0, 16)
+    )
 
 
 def test_charge_interest_for_one_account_leaves_the_others_alone() -> None:
@@ -343,7 +361,7 @@ def test_a_day_of_interest_on_1000_usdt(every_minute: bool) -> None:
             e.apply(ChargeInterest(at(0, 13, 20 + minute)))
     else:
         e.apply(ChargeInterest(at(1, 13, 20)))
-    assert HOUR_INTEREST == -(-10**11 * DAILY // (24 * RATE_DENOM))
+    assert HOUR_INTEREST == -(-(10**11) * DAILY // (24 * RATE_DENOM))
     assert e.loan(1, USDT).interest == 20_833_350 == 25 * HOUR_INTEREST
     assert e.loan(1, USDT).charged_hour == at(1, 13) // HOUR_MS
     e.check_invariants()
@@ -356,7 +374,8 @@ def test_binance_example_1000_usdt_from_13_20_to_14_15_costs_two_hours() -> None
     e.apply(Borrow(1, USDT, 1000 * U, POOL, at(0, 13, 20)))
     repaid_at = at(0, 14, 15)
     assert e.apply(Repay(1, USDT, 1000 * U + 1_666_669, repaid_at)) == [
-        CommandRejected(RejectReason.REPAY_EXCEEDS_LIABILITY)]
+        CommandRejected(RejectReason.REPAY_EXCEEDS_LIABILITY)
+    ]
     events = e.apply(Repay(1, USDT, 1000 * U + 1_666_668, repaid_at))
     assert events[-1] == Repaid(1, USDT, 1_666_668, 1000 * U, 0, 0, repaid_at)
     assert e.loan(1, USDT) is None
@@ -379,9 +398,11 @@ def test_a_day_with_a_second_borrow_and_a_partial_repay(every_minute: bool) -> N
     charged over the day: 6_666_669 + 20_584_391 = 27_251_060; owed at 13:20 day 1: 20_584_391.
     """
     e = lending_engine()
-    plan = {at(0, 13, 20): Borrow(1, USDT, 1000 * U, POOL, at(0, 13, 20)),
-            at(0, 15, 40): Borrow(1, USDT, 500 * U, POOL, at(0, 15, 40)),
-            at(0, 18, 30): Repay(1, USDT, 200 * U, at(0, 18, 30))}
+    plan = {
+        at(0, 13, 20): Borrow(1, USDT, 1000 * U, POOL, at(0, 13, 20)),
+        at(0, 15, 40): Borrow(1, USDT, 500 * U, POOL, at(0, 15, 40)),
+        at(0, 18, 30): Repay(1, USDT, 200 * U, at(0, 18, 30)),
+    }
     charged: list[InterestCharged] = []
     repaid: list[Repaid] = []
     for minute in range(0, 24 * 60 + 1):
@@ -423,14 +444,18 @@ REQUIREMENTS = [
     (PlaceOrder(SYMBOL, 3, SELL, OrderType.MARKET, 25 * STEP), (None, BTC, 25 * STEP)),
     # MARKET SELL for 19.8 USDT: at most 0.2 BTC into the bid at 99
     (PlaceOrder(SYMBOL, 3, SELL, OrderType.MARKET, quote_quantity=1_980_000_000), (None, BTC, 20 * STEP)),
-    (PlaceOrder(SYMBOL, 3, BUY, OrderType.STOP_LOSS_LIMIT, 10 * STEP, 105 * U, stop_price=104 * U),
-     (None, USDT, 1050 * U // 100)),
+    (
+        PlaceOrder(SYMBOL, 3, BUY, OrderType.STOP_LOSS_LIMIT, 10 * STEP, 105 * U, stop_price=104 * U),
+        (None, USDT, 1050 * U // 100),
+    ),
     (PlaceOrder(SYMBOL, 3, BUY, OrderType.LIMIT, 50 * STEP + 1, 100 * U), (RejectReason.LOT_SIZE, USDT, 0)),
     (PlaceOrder(SYMBOL, 3, BUY, OrderType.LIMIT, 50 * STEP, 100 * U + 1), (RejectReason.PRICE_FILTER, USDT, 0)),
     (PlaceOrder(SYMBOL, 3, SELL, OrderType.LIMIT, STEP, 1 * U), (RejectReason.NOTIONAL, BTC, 0)),  # 0.01 USDT
     (PlaceOrder(SYMBOL, 3, BUY, OrderType.LIMIT_MAKER, STEP * 10, 101 * U), (RejectReason.WOULD_TAKE, USDT, 0)),
-    (PlaceOrder(SYMBOL, 3, BUY, OrderType.MARKET, 10 * STEP, quote_quantity=U),
-     (RejectReason.INVALID_QUANTITY, USDT, 0)),
+    (
+        PlaceOrder(SYMBOL, 3, BUY, OrderType.MARKET, 10 * STEP, quote_quantity=U),
+        (RejectReason.INVALID_QUANTITY, USDT, 0),
+    ),
     (PlaceOrder(SYMBOL, NOBODY, BUY, OrderType.LIMIT, STEP, 100 * U), (RejectReason.UNKNOWN_ACCOUNT, USDT, 0)),
     (PlaceOrder(SYMBOL, 0, SELL, OrderType.LIMIT, STEP, 100 * U), (RejectReason.UNKNOWN_ACCOUNT, BTC, 0)),
     (PlaceOrder("NOPE", 3, BUY, OrderType.LIMIT, STEP, 100 * U), (RejectReason.UNKNOWN_MARKET, "", 0)),
@@ -468,8 +493,9 @@ def test_requirement_keeps_a_funded_accounts_balance_and_skips_its_own_asks_unde
     # no STP: the own ask counts, 0.1 at 100 + 0.2 at 101 = 10 + 20.2 = 30.2 USDT
     assert e.requirement(PlaceOrder(SYMBOL, 1, BUY, OrderType.MARKET, 30 * STEP)) == (None, USDT, 3_020_000_000)
     # expiring the taker on a self-trade: its own ask is skipped, 0.3 at 101 = 30.3 USDT
-    assert e.requirement(PlaceOrder(SYMBOL, 1, BUY, OrderType.MARKET, 30 * STEP,
-                                    stp=SelfTradePrevention.EXPIRE_TAKER)) == (None, USDT, 3_030_000_000)
+    assert e.requirement(
+        PlaceOrder(SYMBOL, 1, BUY, OrderType.MARKET, 30 * STEP, stp=SelfTradePrevention.EXPIRE_TAKER)
+    ) == (None, USDT, 3_030_000_000)
     # beyond its balance: still the lock, not a rejection
     assert e.requirement(PlaceOrder(SYMBOL, 1, BUY, OrderType.LIMIT, 8000 * U, 100 * U)) == (None, USDT, 800_000 * U)
     assert e.fingerprint() == before and e.balances(1) == balances

@@ -26,9 +26,18 @@ BUY, SELL = Side.BUY, Side.SELL
 
 def engine() -> Engine:
     e = Engine()
-    e.apply(ListMarket(MarketSpec(SYMBOL, AssetSpec("BTC"), AssetSpec("USDT"),
-                                  price_filter=PriceFilter(TICK, 1_000_000 * U, TICK),
-                                  lot_size=LotSize(STEP, 9000 * U, STEP), notional=NotionalFilter(min_notional=U))))
+    e.apply(
+        ListMarket(
+            MarketSpec(
+                SYMBOL,
+                AssetSpec("BTC"),
+                AssetSpec("USDT"),
+                price_filter=PriceFilter(TICK, 1_000_000 * U, TICK),
+                lot_size=LotSize(STEP, 9000 * U, STEP),
+                notional=NotionalFilter(min_notional=U),
+            )
+        )
+    )
     for account in (1, 2):
         e.apply(Deposit(account, "USDT", 10**7 * U))
         e.apply(Deposit(account, "BTC", 100 * U))
@@ -67,11 +76,14 @@ def test_order_rows_are_open_orders_in_ticks_and_lots() -> None:
     rows = e.order_rows(SYMBOL)
     assert rows.dtype == np.int64
     # side, price ticks, order id, remaining lots, owner, original lots; bids best first, then asks
-    assert rows.tolist() == [[int(BUY), 101 * U // TICK, 3, 1, 1, 4],
-                             [int(BUY), 100 * U // TICK, 1, 10, 1, 10],
-                             [int(SELL), 102 * U // TICK, 2, 7, 2, 7]]
+    assert rows.tolist() == [
+        [int(BUY), 101 * U // TICK, 3, 1, 1, 4],
+        [int(BUY), 100 * U // TICK, 1, 10, 1, 10],
+        [int(SELL), 102 * U // TICK, 2, 7, 2, 7],
+    ]
     views = e.open_orders(SYMBOL)
     assert [(int(o.side), o.price, o.order_id, o.quantity, o.account, o.original_quantity) for o in views] == [
-        (side, pt * TICK, oid, lots * STEP, owner, orig * STEP) for side, pt, oid, lots, owner, orig in rows.tolist()]
+        (side, pt * TICK, oid, lots * STEP, owner, orig * STEP) for side, pt, oid, lots, owner, orig in rows.tolist()
+    ]
     rows[:] = 0  # a fresh array: changing it changes nothing
     assert e.order_rows(SYMBOL)[0, 2] == 3

@@ -51,9 +51,17 @@ def examples(default: int) -> int:
 def fuzz_settings(default: int) -> settings:
     """Bounded examples, no deadline (the first calls warm caches), one simulator shared by the
     examples of a test (so no function-scoped-fixture complaint)."""
-    return settings(max_examples=examples(default), deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
+    return settings(
+        max_examples=examples(default),
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.filter_too_much,
+        ],
+    )
 
 
 def sign(query: bytes, body: bytes, now_ms: int, secret: str = SECRET) -> tuple[bytes, bytes]:
@@ -84,9 +92,18 @@ class FuzzSim:
     def __init__(self, book_levels: int = 5) -> None:
         self.clock = ManualClock(T0)
         limits = RateLimitConfig(enabled=False)
-        self.sim = build(SimulatorConfig(liquidity=True, liquidity_mode="static", book_levels=book_levels,
-                                         demo_api_key=KEY, demo_api_secret=SECRET, admin_token=ADMIN_TOKEN,
-                                         rate_limits=limits), clock=self.clock)
+        self.sim = build(
+            SimulatorConfig(
+                liquidity=True,
+                liquidity_mode="static",
+                book_levels=book_levels,
+                demo_api_key=KEY,
+                demo_api_secret=SECRET,
+                admin_token=ADMIN_TOKEN,
+                rate_limits=limits,
+            ),
+            clock=self.clock,
+        )
         self.app = self.sim.app
         self.services = self.app.services
         self.venue = self.sim.venue
@@ -127,16 +144,32 @@ class FuzzSim:
 
     # ---- raw ASGI requests --------------------------------------------------------------------------
 
-    def call(self, method: str, path: str, query: bytes = b"", body: bytes = b"",
-             headers: Iterable[tuple[str, str]] = (), chunks: int = 1) -> Answer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        query: bytes = b"",
+        body: bytes = b"",
+        headers: Iterable[tuple[str, str]] = (),
+        chunks: int = 1,
+    ) -> Answer:
         """One request straight into the ASGI app: any bytes in the query string and the body
         (httpx would refuse some), the body delivered in ``chunks`` messages."""
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         return self._loop.run_until_complete(asgi_call(self.app, method, path, query, body, headers, chunks))
 
-    def check(self, method: str, path: str, query: bytes = b"", body: bytes = b"", *, signed: bool = False,
-              headers: Iterable[tuple[str, str]] = (), api_key: str = KEY) -> Answer:
+    def check(
+        self,
+        method: str,
+        path: str,
+        query: bytes = b"",
+        body: bytes = b"",
+        *,
+        signed: bool = False,
+        headers: Iterable[tuple[str, str]] = (),
+        api_key: str = KEY,
+    ) -> Answer:
         """Send (signed with a fresh timestamp if asked) and check the three properties."""
         headers = list(headers)
         if signed:
@@ -145,8 +178,13 @@ class FuzzSim:
         if body and not any(k.lower() == "content-type" for k, _ in headers):
             headers.append(("Content-Type", FORM))
         answer = self.call(method, path, query, body, headers)
-        self.observe(path, answer.status, answer.headers.get("content-type", ""), answer.body,
-                     (method, path, query[:400], body[:400]))
+        self.observe(
+            path,
+            answer.status,
+            answer.headers.get("content-type", ""),
+            answer.body,
+            (method, path, query[:400], body[:400]),
+        )
         return answer
 
 
@@ -160,17 +198,28 @@ def assert_binance_error(path: str, status: int, data: object, what: object = No
     assert data["code"] != -1000 or status in (404, 405), ("a handler raised", status, data, what)
 
 
-async def asgi_call(app, method: str, path: str, query: bytes, body: bytes, headers: Iterable[tuple[str, str]],
-                    chunks: int = 1) -> Answer:
+async def asgi_call(
+    app, method: str, path: str, query: bytes, body: bytes, headers: Iterable[tuple[str, str]], chunks: int = 1
+) -> Answer:
     raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
     if body and not any(k == b"content-length" for k, _ in raw_headers):
         raw_headers.append((b"content-length", str(len(body)).encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-             "scheme": "http", "path": path, "raw_path": path.encode("utf-8", "surrogateescape"),
-             "query_string": query, "root_path": "", "headers": [(b"host", b"testserver"), *raw_headers],
-             "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode("utf-8", "surrogateescape"),
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *raw_headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
     step = max(1, -(-len(body) // max(1, chunks)))
-    parts = [body[i:i + step] for i in range(0, len(body), step)] or [b""]
+    parts = [body[i : i + step] for i in range(0, len(body), step)] or [b""]
     messages = [{"type": "http.request", "body": p, "more_body": i < len(parts) - 1} for i, p in enumerate(parts)]
     status = 0
     out_headers: dict[str, str] = {}

@@ -10,8 +10,9 @@ from .harness import ADMIN_TOKEN, FuzzSim
 ADMIN = [("Authorization", f"Bearer {ADMIN_TOKEN}"), ("Content-Type", "application/json")]
 
 
-@pytest.mark.parametrize("balances", [b'{"USDT": "99999999999999999999"}',
-                                      b'{"USDT": "1", "BTC": "99999999999999999999"}'])
+@pytest.mark.parametrize(
+    "balances", [b'{"USDT": "99999999999999999999"}', b'{"USDT": "1", "BTC": "99999999999999999999"}']
+)
 def test_refused_account_opening_leaves_nothing_behind(balances: bytes):
     sim = FuzzSim()
     try:
@@ -23,4 +24,3 @@ def test_refused_account_opening_leaves_nothing_behind(balances: bytes):
         assert sim.services.fingerprint() == before
     finally:
         sim.close()
-

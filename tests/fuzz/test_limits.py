@@ -35,24 +35,39 @@ class CountingReceive:
     """An ASGI receive that hands out a body in chunks and counts how many the app asked for."""
 
     def __init__(self, body: bytes, chunk: int, complete: bool = True) -> None:
-        self.parts = [body[i:i + chunk] for i in range(0, len(body), chunk)]
+        self.parts = [body[i : i + chunk] for i in range(0, len(body), chunk)]
         self.complete = complete  # False: the last chunk says more is coming, and nothing comes
         self.taken = 0
 
     async def __call__(self) -> dict:
         self.taken += 1
         if self.taken <= len(self.parts):
-            return {"type": "http.request", "body": self.parts[self.taken - 1],
-                    "more_body": self.taken < len(self.parts) or not self.complete}
+            return {
+                "type": "http.request",
+                "body": self.parts[self.taken - 1],
+                "more_body": self.taken < len(self.parts) or not self.complete,
+            }
         await asyncio.sleep(3600)
         return {"type": "http.disconnect"}
 
 
-def run_raw(sim: FuzzSim, method: str, path: str, receive,
-            headers: list[tuple[bytes, bytes]]) -> tuple[int, dict, bytes]:
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"testserver"), *headers], "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
+def run_raw(
+    sim: FuzzSim, method: str, path: str, receive, headers: list[tuple[bytes, bytes]]
+) -> tuple[int, dict, bytes]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
     out: dict = {"status": 0, "headers": {}, "body": b""}
 
     async def send(message: dict) -> None:
@@ -69,6 +84,7 @@ def run_raw(sim: FuzzSim, method: str, path: str, receive,
 
 # ---- Binance API -------------------------------------------------------------------------------------
 
+
 def test_query_over_16_kib_is_414(sim: FuzzSim):
     answer = sim.check("GET", "/api/v3/depth", b"symbol=BTCUSDT&x=" + b"a" * limits.MAX_QUERY_BYTES)
     assert error_of(answer) == (414, -1101, "Too many parameters sent for this endpoint.")
@@ -76,8 +92,9 @@ def test_query_over_16_kib_is_414(sim: FuzzSim):
 
 def test_declared_body_over_64_kib_is_413_unread(sim: FuzzSim):
     receive = CountingReceive(b"a" * 200_000, 1000)
-    status, headers, body = run_raw(sim, "POST", "/api/v3/order", receive,
-                                    [(b"content-length", b"200000"), (b"x-mbx-apikey", b"x")])
+    status, headers, body = run_raw(
+        sim, "POST", "/api/v3/order", receive, [(b"content-length", b"200000"), (b"x-mbx-apikey", b"x")]
+    )
     assert (status, headers["connection"]) == (413, "close")
     assert b'"code":-1101' in body
     assert receive.taken == 0  # refused on the header alone
@@ -105,8 +122,11 @@ def test_a_body_just_under_the_limit_is_parsed(sim: FuzzSim):
 
 def test_value_over_1024_characters_is_1100(sim: FuzzSim):
     answer = sim.check("GET", "/api/v3/depth", b"symbol=" + b"B" * 1025)
-    assert error_of(answer) == (400, -1100, "Illegal characters found in parameter 'symbol'; legal range is "
-                                            "'^.{0,1024}$'.")
+    assert error_of(answer) == (
+        400,
+        -1100,
+        "Illegal characters found in parameter 'symbol'; legal range is '^.{0,1024}$'.",
+    )
     # counted after percent-decoding: 1024 characters sent as 3072 bytes are fine
     assert error_of(sim.check("GET", "/api/v3/depth", b"symbol=" + b"%41" * 1024))[1] == -1121
 
@@ -136,7 +156,10 @@ def test_raw_bytes_that_are_not_utf8_are_1100(sim: FuzzSim):
     # found by fuzzing: a repeated name holding such bytes crashed the error page (orjson refuses surrogates)
     for query in (b"\xff=1&\xff=2", b"symbol=BTCUSDT&\xfe\xff=1", b"symbol=\xffBTC"):
         assert error_of(sim.check("GET", "/api/v3/depth", query)) == (
-            400, -1100, "Illegal characters found in parameter 'query'; legal range is 'UTF-8 text'.")
+            400,
+            -1100,
+            "Illegal characters found in parameter 'query'; legal range is 'UTF-8 text'.",
+        )
     answer = sim.check("POST", "/api/v3/order", b"symbol=BTCUSDT", b"side=\xff&\xff=1&\xff=2", signed=True)
     assert error_of(answer)[:2] == (400, -1100) and "'body'" in answer.json()["msg"]
 
@@ -156,6 +179,7 @@ def test_trailing_newline_is_not_a_client_order_id(sim: FuzzSim):
 
 
 # ---- admin API ---------------------------------------------------------------------------------------
+
 
 def test_admin_body_over_64_kib_is_413_unread(sim: FuzzSim):
     receive = CountingReceive(b"{" + b" " * 100_000 + b"}", 1000)

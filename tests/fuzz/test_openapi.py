@@ -25,8 +25,12 @@ ENUMS = {
     ("post", "/sapi/v1/margin/transfer", "type"): [1, 2],
     ("post", "/sapi/v1/margin/borrow-repay", "type"): ["BORROW", "REPAY"],
     ("post", "/sapi/v1/margin/isolated/transfer", "transFrom"): ["SPOT", "ISOLATED_MARGIN"],
-    ("post", "/sapi/v1/margin/order", "sideEffectType"): ["NO_SIDE_EFFECT", "MARGIN_BUY", "AUTO_REPAY",
-                                                          "AUTO_BORROW_REPAY"],
+    ("post", "/sapi/v1/margin/order", "sideEffectType"): [
+        "NO_SIDE_EFFECT",
+        "MARGIN_BUY",
+        "AUTO_REPAY",
+        "AUTO_BORROW_REPAY",
+    ],
     ("post", "/sapi/v1/convert/getQuote", "validTime"): ["10s", "30s", "1m", "2m"],
 }
 

@@ -39,34 +39,119 @@ def sim():
 
 # ---- values ------------------------------------------------------------------------------------------
 
+
 def enc(text: str) -> bytes:
     return quote_from_bytes(text.encode(), safe="").encode()
 
 
 NUMBERS = st.one_of(
-    st.integers(min_value=-10**6, max_value=10**6).map(str),
-    st.integers(min_value=-10**40, max_value=10**40).map(str),
+    st.integers(min_value=-(10**6), max_value=10**6).map(str),
+    st.integers(min_value=-(10**40), max_value=10**40).map(str),
     st.integers(min_value=19, max_value=5000).map(lambda n: "9" * n),
     st.from_regex(r"-?[0-9]{1,22}\.[0-9]{0,22}", fullmatch=True),
-    st.sampled_from(["0", "0.0", "00.1", "1e5", "1E-8", "1e400", "-1e-400", "NaN", "nan", "inf", "-inf", "-0",
-                     "+1", "0x10", "0b1", "1_000", " 1", "1 ", ".5", "5.", "1.2.3", "１２", "٣", "²",
-                     "9223372036854775807",
-                     "9223372036854775808", "18446744073709551616", str(2**53 + 1), "0.000000001", "1,5"]),
+    st.sampled_from(
+        [
+            "0",
+            "0.0",
+            "00.1",
+            "1e5",
+            "1E-8",
+            "1e400",
+            "-1e-400",
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "-0",
+            "+1",
+            "0x10",
+            "0b1",
+            "1_000",
+            " 1",
+            "1 ",
+            ".5",
+            "5.",
+            "1.2.3",
+            "１２",
+            "٣",
+            "²",
+            "9223372036854775807",
+            "9223372036854775808",
+            "18446744073709551616",
+            str(2**53 + 1),
+            "0.000000001",
+            "1,5",
+        ]
+    ),
 ).map(enc)
 TEXT = st.one_of(
     st.text(max_size=12).map(enc),  # unicode, percent-encoded
     st.text(max_size=12).map(lambda t: t.encode("utf-8")),  # unicode, raw bytes
     st.binary(max_size=16),  # anything, raw
     st.binary(max_size=16).map(lambda b: quote_from_bytes(b, safe="").encode()),  # anything, percent-encoded
-    st.sampled_from([b"", b"%", b"%F", b"%FF", b"%zz", b"%E2%82", b"%00", b"\x00", b"%26", b"%3D", b"+", b"%2B",
-                     b"%ED%A0%80", b"%C3%28", b"\xc3\x28", b"\xed\xa0\x80", b"%F0%9F%98%80", b"%%", b"%u0041",
-                     b"=", b"==", b"&", b"%0A", b"\r\n", b"null", b"true", b"[]", b"%5B%22BTCUSDT%22%5D",
-                     b'["BTCUSDT",', b"[" * 50, b"{}", b"' OR 1=1 --", b"%22", b"\\"]),
+    st.sampled_from(
+        [
+            b"",
+            b"%",
+            b"%F",
+            b"%FF",
+            b"%zz",
+            b"%E2%82",
+            b"%00",
+            b"\x00",
+            b"%26",
+            b"%3D",
+            b"+",
+            b"%2B",
+            b"%ED%A0%80",
+            b"%C3%28",
+            b"\xc3\x28",
+            b"\xed\xa0\x80",
+            b"%F0%9F%98%80",
+            b"%%",
+            b"%u0041",
+            b"=",
+            b"==",
+            b"&",
+            b"%0A",
+            b"\r\n",
+            b"null",
+            b"true",
+            b"[]",
+            b"%5B%22BTCUSDT%22%5D",
+            b'["BTCUSDT",',
+            b"[" * 50,
+            b"{}",
+            b"' OR 1=1 --",
+            b"%22",
+            b"\\",
+        ]
+    ),
     st.integers(min_value=1025, max_value=3000).map(lambda n: b"x" * n),
 )
-JUNK_NAMES = st.sampled_from([b"foo", b"", b"Symbol", b"symbol[]", b"symbol%5B%5D", b"%00", b"\x00", b"\xff",
-                              b"timestamp", b"signature", b"recvWindow", b"%73ymbol", b"symbol%00", b"n" * 300,
-                              "ünï".encode(), enc("ünï"), b"price ", b"+", b"%20"])
+JUNK_NAMES = st.sampled_from(
+    [
+        b"foo",
+        b"",
+        b"Symbol",
+        b"symbol[]",
+        b"symbol%5B%5D",
+        b"%00",
+        b"\x00",
+        b"\xff",
+        b"timestamp",
+        b"signature",
+        b"recvWindow",
+        b"%73ymbol",
+        b"symbol%00",
+        b"n" * 300,
+        "ünï".encode(),
+        enc("ünï"),
+        b"price ",
+        b"+",
+        b"%20",
+    ]
+)
 
 
 def fitting(p: Param) -> st.SearchStrategy[bytes]:
@@ -101,8 +186,14 @@ def pairs_for(draw, ep: Endpoint) -> list[bytes]:
             name = draw(st.one_of(JUNK_NAMES, st.sampled_from([p.name.encode() for p in ep.params] or [b"x"])))
             shape = draw(st.sampled_from(["pair", "pair", "bare", "empty-name", "two-equals"]))
             value = draw(st.one_of(NUMBERS, TEXT))
-            items.append({"pair": name + b"=" + value, "bare": name, "empty-name": b"=" + value,
-                          "two-equals": name + b"=" + value + b"=" + value}[shape])
+            items.append(
+                {
+                    "pair": name + b"=" + value,
+                    "bare": name,
+                    "empty-name": b"=" + value,
+                    "two-equals": name + b"=" + value + b"=" + value,
+                }[shape]
+            )
         if items and draw(st.booleans()):
             items.append(draw(st.sampled_from(items)))  # a repeated name
     return draw(st.permutations(items))
@@ -124,10 +215,15 @@ def raw_request(draw, endpoints: list[Endpoint]) -> tuple[Endpoint, bytes, bytes
 
 ORDER_ENDPOINTS = [ep for ep in SIGNED if ep.places_order or ep.path == "/api/v3/order/test"]
 REFERENCE = {"BTCUSDT": 90000, "ETHUSDT": 3000, "ETHBTC": 0.033, "BNBUSDT": 600, "SOLUSDT": 150}
-NEEDS = {"LIMIT": ("timeInForce", "quantity", "price"), "MARKET": (), "LIMIT_MAKER": ("quantity", "price"),
-         "STOP_LOSS": ("quantity", "stopPrice"), "STOP_LOSS_LIMIT": ("timeInForce", "quantity", "price", "stopPrice"),
-         "TAKE_PROFIT": ("quantity", "stopPrice"),
-         "TAKE_PROFIT_LIMIT": ("timeInForce", "quantity", "price", "stopPrice")}
+NEEDS = {
+    "LIMIT": ("timeInForce", "quantity", "price"),
+    "MARKET": (),
+    "LIMIT_MAKER": ("quantity", "price"),
+    "STOP_LOSS": ("quantity", "stopPrice"),
+    "STOP_LOSS_LIMIT": ("timeInForce", "quantity", "price", "stopPrice"),
+    "TAKE_PROFIT": ("quantity", "stopPrice"),
+    "TAKE_PROFIT_LIMIT": ("timeInForce", "quantity", "price", "stopPrice"),
+}
 FACTORS = [0.5, 0.9, 0.99, 0.999, 1, 1.001, 1.01, 1.1, 2, 10, 0.01]
 
 
@@ -150,13 +246,16 @@ def order_items(draw, ep: Endpoint) -> list[bytes]:
             params[name] = draw(st.sampled_from(["0.00001", "0.001", "0.01", "0.1", "1", "50", "1000"]))
     if draw(st.booleans()):
         params["newClientOrderId"] = draw(st.sampled_from(["fz-1", "fz-2", "a" * 36]))
-    for name, values in (("newOrderRespType", ["ACK", "RESULT", "FULL"]),
-                         ("selfTradePreventionMode", ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"])):
+    for name, values in (
+        ("newOrderRespType", ["ACK", "RESULT", "FULL"]),
+        ("selfTradePreventionMode", ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"]),
+    ):
         if draw(st.integers(min_value=0, max_value=3)) == 0:
             params[name] = draw(st.sampled_from(values))
     if ep.path == "/sapi/v1/margin/order":
-        params["sideEffectType"] = draw(st.sampled_from(["NO_SIDE_EFFECT", "MARGIN_BUY", "AUTO_REPAY",
-                                                         "AUTO_BORROW_REPAY"]))
+        params["sideEffectType"] = draw(
+            st.sampled_from(["NO_SIDE_EFFECT", "MARGIN_BUY", "AUTO_REPAY", "AUTO_BORROW_REPAY"])
+        )
         if draw(st.booleans()):
             params["isIsolated"] = "TRUE"
     if ep.path.endswith("cancelReplace"):
@@ -175,11 +274,15 @@ def order_request(draw) -> tuple[Endpoint, bytes, bytes]:
     ep = draw(st.sampled_from(ORDER_ENDPOINTS))
     items = draw(order_items(ep))
     in_body = [draw(st.sampled_from([True, True, False])) for _ in items]
-    return (ep, b"&".join(i for i, b in zip(items, in_body, strict=True) if not b),
-            b"&".join(i for i, b in zip(items, in_body, strict=True) if b))
+    return (
+        ep,
+        b"&".join(i for i, b in zip(items, in_body, strict=True) if not b),
+        b"&".join(i for i, b in zip(items, in_body, strict=True) if b),
+    )
 
 
 # ---- the tests ---------------------------------------------------------------------------------------
+
 
 def test_signed_endpoints_with_raw_parameters(sim: FuzzSim):
     @fuzz_settings(400)
@@ -229,21 +332,54 @@ def test_public_endpoints_with_raw_parameters(sim: FuzzSim):
 
 # ---- admin JSON --------------------------------------------------------------------------------------
 
-JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**30, max_value=10**30),
-                        st.floats(allow_nan=False), st.text(max_size=10),
-                        st.sampled_from(["1", "0.5", "100", "-1", "1e5", "USDT", "BTCUSDT", "HALT", "TRADING", "HMAC",
-                                         "ED25519", "RSA", "SPOT", "MARGIN", "127.0.0.1", ""]))
-JSON = st.recursive(JSON_LEAVES, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                         st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-                    max_leaves=12)
-FIELDS = st.sampled_from(["balances", "permissions", "keyType", "publicKey", "ipAllow", "asset", "amount", "status",
-                          "price", "extra"])
+JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False),
+    st.text(max_size=10),
+    st.sampled_from(
+        [
+            "1",
+            "0.5",
+            "100",
+            "-1",
+            "1e5",
+            "USDT",
+            "BTCUSDT",
+            "HALT",
+            "TRADING",
+            "HMAC",
+            "ED25519",
+            "RSA",
+            "SPOT",
+            "MARGIN",
+            "127.0.0.1",
+            "",
+        ]
+    ),
+)
+JSON = st.recursive(
+    JSON_LEAVES,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12,
+)
+FIELDS = st.sampled_from(
+    ["balances", "permissions", "keyType", "publicKey", "ipAllow", "asset", "amount", "status", "price", "extra"]
+)
 SMALL = st.from_regex(r"(0|[1-9][0-9]{0,5})(\.[0-9]{1,8})?", fullmatch=True)
-ADMIN_CALLS = [("POST", "/sandex/v1/accounts"), ("POST", "/sandex/v1/accounts/1/deposit"),
-               ("POST", "/sandex/v1/accounts/2/keys"), ("PUT", "/sandex/v1/markets/BTCUSDT/status"),
-               ("PUT", "/sandex/v1/markets/ETHBTC/price"), ("PUT", "/sandex/v1/markets/NOPE/status"),
-               ("POST", "/sandex/v1/accounts/99999/deposit"), ("GET", "/sandex/v1/accounts/1"),
-               ("DELETE", "/sandex/v1/keys/nope"), ("POST", "/sandex/v1/snapshots/s999/restore")]
+ADMIN_CALLS = [
+    ("POST", "/sandex/v1/accounts"),
+    ("POST", "/sandex/v1/accounts/1/deposit"),
+    ("POST", "/sandex/v1/accounts/2/keys"),
+    ("PUT", "/sandex/v1/markets/BTCUSDT/status"),
+    ("PUT", "/sandex/v1/markets/ETHBTC/price"),
+    ("PUT", "/sandex/v1/markets/NOPE/status"),
+    ("POST", "/sandex/v1/accounts/99999/deposit"),
+    ("GET", "/sandex/v1/accounts/1"),
+    ("DELETE", "/sandex/v1/keys/nope"),
+    ("POST", "/sandex/v1/snapshots/s999/restore"),
+]
 
 
 @st.composite

@@ -75,9 +75,12 @@ def targeted(doc: dict, markets: list[str], assets: list[str]) -> dict:
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             if body and "balances" in body.get("properties", {}):
                 # amounts small enough for the ledger: huge ones meet a known venue bug (test_known_bugs.py)
-                body["properties"]["balances"] = {"type": "object", "maxProperties": 3,
-                                                  "propertyNames": {"enum": assets},
-                                                  "additionalProperties": {"type": "string", "pattern": SMALL_DECIMAL}}
+                body["properties"]["balances"] = {
+                    "type": "object",
+                    "maxProperties": 3,
+                    "propertyNames": {"enum": assets},
+                    "additionalProperties": {"type": "string", "pattern": SMALL_DECIMAL},
+                }
     return doc
 
 
@@ -94,8 +97,9 @@ class Signer(requests.auth.AuthBase):
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         url = urlsplit(r.url)
-        kept = [part for part in url.query.split("&")
-                if part and part.split("=", 1)[0] not in ("timestamp", "signature")]
+        kept = [
+            part for part in url.query.split("&") if part and part.split("=", 1)[0] not in ("timestamp", "signature")
+        ]
         query = "&".join([*kept, f"timestamp={self.sim.clock.now_ms()}"])
         body = _bytes(r.body)
         query += "&signature=" + hmac_hex(SECRET, query.encode() + body)
@@ -108,8 +112,9 @@ def load(sim: FuzzSim):
     """The description the app serves, loaded by schemathesis, and the targeted copy bound to the app."""
     served = schemathesis.openapi.from_asgi("/openapi.json", sim.app)
     assert {f"{op.ok().method.upper()} {op.ok().path}" for op in served.get_all_operations()} >= set(OPERATIONS)
-    schema = schemathesis.openapi.from_dict(targeted(served.raw_schema, sorted(sim.venue.markets),
-                                                     sorted(sim.venue.assets)))
+    schema = schemathesis.openapi.from_dict(
+        targeted(served.raw_schema, sorted(sim.venue.markets), sorted(sim.venue.assets))
+    )
     schema.app = sim.app
     return schema
 
@@ -138,8 +143,13 @@ def _fuzz(fuzzed, label: str, signed: bool, per_operation: int = PER_OPERATION) 
     @given(case=st.one_of(modes))
     def run(case) -> None:
         response = case.call(session=session)
-        sim.observe(path, response.status_code, (response.headers.get("content-type") or [""])[0],
-                    response.content, (label, response.request.url, response.request.body))
+        sim.observe(
+            path,
+            response.status_code,
+            (response.headers.get("content-type") or [""])[0],
+            response.content,
+            (label, response.request.url, response.request.body),
+        )
         case.validate_response(response, checks=CHECKS)
 
     run()
@@ -163,9 +173,18 @@ def test_signer_makes_valid_requests():
     session.auth = Signer(sim)
     account = schema["/api/v3/account"]["GET"].Case(query={"omitZeroBalances": "true"})
     assert account.call(session=session).status_code == 200
-    order = schema["/api/v3/order"]["POST"].Case(query={
-        "symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001",
-        "price": "80000", "timestamp": 1, "signature": "x"})
+    order = schema["/api/v3/order"]["POST"].Case(
+        query={
+            "symbol": "BTCUSDT",
+            "side": "BUY",
+            "type": "LIMIT",
+            "timeInForce": "GTC",
+            "quantity": "0.001",
+            "price": "80000",
+            "timestamp": 1,
+            "signature": "x",
+        }
+    )
     response = order.call(session=session)
     assert response.status_code == 200, response.content
     sim.close()

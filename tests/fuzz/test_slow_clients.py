@@ -96,13 +96,14 @@ def test_slowloris_headers_do_not_hold_up_others(server: RunningServer):
     request = b"GET /api/v3/time HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"s" * 200
     stop = threading.Event()
     with connections(server, 20) as socks:
+
         def drip() -> None:  # one byte per 100 ms on every connection
             for i in range(len(request)):
                 if stop.wait(0.1):
                     return
                 for s in socks:
                     with suppress(OSError):
-                        s.send(request[i:i + 1])
+                        s.send(request[i : i + 1])
 
         thread = threading.Thread(target=drip, daemon=True)
         thread.start()
@@ -116,8 +117,10 @@ def test_slowloris_headers_do_not_hold_up_others(server: RunningServer):
 
 def test_bodies_shorter_than_their_content_length_do_not_hold_up_others(server: RunningServer, monkeypatch):
     monkeypatch.setattr(limits, "BODY_TIMEOUT_S", 1.5)
-    head = (b"POST /api/v3/order HTTP/1.1\r\nHost: 127.0.0.1\r\nX-MBX-APIKEY: k\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nsymbol=BTCUSDT")
+    head = (
+        b"POST /api/v3/order HTTP/1.1\r\nHost: 127.0.0.1\r\nX-MBX-APIKEY: k\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nsymbol=BTCUSDT"
+    )
     with connections(server, 10) as socks:
         for s in socks:
             s.sendall(head)
@@ -132,9 +135,13 @@ def test_bodies_shorter_than_their_content_length_do_not_hold_up_others(server: 
 
 
 def test_garbage_that_is_not_http_is_dropped_and_others_go_on(server: RunningServer):
-    garbage = [b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)) + b"\r\n\r\n",
-               b"NOT HTTP AT ALL\r\n\r\n", b"\x00" * 64 + b"\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
-               b"GET /api/v3/time HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"]
+    garbage = [
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)) + b"\r\n\r\n",
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"\x00" * 64 + b"\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"GET /api/v3/time HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+    ]
     with connections(server, len(garbage) + 1) as socks:
         socks[-1].sendall(b"\x01\x02\x03 still no newline")  # garbage that never ends, left open
         for s, data in zip(socks, garbage, strict=False):  # the last socket keeps its endless garbage
@@ -155,7 +162,10 @@ def test_a_huge_declared_body_is_refused_without_being_sent(server: RunningServe
 
 def test_an_overlong_query_gets_binance_414(server: RunningServer):
     with connections(server, 1) as (s,):
-        s.sendall(b"GET /api/v3/depth?symbol=BTCUSDT&x=" + b"a" * 20_000
-                  + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        s.sendall(
+            b"GET /api/v3/depth?symbol=BTCUSDT&x="
+            + b"a" * 20_000
+            + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
         status, data = binance_error(read_answer(s, timeout=3))
         assert (status, data["code"]) == (414, -1101)

@@ -42,7 +42,9 @@ def binance_async(url: str, api_key: str | None = None, secret: str | None = Non
 def admin(server: RunningServer, method: str, path: str, body: dict | None = None) -> dict:
     """Call the admin API with the server's admin token."""
     req = urllib.request.Request(
-        server.url + path, method=method, data=None if body is None else json.dumps(body).encode(),
+        server.url + path,
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
         headers={"Authorization": f"Bearer {server.simulator.admin_token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(req, timeout=10) as resp:
@@ -51,8 +53,12 @@ def admin(server: RunningServer, method: str, path: str, body: dict | None = Non
 
 def new_account(server: RunningServer, balances: dict[str, str] | None = None, **options) -> dict:
     """A fresh funded account: ``{"accountId", "apiKey", "secret"}``."""
-    return admin(server, "POST", "/sandex/v1/accounts",
-                 {"balances": balances or {"USDT": "100000", "BTC": "2", "ETH": "20"}, **options})
+    return admin(
+        server,
+        "POST",
+        "/sandex/v1/accounts",
+        {"balances": balances or {"USDT": "100000", "BTC": "2", "ETH": "20"}, **options},
+    )
 
 
 @pytest.fixture(scope="session")

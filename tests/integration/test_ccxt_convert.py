@@ -92,6 +92,7 @@ def test_convert_currencies_and_pairs(server) -> None:
     pairs = ex.sapi_get_convert_exchangeinfo({"fromAsset": "BTC"})
     assert {p["toAsset"] for p in pairs} == {"USDT", "ETH"}
     assert pairs[0]["fromAssetMinAmount"] == "0.00000001"
-    to_amount = ex.sapi_post_convert_getquote({"fromAsset": "USDT", "toAsset": "ETH", "toAmount": "2",
-                                               "validTime": "2m"})
+    to_amount = ex.sapi_post_convert_getquote(
+        {"fromAsset": "USDT", "toAsset": "ETH", "toAmount": "2", "validTime": "2m"}
+    )
     assert to_amount["toAmount"] == "2.00000000" and to_amount["fromAmount"] == "6006.00000000"

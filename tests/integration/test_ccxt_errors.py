@@ -43,6 +43,7 @@ MSG_INSUFFICIENT = "Account has insufficient balance for requested action."
 
 # ---- clients and observations -----------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def loaded(server: RunningServer) -> ccxt.binance:
     """A keyed ccxt client whose markets came from the real default ``load_markets`` flow."""
@@ -52,8 +53,16 @@ def loaded(server: RunningServer) -> ccxt.binance:
     return ex
 
 
-def connect(srv: RunningServer, loaded: ccxt.binance, account: dict | None = None, *, api_key: str | None = None,
-            secret: str | None = None, asynchronous: bool = False, **options):
+def connect(
+    srv: RunningServer,
+    loaded: ccxt.binance,
+    account: dict | None = None,
+    *,
+    api_key: str | None = None,
+    secret: str | None = None,
+    asynchronous: bool = False,
+    **options,
+):
     """A fresh ccxt client (default options unless given) on ``srv`` with the shared markets."""
     key = api_key or (account or {}).get("apiKey")
     sec = secret or (account or {}).get("secret")
@@ -78,8 +87,20 @@ def headers(ex) -> dict[str, str]:
 
 
 def _orders(orders: list[dict]) -> list[tuple]:
-    return sorted((o["id"], o["clientOrderId"], o["status"], o["side"], o["type"], o["price"], o["amount"],
-                   o["filled"], o["triggerPrice"]) for o in orders)
+    return sorted(
+        (
+            o["id"],
+            o["clientOrderId"],
+            o["status"],
+            o["side"],
+            o["type"],
+            o["price"],
+            o["amount"],
+            o["filled"],
+            o["triggerPrice"],
+        )
+        for o in orders
+    )
 
 
 def snapshot(observer: ccxt.binance, symbol: str = SYMBOL, history: bool = False) -> dict:
@@ -100,8 +121,14 @@ def snapshot(observer: ccxt.binance, symbol: str = SYMBOL, history: bool = False
     return state
 
 
-def refused(observer: ccxt.binance, exc: type, call: Callable[[], object], symbol: str = SYMBOL,
-            exact: bool = True, history: bool = False) -> Exception:
+def refused(
+    observer: ccxt.binance,
+    exc: type,
+    call: Callable[[], object],
+    symbol: str = SYMBOL,
+    exact: bool = True,
+    history: bool = False,
+) -> Exception:
     """Run ``call``, which must raise ``exc`` (exactly, unless told) and change nothing."""
     before = snapshot(observer, symbol, history)
     with pytest.raises(exc) as info:
@@ -173,11 +200,15 @@ def observer(server: RunningServer, loaded, account) -> ccxt.binance:
 
 # ---- balance -----------------------------------------------------------------------------------
 
+
 def test_insufficient_funds(ex, observer):
     seen = statuses(ex)
-    e = refused(observer, ccxt.InsufficientFunds,
-                lambda: ex.create_order(SYMBOL, "limit", "buy", 2, 90000, {"clientOrderId": "refused-1"}),
-                history=True)
+    e = refused(
+        observer,
+        ccxt.InsufficientFunds,
+        lambda: ex.create_order(SYMBOL, "limit", "buy", 2, 90000, {"clientOrderId": "refused-1"}),
+        history=True,
+    )
     assert seen == [400]
     assert body(ex) == {"code": -2010, "msg": MSG_INSUFFICIENT}
     assert MSG_INSUFFICIENT in str(e)
@@ -208,10 +239,12 @@ def test_insufficient_funds_async(server, loaded, account, observer):
 
 # ---- filters ------------------------------------------------------------------------------------
 
+
 def test_price_filter_above_max_price(ex, observer):
     seen = statuses(ex)
-    refused(observer, ccxt.InvalidOrder, lambda: ex.create_order(SYMBOL, "limit", "buy", 0.001, 1_000_001),
-            history=True)
+    refused(
+        observer, ccxt.InvalidOrder, lambda: ex.create_order(SYMBOL, "limit", "buy", 0.001, 1_000_001), history=True
+    )
     assert seen == [400]
     assert body(ex) == {"code": -1013, "msg": "Filter failure: PRICE_FILTER"}
 
@@ -271,8 +304,9 @@ def test_max_num_algo_orders(server, loaded, ex, observer):
         placed = ex.create_order(SYMBOL, "market", "sell", 0.001, None, {"stopPrice": stop})
         assert placed["status"] == "open"
     assert len(observer.fetch_open_orders(SYMBOL)) == 5
-    refused(observer, ccxt.BadRequest,
-            lambda: ex.create_order(SYMBOL, "market", "sell", 0.001, None, {"stopPrice": stop}))
+    refused(
+        observer, ccxt.BadRequest, lambda: ex.create_order(SYMBOL, "market", "sell", 0.001, None, {"stopPrice": stop})
+    )
     assert body(ex) == {"code": -1013, "msg": "Filter failure: MAX_NUM_ALGO_ORDERS"}
     cancel_all(ex)
 
@@ -299,12 +333,17 @@ def test_max_num_orders(roomy_server, loaded):
 
 # ---- would take / would trigger -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("side", ["buy", "sell"])
 def test_post_only_that_would_take(ex, observer, side):
     book = observer.fetch_order_book(SYMBOL)
     price = book["asks"][0][0] if side == "buy" else book["bids"][0][0]
-    refused(observer, ccxt.OrderImmediatelyFillable,
-            lambda: ex.create_order(SYMBOL, "limit", side, 0.001, price, {"postOnly": True}), history=True)
+    refused(
+        observer,
+        ccxt.OrderImmediatelyFillable,
+        lambda: ex.create_order(SYMBOL, "limit", side, 0.001, price, {"postOnly": True}),
+        history=True,
+    )
     assert body(ex) == {"code": -2010, "msg": "Order would immediately match and take."}
 
 
@@ -314,13 +353,17 @@ def test_stop_that_would_trigger_immediately(server, loaded, ex, observer, kind)
     # a sell stop-loss triggers when the price falls to it, a sell take-profit when it rises to it
     trigger = last * 1.1 if kind == "stopPrice" else last * 0.9
     trigger = float(ex.price_to_precision(SYMBOL, trigger))
-    refused(observer, ccxt.OrderImmediatelyFillable,
-            lambda: ex.create_order(SYMBOL, "market", "sell", 0.001, None, {kind: trigger}))
+    refused(
+        observer,
+        ccxt.OrderImmediatelyFillable,
+        lambda: ex.create_order(SYMBOL, "market", "sell", 0.001, None, {kind: trigger}),
+    )
     assert body(ex)["code"] == -2010
     assert body(ex)["msg"] in ("Stop price would trigger immediately.", "Order would trigger immediately.")
 
 
 # ---- market status ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("order_type", ["limit", "market"])
 def test_market_closed(server, ex, observer, order_type):
@@ -328,9 +371,13 @@ def test_market_closed(server, ex, observer, order_type):
     price = mid_price(observer, symbol)
     admin(server, "PUT", "/sandex/v1/markets/ETHBTC/status", {"status": "HALT"})
     try:
-        refused(observer, ccxt.MarketClosed,
-                lambda: ex.create_order(symbol, order_type, "buy", 0.1, price if order_type == "limit" else None),
-                symbol=symbol, history=True)
+        refused(
+            observer,
+            ccxt.MarketClosed,
+            lambda: ex.create_order(symbol, order_type, "buy", 0.1, price if order_type == "limit" else None),
+            symbol=symbol,
+            history=True,
+        )
         assert body(ex) == {"code": -1013, "msg": "Market is closed."}
     finally:
         admin(server, "PUT", "/sandex/v1/markets/ETHBTC/status", {"status": "TRADING"})
@@ -339,6 +386,7 @@ def test_market_closed(server, ex, observer, order_type):
 
 
 # ---- unknown orders ----------------------------------------------------------------------------------
+
 
 def test_cancel_unknown_order(ex, observer):
     seen = statuses(ex)
@@ -391,11 +439,13 @@ def test_unknown_order_async(server, loaded, account, observer):
 
 # ---- authentication -----------------------------------------------------------------------------------
 
+
 def test_bad_signature(server, loaded, account, observer):
     bad = connect(server, loaded, account, secret=WRONG_SECRET)
     seen = statuses(bad)
-    refused(observer, ccxt.AuthenticationError, lambda: bad.create_order(SYMBOL, "limit", "buy", 0.001, 60000),
-            history=True)
+    refused(
+        observer, ccxt.AuthenticationError, lambda: bad.create_order(SYMBOL, "limit", "buy", 0.001, 60000), history=True
+    )
     assert seen == [400]
     assert body(bad) == {"code": -1022, "msg": "Signature for this request is not valid."}
     refused(observer, ccxt.AuthenticationError, bad.fetch_balance)
@@ -410,12 +460,15 @@ def test_bad_signature_async(server, loaded, account, observer):
     assert snapshot(observer) == before
 
 
-@pytest.mark.parametrize("difference, msg", [
-    (120_000, "Timestamp for this request is outside of the recvWindow."),  # 2 min old
-    (11_000, "Timestamp for this request is outside of the recvWindow."),  # just past ccxt's recvWindow 10000
-    (-120_000, "Timestamp for this request was 1000ms ahead of the server's time."),  # 2 min ahead
-    (-5_000, "Timestamp for this request was 1000ms ahead of the server's time."),
-])
+@pytest.mark.parametrize(
+    "difference, msg",
+    [
+        (120_000, "Timestamp for this request is outside of the recvWindow."),  # 2 min old
+        (11_000, "Timestamp for this request is outside of the recvWindow."),  # just past ccxt's recvWindow 10000
+        (-120_000, "Timestamp for this request was 1000ms ahead of the server's time."),  # 2 min ahead
+        (-5_000, "Timestamp for this request was 1000ms ahead of the server's time."),
+    ],
+)
 def test_timestamp_outside_window(server, loaded, account, observer, difference, msg):
     # ccxt signs with timestamp = milliseconds() - options['timeDifference']
     skewed = connect(server, loaded, account, options={"timeDifference": difference})
@@ -427,8 +480,11 @@ def test_timestamp_outside_window(server, loaded, account, observer, difference,
 
 def test_recv_window_too_large(ex, observer):
     # -1131 is only in ccxt's spot-URL table, so against any other URL it is a plain ExchangeError
-    refused(observer, ccxt.ExchangeError,
-            lambda: ex.create_order(SYMBOL, "limit", "buy", 0.001, 60000, {"recvWindow": 60001}))
+    refused(
+        observer,
+        ccxt.ExchangeError,
+        lambda: ex.create_order(SYMBOL, "limit", "buy", 0.001, 60000, {"recvWindow": 60001}),
+    )
     assert body(ex) == {"code": -1131, "msg": "recvWindow must be less than 60000"}
 
 
@@ -484,36 +540,68 @@ def test_read_only_key_cannot_trade(server, loaded):
 
 # ---- bad symbol and parameter errors -------------------------------------------------------------------
 
+
 def test_bad_symbol(ex, observer):
     seen = statuses(ex)
     refused(observer, ccxt.BadSymbol, lambda: ex.public_get_depth({"symbol": "NOPE"}))
     assert seen == [400]
     assert body(ex) == {"code": -1121, "msg": "Invalid symbol."}
-    order = {"symbol": "NOPE", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001",
-             "price": "60000"}
+    order = {
+        "symbol": "NOPE",
+        "side": "BUY",
+        "type": "LIMIT",
+        "timeInForce": "GTC",
+        "quantity": "0.001",
+        "price": "60000",
+    }
     refused(observer, ccxt.BadSymbol, lambda: ex.private_post_order(order))
     assert body(ex) == {"code": -1121, "msg": "Invalid symbol."}
 
 
-_LIMIT = {"symbol": SYMBOL_ID, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001",
-          "price": "60000"}
+_LIMIT = {
+    "symbol": SYMBOL_ID,
+    "side": "BUY",
+    "type": "LIMIT",
+    "timeInForce": "GTC",
+    "quantity": "0.001",
+    "price": "60000",
+}
 _MARKET = {"symbol": SYMBOL_ID, "side": "BUY", "type": "MARKET", "quantity": "0.001"}
 
 
-@pytest.mark.parametrize("params, code, msg", [
-    ({k: v for k, v in _LIMIT.items() if k != "price"}, -1102,
-     "Mandatory parameter 'price' was not sent, was empty/null, or malformed."),
-    ({k: v for k, v in _LIMIT.items() if k != "quantity"}, -1102,
-     "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed."),
-    ({**_LIMIT, "fooBar": "1"}, -1104, None),
-    ({**_LIMIT, "quantity": "1e-3"}, -1100, None),
-    ({**_LIMIT, "quantity": "0.000010001"}, -1111, "Parameter 'quantity' has too much precision."),
-    ({**_LIMIT, "timeInForce": "GTX"}, -1115, "Invalid timeInForce."),
-    ({**_MARKET, "timeInForce": "GTC"}, -1106, "Parameter 'timeInForce' sent when not required."),
-    ({**_LIMIT, "type": "LIMITED"}, -1116, "Invalid orderType."),
-    ({**_LIMIT, "side": "HOLD"}, -1117, "Invalid side."),
-], ids=["missing-price", "missing-quantity", "unknown-param", "exponent-quantity", "too-precise", "bad-tif",
-        "tif-on-market", "bad-type", "bad-side"])
+@pytest.mark.parametrize(
+    "params, code, msg",
+    [
+        (
+            {k: v for k, v in _LIMIT.items() if k != "price"},
+            -1102,
+            "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
+        ),
+        (
+            {k: v for k, v in _LIMIT.items() if k != "quantity"},
+            -1102,
+            "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.",
+        ),
+        ({**_LIMIT, "fooBar": "1"}, -1104, None),
+        ({**_LIMIT, "quantity": "1e-3"}, -1100, None),
+        ({**_LIMIT, "quantity": "0.000010001"}, -1111, "Parameter 'quantity' has too much precision."),
+        ({**_LIMIT, "timeInForce": "GTX"}, -1115, "Invalid timeInForce."),
+        ({**_MARKET, "timeInForce": "GTC"}, -1106, "Parameter 'timeInForce' sent when not required."),
+        ({**_LIMIT, "type": "LIMITED"}, -1116, "Invalid orderType."),
+        ({**_LIMIT, "side": "HOLD"}, -1117, "Invalid side."),
+    ],
+    ids=[
+        "missing-price",
+        "missing-quantity",
+        "unknown-param",
+        "exponent-quantity",
+        "too-precise",
+        "bad-tif",
+        "tif-on-market",
+        "bad-type",
+        "bad-side",
+    ],
+)
 def test_parameter_errors(ex, observer, params, code, msg):
     seen = statuses(ex)
     refused(observer, ccxt.BadRequest, lambda: ex.private_post_order(params))
@@ -525,8 +613,9 @@ def test_parameter_errors(ex, observer, params, code, msg):
     if code == -1104:
         assert got["msg"].startswith("Not all sent parameters were read; read '")
     if code == -1100:
-        assert got["msg"] == ("Illegal characters found in parameter 'quantity'; legal range is "
-                              "'^([0-9]{1,20})(\\.[0-9]{1,20})?$'.")
+        assert got["msg"] == (
+            "Illegal characters found in parameter 'quantity'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'."
+        )
 
 
 def test_unread_parameter_count_matches_binance(ex, observer):
@@ -534,18 +623,24 @@ def test_unread_parameter_count_matches_binance(ex, observer):
     # timeInForce, fooBar, recvWindow, signature: Binance answers this very request (ccxt issue 24817)
     # with "read '11' parameter(s) but was sent '12'".
     refused(observer, ccxt.BadRequest, lambda: ex.create_order(SYMBOL, "limit", "buy", 0.001, 60000, {"fooBar": "1"}))
-    assert body(ex) == {"code": -1104,
-                        "msg": "Not all sent parameters were read; read '11' parameter(s) but was sent '12'."}
+    assert body(ex) == {
+        "code": -1104,
+        "msg": "Not all sent parameters were read; read '11' parameter(s) but was sent '12'.",
+    }
 
 
 # ---- rate limits ---------------------------------------------------------------------------------------
+
 
 def venue_state(srv: RunningServer, account_id: int) -> tuple:
     """The same three things read inside the server (used while HTTP is refused to this IP)."""
     venue = srv.venue
     balances, _ = venue.balances(account_id)
-    return ({a: (b.free, b.locked) for a, b in balances.items()}, venue.depth(SYMBOL_ID, None),
-            [(r.order_id, r.status, r.executed_qty) for r in venue.open_orders(account_id, SYMBOL_ID)])
+    return (
+        {a: (b.free, b.locked) for a, b in balances.items()},
+        venue.depth(SYMBOL_ID, None),
+        [(r.order_id, r.status, r.executed_qty) for r in venue.open_orders(account_id, SYMBOL_ID)],
+    )
 
 
 @pytest.fixture()
@@ -579,8 +674,11 @@ def test_request_weight_429_then_418(tight_server, loaded):
     h = headers(ex)
     assert int(h["x-mbx-used-weight-1m"]) > 60
     assert int(h["retry-after"]) >= 1
-    assert body(ex) == {"code": -1003, "msg": "Too much request weight used; current limit is 60 request weight "
-                        "per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."}
+    assert body(ex) == {
+        "code": -1003,
+        "msg": "Too much request weight used; current limit is 60 request weight "
+        "per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
+    }
     # an order refused for the IP's weight changes nothing
     with pytest.raises(ccxt.DDoSProtection):
         trader.create_order(SYMBOL, "limit", "buy", 0.001, 60000)

@@ -87,8 +87,9 @@ def test_timeout_then_look_for_the_order(server, use_async, executed):
         await call(ex, "load_markets")
         arm(server, ex, kind="timeout", executed=executed)
         cid = f"maybe-{int(executed)}-{int(use_async)}"
-        await _expect(ccxt.RequestTimeout,
-                      call(ex, "create_order", BTC, "limit", "buy", 0.001, 80000, {"clientOrderId": cid}))
+        await _expect(
+            ccxt.RequestTimeout, call(ex, "create_order", BTC, "limit", "buy", 0.001, 80000, {"clientOrderId": cid})
+        )
         opened = await call(ex, "fetch_open_orders", BTC)
         if not executed:
             assert opened == []
@@ -119,11 +120,14 @@ def test_rate_limit_and_ban_are_ddos_protection(server, use_async):
 @pytest.mark.parametrize("executed", [False, True], ids=["lost", "executed"])
 def test_drop_is_a_network_error(server, use_async, executed):
     """requests reports the cut as NetworkError itself, aiohttp as its subclass ExchangeNotAvailable."""
+
     async def scenario(ex):
         await call(ex, "load_markets")
         arm(server, ex, kind="drop", executed=executed)
-        e = await _expect(ccxt.ExchangeNotAvailable if use_async else ccxt.NetworkError,
-                          call(ex, "create_order", BTC, "limit", "buy", 0.001, 80000, {"clientOrderId": "cut"}))
+        e = await _expect(
+            ccxt.ExchangeNotAvailable if use_async else ccxt.NetworkError,
+            call(ex, "create_order", BTC, "limit", "buy", 0.001, 80000, {"clientOrderId": "cut"}),
+        )
         assert isinstance(e, ccxt.NetworkError)
         opened = await call(ex, "fetch_open_orders", BTC)  # a new connection: the server is fine
         assert [o["clientOrderId"] for o in opened] == (["cut"] if executed else [])
@@ -135,12 +139,12 @@ def test_drop_is_a_network_error(server, use_async, executed):
 def test_drop_on_a_read_and_aiohttps_one_silent_retry(server, use_async):
     """aiohttp resends an idempotent request once when a kept-alive connection closes without an
     answer, so async ccxt sees a dropped GET only from the second drop on; requests does not retry."""
+
     async def scenario(ex):
         await call(ex, "load_markets")
         await call(ex, "fetch_open_orders", BTC)  # a kept-alive connection to be cut
         arm(server, ex, kind="drop", paths=["GET /api/v3/openOrders"], count=2)
-        await _expect(ccxt.ExchangeNotAvailable if use_async else ccxt.NetworkError,
-                      call(ex, "fetch_open_orders", BTC))
+        await _expect(ccxt.ExchangeNotAvailable if use_async else ccxt.NetworkError, call(ex, "fetch_open_orders", BTC))
         assert [f["remaining"] for f in armed(server)] == ([] if use_async else [1])
 
     run_scenario(server, scenario, use_async)
@@ -152,8 +156,9 @@ def test_delay_past_the_client_timeout_is_a_request_timeout_and_still_executes(s
         await call(ex, "load_markets")
         arm(server, ex, kind="delay", ms=600)
         ex.timeout = 200  # ms: ccxt gives up before the answer comes
-        await _expect(ccxt.RequestTimeout,
-                      call(ex, "create_order", BTC, "limit", "buy", 0.001, 80000, {"clientOrderId": "slow"}))
+        await _expect(
+            ccxt.RequestTimeout, call(ex, "create_order", BTC, "limit", "buy", 0.001, 80000, {"clientOrderId": "slow"})
+        )
         ex.timeout = 10_000
         await asyncio.sleep(0.6)  # the delayed request runs all the same
         opened = await call(ex, "fetch_open_orders", BTC)
@@ -178,8 +183,12 @@ def test_partial_fill_market_order(server, use_async):
         await call(ex, "load_markets")
         arm(server, ex, kind="partial_fill", fraction="0.5")
         order = await call(ex, "create_order", BTC, "market", "buy", 0.002)
-        assert (order["status"], order["amount"], order["filled"], order["remaining"]) == ("expired", 0.002, 0.001,
-                                                                                            0.001)
+        assert (order["status"], order["amount"], order["filled"], order["remaining"]) == (
+            "expired",
+            0.002,
+            0.001,
+            0.001,
+        )
         assert Decimal(str(order["cost"])) > 0 and order["trades"]
         balance = await call(ex, "fetch_balance")
         fee = sum(Decimal(str(t["fee"]["cost"])) for t in order["trades"])

@@ -52,8 +52,9 @@ def test_a_leveraged_long_is_liquidated_when_the_market_falls(moving_server):
     ex.transfer("USDT", 1000, "spot", "isolated", {"symbol": "BTC/USDT"})
     price = ex.fetch_ticker("BTC/USDT")["last"] or 90_000
     amount = float(ex.amount_to_precision("BTC/USDT", 8_500 / price))  # 8.5x the 1000 USDT put in
-    order = ex.create_order("BTC/USDT", "market", "buy", amount, None,
-                            {"marginMode": "isolated", "sideEffectType": "MARGIN_BUY"})
+    order = ex.create_order(
+        "BTC/USDT", "market", "buy", amount, None, {"marginMode": "isolated", "sideEffectType": "MARGIN_BUY"}
+    )
     assert order["status"] == "closed"
     balance = ex.fetch_balance({"marginMode": "isolated", "symbols": ["BTC/USDT"]})
     assert balance["USDT"]["debt"] > 7_000  # borrowed about 7500 USDT

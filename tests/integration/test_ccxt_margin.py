@@ -42,8 +42,11 @@ async def _debt_and_interest(ex, code: str, params: dict, symbol: str | None = N
 async def _cross(ex) -> None:
     """Spot -> cross, borrow, repay (interest first), cross -> spot."""
     empty = await call(ex, "fetch_balance", {"type": "margin"})
-    assert {code: (_num(empty[code]["total"]), _num(empty[code]["debt"])) for code in ("BTC", "USDT", "ETH")} \
-        == {"BTC": (0, 0), "USDT": (0, 0), "ETH": (0, 0)}
+    assert {code: (_num(empty[code]["total"]), _num(empty[code]["debt"])) for code in ("BTC", "USDT", "ETH")} == {
+        "BTC": (0, 0),
+        "USDT": (0, 0),
+        "ETH": (0, 0),
+    }
     moved = await call(ex, "transfer", "USDT", 1000, "spot", "margin")
     assert moved["id"] and moved["currency"] == "USDT"
     loan = await call(ex, "borrow_cross_margin", "USDT", 500)
@@ -55,8 +58,13 @@ async def _cross(ex) -> None:
     charged = await _interest(ex, "USDT")
     assert charged[-1]["info"]["type"] == "ON_BORROW"
     assert all(_num(c["interest"]) == USDT_500_HOUR for c in charged)
-    assert all(c["marginMode"] == "cross" and c["symbol"] is None and _num(c["amountBorrowed"]) == 500
-               and _num(c["interestRate"]) == D("0.0002") for c in charged)
+    assert all(
+        c["marginMode"] == "cross"
+        and c["symbol"] is None
+        and _num(c["amountBorrowed"]) == 500
+        and _num(c["interestRate"]) == D("0.0002")
+        for c in charged
+    )
 
     await call(ex, "repay_cross_margin", "USDT", 200)  # pays the interest, then principal
     usdt, interest = await _debt_and_interest(ex, "USDT", {"marginMode": "cross"})
@@ -68,8 +76,9 @@ async def _cross(ex) -> None:
     await call(ex, "transfer", "USDT", 100, "margin", "spot")
     assert _num((await call(ex, "fetch_balance", {"type": "margin"}))["USDT"]["free"]) == 1200
     history = await call(ex, "fetch_transfers", "USDT", None, None, {"type": "MAIN_MARGIN"})
-    assert [(t["amount"], t["fromAccount"], t["toAccount"], t["status"]) for t in history] \
-        == [(1000.0, "spot", "margin", "ok")]
+    assert [(t["amount"], t["fromAccount"], t["toAccount"], t["status"]) for t in history] == [
+        (1000.0, "spot", "margin", "ok")
+    ]
 
 
 async def _isolated(ex) -> None:
@@ -82,8 +91,12 @@ async def _isolated(ex) -> None:
     assert (_num(balance["USDT"]["free"]), _num(btc["free"])) == (300, D("0.001"))
     assert _num(btc["debt"]) == D("0.001") + interest and interest >= BTC_0_001_HOUR
     charged = await _interest(ex, "BTC", "BTC/USDT")
-    assert all(c["marginMode"] == "isolated" and c["symbol"] == "BTCUSDT"  # ccxt keeps Binance's raw id here
-               and _num(c["interest"]) == BTC_0_001_HOUR for c in charged)
+    assert all(
+        c["marginMode"] == "isolated"
+        and c["symbol"] == "BTCUSDT"  # ccxt keeps Binance's raw id here
+        and _num(c["interest"]) == BTC_0_001_HOUR
+        for c in charged
+    )
 
     await call(ex, "repay_isolated_margin", "BTC/USDT", "BTC", 0.0005)
     btc, interest = await _debt_and_interest(ex, "BTC", params, "BTC/USDT")
@@ -97,8 +110,13 @@ async def _rates_and_records(ex) -> None:
     assert (rate["currency"], _num(rate["rate"]), rate["period"]) == ("BTC", D("0.00005"), 86_400_000)
     assert rate["timestamp"] % 86_400_000 == 0  # one entry per UTC day, at midnight
     pair = await call(ex, "fetch_isolated_borrow_rate", "BTC/USDT")
-    assert (pair["symbol"], pair["base"], _num(pair["baseRate"]), pair["quote"], _num(pair["quoteRate"])) \
-        == ("BTC/USDT", "BTC", D("0.00005"), "USDT", D("0.0002"))
+    assert (pair["symbol"], pair["base"], _num(pair["baseRate"]), pair["quote"], _num(pair["quoteRate"])) == (
+        "BTC/USDT",
+        "BTC",
+        D("0.00005"),
+        "USDT",
+        D("0.0002"),
+    )
     every = await call(ex, "fetch_isolated_borrow_rates")
     assert sorted(every) == MARGIN_PAIRS and _num(every["ETH/BTC"]["quoteRate"]) == D("0.00005")
     assert await call(ex, "fetch_my_liquidations") == []
@@ -119,8 +137,9 @@ async def _refusals(ex) -> None:
             await call(ex, *request)
         assert type(info.value) is ccxt.ExchangeError
     after = await call(ex, "fetch_balance", {"type": "margin"})
-    assert {c: (after[c]["free"], after[c]["used"]) for c in ("BTC", "USDT")} \
-        == {c: (before[c]["free"], before[c]["used"]) for c in ("BTC", "USDT")}
+    assert {c: (after[c]["free"], after[c]["used"]) for c in ("BTC", "USDT")} == {
+        c: (before[c]["free"], before[c]["used"]) for c in ("BTC", "USDT")
+    }
 
 
 async def _scenario(ex) -> None:

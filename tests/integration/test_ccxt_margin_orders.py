@@ -45,6 +45,7 @@ def drive(server, flavor: str):
 
 # ---- helpers ------------------------------------------------------------------------------------------
 
+
 def desk_of(box: Sandbox) -> MarginDesk:
     return box.server.simulator.app.services.margin
 
@@ -99,16 +100,32 @@ async def book_side(c: Client, side: str) -> list:
 
 # ---- scenarios ----------------------------------------------------------------------------------------
 
+
 def test_limit_order_lifecycle_stays_in_its_wallet(drive, mode: str):
     """create, fetch_order, fetch_open_orders, cancel_order, fetch_orders: only through the margin
     params; the spot wallet's order and the margin order never see each other."""
+
     async def scenario(box: Sandbox):
         p = {"marginMode": mode}
         c = margin_trader(box, mode, margin="1000", spot="100")
         spot = await c.create_order(BTC, "limit", "buy", 0.001, 80000)
         o = await c.create_order(BTC, "limit", "buy", 0.01, 80000, p)
-        assert subset(o, exp := {"symbol": BTC, "type": "limit", "side": "buy", "status": "open", "price": 80000.0,
-                                 "amount": 0.01, "filled": 0.0, "remaining": 0.01}) == exp
+        assert (
+            subset(
+                o,
+                exp := {
+                    "symbol": BTC,
+                    "type": "limit",
+                    "side": "buy",
+                    "status": "open",
+                    "price": 80000.0,
+                    "amount": 0.01,
+                    "filled": 0.0,
+                    "remaining": 0.01,
+                },
+            )
+            == exp
+        )
         assert o["info"]["isIsolated"] is (mode == "isolated")
         assert_free(await c.fetch_balance(BALANCE[mode]), "USDT", D(200), D(800))
         assert_free(await c.fetch_balance(), "USDT", D(20), D(80))
@@ -145,8 +162,18 @@ def test_market_orders_fill_at_the_book_and_show_as_margin_trades(drive, mode: s
         bought = await c.create_order(BTC, "market", "buy", 0.01, None, p)
         cost = sum(px * q for px, q in buys)
         btc_fee = sum(fee_of(q) for _, q in buys)
-        assert subset(bought, exp := {"status": "closed", "filled": 0.01, "cost": fl(cost),
-                                      "fee": {"currency": "BTC", "cost": fl(btc_fee)}}) == exp
+        assert (
+            subset(
+                bought,
+                exp := {
+                    "status": "closed",
+                    "filled": 0.01,
+                    "cost": fl(cost),
+                    "fee": {"currency": "BTC", "cost": fl(btc_fee)},
+                },
+            )
+            == exp
+        )
         # sorted: ccxt orders an order's trades by id as text ("100" before "99")
         assert sorted((t["price"], t["amount"]) for t in bought["trades"]) == [(fl(px), fl(q)) for px, q in buys]
 
@@ -154,13 +181,26 @@ def test_market_orders_fill_at_the_book_and_show_as_margin_trades(drive, mode: s
         sold = await c.create_order(BTC, "market", "sell", 0.005, None, p)
         proceeds = sum(px * q for px, q in sells)
         usdt_fee = sum(fee_of(px * q) for px, q in sells)
-        assert subset(sold, exp := {"status": "closed", "filled": 0.005, "cost": fl(proceeds),
-                                    "fee": {"currency": "USDT", "cost": fl(usdt_fee)}}) == exp
+        assert (
+            subset(
+                sold,
+                exp := {
+                    "status": "closed",
+                    "filled": 0.005,
+                    "cost": fl(proceeds),
+                    "fee": {"currency": "USDT", "cost": fl(usdt_fee)},
+                },
+            )
+            == exp
+        )
 
         trades = await c.fetch_my_trades(BTC, params=p)
-        assert sorted((t["order"], t["side"], t["takerOrMaker"], t["price"], t["amount"]) for t in trades) == sorted([
-            *((bought["id"], "buy", "taker", fl(px), fl(q)) for px, q in buys),
-            *((sold["id"], "sell", "taker", fl(px), fl(q)) for px, q in sells)])
+        assert sorted((t["order"], t["side"], t["takerOrMaker"], t["price"], t["amount"]) for t in trades) == sorted(
+            [
+                *((bought["id"], "buy", "taker", fl(px), fl(q)) for px, q in buys),
+                *((sold["id"], "sell", "taker", fl(px), fl(q)) for px, q in sells),
+            ]
+        )
         assert all(t["info"]["isIsolated"] is (mode == "isolated") and "quoteQty" not in t["info"] for t in trades)
         assert await c.fetch_my_trades(BTC) == []  # the spot wallet traded nothing
         closed = await c.fetch_closed_orders(BTC, params=p)
@@ -200,12 +240,12 @@ def test_margin_buy_borrows_the_shortfall_and_the_balance_shows_the_debt(drive, 
 def test_reduce_only_repays_the_loan_from_what_the_order_receives(drive, mode: str):
     """ccxt turns ``reduceOnly`` into ``sideEffectType=AUTO_REPAY``: a short's loan shrinks by the
     base each buy receives, and disappears once bought back in full."""
+
     async def scenario(box: Sandbox):
         p = {"marginMode": mode}
         c = margin_trader(box, mode, margin="1000")
         short = await c.create_order(BTC, "market", "sell", 0.01, None, {**p, "sideEffectType": "MARGIN_BUY"})
-        assert (short["info"]["marginBuyBorrowAmount"], short["info"]["marginBuyBorrowAsset"]) == ("0.01000000",
-                                                                                                 "BTC")
+        assert (short["info"]["marginBuyBorrowAmount"], short["info"]["marginBuyBorrowAsset"]) == ("0.01000000", "BTC")
         owed = liability(box, c, mode, "BTC")
         assert owed > D("0.01")  # the first hour's interest
 
@@ -236,8 +276,9 @@ def test_cancel_all_orders_cancels_only_the_wallets_orders(drive, mode: str):
         a = await c.create_order(BTC, "limit", "buy", 0.01, 80000, p)
         b = await c.create_order(BTC, "limit", "buy", 0.01, 79000, p)
         canceled = await c.cancel_all_orders(BTC, p)
-        assert sorted((x["id"], x["status"]) for x in canceled) == sorted([(a["id"], "canceled"),
-                                                                           (b["id"], "canceled")])
+        assert sorted((x["id"], x["status"]) for x in canceled) == sorted(
+            [(a["id"], "canceled"), (b["id"], "canceled")]
+        )
         assert await c.fetch_open_orders(BTC, params=p) == []
         assert [x["id"] for x in await c.fetch_open_orders(BTC)] == [spot["id"]]
         with pytest.raises(ccxt.OrderNotFound):

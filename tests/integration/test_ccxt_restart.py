@@ -16,9 +16,14 @@ from .conftest import admin, binance, binance_async, call, new_account
 
 
 def _config(state_dir: Path) -> SimulatorConfig:
-    return SimulatorConfig(state_dir=str(state_dir), liquidity_mode="static", admin_token="r" * 32,
-                           demo_api_key="restart-demo", demo_api_secret="restart-secret",
-                           rate_limits=RateLimitConfig(enabled=False))
+    return SimulatorConfig(
+        state_dir=str(state_dir),
+        liquidity_mode="static",
+        admin_token="r" * 32,
+        demo_api_key="restart-demo",
+        demo_api_secret="restart-secret",
+        rate_limits=RateLimitConfig(enabled=False),
+    )
 
 
 @pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
@@ -41,15 +46,19 @@ def test_orders_trades_and_balances_come_back_after_a_restart(tmp_path: Path, us
         return resting, saved, await call(ex, "fetch_my_trades", "BTC/USDT"), await call(ex, "fetch_balance")
 
     async def look(ex) -> tuple:
-        return (await call(ex, "fetch_open_orders"), await call(ex, "fetch_my_trades", "BTC/USDT"),
-                await call(ex, "fetch_balance"))
+        return (
+            await call(ex, "fetch_open_orders"),
+            await call(ex, "fetch_my_trades", "BTC/USDT"),
+            await call(ex, "fetch_balance"),
+        )
 
     with running_server(_config(tmp_path)) as server:
         acct = new_account(server, {"USDT": "5000", "ETH": "1"})
         resting, saved, trades, balance = asyncio.run(session(server.url, acct["apiKey"], acct["secret"], trade))
     with running_server(_config(tmp_path)) as server:
         open_orders, trades_after, balance_after = asyncio.run(
-            session(server.url, acct["apiKey"], acct["secret"], look))
+            session(server.url, acct["apiKey"], acct["secret"], look)
+        )
         assert sorted(o["id"] for o in open_orders) == sorted([resting["id"], open_orders[-1]["id"]])
         assert [t["id"] for t in trades_after] == [t["id"] for t in trades] and trades
         for asset in ("USDT", "BTC", "ETH"):

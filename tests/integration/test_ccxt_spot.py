@@ -44,6 +44,7 @@ WEIGHT_BUDGET = 4500  # start no scenario when the IP already used more of its 6
 
 # ---- numbers ----------------------------------------------------------------------------------------
 
+
 def fl(x: Decimal | str | int) -> float:
     """The float ccxt parses from this decimal's text: compare ccxt's numbers with ``==``."""
     return float(D(x))
@@ -72,6 +73,7 @@ def subset(actual: dict, expected: dict) -> dict:
 
 
 # ---- clients ----------------------------------------------------------------------------------------
+
 
 class Client:
     """One account's ccxt.binance (sync or async) whose every method is awaited the same way:
@@ -210,6 +212,7 @@ def drive(server: RunningServer, flavor: str):
 
 # ---- market helpers ---------------------------------------------------------------------------------
 
+
 async def inside_spread(c: Client, symbol: str = BTC, room: Decimal = Decimal(25)) -> Decimal:
     """A whole price in the middle of the current spread, with more than ``room`` of free prices
     on either side, so the scenario's own orders there meet only each other."""
@@ -221,8 +224,9 @@ async def inside_spread(c: Client, symbol: str = BTC, room: Decimal = Decimal(25
     return mid
 
 
-async def trade_between(seller: Client, buyer: Client, price: Decimal, amount: Decimal = QTY,
-                        symbol: str = BTC) -> tuple[dict, dict]:
+async def trade_between(
+    seller: Client, buyer: Client, price: Decimal, amount: Decimal = QTY, symbol: str = BTC
+) -> tuple[dict, dict]:
     """``seller`` rests a limit sell, ``buyer`` takes it with a limit buy at the same price."""
     maker = await seller.create_order(symbol, "limit", "sell", fl(amount), fl(price))
     assert maker["status"] == "open", maker
@@ -274,22 +278,40 @@ MARKETS = [
 def expected_market(row: tuple) -> dict:
     mid, base, quote, tick, step, min_q, max_q, mkt_max, min_n, max_n, max_p = row
     return {
-        "id": mid, "symbol": f"{base}/{quote}", "base": base, "quote": quote, "baseId": base, "quoteId": quote,
-        "settle": None, "type": "spot", "spot": True, "margin": True, "swap": False, "future": False,
-        "option": False, "contract": False, "active": True, "linear": None, "inverse": None,
-        "taker": 0.001, "maker": 0.001,
+        "id": mid,
+        "symbol": f"{base}/{quote}",
+        "base": base,
+        "quote": quote,
+        "baseId": base,
+        "quoteId": quote,
+        "settle": None,
+        "type": "spot",
+        "spot": True,
+        "margin": True,
+        "swap": False,
+        "future": False,
+        "option": False,
+        "contract": False,
+        "active": True,
+        "linear": None,
+        "inverse": None,
+        "taker": 0.001,
+        "maker": 0.001,
         "precision": {"amount": fl(step), "price": fl(tick), "base": 1e-08, "quote": 1e-08},
-        "limits": {"leverage": {"min": None, "max": None},
-                   "amount": {"min": fl(min_q), "max": fl(max_q)},
-                   "price": {"min": fl(tick), "max": fl(max_p)},
-                   "cost": {"min": fl(min_n), "max": fl(max_n)},
-                   "market": {"min": 0.0, "max": fl(mkt_max)}},
+        "limits": {
+            "leverage": {"min": None, "max": None},
+            "amount": {"min": fl(min_q), "max": fl(max_q)},
+            "price": {"min": fl(tick), "max": fl(max_p)},
+            "cost": {"min": fl(min_n), "max": fl(max_n)},
+            "market": {"min": 0.0, "max": fl(mkt_max)},
+        },
         "marginModes": {"cross": True, "isolated": True},
     }
 
 
 def test_load_markets(drive):
     """The full default ``load_markets`` (7 requests with keys, 3 without) and ``fetch_markets``."""
+
     async def scenario(box: Sandbox):
         keyed = box.client(new_account(box.server, {"USDT": "5"}), markets=False)
         markets = await keyed.load_markets()
@@ -326,6 +348,7 @@ def test_load_markets(drive):
 # =====================================================================================================
 # balances
 # =====================================================================================================
+
 
 def test_fetch_balance_reflects_locks_exactly(drive):
     async def scenario(box: Sandbox):
@@ -377,6 +400,7 @@ def test_limit_order_example_locks_80_usdt(exchange, account):
 # creating orders
 # =====================================================================================================
 
+
 def test_limit_order_rests_then_cancel_releases(drive):
     async def scenario(box: Sandbox):
         a = box.trader()
@@ -384,22 +408,62 @@ def test_limit_order_rests_then_cancel_releases(drive):
         price = mid - 1000
         o = await a.create_order(BTC, "limit", "buy", 0.0015, fl(price), {"clientOrderId": "rest-1"})
         info = o["info"]
-        assert subset(o, exp := {
-            "id": str(info["orderId"]), "clientOrderId": "rest-1", "symbol": BTC, "type": "limit",
-            "side": "buy", "status": "open", "timeInForce": "GTC", "postOnly": False, "price": fl(price),
-            "amount": 0.0015, "filled": 0.0, "remaining": 0.0015, "cost": 0.0, "average": None, "fee": None,
-            "trades": [], "triggerPrice": None, "takeProfitPrice": None, "stopLossPrice": None,
-            "timestamp": info["transactTime"], "lastTradeTimestamp": None,
-        }) == exp
-        assert (info["type"], info["status"], info["price"], info["origQty"]) == ("LIMIT", "NEW", f"{price:.8f}",
-                                                                                 "0.00150000")
+        assert (
+            subset(
+                o,
+                exp := {
+                    "id": str(info["orderId"]),
+                    "clientOrderId": "rest-1",
+                    "symbol": BTC,
+                    "type": "limit",
+                    "side": "buy",
+                    "status": "open",
+                    "timeInForce": "GTC",
+                    "postOnly": False,
+                    "price": fl(price),
+                    "amount": 0.0015,
+                    "filled": 0.0,
+                    "remaining": 0.0015,
+                    "cost": 0.0,
+                    "average": None,
+                    "fee": None,
+                    "trades": [],
+                    "triggerPrice": None,
+                    "takeProfitPrice": None,
+                    "stopLossPrice": None,
+                    "timestamp": info["transactTime"],
+                    "lastTradeTimestamp": None,
+                },
+            )
+            == exp
+        )
+        assert (info["type"], info["status"], info["price"], info["origQty"]) == (
+            "LIMIT",
+            "NEW",
+            f"{price:.8f}",
+            "0.00150000",
+        )
         assert_balance(await a.fetch_balance(), "USDT", D(10000) - D("0.0015") * price, D("0.0015") * price)
 
         c = await a.cancel_order(o["id"], BTC)
-        assert subset(c, exp := {
-            "id": o["id"], "symbol": BTC, "status": "canceled", "type": "limit", "side": "buy",
-            "price": fl(price), "amount": 0.0015, "filled": 0.0, "remaining": 0.0015, "cost": 0.0,
-        }) == exp
+        assert (
+            subset(
+                c,
+                exp := {
+                    "id": o["id"],
+                    "symbol": BTC,
+                    "status": "canceled",
+                    "type": "limit",
+                    "side": "buy",
+                    "price": fl(price),
+                    "amount": 0.0015,
+                    "filled": 0.0,
+                    "remaining": 0.0015,
+                    "cost": 0.0,
+                },
+            )
+            == exp
+        )
         assert c["info"]["origClientOrderId"] == "rest-1"  # Binance: clientOrderId is the cancel's own id
         assert_balance(await a.fetch_balance(), "USDT", "10000")
         with pytest.raises(ccxt.OrderNotFound):
@@ -410,6 +474,7 @@ def test_limit_order_rests_then_cancel_releases(drive):
 
 def test_market_buy_walks_the_asks(drive):
     """A market buy takes the best asks in price order: ours inside the spread, then the maker's."""
+
     async def scenario(box: Sandbox):
         s, t = box.trader(), box.trader()
         await inside_spread(t)  # room below the maker's best ask
@@ -421,16 +486,30 @@ def test_market_buy_walks_the_asks(drive):
         o = await t.create_order(BTC, "market", "buy", 0.002)
         cost = QTY * ours + QTY * maker_ask
         fee = fee_of(D("0.002"))
-        assert subset(o, exp := {
-            "symbol": BTC, "type": "market", "side": "buy", "status": "closed", "amount": 0.002,
-            "filled": 0.002, "remaining": 0.0, "cost": fl(cost), "fee": {"currency": "BTC", "cost": fl(fee)},
-            "lastTradeTimestamp": o["info"]["transactTime"],
-        }) == exp
+        assert (
+            subset(
+                o,
+                exp := {
+                    "symbol": BTC,
+                    "type": "market",
+                    "side": "buy",
+                    "status": "closed",
+                    "amount": 0.002,
+                    "filled": 0.002,
+                    "remaining": 0.0,
+                    "cost": fl(cost),
+                    "fee": {"currency": "BTC", "cost": fl(fee)},
+                    "lastTradeTimestamp": o["info"]["transactTime"],
+                },
+            )
+            == exp
+        )
         assert o["average"] == pytest.approx(fl(cost / D("0.002")), rel=1e-12)
         assert D(o["info"]["cummulativeQuoteQty"]) == cost and D(o["info"]["executedQty"]) == D("0.002")
         assert [(t_["price"], t_["amount"], t_["fee"]) for t_ in o["trades"]] == [
             (fl(ours), 0.001, {"currency": "BTC", "cost": 1e-06}),
-            (fl(maker_ask), 0.001, {"currency": "BTC", "cost": 1e-06})]
+            (fl(maker_ask), 0.001, {"currency": "BTC", "cost": 1e-06}),
+        ]
         assert [t_["id"] for t_ in o["trades"]] == [str(f["tradeId"]) for f in o["info"]["fills"]]
         bal = await t.fetch_balance()
         assert_balance(bal, "USDT", D(10000) - cost)
@@ -453,10 +532,22 @@ def test_market_sell_walks_the_bids(drive):
         o = await t.create_market_sell_order(BTC, 0.002)
         cost = QTY * ours + QTY * maker_bid
         fee = fee_of(QTY * ours) + fee_of(QTY * maker_bid)  # in the asset received: USDT
-        assert subset(o, exp := {
-            "type": "market", "side": "sell", "status": "closed", "amount": 0.002, "filled": 0.002,
-            "remaining": 0.0, "cost": fl(cost), "fee": {"currency": "USDT", "cost": fl(fee)},
-        }) == exp
+        assert (
+            subset(
+                o,
+                exp := {
+                    "type": "market",
+                    "side": "sell",
+                    "status": "closed",
+                    "amount": 0.002,
+                    "filled": 0.002,
+                    "remaining": 0.0,
+                    "cost": fl(cost),
+                    "fee": {"currency": "USDT", "cost": fl(fee)},
+                },
+            )
+            == exp
+        )
         assert [(t_["price"], t_["amount"]) for t_ in o["trades"]] == [(fl(ours), 0.001), (fl(maker_bid), 0.001)]
         bal = await t.fetch_balance()
         assert_balance(bal, "USDT", D(10000) + cost - fee)
@@ -468,6 +559,7 @@ def test_market_sell_walks_the_bids(drive):
 def test_market_orders_by_cost(drive):
     """quoteOrderQty: ``create_market_buy_order_with_cost``, ``create_order('market', ..., price)``
     (ccxt sends amount x price as quoteOrderQty, for buys and sells) and a sell by cost."""
+
     async def scenario(box: Sandbox):
         s, b, t = box.trader(), box.trader(), box.trader()
         mid = await inside_spread(t)
@@ -481,11 +573,23 @@ def test_market_orders_by_cost(drive):
             qty = lots(quote_qty, price)
             cost = qty * price
             fee = fee_of(qty) if side == "buy" else fee_of(cost)
-            assert subset(o, exp := {
-                "type": "market", "side": side, "status": "closed", "amount": fl(qty), "filled": fl(qty),
-                "remaining": 0.0, "cost": fl(cost), "average": fl(price),
-                "fee": {"currency": "BTC" if side == "buy" else "USDT", "cost": fl(fee)},
-            }) == exp
+            assert (
+                subset(
+                    o,
+                    exp := {
+                        "type": "market",
+                        "side": side,
+                        "status": "closed",
+                        "amount": fl(qty),
+                        "filled": fl(qty),
+                        "remaining": 0.0,
+                        "cost": fl(cost),
+                        "average": fl(price),
+                        "fee": {"currency": "BTC" if side == "buy" else "USDT", "cost": fl(fee)},
+                    },
+                )
+                == exp
+            )
             assert D(o["info"]["origQuoteOrderQty"]) == quote_qty
             assert o["info"]["status"] == "FILLED"  # the unspendable dust does not make it EXPIRED
             if side == "buy":
@@ -507,15 +611,29 @@ def test_market_orders_by_cost(drive):
 def test_limit_buy_through_the_book_fills_at_the_makers_price(drive):
     """A crossing limit buy pays the resting price and rests with the rest: open, partly filled, the
     lock only what the remainder could still spend."""
+
     async def scenario(box: Sandbox):
         s, t = box.trader(), box.trader()
         mid = await inside_spread(t)
         await s.create_order(BTC, "limit", "sell", 0.002, fl(mid))
         o = await t.create_limit_buy_order(BTC, 0.003, fl(mid + 20))
         cost = D("0.002") * mid
-        assert subset(o, exp := {"status": "open", "price": fl(mid + 20), "average": fl(mid), "cost": fl(cost),
-                                 "amount": 0.003, "filled": 0.002, "remaining": 0.001,
-                                 "fee": {"currency": "BTC", "cost": fl(fee_of(D("0.002")))}}) == exp
+        assert (
+            subset(
+                o,
+                exp := {
+                    "status": "open",
+                    "price": fl(mid + 20),
+                    "average": fl(mid),
+                    "cost": fl(cost),
+                    "amount": 0.003,
+                    "filled": 0.002,
+                    "remaining": 0.001,
+                    "fee": {"currency": "BTC", "cost": fl(fee_of(D("0.002")))},
+                },
+            )
+            == exp
+        )
         assert o["info"]["status"] == "PARTIALLY_FILLED" and len(o["trades"]) == 1
         assert (await t.fetch_order_book(BTC, 1))["bids"][0] == [fl(mid + 20), 0.001]
         lock = QTY * (mid + 20)
@@ -528,21 +646,46 @@ def test_limit_buy_through_the_book_fills_at_the_makers_price(drive):
 
 def test_order_helpers(drive):
     """create_limit_buy/sell_order and create_market_buy/sell_order."""
+
     async def scenario(box: Sandbox):
         s, b, t = box.trader(), box.trader(), box.trader()
         mid = await inside_spread(t)
         lb = await t.create_limit_buy_order(BTC, 0.001, fl(mid - 2000))
         ls = await t.create_limit_sell_order(BTC, 0.001, fl(mid + 2000))
         for o, side, px in ((lb, "buy", mid - 2000), (ls, "sell", mid + 2000)):
-            assert subset(o, exp := {"type": "limit", "side": side, "status": "open", "price": fl(px),
-                                     "amount": 0.001, "remaining": 0.001}) == exp
+            assert (
+                subset(
+                    o,
+                    exp := {
+                        "type": "limit",
+                        "side": side,
+                        "status": "open",
+                        "price": fl(px),
+                        "amount": 0.001,
+                        "remaining": 0.001,
+                    },
+                )
+                == exp
+            )
         await s.create_order(BTC, "limit", "sell", 0.001, fl(mid + 4))
         await b.create_order(BTC, "limit", "buy", 0.001, fl(mid - 4))
         mb = await t.create_market_buy_order(BTC, 0.001)
         ms = await t.create_market_sell_order(BTC, 0.001)
         for o, side, px in ((mb, "buy", mid + 4), (ms, "sell", mid - 4)):
-            assert subset(o, exp := {"type": "market", "side": side, "status": "closed", "average": fl(px),
-                                     "filled": 0.001, "cost": fl(QTY * px)}) == exp
+            assert (
+                subset(
+                    o,
+                    exp := {
+                        "type": "market",
+                        "side": side,
+                        "status": "closed",
+                        "average": fl(px),
+                        "filled": 0.001,
+                        "cost": fl(QTY * px),
+                    },
+                )
+                == exp
+            )
         assert mb["fee"] == {"currency": "BTC", "cost": 1e-06}
         assert ms["fee"] == {"currency": "USDT", "cost": fl(fee_of(QTY * (mid - 4)))}
         open_ids = sorted(o["id"] for o in await t.fetch_open_orders(BTC))
@@ -554,6 +697,7 @@ def test_order_helpers(drive):
 def test_stop_loss_limit_waits_then_triggers(drive):
     """STOP_LOSS_LIMIT sell: parked off the book (funds locked) until a trade at or below the stop,
     then a resting limit that the next buyer fills."""
+
     async def scenario(box: Sandbox):
         a, c, d = box.trader(), box.trader(), box.trader()
         mid = await inside_spread(a)
@@ -564,13 +708,38 @@ def test_stop_loss_limit_waits_then_triggers(drive):
             await a.create_order(BTC, "limit", "sell", 0.002, fl(limit), {"stopPrice": fl(mid)})
 
         o = await a.create_order(BTC, "limit", "sell", 0.002, fl(limit), {"stopPrice": fl(stop)})
-        assert subset(o, exp := {"type": "limit", "side": "sell", "status": "open", "price": fl(limit),
-                                 "triggerPrice": fl(stop), "stopPrice": fl(stop), "takeProfitPrice": None,
-                                 "amount": 0.002, "filled": 0.0, "remaining": 0.002}) == exp
+        assert (
+            subset(
+                o,
+                exp := {
+                    "type": "limit",
+                    "side": "sell",
+                    "status": "open",
+                    "price": fl(limit),
+                    "triggerPrice": fl(stop),
+                    "stopPrice": fl(stop),
+                    "takeProfitPrice": None,
+                    "amount": 0.002,
+                    "filled": 0.0,
+                    "remaining": 0.002,
+                },
+            )
+            == exp
+        )
         assert (o["info"]["type"], D(o["info"]["stopPrice"])) == ("STOP_LOSS_LIMIT", stop)
         waiting = await a.fetch_order(o["id"], BTC)
-        assert subset(waiting, exp := {"status": "open", "triggerPrice": fl(stop), "filled": 0.0,
-                                       "timestamp": o["info"]["transactTime"]}) == exp
+        assert (
+            subset(
+                waiting,
+                exp := {
+                    "status": "open",
+                    "triggerPrice": fl(stop),
+                    "filled": 0.0,
+                    "timestamp": o["info"]["transactTime"],
+                },
+            )
+            == exp
+        )
         assert (waiting["info"]["isWorking"], waiting["info"]["workingTime"]) == (False, -1)
         assert_balance(await a.fetch_balance(), "BTC", D("0.998"), D("0.002"))
         assert fl(limit) not in [px for px, _ in (await a.fetch_order_book(BTC, 5))["asks"]]
@@ -589,11 +758,36 @@ def test_stop_loss_limit_waits_then_triggers(drive):
         assert (take["average"], take["filled"]) == (fl(limit), 0.002)
         done = await a.fetch_order(o["id"], BTC)
         cost = D("0.002") * limit
-        assert subset(done, exp := {"status": "closed", "filled": 0.002, "remaining": 0.0, "cost": fl(cost),
-                                    "average": fl(limit), "type": "limit", "triggerPrice": fl(stop)}) == exp
+        assert (
+            subset(
+                done,
+                exp := {
+                    "status": "closed",
+                    "filled": 0.002,
+                    "remaining": 0.0,
+                    "cost": fl(cost),
+                    "average": fl(limit),
+                    "type": "limit",
+                    "triggerPrice": fl(stop),
+                },
+            )
+            == exp
+        )
         [fill] = await my_trades_of(a, o)
-        assert subset(fill, exp := {"side": "sell", "takerOrMaker": "maker", "price": fl(limit), "amount": 0.002,
-                                    "cost": fl(cost), "fee": {"currency": "USDT", "cost": fl(fee_of(cost))}}) == exp
+        assert (
+            subset(
+                fill,
+                exp := {
+                    "side": "sell",
+                    "takerOrMaker": "maker",
+                    "price": fl(limit),
+                    "amount": 0.002,
+                    "cost": fl(cost),
+                    "fee": {"currency": "USDT", "cost": fl(fee_of(cost))},
+                },
+            )
+            == exp
+        )
         bal = await a.fetch_balance()
         assert_balance(bal, "BTC", D("0.998"))
         assert_balance(bal, "USDT", D(10000) + cost - fee_of(cost))
@@ -603,6 +797,7 @@ def test_stop_loss_limit_waits_then_triggers(drive):
 
 def test_take_profit_limit_triggers_and_takes(drive):
     """TAKE_PROFIT_LIMIT sell: triggers on a trade at or above its price, then takes the best bid."""
+
     async def scenario(box: Sandbox):
         a, c, d = box.trader(), box.trader(), box.trader()
         mid = await inside_spread(a)
@@ -614,8 +809,21 @@ def test_take_profit_limit_triggers_and_takes(drive):
             await a.create_order(BTC, "limit", "sell", 0.002, fl(mid - 10), {"takeProfitPrice": fl(mid)})
 
         o = await a.create_order(BTC, "limit", "sell", 0.002, fl(mid - 10), {"takeProfitPrice": fl(tp)})
-        assert subset(o, exp := {"type": "limit", "side": "sell", "status": "open", "price": fl(mid - 10),
-                                 "triggerPrice": fl(tp), "takeProfitPrice": fl(tp), "filled": 0.0}) == exp
+        assert (
+            subset(
+                o,
+                exp := {
+                    "type": "limit",
+                    "side": "sell",
+                    "status": "open",
+                    "price": fl(mid - 10),
+                    "triggerPrice": fl(tp),
+                    "takeProfitPrice": fl(tp),
+                    "filled": 0.0,
+                },
+            )
+            == exp
+        )
         assert o["info"]["type"] == "TAKE_PROFIT_LIMIT"
         assert_balance(await a.fetch_balance(), "BTC", D("0.998"), D("0.002"))
 
@@ -624,12 +832,34 @@ def test_take_profit_limit_triggers_and_takes(drive):
         await trade_between(c, d, tp)  # at it: triggered
         done = await a.fetch_order(o["id"], BTC)
         cost = D("0.002") * (mid - 10)
-        assert subset(done, exp := {"status": "closed", "filled": 0.002, "average": fl(mid - 10), "cost": fl(cost),
-                                    "takeProfitPrice": fl(tp)}) == exp
+        assert (
+            subset(
+                done,
+                exp := {
+                    "status": "closed",
+                    "filled": 0.002,
+                    "average": fl(mid - 10),
+                    "cost": fl(cost),
+                    "takeProfitPrice": fl(tp),
+                },
+            )
+            == exp
+        )
         assert done["info"]["isWorking"] is True
         [fill] = await my_trades_of(a, o)
-        assert subset(fill, exp := {"side": "sell", "takerOrMaker": "taker", "price": fl(mid - 10),
-                                    "amount": 0.002, "fee": {"currency": "USDT", "cost": fl(fee_of(cost))}}) == exp
+        assert (
+            subset(
+                fill,
+                exp := {
+                    "side": "sell",
+                    "takerOrMaker": "taker",
+                    "price": fl(mid - 10),
+                    "amount": 0.002,
+                    "fee": {"currency": "USDT", "cost": fl(fee_of(cost))},
+                },
+            )
+            == exp
+        )
         bal = await a.fetch_balance()
         assert_balance(bal, "BTC", D("0.998"))
         assert_balance(bal, "USDT", D(10000) + cost - fee_of(cost))
@@ -639,13 +869,26 @@ def test_take_profit_limit_triggers_and_takes(drive):
 
 def test_post_only(drive):
     """``postOnly`` -> LIMIT_MAKER: rests when it would not trade, is refused when it would."""
+
     async def scenario(box: Sandbox):
         s, a = box.trader(), box.trader()
         mid = await inside_spread(a)
         await s.create_order(BTC, "limit", "sell", 0.001, fl(mid + 2))
         o = await a.create_order(BTC, "limit", "buy", 0.001, fl(mid + 1), {"postOnly": True})
-        assert subset(o, exp := {"type": "limit", "postOnly": True, "status": "open", "price": fl(mid + 1),
-                                 "timeInForce": "GTC", "remaining": 0.001}) == exp
+        assert (
+            subset(
+                o,
+                exp := {
+                    "type": "limit",
+                    "postOnly": True,
+                    "status": "open",
+                    "price": fl(mid + 1),
+                    "timeInForce": "GTC",
+                    "remaining": 0.001,
+                },
+            )
+            == exp
+        )
         assert o["info"]["type"] == "LIMIT_MAKER"
         with pytest.raises(ccxt.OrderImmediatelyFillable):
             await a.create_order(BTC, "limit", "buy", 0.001, fl(mid + 2), {"postOnly": True})
@@ -662,9 +905,22 @@ def test_ioc_fills_what_it_can_then_expires(drive):
         mid = await inside_spread(a)
         await s.create_order(BTC, "limit", "sell", 0.001, fl(mid))
         o = await a.create_order(BTC, "limit", "buy", 0.003, fl(mid), {"timeInForce": "IOC"})
-        assert subset(o, exp := {"status": "expired", "timeInForce": "IOC", "amount": 0.003, "filled": 0.001,
-                                 "remaining": 0.002, "cost": fl(QTY * mid), "average": fl(mid),
-                                 "fee": {"currency": "BTC", "cost": 1e-06}}) == exp
+        assert (
+            subset(
+                o,
+                exp := {
+                    "status": "expired",
+                    "timeInForce": "IOC",
+                    "amount": 0.003,
+                    "filled": 0.001,
+                    "remaining": 0.002,
+                    "cost": fl(QTY * mid),
+                    "average": fl(mid),
+                    "fee": {"currency": "BTC", "cost": 1e-06},
+                },
+            )
+            == exp
+        )
         assert o["info"]["status"] == "EXPIRED"
         assert (await a.fetch_order(o["id"], BTC))["status"] == "expired"
         bal = await a.fetch_balance()  # nothing stays locked
@@ -682,12 +938,35 @@ def test_fok_is_all_or_nothing(drive):
         mid = await inside_spread(a)
         await s.create_order(BTC, "limit", "sell", 0.001, fl(mid))
         miss = await a.create_order(BTC, "limit", "buy", 0.002, fl(mid), {"timeInForce": "FOK"})
-        assert subset(miss, exp := {"status": "expired", "timeInForce": "FOK", "filled": 0.0, "remaining": 0.002,
-                                    "cost": 0.0, "trades": []}) == exp
+        assert (
+            subset(
+                miss,
+                exp := {
+                    "status": "expired",
+                    "timeInForce": "FOK",
+                    "filled": 0.0,
+                    "remaining": 0.002,
+                    "cost": 0.0,
+                    "trades": [],
+                },
+            )
+            == exp
+        )
         assert (await a.fetch_order_book(BTC, 1))["asks"][0] == [fl(mid), 0.001]  # untouched
         hit = await a.create_order(BTC, "limit", "buy", 0.001, fl(mid), {"timeInForce": "FOK"})
-        assert subset(hit, exp := {"status": "closed", "timeInForce": "FOK", "filled": 0.001, "remaining": 0.0,
-                                   "average": fl(mid)}) == exp
+        assert (
+            subset(
+                hit,
+                exp := {
+                    "status": "closed",
+                    "timeInForce": "FOK",
+                    "filled": 0.001,
+                    "remaining": 0.0,
+                    "average": fl(mid),
+                },
+            )
+            == exp
+        )
         bal = await a.fetch_balance()
         assert_balance(bal, "USDT", D(10000) - QTY * mid)
 
@@ -696,24 +975,61 @@ def test_fok_is_all_or_nothing(drive):
 
 def test_stop_loss_market_triggers_and_sells_at_the_best_bid(drive):
     """``market`` + ``stopPrice`` -> STOP_LOSS: once triggered, a market sell into the best bid."""
+
     async def scenario(box: Sandbox):
         a, c, d = box.trader(), box.trader(), box.trader()
         mid = await inside_spread(a)
         await trade_between(c, d, mid)
         await d.create_order(BTC, "limit", "buy", 0.001, fl(mid - 20))  # the best bid
         o = await a.create_order(BTC, "market", "sell", 0.001, None, {"stopPrice": fl(mid - 5)})
-        assert subset(o, exp := {"type": "market", "side": "sell", "status": "open", "price": None,
-                                 "triggerPrice": fl(mid - 5), "amount": 0.001, "filled": 0.0}) == exp
+        assert (
+            subset(
+                o,
+                exp := {
+                    "type": "market",
+                    "side": "sell",
+                    "status": "open",
+                    "price": None,
+                    "triggerPrice": fl(mid - 5),
+                    "amount": 0.001,
+                    "filled": 0.0,
+                },
+            )
+            == exp
+        )
         assert o["info"]["type"] == "STOP_LOSS"
         assert_balance(await a.fetch_balance(), "BTC", D("0.999"), QTY)
         await trade_between(c, d, mid - 6)
         done = await a.fetch_order(o["id"], BTC)
         cost = QTY * (mid - 20)
-        assert subset(done, exp := {"type": "market", "status": "closed", "filled": 0.001, "average": fl(mid - 20),
-                                    "cost": fl(cost), "triggerPrice": fl(mid - 5)}) == exp
+        assert (
+            subset(
+                done,
+                exp := {
+                    "type": "market",
+                    "status": "closed",
+                    "filled": 0.001,
+                    "average": fl(mid - 20),
+                    "cost": fl(cost),
+                    "triggerPrice": fl(mid - 5),
+                },
+            )
+            == exp
+        )
         [fill] = await a.fetch_order_trades(o["id"], BTC)
-        assert subset(fill, exp := {"order": o["id"], "side": "sell", "takerOrMaker": "taker", "price": fl(mid - 20),
-                                    "fee": {"currency": "USDT", "cost": fl(fee_of(cost))}}) == exp
+        assert (
+            subset(
+                fill,
+                exp := {
+                    "order": o["id"],
+                    "side": "sell",
+                    "takerOrMaker": "taker",
+                    "price": fl(mid - 20),
+                    "fee": {"currency": "USDT", "cost": fl(fee_of(cost))},
+                },
+            )
+            == exp
+        )
         bal = await a.fetch_balance()
         assert_balance(bal, "BTC", D("0.999"))
         assert_balance(bal, "USDT", D(10000) + cost - fee_of(cost))
@@ -723,6 +1039,7 @@ def test_stop_loss_market_triggers_and_sells_at_the_best_bid(drive):
 
 def test_self_trade_prevention_expires_the_resting_order(drive):
     """Binance's default EXPIRE_MAKER: our own ask is expired, the market buy goes on to the maker."""
+
     async def scenario(box: Sandbox):
         a = box.trader()
         await inside_spread(a)  # room below the maker's best ask
@@ -745,6 +1062,7 @@ def test_self_trade_prevention_expires_the_resting_order(drive):
 
 def test_rejections_map_to_ccxt_exceptions(drive):
     """The server enforces what ccxt does not check; refusals change nothing."""
+
     async def scenario(box: Sandbox):
         a, c, d = box.trader({"USDT": "1000", "BTC": "0.01"}), box.trader(), box.trader()
         mid = await inside_spread(a)
@@ -781,6 +1099,7 @@ def test_rejections_map_to_ccxt_exceptions(drive):
 # cancelling and querying orders
 # =====================================================================================================
 
+
 def test_cancel_all_orders(drive):
     async def scenario(box: Sandbox):
         a = box.trader({"USDT": "10000", "BTC": "1", "ETH": "1"})
@@ -791,7 +1110,8 @@ def test_cancel_all_orders(drive):
         o3 = await a.create_order(ETH, "limit", "sell", 0.01, fl(eth_bid + 100))  # far above the bids: rests
         canceled = await a.cancel_all_orders(BTC)
         assert sorted((o["id"], o["status"], o["symbol"]) for o in canceled) == sorted(
-            [(o1["id"], "canceled", BTC), (o2["id"], "canceled", BTC)])
+            [(o1["id"], "canceled", BTC), (o2["id"], "canceled", BTC)]
+        )
         assert await a.fetch_open_orders(BTC) == []
         assert [o["id"] for o in await a.fetch_open_orders(ETH)] == [o3["id"]]
         bal = await a.fetch_balance()
@@ -811,9 +1131,21 @@ def test_partial_fill_then_cancel(drive):
         o = await s.create_order(BTC, "limit", "sell", 0.003, fl(mid), {"clientOrderId": "part-1"})
         take = await t.create_order(BTC, "market", "buy", 0.001)
         part = await s.fetch_order(o["id"], BTC)
-        assert subset(part, exp := {"status": "open", "amount": 0.003, "filled": 0.001, "remaining": 0.002,
-                                    "cost": fl(QTY * mid), "average": fl(mid),
-                                    "lastTradeTimestamp": take["info"]["transactTime"]}) == exp
+        assert (
+            subset(
+                part,
+                exp := {
+                    "status": "open",
+                    "amount": 0.003,
+                    "filled": 0.001,
+                    "remaining": 0.002,
+                    "cost": fl(QTY * mid),
+                    "average": fl(mid),
+                    "lastTradeTimestamp": take["info"]["transactTime"],
+                },
+            )
+            == exp
+        )
         assert part["info"]["status"] == "PARTIALLY_FILLED"
         assert [x["id"] for x in await s.fetch_open_orders(BTC)] == [o["id"]]
         bal = await s.fetch_balance()
@@ -826,22 +1158,46 @@ def test_partial_fill_then_cancel(drive):
         assert [x["id"] for x in await s.fetch_canceled_orders(BTC)] == [o["id"]]
         assert await s.fetch_closed_orders(BTC) == []
         [fill] = await s.fetch_order_trades(o["id"], BTC)
-        assert subset(fill, exp := {"takerOrMaker": "maker", "side": "sell", "amount": 0.001, "price": fl(mid),
-                                    "id": take["trades"][0]["id"]}) == exp
+        assert (
+            subset(
+                fill,
+                exp := {
+                    "takerOrMaker": "maker",
+                    "side": "sell",
+                    "amount": 0.001,
+                    "price": fl(mid),
+                    "id": take["trades"][0]["id"],
+                },
+            )
+            == exp
+        )
 
     drive(scenario)
 
 
 def test_edit_order_replaces_it(drive):
     """ccxt's ``edit_order`` on spot is Binance's cancelReplace: a new order, the old one canceled."""
+
     async def scenario(box: Sandbox):
         a = box.trader()
         mid = await inside_spread(a)
         old = await a.create_order(BTC, "limit", "buy", 0.001, fl(mid - 1000))
         new = await a.edit_order(old["id"], BTC, "limit", "buy", 0.002, fl(mid - 900))
         assert new["id"] != old["id"]
-        assert subset(new, exp := {"status": "open", "type": "limit", "side": "buy", "price": fl(mid - 900),
-                                   "amount": 0.002, "remaining": 0.002}) == exp
+        assert (
+            subset(
+                new,
+                exp := {
+                    "status": "open",
+                    "type": "limit",
+                    "side": "buy",
+                    "price": fl(mid - 900),
+                    "amount": 0.002,
+                    "remaining": 0.002,
+                },
+            )
+            == exp
+        )
         assert (await a.fetch_order(old["id"], BTC))["status"] == "canceled"
         assert [x["id"] for x in await a.fetch_open_orders(BTC)] == [new["id"]]
         lock = D("0.002") * (mid - 900)
@@ -858,11 +1214,26 @@ def test_fetch_order_by_id_and_client_order_id(drive):
         by_id = await a.fetch_order(o["id"], BTC)
         by_client = await a.fetch_order(None, BTC, {"clientOrderId": "find-me"})
         for f in (by_id, by_client):
-            assert subset(f, exp := {
-                "id": o["id"], "clientOrderId": "find-me", "symbol": BTC, "type": "limit", "side": "sell",
-                "status": "open", "price": fl(mid + 500), "amount": 0.0042, "filled": 0.0, "remaining": 0.0042,
-                "timestamp": o["timestamp"], "triggerPrice": None,
-            }) == exp
+            assert (
+                subset(
+                    f,
+                    exp := {
+                        "id": o["id"],
+                        "clientOrderId": "find-me",
+                        "symbol": BTC,
+                        "type": "limit",
+                        "side": "sell",
+                        "status": "open",
+                        "price": fl(mid + 500),
+                        "amount": 0.0042,
+                        "filled": 0.0,
+                        "remaining": 0.0042,
+                        "timestamp": o["timestamp"],
+                        "triggerPrice": None,
+                    },
+                )
+                == exp
+            )
             assert f["info"]["time"] == o["info"]["transactTime"]
         with pytest.raises(ccxt.OrderNotFound):  # another account's order is not found
             await other.fetch_order(o["id"], BTC)
@@ -890,9 +1261,18 @@ def test_fetch_orders_open_closed_canceled(drive):
 
         every = await a.fetch_orders(BTC)
         assert [(o["id"], o["status"]) for o in every] == [
-            (filled["id"], "closed"), (resting["id"], "open"), (gone["id"], "canceled"), (expired["id"], "expired")]
-        assert subset(every[0], exp := {"type": "market", "side": "buy", "filled": 0.001, "average": fl(mid),
-                                        "cost": fl(QTY * mid)}) == exp
+            (filled["id"], "closed"),
+            (resting["id"], "open"),
+            (gone["id"], "canceled"),
+            (expired["id"], "expired"),
+        ]
+        assert (
+            subset(
+                every[0],
+                exp := {"type": "market", "side": "buy", "filled": 0.001, "average": fl(mid), "cost": fl(QTY * mid)},
+            )
+            == exp
+        )
         assert subset(every[3], exp := {"filled": 0.001, "remaining": 0.001, "timeInForce": "IOC"}) == exp
         assert [o["id"] for o in await a.fetch_open_orders(BTC)] == [resting["id"]]
         assert [o["id"] for o in await a.fetch_closed_orders(BTC)] == [filled["id"]]
@@ -913,8 +1293,10 @@ def test_fetch_orders_open_closed_canceled(drive):
 # trades
 # =====================================================================================================
 
+
 def test_two_party_trade(drive):
     """A rests a limit sell, B buys it at market: maker and taker sides, fees and balances, exactly."""
+
     async def scenario(box: Sandbox):
         a = box.trader({"BTC": "0.5"})
         b = box.trader({"USDT": "5000"})
@@ -925,17 +1307,50 @@ def test_two_party_trade(drive):
         buy = await b.create_order(BTC, "market", "buy", fl(qty))
         cost = qty * mid
         maker_fee, taker_fee = fee_of(cost), fee_of(qty)
-        assert subset(buy, exp := {"status": "closed", "filled": fl(qty), "average": fl(mid), "cost": fl(cost),
-                                   "fee": {"currency": "BTC", "cost": fl(taker_fee)}}) == exp
+        assert (
+            subset(
+                buy,
+                exp := {
+                    "status": "closed",
+                    "filled": fl(qty),
+                    "average": fl(mid),
+                    "cost": fl(cost),
+                    "fee": {"currency": "BTC", "cost": fl(taker_fee)},
+                },
+            )
+            == exp
+        )
         assert D(buy["info"]["cummulativeQuoteQty"]) == cost
 
         [ta] = await a.fetch_my_trades(BTC)
         [tb] = await b.fetch_my_trades(BTC)
         common = {"symbol": BTC, "price": fl(mid), "amount": fl(qty), "cost": fl(cost), "id": ta["id"]}
-        assert subset(ta, exp := {**common, "order": sell["id"], "side": "sell", "takerOrMaker": "maker",
-                                  "fee": {"currency": "USDT", "cost": fl(maker_fee)}}) == exp
-        assert subset(tb, exp := {**common, "order": buy["id"], "side": "buy", "takerOrMaker": "taker",
-                                  "fee": {"currency": "BTC", "cost": fl(taker_fee)}}) == exp
+        assert (
+            subset(
+                ta,
+                exp := {
+                    **common,
+                    "order": sell["id"],
+                    "side": "sell",
+                    "takerOrMaker": "maker",
+                    "fee": {"currency": "USDT", "cost": fl(maker_fee)},
+                },
+            )
+            == exp
+        )
+        assert (
+            subset(
+                tb,
+                exp := {
+                    **common,
+                    "order": buy["id"],
+                    "side": "buy",
+                    "takerOrMaker": "taker",
+                    "fee": {"currency": "BTC", "cost": fl(taker_fee)},
+                },
+            )
+            == exp
+        )
         assert ta["timestamp"] == tb["timestamp"] == buy["info"]["transactTime"]
         assert (D(ta["info"]["commission"]), D(tb["info"]["commission"])) == (maker_fee, taker_fee)
         assert D(ta["info"]["quoteQty"]) == cost
@@ -952,6 +1367,7 @@ def test_two_party_trade(drive):
 
 def test_trade_in_a_btc_quoted_market(drive):
     """ETH/BTC: the maker's fee is taken in BTC, the taker's in ETH, at ETH/BTC's own precision."""
+
     async def scenario(box: Sandbox):
         a = box.trader({"ETH": "2"})
         b = box.trader({"BTC": "0.1"})
@@ -963,11 +1379,34 @@ def test_trade_in_a_btc_quoted_market(drive):
         sell = await a.create_order("ETH/BTC", "limit", "sell", fl(qty), fl(price))
         buy = await b.create_order("ETH/BTC", "market", "buy", fl(qty))
         cost = qty * price
-        assert subset(buy, exp := {"symbol": "ETH/BTC", "status": "closed", "filled": fl(qty), "average": fl(price),
-                                   "cost": fl(cost), "fee": {"currency": "ETH", "cost": fl(fee_of(qty))}}) == exp
+        assert (
+            subset(
+                buy,
+                exp := {
+                    "symbol": "ETH/BTC",
+                    "status": "closed",
+                    "filled": fl(qty),
+                    "average": fl(price),
+                    "cost": fl(cost),
+                    "fee": {"currency": "ETH", "cost": fl(fee_of(qty))},
+                },
+            )
+            == exp
+        )
         [ta] = await a.fetch_my_trades("ETH/BTC")
-        assert subset(ta, exp := {"order": sell["id"], "takerOrMaker": "maker", "side": "sell", "cost": fl(cost),
-                                  "fee": {"currency": "BTC", "cost": fl(fee_of(cost))}}) == exp
+        assert (
+            subset(
+                ta,
+                exp := {
+                    "order": sell["id"],
+                    "takerOrMaker": "maker",
+                    "side": "sell",
+                    "cost": fl(cost),
+                    "fee": {"currency": "BTC", "cost": fl(fee_of(cost))},
+                },
+            )
+            == exp
+        )
         bal_a, bal_b = await a.fetch_balance(), await b.fetch_balance()
         assert_balance(bal_a, "ETH", D(2) - qty)
         assert_balance(bal_a, "BTC", cost - fee_of(cost))
@@ -987,16 +1426,19 @@ def test_fetch_my_trades_fields_and_paging(drive):
         orders = [await t.create_order(BTC, "market", "buy", 0.001) for _ in prices]
 
         mine = await t.fetch_my_trades(BTC)
-        assert [(x["order"], x["price"], x["amount"], x["cost"], x["side"], x["takerOrMaker"], x["fee"])
-                for x in mine] == [
+        assert [
+            (x["order"], x["price"], x["amount"], x["cost"], x["side"], x["takerOrMaker"], x["fee"]) for x in mine
+        ] == [
             (o["id"], fl(px), 0.001, fl(QTY * px), "buy", "taker", {"currency": "BTC", "cost": 1e-06})
-            for o, px in zip(orders, prices, strict=True)]
+            for o, px in zip(orders, prices, strict=True)
+        ]
         assert [x["id"] for x in mine] == [o["trades"][0]["id"] for o in orders]
         assert [x["timestamp"] for x in mine] == [o["info"]["transactTime"] for o in orders]
         theirs = await s.fetch_my_trades(BTC)
         assert [(x["id"], x["side"], x["takerOrMaker"], x["fee"]) for x in theirs] == [
             (ours["id"], "sell", "maker", {"currency": "USDT", "cost": fl(fee_of(QTY * px))})
-            for ours, px in zip(mine, prices, strict=True)]
+            for ours, px in zip(mine, prices, strict=True)
+        ]
 
         assert [x["id"] for x in await t.fetch_my_trades(BTC, limit=2)] == [x["id"] for x in mine[2:]]
         since = mine[1]["timestamp"]
@@ -1012,6 +1454,7 @@ def test_fetch_my_trades_fields_and_paging(drive):
 # =====================================================================================================
 # public market data
 # =====================================================================================================
+
 
 def test_fetch_order_book(drive):
     async def scenario(box: Sandbox):
@@ -1039,6 +1482,7 @@ def test_fetch_order_book(drive):
 def test_fetch_ticker_and_tickers(drive):
     """The 24 h ticker after our trades: statistics exactly those of the whole public tape (every
     trade of this test run is inside the window), the touch exactly our resting orders."""
+
     async def scenario(box: Sandbox):
         s, b, pub = box.trader(), box.trader(), box.client()
         mid = await inside_spread(pub)
@@ -1052,12 +1496,28 @@ def test_fetch_ticker_and_tickers(drive):
         prices = [dec(r["price"]) for r in rows]
         volume = sum(D(r["info"]["q"]) for r in rows)
         quote_volume = sum(D(r["info"]["p"]) * D(r["info"]["q"]) for r in rows)
-        assert subset(t, exp := {
-            "symbol": BTC, "bid": fl(mid - 6), "bidVolume": 0.0017, "ask": fl(mid + 6), "askVolume": 0.0031,
-            "last": fl(mid - 2), "close": fl(mid - 2), "open": fl(prices[0]), "high": fl(max(prices)),
-            "low": fl(min(prices)), "baseVolume": fl(volume), "quoteVolume": fl(quote_volume),
-            "change": fl(mid - 2 - prices[0]), "timestamp": t["info"]["closeTime"],
-        }) == exp
+        assert (
+            subset(
+                t,
+                exp := {
+                    "symbol": BTC,
+                    "bid": fl(mid - 6),
+                    "bidVolume": 0.0017,
+                    "ask": fl(mid + 6),
+                    "askVolume": 0.0031,
+                    "last": fl(mid - 2),
+                    "close": fl(mid - 2),
+                    "open": fl(prices[0]),
+                    "high": fl(max(prices)),
+                    "low": fl(min(prices)),
+                    "baseVolume": fl(volume),
+                    "quoteVolume": fl(quote_volume),
+                    "change": fl(mid - 2 - prices[0]),
+                    "timestamp": t["info"]["closeTime"],
+                },
+            )
+            == exp
+        )
         assert t["vwap"] == pytest.approx(fl(quote_volume / volume), rel=1e-12)  # 8 decimals
         first, last = rows[0]["info"]["f"], rows[-1]["info"]["l"]
         assert (t["info"]["firstId"], t["info"]["lastId"], t["info"]["count"]) == (first, last, last - first + 1)
@@ -1071,11 +1531,21 @@ def test_fetch_ticker_and_tickers(drive):
         assert subset(two[BTC], same) == same
 
         rolling = await box.client().fetch_ticker(BTC, {"rolling": True})  # /api/v3/ticker, 1d window
-        assert subset(rolling, exp := {k: t[k] for k in ("last", "baseVolume", "quoteVolume", "high", "low",
-                                                         "open")} | {"bid": None, "ask": None}) == exp
+        assert (
+            subset(
+                rolling,
+                exp := {k: t[k] for k in ("last", "baseVolume", "quoteVolume", "high", "low", "open")}
+                | {"bid": None, "ask": None},
+            )
+            == exp
+        )
         quotes = await box.client().fetch_bids_asks([BTC])
-        assert subset(quotes[BTC], exp := {"bid": fl(mid - 6), "bidVolume": 0.0017, "ask": fl(mid + 6),
-                                           "askVolume": 0.0031}) == exp
+        assert (
+            subset(
+                quotes[BTC], exp := {"bid": fl(mid - 6), "bidVolume": 0.0017, "ask": fl(mid + 6), "askVolume": 0.0031}
+            )
+            == exp
+        )
         last = await box.client().fetch_last_prices([BTC])
         assert last[BTC]["price"] == fl(mid - 2)
 
@@ -1086,6 +1556,7 @@ def test_ticker_previous_close_is_the_trade_before_the_window(server):
     """Binance's ``prevClosePrice`` (ccxt ``previousClose``) is the price of the trade before the
     first one in the 24 h window (the 24hrTicker stream's ``x``: "First trade(F)-1 price"), never
     the window's own last trade. This session's trades are all inside the window: there is none."""
+
     async def scenario(box: Sandbox):
         s, b, pub = box.trader(), box.trader(), box.client()
         mid = await inside_spread(pub)
@@ -1100,6 +1571,7 @@ def test_ticker_previous_close_is_the_trade_before_the_window(server):
 
 def test_fetch_trades(drive):
     """Public trades come from aggTrades: one row per taker order and price."""
+
     async def scenario(box: Sandbox):
         s, b, t, pub = box.trader(), box.trader(), box.trader(), box.client()
         mid = await inside_spread(pub)
@@ -1127,9 +1599,11 @@ def test_fetch_trades(drive):
 
         single = await box.client().fetch_trades(BTC, limit=4, params={"fetchTradesMethod": "publicGetTrades"})
         assert [(r["id"], r["price"], r["amount"], r["side"]) for r in single] == [
-            (str(first), fl(mid + 1), 0.001, "buy"), (str(first + 1), fl(mid + 1), 0.002, "buy"),
+            (str(first), fl(mid + 1), 0.001, "buy"),
+            (str(first + 1), fl(mid + 1), 0.002, "buy"),
             (str(first + 2), fl(mid + 2), 0.001, "buy"),
-            (down["trades"][0]["id"], fl(mid - 1), 0.0015, "sell")]
+            (down["trades"][0]["id"], fl(mid - 1), 0.0015, "sell"),
+        ]
 
     drive(scenario)
 
@@ -1151,6 +1625,7 @@ def candle_open(t: int, timeframe: str) -> int:
 def test_fetch_ohlcv(drive):
     """Each candle holding our trades (1s to 1M) is exactly the public trades of its interval:
     open, high, low, close and volume, our trades the last ones; later candles up to now are flat."""
+
     async def scenario(box: Sandbox):
         s, b, pub = box.trader(), box.trader(), box.client()
         mid = await inside_spread(pub)
@@ -1158,17 +1633,25 @@ def test_fetch_ohlcv(drive):
         fills = [(await trade_between(s, b, px, q))[1] for px, q in plan]
         rows = await public_tape(box)
         assert [(r["price"], r["amount"], r["timestamp"]) for r in rows[-3:]] == [
-            (fl(px), fl(q), f["timestamp"]) for (px, q), f in zip(plan, fills, strict=True)]
+            (fl(px), fl(q), f["timestamp"]) for (px, q), f in zip(plan, fills, strict=True)
+        ]
         for tf in TIMEFRAMES:
             for start in sorted({candle_open(f["timestamp"], tf) for f in fills}):
                 inside = [r for r in rows if candle_open(r["timestamp"], tf) == start]
                 prices = [r["price"] for r in inside]
-                expected = [start, prices[0], max(prices), min(prices), prices[-1],
-                            fl(sum(D(r["info"]["q"]) for r in inside))]
+                expected = [
+                    start,
+                    prices[0],
+                    max(prices),
+                    min(prices),
+                    prices[-1],
+                    fl(sum(D(r["info"]["q"]) for r in inside)),
+                ]
                 assert await pub.fetch_ohlcv(BTC, tf, start, 1) == [expected], tf
             # the newest up to our last trade (endTime): its candle ends the page
-            assert (await pub.fetch_ohlcv(BTC, tf, limit=2, params={"until": fills[-1]["timestamp"]}))[-1] == \
-                expected, tf
+            assert (await pub.fetch_ohlcv(BTC, tf, limit=2, params={"until": fills[-1]["timestamp"]}))[
+                -1
+            ] == expected, tf
             # the newest without bounds: consecutive candles up to the open one holding the server's
             # now; any after our last trade's are flat at its price with no volume
             before = await pub.fetch_time()

@@ -25,14 +25,61 @@ from .conftest import new_account
 
 SYMBOLS = {"BTCUSDT", "ETHUSDT", "ETHBTC", "BNBUSDT", "SOLUSDT"}
 BALANCES = {"USDT": "100000", "BTC": "2", "ETH": "20"}
-ORDER_FIELDS = {"symbol", "orderId", "orderListId", "clientOrderId", "transactTime", "price", "origQty",
-                "executedQty", "cummulativeQuoteQty", "status", "timeInForce", "type", "side", "workingTime",
-                "fills", "selfTradePreventionMode"}
-QUERY_FIELDS = {"symbol", "orderId", "orderListId", "clientOrderId", "price", "origQty", "executedQty",
-                "cummulativeQuoteQty", "status", "timeInForce", "type", "side", "stopPrice", "icebergQty", "time",
-                "updateTime", "isWorking", "workingTime", "origQuoteOrderQty", "selfTradePreventionMode"}
-MY_TRADE_FIELDS = {"symbol", "id", "orderId", "orderListId", "price", "qty", "quoteQty", "commission",
-                   "commissionAsset", "time", "isBuyer", "isMaker", "isBestMatch"}
+ORDER_FIELDS = {
+    "symbol",
+    "orderId",
+    "orderListId",
+    "clientOrderId",
+    "transactTime",
+    "price",
+    "origQty",
+    "executedQty",
+    "cummulativeQuoteQty",
+    "status",
+    "timeInForce",
+    "type",
+    "side",
+    "workingTime",
+    "fills",
+    "selfTradePreventionMode",
+}
+QUERY_FIELDS = {
+    "symbol",
+    "orderId",
+    "orderListId",
+    "clientOrderId",
+    "price",
+    "origQty",
+    "executedQty",
+    "cummulativeQuoteQty",
+    "status",
+    "timeInForce",
+    "type",
+    "side",
+    "stopPrice",
+    "icebergQty",
+    "time",
+    "updateTime",
+    "isWorking",
+    "workingTime",
+    "origQuoteOrderQty",
+    "selfTradePreventionMode",
+}
+MY_TRADE_FIELDS = {
+    "symbol",
+    "id",
+    "orderId",
+    "orderListId",
+    "price",
+    "qty",
+    "quoteQty",
+    "commission",
+    "commissionAsset",
+    "time",
+    "isBuyer",
+    "isMaker",
+    "isBestMatch",
+}
 
 
 def point(client, url: str):
@@ -87,6 +134,7 @@ def _far_bid(client: Client, symbol: str = "BTCUSDT") -> str:
 
 
 # ---- construction, public endpoints ----------------------------------------------------------------
+
 
 def test_construction_does_not_ping_and_urls_are_local(server):
     client = Client("k", "s", ping=False)
@@ -150,6 +198,7 @@ def test_system_status_and_trade_fee(pb):
 
 # ---- account and orders -------------------------------------------------------------------------------
 
+
 def test_account(server):
     account = new_account(server, BALANCES)
     client = pb_client(server, account)
@@ -164,8 +213,14 @@ def test_account(server):
 
 def test_limit_order_lifecycle(pb):
     price = _far_bid(pb)
-    placed = pb.create_order(symbol="BTCUSDT", side=Client.SIDE_BUY, type=Client.ORDER_TYPE_LIMIT,
-                             timeInForce=Client.TIME_IN_FORCE_GTC, quantity="0.001", price=price)
+    placed = pb.create_order(
+        symbol="BTCUSDT",
+        side=Client.SIDE_BUY,
+        type=Client.ORDER_TYPE_LIMIT,
+        timeInForce=Client.TIME_IN_FORCE_GTC,
+        quantity="0.001",
+        price=price,
+    )
     assert set(placed) >= ORDER_FIELDS, ORDER_FIELDS - set(placed)
     assert placed["status"] == "NEW" and placed["fills"] == [] and Decimal(placed["executedQty"]) == 0
     assert placed["type"] == "LIMIT" and placed["side"] == "BUY" and placed["timeInForce"] == "GTC"
@@ -218,8 +273,9 @@ def test_market_orders_and_my_trades(pb):
     assert sorted(t["id"] for t in mine) == sorted(f["tradeId"] for f in fills)
     assert all(t["isBuyer"] is True and t["isMaker"] is False for t in mine)
     assert all(Decimal(t["quoteQty"]) == Decimal(t["price"]) * Decimal(t["qty"]) for t in trades)
-    assert [t["orderId"] for t in pb.get_my_trades(symbol="BTCUSDT", orderId=sold["orderId"])] == \
-        [sold["orderId"]] * len(sold["fills"])
+    assert [t["orderId"] for t in pb.get_my_trades(symbol="BTCUSDT", orderId=sold["orderId"])] == [
+        sold["orderId"]
+    ] * len(sold["fills"])
     assert {o["status"] for o in pb.get_all_orders(symbol="BTCUSDT")} == {"FILLED"}
 
 
@@ -287,6 +343,7 @@ def test_errors_surface_as_binance_api_exception(pb):
 
 # ---- one order book, two clients ---------------------------------------------------------------------
 
+
 def test_orders_are_shared_between_python_binance_and_ccxt(server, account):
     pb = pb_client(server, account)
     ex = ccxt_binance(server.url, account["apiKey"], account["secret"])
@@ -302,10 +359,12 @@ def test_orders_are_shared_between_python_binance_and_ccxt(server, account):
     got = pb.get_order(symbol="ETHUSDT", orderId=int(from_ccxt["id"]))
     assert got["status"] == "NEW" and got["clientOrderId"] == from_ccxt["clientOrderId"]
     assert Decimal(got["origQty"]) == Decimal("0.02") and Decimal(got["price"]) == Decimal(price)
-    assert sorted(o["orderId"] for o in pb.get_open_orders(symbol="ETHUSDT")) == \
-        sorted([from_pb["orderId"], int(from_ccxt["id"])])
-    assert sorted(o["id"] for o in ex.fetch_open_orders("ETH/USDT")) == \
-        sorted([str(from_pb["orderId"]), from_ccxt["id"]])
+    assert sorted(o["orderId"] for o in pb.get_open_orders(symbol="ETHUSDT")) == sorted(
+        [from_pb["orderId"], int(from_ccxt["id"])]
+    )
+    assert sorted(o["id"] for o in ex.fetch_open_orders("ETH/USDT")) == sorted(
+        [str(from_pb["orderId"]), from_ccxt["id"]]
+    )
 
     # each client cancels the other's order
     assert ex.cancel_order(str(from_pb["orderId"]), "ETH/USDT")["status"] == "canceled"
@@ -319,7 +378,10 @@ def test_orders_are_shared_between_python_binance_and_ccxt(server, account):
     assert all(t["order"] == str(filled["orderId"]) and t["side"] == "buy" for t in ccxt_trades)
     orders = ex.fetch_orders("ETH/USDT")
     assert {(o["id"], o["status"]) for o in orders} == {
-        (str(from_pb["orderId"]), "canceled"), (from_ccxt["id"], "canceled"), (str(filled["orderId"]), "closed")}
+        (str(from_pb["orderId"]), "canceled"),
+        (from_ccxt["id"], "canceled"),
+        (str(filled["orderId"]), "closed"),
+    }
 
 
 def test_async_client(server, account):

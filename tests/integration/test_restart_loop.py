@@ -43,13 +43,17 @@ FEE_ACCOUNT = 0
 ASSETS = ("USDT", "BTC", "ETH", "BNB", "SOL")
 OPENED_WITH = {"USDT": "20000", "BTC": "1", "ETH": "3"}
 # far from the synthetic references (90000 and 3000): only their owners change them
-RESTING = [("BTCUSDT", "BUY", "0.0002", "80000"), ("ETHUSDT", "SELL", "0.01", "3300"),
-           ("BTCUSDT", "SELL", "0.0003", "99000")]
+RESTING = [
+    ("BTCUSDT", "BUY", "0.0002", "80000"),
+    ("ETHUSDT", "SELL", "0.01", "3300"),
+    ("BTCUSDT", "SELL", "0.0003", "99000"),
+]
 
 
 def config(state_dir: Path) -> SimulatorConfig:
-    return SimulatorConfig(state_dir=str(state_dir), admin_token=ADMIN, demo_api_key=DEMO_KEY,
-                           demo_api_secret=DEMO_SECRET)
+    return SimulatorConfig(
+        state_dir=str(state_dir), admin_token=ADMIN, demo_api_key=DEMO_KEY, demo_api_secret=DEMO_SECRET
+    )
 
 
 def signed(client: ApiClient, method: str, path: str, params: dict, user: dict) -> dict:
@@ -86,31 +90,61 @@ class Book:
         for asset, amount in OPENED_WITH.items():
             self.opened[asset] += parse_units(amount, 8, asset)
         demo = self.users[min(self.users)]
-        for who, (symbol, side, qty, price) in ((user, RESTING[0]), (user, RESTING[1]),
-                                                (demo, RESTING[round_ % len(RESTING)])):
-            placed = signed(client, "POST", "/api/v3/order", {"symbol": symbol, "side": side, "type": "LIMIT",
-                                                              "timeInForce": "GTC", "quantity": qty, "price": price},
-                            who)
+        for who, (symbol, side, qty, price) in (
+            (user, RESTING[0]),
+            (user, RESTING[1]),
+            (demo, RESTING[round_ % len(RESTING)]),
+        ):
+            placed = signed(
+                client,
+                "POST",
+                "/api/v3/order",
+                {
+                    "symbol": symbol,
+                    "side": side,
+                    "type": "LIMIT",
+                    "timeInForce": "GTC",
+                    "quantity": qty,
+                    "price": price,
+                },
+                who,
+            )
             assert placed["status"] == "NEW" and len(placed["clientOrderId"]) > 10, placed
             self._saw(placed, who)
-        cancelled = signed(client, "DELETE", "/api/v3/order",
-                           {"symbol": "ETHUSDT", "origClientOrderId": self._newest_open(user, "ETHUSDT")}, user)
+        cancelled = signed(
+            client,
+            "DELETE",
+            "/api/v3/order",
+            {"symbol": "ETHUSDT", "origClientOrderId": self._newest_open(user, "ETHUSDT")},
+            user,
+        )
         self._saw(cancelled, user, cancelled["origClientOrderId"])
-        bought = signed(client, "POST", "/api/v3/order", {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET",
-                                                          "quantity": "0.0001"}, user)
+        bought = signed(
+            client,
+            "POST",
+            "/api/v3/order",
+            {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.0001"},
+            user,
+        )
         assert bought["status"] == "FILLED", bought
         self._saw(bought, user)
 
     def _newest_open(self, user: dict, symbol: str) -> str:
         """The client id of ``user``'s newest open order on ``symbol``."""
         account = next(a for a, u in self.users.items() if u is user)
-        return max((oid, seen["clientOrderId"]) for (s, oid), seen in self.orders.items()
-                   if s == symbol and seen["account"] == account and seen["status"] == "NEW")[1]
+        return max(
+            (oid, seen["clientOrderId"])
+            for (s, oid), seen in self.orders.items()
+            if s == symbol and seen["account"] == account and seen["status"] == "NEW"
+        )[1]
 
     def _saw(self, order: dict, user: dict, client_id: str | None = None) -> None:
         account = next(a for a, u in self.users.items() if u is user)
         self.orders[(order["symbol"], order["orderId"])] = {
-            "account": account, "clientOrderId": client_id or order["clientOrderId"], "status": order["status"]}
+            "account": account,
+            "clientOrderId": client_id or order["clientOrderId"],
+            "status": order["status"],
+        }
 
     def remember_balances(self, client: ApiClient) -> None:
         for account, user in self.users.items():
@@ -165,8 +199,12 @@ def test_many_restarts_keep_everything_and_add_nothing(tmp_path: Path) -> None:
             client.close()
             sim.close()  # what Ctrl-C does: a last snapshot, the directory let go
         t = clock.now_ms() + 2_000
-    env = {**os.environ, "SANDEX_ADMIN_TOKEN": ADMIN, "SANDEX_DEMO_API_KEY": DEMO_KEY,
-           "SANDEX_DEMO_API_SECRET": DEMO_SECRET}
+    env = {
+        **os.environ,
+        "SANDEX_ADMIN_TOKEN": ADMIN,
+        "SANDEX_DEMO_API_KEY": DEMO_KEY,
+        "SANDEX_DEMO_API_SECRET": DEMO_SECRET,
+    }
     for round_ in range(IN_PROCESS_STARTS, IN_PROCESS_STARTS + REAL_STARTS):
         serving = serve_process.start("--state-dir", str(state_dir), env=env)
         try:
@@ -187,8 +225,9 @@ def test_many_restarts_keep_everything_and_add_nothing(tmp_path: Path) -> None:
     assert len(venue.account_ids()) == len(book.users) + len(houses)
     assert {a: venue.engine.total_supply(a) - supply[a] for a in ASSETS} == book.opened
     for asset in ASSETS:
-        total = sum(venue.engine.balance(a, asset).free + venue.engine.balance(a, asset).locked
-                    for a in venue.engine.accounts())
+        total = sum(
+            venue.engine.balance(a, asset).free + venue.engine.balance(a, asset).locked for a in venue.engine.accounts()
+        )
         assert total == venue.engine.total_supply(asset), asset
     for (symbol, order_id), seen in book.orders.items():
         rec = venue.order(seen["account"], symbol, order_id, None)
@@ -196,5 +235,8 @@ def test_many_restarts_keep_everything_and_add_nothing(tmp_path: Path) -> None:
     for account, user in book.users.items():
         balances, _ = venue.balances(account)
         shown = {a: {"free": Decimal(b["free"]), "locked": Decimal(b["locked"])} for a, b in user["balances"].items()}
-        assert shown == {a: {"free": Decimal(b.free) / 10**8, "locked": Decimal(b.locked) / 10**8}
-                         for a, b in balances.items() if a in shown}, account
+        assert shown == {
+            a: {"free": Decimal(b.free) / 10**8, "locked": Decimal(b.locked) / 10**8}
+            for a, b in balances.items()
+            if a in shown
+        }, account

@@ -23,8 +23,12 @@ def test_serve_prints_credentials_answers_the_readme_snippet_and_stops_on_ctrl_c
     serving = serve_process.start(env=env)
     try:
         assert "admin-token-for-the-test" in serving.banner
-        code = (_readme_snippet().replace("<API key>", serving.key).replace("<API secret>", serving.secret)
-                .replace("http://127.0.0.1:8765", serving.url))
+        code = (
+            _readme_snippet()
+            .replace("<API key>", serving.key)
+            .replace("<API secret>", serving.secret)
+            .replace("http://127.0.0.1:8765", serving.url)
+        )
         out = io.StringIO()
         namespace: dict = {}
         with redirect_stdout(out):

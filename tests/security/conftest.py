@@ -65,8 +65,14 @@ class Exchange:
 
     def __init__(self, *, client_ip: str = CLIENT_IP) -> None:
         self.clock = ManualClock(T0)
-        config = SimulatorConfig(liquidity=True, liquidity_mode="static", rate_limits=RateLimitConfig(enabled=False),
-                                 admin_token=ADMIN_TOKEN, demo_api_key=DEMO_KEY, demo_api_secret=DEMO_SECRET)
+        config = SimulatorConfig(
+            liquidity=True,
+            liquidity_mode="static",
+            rate_limits=RateLimitConfig(enabled=False),
+            admin_token=ADMIN_TOKEN,
+            demo_api_key=DEMO_KEY,
+            demo_api_secret=DEMO_SECRET,
+        )
         self.sim = build(config, clock=self.clock)
         self.app = self.sim.app
         self.services = self.app.services
@@ -87,8 +93,7 @@ class Exchange:
 
     # ---- the admin API ------------------------------------------------------------------------
 
-    def admin(self, method: str, path: str, body: object = None, *, authorization: str | None = None
-              ) -> httpx.Response:
+    def admin(self, method: str, path: str, body: object = None, *, authorization: str | None = None) -> httpx.Response:
         return self.api.admin(method, path, body, authorization=authorization)
 
     def admin_ok(self, method: str, path: str, body: object = None) -> dict:
@@ -110,14 +115,31 @@ class Exchange:
 
     # ---- signed Binance calls -------------------------------------------------------------------
 
-    def prepare(self, user: User, method: str, path: str, params: Pairs = (), *, timestamp: int | None = None,
-                recv_window: object = None) -> Prepared:
+    def prepare(
+        self,
+        user: User,
+        method: str,
+        path: str,
+        params: Pairs = (),
+        *,
+        timestamp: int | None = None,
+        recv_window: object = None,
+    ) -> Prepared:
         """Sign as Binance clients do: urlencoded parameters, ``signature`` last; POST/PUT in the body."""
-        return self.api.prepare(method, path, params, key=user.api_key, secret=user.secret, key_type=user.key_type,
-                                timestamp=timestamp, recv_window=recv_window)
+        return self.api.prepare(
+            method,
+            path,
+            params,
+            key=user.api_key,
+            secret=user.secret,
+            key_type=user.key_type,
+            timestamp=timestamp,
+            recv_window=recv_window,
+        )
 
-    def send(self, p: Prepared, *, client: ApiClient | None = None, headers: dict[str, str] | None = None
-             ) -> httpx.Response:
+    def send(
+        self, p: Prepared, *, client: ApiClient | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         return (client or self.api).send(p, headers=headers)
 
     def call(self, user: User, method: str, path: str, params: Pairs = (), **kwargs) -> httpx.Response:
@@ -148,14 +170,36 @@ class Exchange:
         wallets = []
         for name, account in self.wallets(user):
             balances, updated = venue.balances(account)
-            orders = [(r.symbol, r.order_id, r.client_order_id, r.status, r.orig_qty, r.executed_qty,
-                       r.cummulative_quote_qty, r.update_time)
-                      for s in venue.markets for r in venue.all_orders(account, s, 0, None, None, 10**6)]
-            fills = [(f.symbol, f.trade_id, f.order_id, f.qty, f.commission) for s in venue.markets
-                     for f in venue.my_trades(account, s, None, None, None, 0, 10**6)]
-            wallets.append((name, account, updated, {a: (b.free, b.locked) for a, b in balances.items()},
-                            sorted((loan.asset, loan.principal, loan.interest) for loan in engine.loans(account)),
-                            orders, fills))
+            orders = [
+                (
+                    r.symbol,
+                    r.order_id,
+                    r.client_order_id,
+                    r.status,
+                    r.orig_qty,
+                    r.executed_qty,
+                    r.cummulative_quote_qty,
+                    r.update_time,
+                )
+                for s in venue.markets
+                for r in venue.all_orders(account, s, 0, None, None, 10**6)
+            ]
+            fills = [
+                (f.symbol, f.trade_id, f.order_id, f.qty, f.commission)
+                for s in venue.markets
+                for f in venue.my_trades(account, s, None, None, None, 0, 10**6)
+            ]
+            wallets.append(
+                (
+                    name,
+                    account,
+                    updated,
+                    {a: (b.free, b.locked) for a, b in balances.items()},
+                    sorted((loan.asset, loan.principal, loan.interest) for loan in engine.loans(account)),
+                    orders,
+                    fills,
+                )
+            )
         records = [(r.tran_id, r.kind, r.amount) for r in desk.loans if r.owner == user.account]
         records += [(r.tran_id, "TRANSFER", r.amount) for r in desk.transfers if r.owner == user.account]
         records += [(r.tx_id, "INTEREST", r.amount) for r in desk.interest if r.owner == user.account]
@@ -168,6 +212,13 @@ class Exchange:
         ``full``, the engine's own digest (~0.1 ms), plus the records kept beside it."""
         desk = self.services.margin
         digest = self.services.fingerprint() if full else self.venue.engine.fingerprint()
-        return (digest, tuple(self.venue.account_ids()), len(self.venue.keys),
-                len(desk.loans), len(desk.transfers), len(desk.interest), len(desk.liquidations),
-                {s: m.update_id for s, m in self.venue.markets.items()})
+        return (
+            digest,
+            tuple(self.venue.account_ids()),
+            len(self.venue.keys),
+            len(desk.loans),
+            len(desk.transfers),
+            len(desk.interest),
+            len(desk.liquidations),
+            {s: m.update_id for s, m in self.venue.markets.items()},
+        )

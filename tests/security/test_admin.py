@@ -25,14 +25,25 @@ from simulator.launcher import RunningServer
 
 from .conftest import ADMIN_TOKEN, BAD_ADMIN_TOKEN, DEMO_KEY, DEMO_SECRET, Exchange, User, error
 
-ORDER = [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.001"),
-         ("price", "70000")]
+ORDER = [
+    ("symbol", "BTCUSDT"),
+    ("side", "BUY"),
+    ("type", "LIMIT"),
+    ("timeInForce", "GTC"),
+    ("quantity", "0.001"),
+    ("price", "70000"),
+]
 
 
 def admin_routes(ex: Exchange) -> list[tuple[str, str]]:
     """(method, path template) of every route of the app under /sandex/."""
-    return sorted((method, route.path) for route in ex.app.fastapi.routes if route.path.startswith("/sandex/")
-                  for method in route.methods if method != "HEAD")
+    return sorted(
+        (method, route.path)
+        for route in ex.app.fastapi.routes
+        if route.path.startswith("/sandex/")
+        for method in route.methods
+        if method != "HEAD"
+    )
 
 
 with Exchange() as _ex:
@@ -83,10 +94,14 @@ class Admin:
         """What a refused admin call must leave alone (the engine's digest: the full one, ~10 ms, is
         compared once over all of them by the fixture)."""
         ex, services = self.ex, self.ex.services
-        return (ex.state(full=False), ex.account_state(self.user),
-                [k.revoked for k in ex.venue.keys.keys_of(self.user.account)],
-                {s: ex.venue.engine.market_status(s).name for s in ex.venue.markets},
-                [f.describe([]) for f in services.faults.faults()], services.durability.saved())
+        return (
+            ex.state(full=False),
+            ex.account_state(self.user),
+            [k.revoked for k in ex.venue.keys.keys_of(self.user.account)],
+            {s: ex.venue.engine.market_status(s).name for s in ex.venue.markets},
+            [f.describe([]) for f in services.faults.faults()],
+            services.durability.saved(),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +120,9 @@ def test_the_routes_were_found() -> None:
 
 
 @pytest.mark.parametrize("method, template, authorization", _cases())
-def test_a_bad_token_is_refused_and_changes_nothing(admin: Admin, method: str, template: str,
-                                                    authorization: str) -> None:
+def test_a_bad_token_is_refused_and_changes_nothing(
+    admin: Admin, method: str, template: str, authorization: str
+) -> None:
     before = admin.state()
     r = admin.ex.admin(method, admin.path(template), {}, authorization=authorization)
     assert error(r) == BAD_ADMIN_TOKEN
@@ -152,6 +168,7 @@ def test_an_empty_admin_token_matches_nothing() -> None:
 
 # ---- secrets: responses, logs, reprs ------------------------------------------------------------------
 
+
 def _pem_body(secret: str) -> str:
     """A private key PEM's longest base64 line (the PEM text may be escaped in JSON)."""
     return max(secret.splitlines(), key=len)
@@ -181,23 +198,31 @@ def _scenario(ex: Exchange) -> list[User]:
         placed = ex.ok(u, "POST", "/api/v3/order", ORDER)
         ex.ok(u, "GET", "/api/v3/order", [("symbol", "BTCUSDT"), ("orderId", placed["orderId"])])
         ex.ok(u, "DELETE", "/api/v3/order", [("symbol", "BTCUSDT"), ("orderId", placed["orderId"])])
-        ex.ok(u, "POST", "/api/v3/order", [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "MARKET"),
-                                           ("quantity", "0.001")])
-        for path in ("/api/v3/account", "/sapi/v1/account/apiRestrictions", "/sapi/v1/capital/config/getall",
-                     "/sapi/v1/margin/account"):
+        ex.ok(
+            u,
+            "POST",
+            "/api/v3/order",
+            [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "MARKET"), ("quantity", "0.001")],
+        )
+        for path in (
+            "/api/v3/account",
+            "/sapi/v1/account/apiRestrictions",
+            "/sapi/v1/capital/config/getall",
+            "/sapi/v1/margin/account",
+        ):
             ex.ok(u, "GET", path)
         ex.ok(u, "POST", "/sapi/v1/asset/transfer", [("type", "MAIN_MARGIN"), ("asset", "USDT"), ("amount", "100")])
         ex.ok(u, "POST", "/sapi/v1/margin/borrow-repay", [("asset", "BTC"), ("amount", "0.001"), ("type", "BORROW")])
-        q = ex.ok(u, "POST", "/sapi/v1/convert/getQuote", [("fromAsset", "USDT"), ("toAsset", "BTC"),
-                                                           ("fromAmount", "10")])
+        q = ex.ok(
+            u, "POST", "/sapi/v1/convert/getQuote", [("fromAsset", "USDT"), ("toAsset", "BTC"), ("fromAmount", "10")]
+        )
         ex.ok(u, "POST", "/sapi/v1/convert/acceptQuote", [("quoteId", q["quoteId"])])
         ex.admin_ok("GET", f"/sandex/v1/accounts/{u.account}")
         ex.admin_ok("POST", f"/sandex/v1/accounts/{u.account}/deposit", {"asset": "USDT", "amount": "1"})
     # refusals: wrong secret, another account's key, unknown key, revoked key, bad admin token
     hmac_user, ed_user = users[0], users[1]
     assert ex.call(dataclasses.replace(hmac_user, secret="S" * 64), "GET", "/api/v3/account").status_code == 400
-    assert ex.call(dataclasses.replace(ed_user, api_key=hmac_user.api_key), "GET", "/api/v3/account"
-                   ).status_code == 400
+    assert ex.call(dataclasses.replace(ed_user, api_key=hmac_user.api_key), "GET", "/api/v3/account").status_code == 400
     assert ex.call(dataclasses.replace(hmac_user, api_key="K" * 64), "GET", "/api/v3/account").status_code == 401
     ex.revoke(users[4])
     assert ex.call(users[4], "GET", "/api/v3/account").status_code == 401
@@ -234,8 +259,9 @@ def test_secrets_appear_only_in_the_response_that_issues_them(recorded, caplog: 
                     issuing[f"secret {j}"] = issuing[f"api key {j}"] = i
     assert len(issuing) == 2 * len(users)
     for name, secret in secrets.items():
-        found = [i for i, (_, _, r) in enumerate(seen)
-                 if secret in r.text or any(secret in v for v in r.headers.values())]
+        found = [
+            i for i, (_, _, r) in enumerate(seen) if secret in r.text or any(secret in v for v in r.headers.values())
+        ]
         assert found == ([issuing[name]] if name in issuing else []), (name, [seen[i][:2] for i in found])
     # ... nor in a log record: ours, the server's, or the HTTP client's. (The HTTP client logs URLs, and
     # DELETE /sandex/v1/keys/{apiKey} carries an API key in its path: API keys are checked in ours only.)
@@ -243,8 +269,7 @@ def test_secrets_appear_only_in_the_response_that_issues_them(recorded, caplog: 
     for record in caplog.records:
         text = record.getMessage() + (record.exc_text or "") + repr(getattr(record, "args", ""))
         ours = record.name.startswith(("sandex", "simulator", "uvicorn"))
-        assert not [name for name, secret in secrets.items() if secret in text and (ours or "key" not in name)], (
-            record)
+        assert not [name for name, secret in secrets.items() if secret in text and (ours or "key" not in name)], record
 
 
 def test_reprs_of_keys_and_stores_hide_the_secrets() -> None:
@@ -252,9 +277,16 @@ def test_reprs_of_keys_and_stores_hide_the_secrets() -> None:
         user = ex.new_user({"USDT": "1"})
         issued = ex.venue.issue_key(user.account, key_type="ED25519")
         key = ex.venue.keys.get(user.api_key)
-        shown = [repr(key), str(key), repr(issued), repr(ex.venue.keys), repr(ex.sim),
-                 repr(RunningServer("http://127.0.0.1:1", ex.sim, "http://127.0.0.1:1")), repr(KeyStore()),
-                 str(ApiError(401, -2015, "Invalid API-key, IP, or permissions for action."))]
+        shown = [
+            repr(key),
+            str(key),
+            repr(issued),
+            repr(ex.venue.keys),
+            repr(ex.sim),
+            repr(RunningServer("http://127.0.0.1:1", ex.sim, "http://127.0.0.1:1")),
+            repr(KeyStore()),
+            str(ApiError(401, -2015, "Invalid API-key, IP, or permissions for action.")),
+        ]
         secrets = (user.secret, _pem_body(issued.secret), ADMIN_TOKEN, DEMO_SECRET)
         for text in shown:  # no secret, and API keys masked
             for secret in (*secrets, user.api_key, issued.api_key):

@@ -56,8 +56,16 @@ def alice(server: RunningServer, loaded: ccxt.binance) -> dict:
     return acct | {"ids": ids, "client": ex}
 
 
-def connect(server: RunningServer, loaded: ccxt.binance, account: dict | None = None, *, use_async: bool = False,
-            api_key: str | None = None, secret: str | None = None, **options):
+def connect(
+    server: RunningServer,
+    loaded: ccxt.binance,
+    account: dict | None = None,
+    *,
+    use_async: bool = False,
+    api_key: str | None = None,
+    secret: str | None = None,
+    **options,
+):
     key = api_key or (account or {}).get("apiKey")
     sec = secret or (account or {}).get("secret")
     ex = (binance_async if use_async else binance)(server.url, key, sec, **options)
@@ -67,6 +75,7 @@ def connect(server: RunningServer, loaded: ccxt.binance, account: dict | None = 
 
 def run(use_async: bool, clients: list, scenario) -> None:
     """``await scenario()`` and close the async clients after."""
+
     async def main() -> None:
         try:
             await scenario()
@@ -74,6 +83,7 @@ def run(use_async: bool, clients: list, scenario) -> None:
             if use_async:
                 for c in clients:
                     await c.close()
+
     asyncio.run(main())
 
 
@@ -90,6 +100,7 @@ def last_body(ex) -> dict:
 
 
 # ---- another account's ids ---------------------------------------------------------------------------
+
 
 @MODES
 def test_another_accounts_ids_are_order_not_found(server, loaded, alice, use_async: bool) -> None:
@@ -123,8 +134,9 @@ def test_editing_another_accounts_order_fails_without_touching_it(server, loaded
     bob = connect(server, loaded, new_account(server), use_async=use_async)
 
     async def scenario() -> None:
-        e = await raises(ccxt.ExchangeError, bob, "edit_order", alice["ids"]["spot"], SYMBOL, "limit", "buy",
-                         0.002, 71000)
+        e = await raises(
+            ccxt.ExchangeError, bob, "edit_order", alice["ids"]["spot"], SYMBOL, "limit", "buy", 0.002, 71000
+        )
         body = last_body(bob)
         assert (body["code"], body["data"]["cancelResponse"]) == (-2022, {"code": -2011, "msg": "Unknown order sent."})
         assert "cancel-replace failed" in str(e)
@@ -135,6 +147,7 @@ def test_editing_another_accounts_order_fails_without_touching_it(server, loaded
 
 
 # ---- keys -----------------------------------------------------------------------------------------------
+
 
 @MODES
 def test_revocation_reaches_a_cached_client_on_its_next_call(server, loaded, use_async: bool) -> None:
@@ -180,8 +193,17 @@ def test_missing_permissions_are_authentication_errors(server, loaded, use_async
         await raises(ccxt.AuthenticationError, read_only, "create_order", SYMBOL, "limit", "buy", 0.001, 70000)
         await raises(ccxt.AuthenticationError, read_only, "cancel_order", "1", SYMBOL)
         await raises(ccxt.AuthenticationError, read_only, "create_convert_trade", "0" * 32, "USDT", "BTC", 10)
-        await raises(ccxt.AuthenticationError, spot_only, "create_order", SYMBOL, "limit", "buy", 0.001, 70000,
-                     {"marginMode": "cross"})
+        await raises(
+            ccxt.AuthenticationError,
+            spot_only,
+            "create_order",
+            SYMBOL,
+            "limit",
+            "buy",
+            0.001,
+            70000,
+            {"marginMode": "cross"},
+        )
         await raises(ccxt.AuthenticationError, spot_only, "transfer", "USDT", 10, "spot", "margin")
         await raises(ccxt.AuthenticationError, spot_only, "borrow_cross_margin", "BTC", 0.001)
         assert (await call(read_only, "fetch_balance"))["USDT"]["free"] == 100000.0  # reading works
@@ -202,6 +224,7 @@ def test_an_ip_restricted_key_is_refused_from_elsewhere(server, loaded, use_asyn
 
 # ---- signatures and time -----------------------------------------------------------------------------------
 
+
 @MODES
 @pytest.mark.parametrize("key_type", ["HMAC", "ED25519", "RSA"])
 def test_another_accounts_secret_is_an_authentication_error(server, loaded, use_async: bool, key_type: str) -> None:
@@ -213,15 +236,20 @@ def test_another_accounts_secret_is_an_authentication_error(server, loaded, use_
         assert last_body(forged) == {"code": -1022, "msg": "Signature for this request is not valid."}
 
     run(use_async, [forged], scenario)
-    assert admin(server, "GET", f"/sandex/v1/accounts/{mine['accountId']}")["balances"]["spot"]["USDT"][
-        "locked"] == "0.00000000"
+    assert (
+        admin(server, "GET", f"/sandex/v1/accounts/{mine['accountId']}")["balances"]["spot"]["USDT"]["locked"]
+        == "0.00000000"
+    )
 
 
 @MODES
-@pytest.mark.parametrize("skew, msg", [
-    (11_000, "Timestamp for this request is outside of the recvWindow."),  # past ccxt's recvWindow of 10 s
-    (-2_000, "Timestamp for this request was 1000ms ahead of the server's time."),
-])
+@pytest.mark.parametrize(
+    "skew, msg",
+    [
+        (11_000, "Timestamp for this request is outside of the recvWindow."),  # past ccxt's recvWindow of 10 s
+        (-2_000, "Timestamp for this request was 1000ms ahead of the server's time."),
+    ],
+)
 def test_a_skewed_clock_is_invalid_nonce(server, loaded, use_async: bool, skew: int, msg: str) -> None:
     acct = new_account(server)
     skewed = connect(server, loaded, acct, use_async=use_async, options={"timeDifference": skew})
@@ -233,5 +261,7 @@ def test_a_skewed_clock_is_invalid_nonce(server, loaded, use_async: bool, skew: 
         assert last_body(skewed) == {"code": -1131, "msg": "recvWindow must be less than 60000"}
 
     run(use_async, [skewed], scenario)
-    assert admin(server, "GET", f"/sandex/v1/accounts/{acct['accountId']}")["balances"]["spot"]["USDT"][
-        "locked"] == "0.00000000"
+    assert (
+        admin(server, "GET", f"/sandex/v1/accounts/{acct['accountId']}")["balances"]["spot"]["USDT"]["locked"]
+        == "0.00000000"
+    )

@@ -30,13 +30,30 @@ NEVER_TRAN_ID = 987_654_321_098
 ISOLATED = [("isIsolated", "TRUE")]
 DAY = 86_400_000
 # fields computed from market prices (which Alice's trades may move), not from the account's records
-PRICE_FIELDS = frozenset({"indexPrice", "liquidatePrice", "marginLevel", "marginLevelStatus", "totalAssetOfBtc",
-                          "totalLiabilityOfBtc", "totalNetAssetOfBtc", "TotalCollateralValueInUSDT", "netAssetOfBtc"})
+PRICE_FIELDS = frozenset(
+    {
+        "indexPrice",
+        "liquidatePrice",
+        "marginLevel",
+        "marginLevelStatus",
+        "totalAssetOfBtc",
+        "totalLiabilityOfBtc",
+        "totalNetAssetOfBtc",
+        "TotalCollateralValueInUSDT",
+        "netAssetOfBtc",
+    }
+)
 
 
 def limit(side: str, qty: str, price: str, cid: str | None = None, symbol: str = BTC) -> list[tuple[str, str]]:
-    pairs = [("symbol", symbol), ("side", side), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", qty),
-             ("price", price)]
+    pairs = [
+        ("symbol", symbol),
+        ("side", side),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+        ("quantity", qty),
+        ("price", price),
+    ]
     return pairs + ([("newClientOrderId", cid)] if cid else [])
 
 
@@ -149,8 +166,9 @@ def _world(ex: Exchange) -> World:
     ex.ok(bob, "POST", "/sapi/v1/asset/transfer", [("type", "MAIN_MARGIN"), ("asset", "USDT"), ("amount", "1000")])
     ex.ok(bob, "POST", "/sapi/v1/margin/borrow-repay", [("asset", "BTC"), ("amount", "0.001"), ("type", "BORROW")])
     _place(w, bob, "/sapi/v1/margin/order", limit("SELL", "0.001", "99999", "bob-m-open"), bob_orders)
-    quote = ex.ok(bob, "POST", "/sapi/v1/convert/getQuote", [("fromAsset", "USDT"), ("toAsset", "ETH"),
-                                                             ("fromAmount", "50")])
+    quote = ex.ok(
+        bob, "POST", "/sapi/v1/convert/getQuote", [("fromAsset", "USDT"), ("toAsset", "ETH"), ("fromAmount", "50")]
+    )
     ex.ok(bob, "POST", "/sapi/v1/convert/acceptQuote", [("quoteId", quote["quoteId"])])
     w.bob_order_ids = set(bob_orders.values())
     w.bob_trade_ids = [t["id"] for t in ex.ok(bob, "GET", "/api/v3/myTrades", [("symbol", BTC)])]
@@ -165,29 +183,47 @@ def _world(ex: Exchange) -> World:
     _place(w, alice, "/api/v3/order", market("BUY", "0.01", "alice-filled"), w.order_ids)
     _place(w, alice, "/api/v3/order", limit("BUY", "0.01", "81000", "alice-canceled"), w.order_ids)
     ex.ok(alice, "DELETE", "/api/v3/order", [("symbol", BTC), ("origClientOrderId", "alice-canceled")])
-    ex.ok(alice, "PUT", "/api/v3/order/amend/keepPriority", [("symbol", BTC), ("origClientOrderId", "alice-open-2"),
-                                                               ("newQty", "0.005")])
+    ex.ok(
+        alice,
+        "PUT",
+        "/api/v3/order/amend/keepPriority",
+        [("symbol", BTC), ("origClientOrderId", "alice-open-2"), ("newQty", "0.005")],
+    )
     # Alice: cross margin
-    w.tran_ids["to cross"] = ex.ok(alice, "POST", "/sapi/v1/asset/transfer", [
-        ("type", "MAIN_MARGIN"), ("asset", "USDT"), ("amount", "20000")])["tranId"]
-    w.tran_ids["borrow"] = ex.ok(alice, "POST", "/sapi/v1/margin/borrow-repay", [
-        ("asset", "BTC"), ("amount", "0.05"), ("type", "BORROW")])["tranId"]
+    w.tran_ids["to cross"] = ex.ok(
+        alice, "POST", "/sapi/v1/asset/transfer", [("type", "MAIN_MARGIN"), ("asset", "USDT"), ("amount", "20000")]
+    )["tranId"]
+    w.tran_ids["borrow"] = ex.ok(
+        alice, "POST", "/sapi/v1/margin/borrow-repay", [("asset", "BTC"), ("amount", "0.05"), ("type", "BORROW")]
+    )["tranId"]
     _place(w, alice, "/sapi/v1/margin/order", limit("SELL", "0.01", "99500", "alice-m-open"), w.margin_ids)
     _place(w, alice, "/sapi/v1/margin/order", market("BUY", "0.01", "alice-m-filled"), w.margin_ids)
-    w.tran_ids["repay"] = ex.ok(alice, "POST", "/sapi/v1/margin/borrow-repay", [
-        ("asset", "BTC"), ("amount", "0.01"), ("type", "REPAY")])["tranId"]
+    w.tran_ids["repay"] = ex.ok(
+        alice, "POST", "/sapi/v1/margin/borrow-repay", [("asset", "BTC"), ("amount", "0.01"), ("type", "REPAY")]
+    )["tranId"]
     # Alice: isolated margin on BTCUSDT
-    w.tran_ids["to isolated"] = ex.ok(alice, "POST", "/sapi/v1/asset/transfer", [
-        ("type", "MAIN_ISOLATED_MARGIN"), ("asset", "USDT"), ("amount", "5000"), ("toSymbol", BTC)])["tranId"]
-    w.tran_ids["isolated borrow"] = ex.ok(alice, "POST", "/sapi/v1/margin/borrow-repay", [
-        ("asset", "BTC"), ("amount", "0.01"), ("type", "BORROW"), ("isIsolated", "TRUE"), ("symbol", BTC)])["tranId"]
-    _place(w, alice, "/sapi/v1/margin/order", limit("SELL", "0.01", "99600", "alice-i-open") + ISOLATED,
-           w.margin_ids)
+    w.tran_ids["to isolated"] = ex.ok(
+        alice,
+        "POST",
+        "/sapi/v1/asset/transfer",
+        [("type", "MAIN_ISOLATED_MARGIN"), ("asset", "USDT"), ("amount", "5000"), ("toSymbol", BTC)],
+    )["tranId"]
+    w.tran_ids["isolated borrow"] = ex.ok(
+        alice,
+        "POST",
+        "/sapi/v1/margin/borrow-repay",
+        [("asset", "BTC"), ("amount", "0.01"), ("type", "BORROW"), ("isIsolated", "TRUE"), ("symbol", BTC)],
+    )["tranId"]
+    _place(w, alice, "/sapi/v1/margin/order", limit("SELL", "0.01", "99600", "alice-i-open") + ISOLATED, w.margin_ids)
     _place(w, alice, "/sapi/v1/margin/order", market("BUY", "0.001", "alice-i-filled") + ISOLATED, w.margin_ids)
     # Alice: convert (one quote accepted, one left open)
     for from_asset, to_asset, amount in (("USDT", "BTC", "100"), ("BTC", "USDT", "0.001")):
-        q = ex.ok(alice, "POST", "/sapi/v1/convert/getQuote", [("fromAsset", from_asset), ("toAsset", to_asset),
-                                                                ("fromAmount", amount), ("validTime", "2m")])
+        q = ex.ok(
+            alice,
+            "POST",
+            "/sapi/v1/convert/getQuote",
+            [("fromAsset", from_asset), ("toAsset", to_asset), ("fromAmount", amount), ("validTime", "2m")],
+        )
         w.quote_ids.append(q["quoteId"])
     accepted = ex.ok(alice, "POST", "/sapi/v1/convert/acceptQuote", [("quoteId", w.quote_ids[0])])
     w.convert_ids.append(int(accepted["orderId"]))
@@ -214,8 +250,12 @@ def order_probes(symbol: str, oid: int | None = None, cid: str | None = None) ->
         ("cancel", "DELETE", "/api/v3/order", s + ident),
         ("cancel ONLY_NEW", "DELETE", "/api/v3/order", s + ident + [("cancelRestrictions", "ONLY_NEW")]),
         ("amend", "PUT", "/api/v3/order/amend/keepPriority", s + ident + [("newQty", "0.001")]),
-        ("cancel-replace", "POST", "/api/v3/order/cancelReplace",
-         NEW_ORDER[symbol] + cancel_ident + [("cancelReplaceMode", "STOP_ON_FAILURE")]),
+        (
+            "cancel-replace",
+            "POST",
+            "/api/v3/order/cancelReplace",
+            NEW_ORDER[symbol] + cancel_ident + [("cancelReplaceMode", "STOP_ON_FAILURE")],
+        ),
         ("margin query", "GET", "/sapi/v1/margin/order", s + ident),
         ("isolated query", "GET", "/sapi/v1/margin/order", s + ident + ISOLATED),
         ("margin cancel", "DELETE", "/sapi/v1/margin/order", s + ident),
@@ -234,7 +274,10 @@ def probe(w: World, method: str, path: str, params: Pairs) -> tuple[int, object]
     before = (w.ex.state(full=False), w.ex.account_state(w.alice), w.ex.account_state(w.bob))
     r = w.ex.call(w.bob, method, path, params)
     assert (w.ex.state(full=False), w.ex.account_state(w.alice), w.ex.account_state(w.bob)) == before, (
-        method, path, params)
+        method,
+        path,
+        params,
+    )
     return answer(r)
 
 
@@ -258,8 +301,17 @@ def test_alice_client_ids_are_not_found_for_bob(world: World) -> None:
             assert probe(w, method, path, params) == never[name], (name, cid)
     # an id of Bob's own with Alice's client id: Binance requires both to match, so still not found
     own = next(oid for symbol, oid in w.bob_order_ids if symbol == BTC)
-    assert error(w.ex.call(w.bob, "GET", "/api/v3/order", [("symbol", BTC), ("orderId", own),
-                                                           ("origClientOrderId", "alice-open-1")])) == NOT_FOUND_QUERY
+    assert (
+        error(
+            w.ex.call(
+                w.bob,
+                "GET",
+                "/api/v3/order",
+                [("symbol", BTC), ("orderId", own), ("origClientOrderId", "alice-open-1")],
+            )
+        )
+        == NOT_FOUND_QUERY
+    )
 
 
 def test_cancel_replace_allow_failure_leaves_alice_alone(world: World) -> None:
@@ -270,14 +322,22 @@ def test_cancel_replace_allow_failure_leaves_alice_alone(world: World) -> None:
     answers = []
     for _symbol, oid in (w.order_ids["alice-open-1"], (BTC, NEVER_ORDER_ID)):
         alice_before = w.ex.account_state(w.alice)
-        r = w.ex.call(carol, "POST", "/api/v3/order/cancelReplace", NEW_ORDER[BTC] + [
-            ("cancelOrderId", oid), ("cancelReplaceMode", "ALLOW_FAILURE")])
+        r = w.ex.call(
+            carol,
+            "POST",
+            "/api/v3/order/cancelReplace",
+            NEW_ORDER[BTC] + [("cancelOrderId", oid), ("cancelReplaceMode", "ALLOW_FAILURE")],
+        )
         assert w.ex.account_state(w.alice) == alice_before
         body = r.json()
         assert (r.status_code, body["code"], body["data"]["cancelResult"]) == (409, -2021, "FAILURE"), body
         answers.append((body["msg"], body["data"]["cancelResponse"], body["data"]["newOrderResult"]))
-        w.ex.ok(carol, "DELETE", "/api/v3/order", [("symbol", BTC), ("orderId", body["data"]["newOrderResponse"]
-                                                                               ["orderId"])])
+        w.ex.ok(
+            carol,
+            "DELETE",
+            "/api/v3/order",
+            [("symbol", BTC), ("orderId", body["data"]["newOrderResponse"]["orderId"])],
+        )
     w.digest = w.ex.services.fingerprint()
     assert answers[0] == answers[1]
     assert answers[0][1] == {"code": -2011, "msg": "Unknown order sent."}
@@ -290,7 +350,8 @@ def test_bob_cannot_cancel_all_of_alices_orders(world: World) -> None:
         assert error_of(probe(w, "DELETE", "/api/v3/openOrders", [("symbol", symbol)])) == NOT_FOUND_CANCEL
     for symbol in (BTC, "SOLUSDT"):  # Bob has no isolated wallet on either; Alice has one on BTCUSDT
         assert error_of(probe(w, "DELETE", "/sapi/v1/margin/openOrders", [("symbol", symbol), *ISOLATED])) == (
-            NOT_FOUND_CANCEL)
+            NOT_FOUND_CANCEL
+        )
 
 
 def error_of(got: tuple[int, object]) -> tuple[int, int, str]:
@@ -363,6 +424,7 @@ def test_bob_may_reuse_alices_client_ids(world: World) -> None:
 
 # ---- any id: Alice's, its neighbours, the house's ---------------------------------------------------------
 
+
 def never_answer(w: World, symbol: str, name: str) -> tuple[int, object]:
     """Bob's answer to call ``name`` for an order id nobody was ever given (asked once, then kept)."""
     key = (symbol, name)
@@ -377,8 +439,9 @@ def _ids(w: World, symbol: str) -> st.SearchStrategy[int]:
     neighbours, and any other id up to past the last one (the house's, the demo account's, unused)."""
     alice = [oid for _, oid in w.alice_order_ids]
     top = max(alice) + 5
-    return st.one_of(st.sampled_from(alice), st.sampled_from(alice).flatmap(lambda i: st.integers(i - 3, i + 3)),
-                     st.integers(0, top)).filter(lambda i: i >= 0 and (symbol, i) not in w.bob_order_ids)
+    return st.one_of(
+        st.sampled_from(alice), st.sampled_from(alice).flatmap(lambda i: st.integers(i - 3, i + 3)), st.integers(0, top)
+    ).filter(lambda i: i >= 0 and (symbol, i) not in w.bob_order_ids)
 
 
 @settings(max_examples=40)
@@ -415,8 +478,9 @@ def test_alices_client_ids_and_variants_answer_not_found(world: World, data: st.
 def test_bobs_paging_by_alices_ids_shows_only_bobs_records(world: World, data: st.DataObject) -> None:
     """allOrders?orderId= and myTrades?fromId=/orderId= page through Bob's own records whatever id is sent."""
     w = world
-    oid = data.draw(st.one_of(_ids(w, BTC), st.sampled_from(sorted(i for s, i in w.bob_order_ids if s == BTC))),
-                    label="id")
+    oid = data.draw(
+        st.one_of(_ids(w, BTC), st.sampled_from(sorted(i for s, i in w.bob_order_ids if s == BTC))), label="id"
+    )
     mine = w.ex.ok(w.bob, "GET", "/api/v3/allOrders", [("symbol", BTC)])
     trades = w.ex.ok(w.bob, "GET", "/api/v3/myTrades", [("symbol", BTC)])
     _, orders = probe(w, "GET", "/api/v3/allOrders", [("symbol", BTC), ("orderId", oid)])
@@ -432,21 +496,43 @@ def test_alices_isolated_pair_is_no_different_from_any_other_for_bob(world: Worl
     gets the answer he gets for SOLUSDT (where nobody has one), symbol aside; nothing moves."""
     w = world
     calls = [
-        ("POST", "/sapi/v1/asset/transfer", [("type", "ISOLATED_MARGIN_MAIN"), ("asset", "USDT"), ("amount", "1"),
-                                              ("fromSymbol", "{s}")]),
-        ("POST", "/sapi/v1/asset/transfer", [("type", "ISOLATEDMARGIN_MARGIN"), ("asset", "USDT"), ("amount", "1"),
-                                              ("fromSymbol", "{s}")]),
-        ("POST", "/sapi/v1/margin/isolated/transfer", [("asset", "USDT"), ("symbol", "{s}"), ("amount", "1"),
-                                                       ("transFrom", "ISOLATED_MARGIN"), ("transTo", "SPOT")]),
-        ("POST", "/sapi/v1/margin/borrow-repay", [("asset", "USDT"), ("amount", "1"), ("type", "REPAY"),
-                                                  ("isIsolated", "TRUE"), ("symbol", "{s}")]),
-        ("POST", "/sapi/v1/margin/order", [("symbol", "{s}"), ("side", "SELL"), ("type", "MARKET"),
-                                           ("quantity", "1"), *ISOLATED]),
+        (
+            "POST",
+            "/sapi/v1/asset/transfer",
+            [("type", "ISOLATED_MARGIN_MAIN"), ("asset", "USDT"), ("amount", "1"), ("fromSymbol", "{s}")],
+        ),
+        (
+            "POST",
+            "/sapi/v1/asset/transfer",
+            [("type", "ISOLATEDMARGIN_MARGIN"), ("asset", "USDT"), ("amount", "1"), ("fromSymbol", "{s}")],
+        ),
+        (
+            "POST",
+            "/sapi/v1/margin/isolated/transfer",
+            [
+                ("asset", "USDT"),
+                ("symbol", "{s}"),
+                ("amount", "1"),
+                ("transFrom", "ISOLATED_MARGIN"),
+                ("transTo", "SPOT"),
+            ],
+        ),
+        (
+            "POST",
+            "/sapi/v1/margin/borrow-repay",
+            [("asset", "USDT"), ("amount", "1"), ("type", "REPAY"), ("isIsolated", "TRUE"), ("symbol", "{s}")],
+        ),
+        (
+            "POST",
+            "/sapi/v1/margin/order",
+            [("symbol", "{s}"), ("side", "SELL"), ("type", "MARKET"), ("quantity", "1"), *ISOLATED],
+        ),
         ("GET", "/sapi/v1/margin/openOrders", [("symbol", "{s}"), *ISOLATED]),
         ("GET", "/sapi/v1/margin/allOrders", [("symbol", "{s}"), *ISOLATED]),
         ("GET", "/sapi/v1/margin/myTrades", [("symbol", "{s}"), *ISOLATED]),
     ]
     for method, path, params in calls:
-        got = {symbol: probe(w, method, path, [(k, v.format(s=symbol)) for k, v in params]) for symbol in (BTC,
-                                                                                                         "SOLUSDT")}
+        got = {
+            symbol: probe(w, method, path, [(k, v.format(s=symbol)) for k, v in params]) for symbol in (BTC, "SOLUSDT")
+        }
         assert got[BTC] == got["SOLUSDT"], (path, got)

@@ -16,8 +16,14 @@ from simulator.http.endpoint import Security
 
 from .conftest import REJECTED_KEY, Exchange, User, error
 
-ORDER = [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.001"),
-         ("price", "70000")]
+ORDER = [
+    ("symbol", "BTCUSDT"),
+    ("side", "BUY"),
+    ("type", "LIMIT"),
+    ("timeInForce", "GTC"),
+    ("quantity", "0.001"),
+    ("price", "70000"),
+]
 NEEDS = {Security.TRADE: "SPOT", Security.MARGIN: "MARGIN"}
 PERMISSION_SETS = ([], ["SPOT"], ["MARGIN"], ["SPOT", "MARGIN"])
 KEY_TYPES = ("HMAC", "ED25519", "RSA")
@@ -38,6 +44,7 @@ def refused(ex: Exchange, user: User, method: str, path: str, params=(), **kwarg
 
 # ---- rotation and revocation -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key_type", KEY_TYPES)
 def test_rotation_then_revocation_takes_effect_on_the_next_request(ex: Exchange, key_type: str) -> None:
     old = ex.new_user({"USDT": "1000"}, keyType=key_type)
@@ -53,8 +60,9 @@ def test_rotation_then_revocation_takes_effect_on_the_next_request(ex: Exchange,
     refused(ex, old, "POST", "/api/v3/order", ORDER)
     refused(ex, old, "DELETE", "/api/v3/order", [("symbol", "BTCUSDT"), ("orderId", placed["orderId"])])
     # the account and its orders are untouched: revoking a key is not closing the account
-    assert ex.ok(new, "GET", "/api/v3/order", [("symbol", "BTCUSDT"), ("orderId", placed["orderId"])])[
-        "status"] == "NEW"
+    assert (
+        ex.ok(new, "GET", "/api/v3/order", [("symbol", "BTCUSDT"), ("orderId", placed["orderId"])])["status"] == "NEW"
+    )
     ex.revoke(new)
     refused(ex, new, "GET", "/api/v3/openOrders")
     shown = ex.admin_ok("GET", f"/sandex/v1/accounts/{old.account}")
@@ -81,6 +89,7 @@ def test_a_rotated_key_has_only_the_rights_asked_for(ex: Exchange) -> None:
 
 
 # ---- permissions --------------------------------------------------------------------------------------
+
 
 def test_every_endpoint_that_changes_state_needs_a_permission() -> None:
     """No POST/PUT/DELETE is open to a read-only key: each is TRADE (SPOT) or MARGIN."""
@@ -109,22 +118,29 @@ def test_a_key_without_spot_cannot_trade_or_convert(ex: Exchange) -> None:
     margin_only = ex.new_user({"USDT": "1000", "BTC": "1"}, permissions=["MARGIN"])
     spot_key = ex.new_key(margin_only, permissions=["SPOT"])
     placed = ex.ok(spot_key, "POST", "/api/v3/order", ORDER)
-    quote = ex.ok(spot_key, "POST", "/sapi/v1/convert/getQuote", [("fromAsset", "USDT"), ("toAsset", "BTC"),
-                                                                  ("fromAmount", "10")])
+    quote = ex.ok(
+        spot_key, "POST", "/sapi/v1/convert/getQuote", [("fromAsset", "USDT"), ("toAsset", "BTC"), ("fromAmount", "10")]
+    )
     ident = [("symbol", "BTCUSDT"), ("orderId", placed["orderId"])]
     for method, path, params in (
-            ("POST", "/api/v3/order", ORDER),
-            ("POST", "/api/v3/order/test", ORDER),
-            ("DELETE", "/api/v3/order", ident),
-            ("DELETE", "/api/v3/openOrders", [("symbol", "BTCUSDT")]),
-            ("PUT", "/api/v3/order/amend/keepPriority", ident + [("newQty", "0.0005")]),
-            ("POST", "/api/v3/order/cancelReplace", ORDER + [("cancelOrderId", placed["orderId"]),
-                                                             ("cancelReplaceMode", "STOP_ON_FAILURE")]),
-            ("POST", "/sapi/v1/convert/getQuote", [("fromAsset", "USDT"), ("toAsset", "BTC"), ("fromAmount", "10")]),
-            ("POST", "/sapi/v1/convert/acceptQuote", [("quoteId", quote["quoteId"])])):
+        ("POST", "/api/v3/order", ORDER),
+        ("POST", "/api/v3/order/test", ORDER),
+        ("DELETE", "/api/v3/order", ident),
+        ("DELETE", "/api/v3/openOrders", [("symbol", "BTCUSDT")]),
+        ("PUT", "/api/v3/order/amend/keepPriority", ident + [("newQty", "0.0005")]),
+        (
+            "POST",
+            "/api/v3/order/cancelReplace",
+            ORDER + [("cancelOrderId", placed["orderId"]), ("cancelReplaceMode", "STOP_ON_FAILURE")],
+        ),
+        ("POST", "/sapi/v1/convert/getQuote", [("fromAsset", "USDT"), ("toAsset", "BTC"), ("fromAmount", "10")]),
+        ("POST", "/sapi/v1/convert/acceptQuote", [("quoteId", quote["quoteId"])]),
+    ):
         refused(ex, margin_only, method, path, params)
-    assert ex.ok(spot_key, "POST", "/sapi/v1/convert/acceptQuote", [("quoteId", quote["quoteId"])])[
-        "orderStatus"] == "SUCCESS"  # the refused attempt did not use the quote up
+    assert (
+        ex.ok(spot_key, "POST", "/sapi/v1/convert/acceptQuote", [("quoteId", quote["quoteId"])])["orderStatus"]
+        == "SUCCESS"
+    )  # the refused attempt did not use the quote up
 
 
 def test_a_key_without_margin_cannot_touch_margin(ex: Exchange) -> None:
@@ -133,15 +149,25 @@ def test_a_key_without_margin_cannot_touch_margin(ex: Exchange) -> None:
     ex.ok(full, "POST", "/sapi/v1/asset/transfer", [("type", "MAIN_MARGIN"), ("asset", "USDT"), ("amount", "500")])
     placed = ex.ok(full, "POST", "/sapi/v1/margin/order", ORDER)
     for method, path, params in (
-            ("POST", "/sapi/v1/margin/order", ORDER),
-            ("DELETE", "/sapi/v1/margin/order", [("symbol", "BTCUSDT"), ("orderId", placed["orderId"])]),
-            ("DELETE", "/sapi/v1/margin/openOrders", [("symbol", "BTCUSDT")]),
-            ("POST", "/sapi/v1/margin/borrow-repay", [("asset", "BTC"), ("amount", "0.001"), ("type", "BORROW")]),
-            ("POST", "/sapi/v1/margin/transfer", [("asset", "USDT"), ("amount", "1"), ("type", "1")]),
-            ("POST", "/sapi/v1/margin/isolated/transfer", [("asset", "USDT"), ("symbol", "BTCUSDT"), ("amount", "1"),
-                                                           ("transFrom", "SPOT"), ("transTo", "ISOLATED_MARGIN")]),
-            ("POST", "/sapi/v1/asset/transfer", [("type", "MAIN_MARGIN"), ("asset", "USDT"), ("amount", "1")]),
-            ("POST", "/sapi/v1/asset/transfer", [("type", "MARGIN_MAIN"), ("asset", "USDT"), ("amount", "1")])):
+        ("POST", "/sapi/v1/margin/order", ORDER),
+        ("DELETE", "/sapi/v1/margin/order", [("symbol", "BTCUSDT"), ("orderId", placed["orderId"])]),
+        ("DELETE", "/sapi/v1/margin/openOrders", [("symbol", "BTCUSDT")]),
+        ("POST", "/sapi/v1/margin/borrow-repay", [("asset", "BTC"), ("amount", "0.001"), ("type", "BORROW")]),
+        ("POST", "/sapi/v1/margin/transfer", [("asset", "USDT"), ("amount", "1"), ("type", "1")]),
+        (
+            "POST",
+            "/sapi/v1/margin/isolated/transfer",
+            [
+                ("asset", "USDT"),
+                ("symbol", "BTCUSDT"),
+                ("amount", "1"),
+                ("transFrom", "SPOT"),
+                ("transTo", "ISOLATED_MARGIN"),
+            ],
+        ),
+        ("POST", "/sapi/v1/asset/transfer", [("type", "MAIN_MARGIN"), ("asset", "USDT"), ("amount", "1")]),
+        ("POST", "/sapi/v1/asset/transfer", [("type", "MARGIN_MAIN"), ("asset", "USDT"), ("amount", "1")]),
+    ):
         refused(ex, spot_only, method, path, params)
     restrictions = ex.ok(spot_only, "GET", "/sapi/v1/account/apiRestrictions")
     assert (restrictions["enableMargin"], restrictions["permitsUniversalTransfer"]) == (False, False)
@@ -150,14 +176,17 @@ def test_a_key_without_margin_cannot_touch_margin(ex: Exchange) -> None:
 
 # ---- IP allow-lists ------------------------------------------------------------------------------------------
 
+
 def test_an_ip_restricted_key_works_only_from_its_addresses(ex: Exchange) -> None:
     user = ex.new_user({"USDT": "1000"}, ipAllow=["203.0.113.9", "2001:db8::1"])
     anywhere = ex.new_key(user)  # the account's other key has no restriction
     allowed = [ex.client_from("203.0.113.9"), ex.client_from("2001:0db8:0000:0000::0001")]
     for client in allowed:
         assert ex.send(ex.prepare(user, "GET", "/api/v3/account"), client=client).status_code == 200
-    assert ex.send(ex.prepare(user, "GET", "/sapi/v1/account/apiRestrictions"), client=allowed[0]).json()[
-        "ipRestrict"] is True
+    assert (
+        ex.send(ex.prepare(user, "GET", "/sapi/v1/account/apiRestrictions"), client=allowed[0]).json()["ipRestrict"]
+        is True
+    )
     before = (ex.state(), ex.account_state(user))
     spoofed = {"X-Forwarded-For": "203.0.113.9", "X-Real-IP": "203.0.113.9", "Forwarded": "for=203.0.113.9"}
     for ip in ("198.51.100.7", "203.0.113.10", "2001:db8::2", "::ffff:203.0.113.9"):
@@ -168,8 +197,10 @@ def test_an_ip_restricted_key_works_only_from_its_addresses(ex: Exchange) -> Non
             assert error(ex.send(p, client=other, headers=spoofed)) == REJECTED_KEY, ip
     assert error(ex.call(user, "GET", "/api/v3/account")) == REJECTED_KEY  # the default test client's 127.0.0.1
     assert (ex.state(), ex.account_state(user)) == before
-    assert ex.send(ex.prepare(anywhere, "GET", "/api/v3/account"), client=ex.client_from("198.51.100.7")
-                   ).status_code == 200
+    assert (
+        ex.send(ex.prepare(anywhere, "GET", "/api/v3/account"), client=ex.client_from("198.51.100.7")).status_code
+        == 200
+    )
 
 
 # ---- accounts the exchange runs itself --------------------------------------------------------------------
@@ -190,8 +221,12 @@ def test_no_key_for_the_margin_desk_s_accounts(ex: Exchange) -> None:
     their own would trade their funds past every margin check (the pool holds a billion of each coin)."""
     user = ex.new_user({"USDT": "1000"})
     ex.ok(user, "POST", "/sapi/v1/asset/transfer", [("type", "MAIN_MARGIN"), ("asset", "USDT"), ("amount", "10")])
-    ex.ok(user, "POST", "/sapi/v1/asset/transfer", [("type", "MAIN_ISOLATED_MARGIN"), ("asset", "USDT"),
-                                                    ("amount", "10"), ("toSymbol", "BTCUSDT")])
+    ex.ok(
+        user,
+        "POST",
+        "/sapi/v1/asset/transfer",
+        [("type", "MAIN_ISOLATED_MARGIN"), ("asset", "USDT"), ("amount", "10"), ("toSymbol", "BTCUSDT")],
+    )
     desk = ex.services.margin
     wallets = [account for name, account in ex.wallets(user) if name != "SPOT"]
     assert len(wallets) == 2

@@ -28,8 +28,14 @@ from .conftest import (
 )
 
 KEY_TYPES = ("HMAC", "ED25519", "RSA")
-ORDER = [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.001"),
-         ("price", "70000")]
+ORDER = [
+    ("symbol", "BTCUSDT"),
+    ("side", "BUY"),
+    ("type", "LIMIT"),
+    ("timeInForce", "GTC"),
+    ("quantity", "0.001"),
+    ("price", "70000"),
+]
 
 
 @dataclass
@@ -39,15 +45,16 @@ class Keys:
     changed: bool = False  # set by a test whose accepted requests changed the state on purpose
 
     def snapshot(self) -> tuple:
-        return (self.ex.state(full=False),
-                [self.ex.account_state(u) for pair in self.users.values() for u in pair])
+        return (self.ex.state(full=False), [self.ex.account_state(u) for pair in self.users.values() for u in pair])
 
 
 @pytest.fixture(scope="module")
 def keys() -> Iterator[Keys]:
     with Exchange() as ex:
-        users = {kt: (ex.new_user({"USDT": "1000"}, keyType=kt), ex.new_user({"USDT": "1000"}, keyType=kt))
-                 for kt in KEY_TYPES}
+        users = {
+            kt: (ex.new_user({"USDT": "1000"}, keyType=kt), ex.new_user({"USDT": "1000"}, keyType=kt))
+            for kt in KEY_TYPES
+        }
         yield Keys(ex, users)
 
 
@@ -72,6 +79,7 @@ def order_request(keys: Keys, user: User, **kwargs) -> Prepared:
 
 
 # ---- time ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("key_type", KEY_TYPES)
 def test_a_captured_request_replayed_after_its_window_is_refused(keys: Keys, key_type: str) -> None:
@@ -124,6 +132,7 @@ def test_recv_window_over_a_minute_is_refused(keys: Keys, key_type: str) -> None
 
 
 # ---- the signed bytes ---------------------------------------------------------------------------------
+
 
 def _moved(p: Prepared, query: str, body: str) -> Prepared:
     return replace(p, query=query, body=body)
@@ -181,13 +190,18 @@ def test_any_one_character_changed_is_refused(keys: Keys, data: st.DataObject) -
     alice, _ = keys.users[key_type]
     p = order_request(keys, alice)
     payload, _, signature = p.body.rpartition("&signature=")
-    positions = [i for i, c in enumerate(payload) if c.isalnum() and "=" in payload[payload.rfind("&", 0, i) + 1:i]]
+    positions = [i for i, c in enumerate(payload) if c.isalnum() and "=" in payload[payload.rfind("&", 0, i) + 1 : i]]
     at = data.draw(st.sampled_from(positions), label="position")
     old = payload[at]
-    pool = ("0123456789" if old.isdigit() else "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if old.isupper()
-            else "abcdefghijklmnopqrstuvwxyz")
+    pool = (
+        "0123456789"
+        if old.isdigit()
+        else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        if old.isupper()
+        else "abcdefghijklmnopqrstuvwxyz"
+    )
     new = data.draw(st.sampled_from(pool).filter(lambda c: c != old), label="replacement")
-    tampered = payload[:at] + new + payload[at + 1:] + f"&signature={signature}"
+    tampered = payload[:at] + new + payload[at + 1 :] + f"&signature={signature}"
     refused(keys, _moved(p, "", tampered), BAD_SIGNATURE)
 
 
@@ -197,13 +211,17 @@ def test_a_changed_asymmetric_signature_is_refused(keys: Keys, key_type: str) ->
     p = order_request(keys, alice)
     payload, _, sent = p.body.rpartition("&signature=")
     signature = unquote(sent)  # changed as base64 text, then sent percent-encoded again as clients do
-    flipped = ("B" if signature[5] == "A" else "A")
-    refused(keys, _moved(p, "", f"{payload}&signature={quote(signature[:5] + flipped + signature[6:], safe='')}"),
-            BAD_SIGNATURE)
+    flipped = "B" if signature[5] == "A" else "A"
+    refused(
+        keys,
+        _moved(p, "", f"{payload}&signature={quote(signature[:5] + flipped + signature[6:], safe='')}"),
+        BAD_SIGNATURE,
+    )
     refused(keys, _moved(p, "", f"{payload}&signature={quote(signature[:-8], safe='')}"), BAD_SIGNATURE)
 
 
 # ---- one account's key, another's signature -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("key_type", KEY_TYPES)
 @pytest.mark.parametrize("signer_type", KEY_TYPES)

@@ -23,14 +23,17 @@ BAD_TOKEN = (401, -1002, "You are not authorized to execute this request.")
 class Admin:
     def __init__(self) -> None:
         self.clock = ManualClock(T0)
-        self.sim = build(SimulatorConfig(liquidity=False, admin_token=TOKEN, demo_api_key="D" * 64,
-                                         demo_api_secret="S" * 64), clock=self.clock)
+        self.sim = build(
+            SimulatorConfig(liquidity=False, admin_token=TOKEN, demo_api_key="D" * 64, demo_api_secret="S" * 64),
+            clock=self.clock,
+        )
         self.venue = self.sim.venue
         self.api = ApiClient.in_process(self.sim.app, self.clock.now_ms, admin_token=TOKEN)
         self.client = self.api.http
 
-    def call(self, method: str, path: str, body=None, *, raw: bytes | None = None,
-             headers: dict | None = None) -> httpx.Response:
+    def call(
+        self, method: str, path: str, body=None, *, raw: bytes | None = None, headers: dict | None = None
+    ) -> httpx.Response:
         h = dict(AUTH if headers is None else headers)
         if raw is not None:
             return self.client.request(method, path, content=raw, headers={**h, "Content-Type": "application/json"})
@@ -50,9 +53,13 @@ class Admin:
 
     def state(self) -> tuple:
         """Everything a refused admin call must leave alone."""
-        return (self.venue.engine.fingerprint(), tuple(self.venue.account_ids()), len(self.venue.keys),
-                {a: self.venue.engine.total_supply(a) for a in ASSETS},
-                {s: self.venue.engine.market_status(s).name for s in self.venue.markets})
+        return (
+            self.venue.engine.fingerprint(),
+            tuple(self.venue.account_ids()),
+            len(self.venue.keys),
+            {a: self.venue.engine.total_supply(a) for a in ASSETS},
+            {s: self.venue.engine.market_status(s).name for s in self.venue.markets},
+        )
 
 
 def hmac_signer(secret: str) -> tuple[str, str]:
@@ -81,6 +88,7 @@ def admin() -> Admin:
 
 # ---- accounts and keys ---------------------------------------------------------------------------
 
+
 def test_create_account_hmac(admin: Admin):
     supply = admin.venue.engine.total_supply("USDT")
     body = admin.ok("POST", "/sandex/v1/accounts", {"balances": {"USDT": "1000.5", "BTC": 2}, "permissions": ["SPOT"]})
@@ -90,13 +98,27 @@ def test_create_account_hmac(admin: Admin):
     assert admin.venue.engine.total_supply("USDT") == supply + 1000.5 * 10**8
     sign = hmac_signer(body["secret"])
     account = admin.signed("GET", "/api/v3/account", body["apiKey"], sign, [("omitZeroBalances", "true")]).json()
-    assert account["balances"] == [{"asset": "BTC", "free": "2.00000000", "locked": "0.00000000"},
-                                   {"asset": "USDT", "free": "1000.50000000", "locked": "0.00000000"}]
+    assert account["balances"] == [
+        {"asset": "BTC", "free": "2.00000000", "locked": "0.00000000"},
+        {"asset": "USDT", "free": "1000.50000000", "locked": "0.00000000"},
+    ]
     assert account["permissions"] == ["SPOT"] and account["canTrade"] is True
     assert account["uid"] == body["accountId"] and account["updateTime"] == T0
-    placed = admin.signed("POST", "/api/v3/order", body["apiKey"], sign, [
-        ("symbol", "BTCUSDT"), ("side", "SELL"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.5"),
-        ("price", "60000"), ("newOrderRespType", "ACK")])
+    placed = admin.signed(
+        "POST",
+        "/api/v3/order",
+        body["apiKey"],
+        sign,
+        [
+            ("symbol", "BTCUSDT"),
+            ("side", "SELL"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "0.5"),
+            ("price", "60000"),
+            ("newOrderRespType", "ACK"),
+        ],
+    )
     assert placed.status_code == 200, placed.text
 
 
@@ -116,9 +138,20 @@ def test_read_only_account_key(admin: Admin):
     sign = hmac_signer(body["secret"])
     account = admin.signed("GET", "/api/v3/account", body["apiKey"], sign).json()
     assert account["canTrade"] is False
-    r = admin.signed("POST", "/api/v3/order", body["apiKey"], sign, [
-        ("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.001"),
-        ("price", "50000")])
+    r = admin.signed(
+        "POST",
+        "/api/v3/order",
+        body["apiKey"],
+        sign,
+        [
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "0.001"),
+            ("price", "50000"),
+        ],
+    )
     assert error(r) == (401, -2015, "Invalid API-key, IP, or permissions for action.")
 
 
@@ -142,15 +175,22 @@ def test_create_account_generated_key_pair(admin: Admin, key_type: str):
     other = ed25519.Ed25519PrivateKey.generate() if key_type == "ED25519" else rsa.generate_private_key(65537, 2048)
     wrong = ed25519_signer(other) if key_type == "ED25519" else rsa_signer(other)
     assert error(admin.signed("GET", "/api/v3/account", body["apiKey"], wrong)) == (
-        400, -1022, "Signature for this request is not valid.")
+        400,
+        -1022,
+        "Signature for this request is not valid.",
+    )
 
 
 def test_create_account_with_supplied_public_key(admin: Admin):
     private = ed25519.Ed25519PrivateKey.generate()
-    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    body = admin.ok("POST", "/sandex/v1/accounts", {"keyType": "ED25519", "publicKey": public_pem,
-                                                     "balances": {"ETH": "1.25"}})
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    body = admin.ok(
+        "POST", "/sandex/v1/accounts", {"keyType": "ED25519", "publicKey": public_pem, "balances": {"ETH": "1.25"}}
+    )
     assert body["secret"] is None and body["keyType"] == "ED25519"
     r = admin.signed("GET", "/api/v3/account", body["apiKey"], ed25519_signer(private), [("omitZeroBalances", "true")])
     assert r.status_code == 200, r.text
@@ -181,13 +221,19 @@ def test_show_account_masks_keys_and_never_shows_secrets(admin: Admin):
     assert r.status_code == 200
     body = r.json()
     assert body == {
-        "accountId": aid, "updateTime": T0,
-        "balances": {"spot": {
-            "BTC": {"free": "0.50000000", "locked": "0.00000000"},
-            "USDT": {"free": "0.00000000", "locked": "0.00000000"},
-            "ETH": {"free": "0.00000000", "locked": "0.00000000"},
-            "BNB": {"free": "0.00000000", "locked": "0.00000000"},
-            "SOL": {"free": "0.00000000", "locked": "0.00000000"}}, "crossMargin": {}, "isolatedMargin": {}},
+        "accountId": aid,
+        "updateTime": T0,
+        "balances": {
+            "spot": {
+                "BTC": {"free": "0.50000000", "locked": "0.00000000"},
+                "USDT": {"free": "0.00000000", "locked": "0.00000000"},
+                "ETH": {"free": "0.00000000", "locked": "0.00000000"},
+                "BNB": {"free": "0.00000000", "locked": "0.00000000"},
+                "SOL": {"free": "0.00000000", "locked": "0.00000000"},
+            },
+            "crossMargin": {},
+            "isolatedMargin": {},
+        },
         "loans": [],
         "keys": [
             {"apiKey": created["apiKey"][:4] + "…", "keyType": "HMAC", "permissions": ["SPOT"], "revoked": False},
@@ -195,8 +241,14 @@ def test_show_account_masks_keys_and_never_shows_secrets(admin: Admin):
         ],
     }
     text = r.text
-    for secret_text in (created["apiKey"], created["secret"], second["apiKey"], second["secret"],
-                        created["apiKey"][:16], created["secret"][:16]):
+    for secret_text in (
+        created["apiKey"],
+        created["secret"],
+        second["apiKey"],
+        second["secret"],
+        created["apiKey"][:16],
+        created["secret"][:16],
+    ):
         assert secret_text not in text
     assert "PRIVATE" not in text
 
@@ -212,13 +264,19 @@ def test_new_key_and_revoke(admin: Admin):
     revoked = admin.ok("DELETE", f"/sandex/v1/keys/{created['apiKey']}")
     assert revoked == {"apiKey": created["apiKey"][:4] + "…", "revoked": True}
     assert error(admin.signed("GET", "/api/v3/account", created["apiKey"], first_sign)) == (
-        401, -2015, "Invalid API-key, IP, or permissions for action.")
+        401,
+        -2015,
+        "Invalid API-key, IP, or permissions for action.",
+    )
     assert admin.signed("GET", "/api/v3/account", extra["apiKey"], extra_sign).status_code == 200
     keys = admin.ok("GET", f"/sandex/v1/accounts/{aid}")["keys"]
     assert [(k["revoked"], k["permissions"]) for k in keys] == [(True, ["MARGIN", "SPOT"]), (False, ["SPOT"])]
     before = admin.state()
     assert error(admin.call("DELETE", f"/sandex/v1/keys/{created['apiKey']}")) == (
-        404, -2015, "no live API key by that name")
+        404,
+        -2015,
+        "no live API key by that name",
+    )
     assert error(admin.call("DELETE", "/sandex/v1/keys/never-issued")) == (404, -2015, "no live API key by that name")
     assert admin.state() == before
 
@@ -230,8 +288,9 @@ def test_new_key_for_unknown_account(admin: Admin):
         assert (status, code) == (404, -1130) and aid in msg
         status, code, _ = error(admin.call("GET", f"/sandex/v1/accounts/{aid}"))
         assert (status, code) == (404, -1130)
-        status, code, _ = error(admin.call("POST", f"/sandex/v1/accounts/{aid}/deposit",
-                                           {"asset": "USDT", "amount": "1"}))
+        status, code, _ = error(
+            admin.call("POST", f"/sandex/v1/accounts/{aid}/deposit", {"asset": "USDT", "amount": "1"})
+        )
         assert (status, code) == (404, -1130)
     assert admin.state() == before
 
@@ -240,13 +299,21 @@ def test_market_halt_refuses_orders_but_allows_cancels(admin: Admin):
     created = admin.ok("POST", "/sandex/v1/accounts", {"balances": {"USDT": "10000"}})
     sign = hmac_signer(created["secret"])
     key = created["apiKey"]
-    order = [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"),
-             ("quantity", "0.01"), ("price", "50000")]
+    order = [
+        ("symbol", "BTCUSDT"),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+        ("quantity", "0.01"),
+        ("price", "50000"),
+    ]
     resting = admin.signed("POST", "/api/v3/order", key, sign, order + [("newClientOrderId", "before-halt")])
     assert resting.status_code == 200
 
     assert admin.ok("PUT", "/sandex/v1/markets/BTCUSDT/status", {"status": "HALT"}) == {
-        "symbol": "BTCUSDT", "status": "HALT"}
+        "symbol": "BTCUSDT",
+        "status": "HALT",
+    }
     info = admin.client.get("/api/v3/exchangeInfo?symbol=BTCUSDT").json()
     assert info["symbols"][0]["status"] == "HALT"
     before = admin.state()
@@ -255,24 +322,39 @@ def test_market_halt_refuses_orders_but_allows_cancels(admin: Admin):
     assert error(admin.signed("POST", "/api/v3/order/test", key, sign, order)) == closed
     assert admin.state() == before
     # other markets trade on
-    eth = [("symbol", "ETHUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.1"),
-           ("price", "2000")]
+    eth = [
+        ("symbol", "ETHUSDT"),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+        ("quantity", "0.1"),
+        ("price", "2000"),
+    ]
     assert admin.signed("POST", "/api/v3/order", key, sign, eth).status_code == 200
     # cancels still work on the halted market
-    canceled = admin.signed("DELETE", "/api/v3/order", key, sign, [("symbol", "BTCUSDT"),
-                                                                   ("origClientOrderId", "before-halt")])
+    canceled = admin.signed(
+        "DELETE", "/api/v3/order", key, sign, [("symbol", "BTCUSDT"), ("origClientOrderId", "before-halt")]
+    )
     assert canceled.status_code == 200 and canceled.json()["status"] == "CANCELED"
     assert admin.ok("PUT", "/sandex/v1/markets/BTCUSDT/status", {"status": "TRADING"}) == {
-        "symbol": "BTCUSDT", "status": "TRADING"}
+        "symbol": "BTCUSDT",
+        "status": "TRADING",
+    }
     assert admin.signed("POST", "/api/v3/order", key, sign, order).status_code == 200
     admin.venue.engine.check_invariants()
 
 
 def test_health(admin: Admin):
     admin.clock.advance(42)
-    assert admin.ok("GET", "/sandex/v1/health") == {"status": "ok", "readOnlyReason": None, "serverTime": T0 + 42,
-                                                     "markets": 5, "accounts": 3, "quoteUpdates": {},
-                                                     "liquidityFailures": 0}
+    assert admin.ok("GET", "/sandex/v1/health") == {
+        "status": "ok",
+        "readOnlyReason": None,
+        "serverTime": T0 + 42,
+        "markets": 5,
+        "accounts": 3,
+        "quoteUpdates": {},
+        "liquidityFailures": 0,
+    }
     admin.ok("POST", "/sandex/v1/accounts", {})
     assert admin.ok("GET", "/sandex/v1/health")["accounts"] == 4
 
@@ -290,10 +372,19 @@ ROUTES = [
 ]
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}, {"Authorization": TOKEN},
-    {"Authorization": "Bearer"}, {"Authorization": f"Bearer {TOKEN}x"}, {"Authorization": f"Bearer {TOKEN[:-1]}"},
-], ids=["missing", "wrong", "basic", "no-scheme", "empty", "longer", "shorter"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": TOKEN},
+        {"Authorization": "Bearer"},
+        {"Authorization": f"Bearer {TOKEN}x"},
+        {"Authorization": f"Bearer {TOKEN[:-1]}"},
+    ],
+    ids=["missing", "wrong", "basic", "no-scheme", "empty", "longer", "shorter"],
+)
 @pytest.mark.parametrize("method, path, body", ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
 def test_admin_token_required(admin: Admin, method, path, body, headers):
     before = admin.state()
@@ -312,64 +403,111 @@ BAD_BODIES = [
     pytest.param("POST", "/sandex/v1/accounts", b"{not json", "not JSON", id="create-malformed-json"),
     pytest.param("POST", "/sandex/v1/accounts", b"[1, 2]", "JSON object", id="create-not-an-object"),
     pytest.param("POST", "/sandex/v1/accounts", b'{"balance": {"USDT": "1"}}', "unknown fields", id="create-typo"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"balances": {"USDT": 1.5}}', "decimal strings",
-                 id="create-float-amount"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"balances": {"USDT": 1e3}}', "decimal strings",
-                 id="create-exponent-amount"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"balances": {"USDT": true}}', "decimal strings",
-                 id="create-bool-amount"),
+    pytest.param(
+        "POST", "/sandex/v1/accounts", b'{"balances": {"USDT": 1.5}}', "decimal strings", id="create-float-amount"
+    ),
+    pytest.param(
+        "POST", "/sandex/v1/accounts", b'{"balances": {"USDT": 1e3}}', "decimal strings", id="create-exponent-amount"
+    ),
+    pytest.param(
+        "POST", "/sandex/v1/accounts", b'{"balances": {"USDT": true}}', "decimal strings", id="create-bool-amount"
+    ),
     pytest.param("POST", "/sandex/v1/accounts", b'{"balances": {"USDT": "-5"}}', "USDT", id="create-negative"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"balances": {"USDT": "1.123456789"}}', "at most 8 decimals",
-                 id="create-too-precise"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"balances": {"DOGE": "5"}}', "unknown asset",
-                 id="create-unknown-asset"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"balances": ["USDT", "5"]}', "balances",
-                 id="create-balances-list"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"permissions": ["SPOT", "FUTURES"]}', "permissions",
-                 id="create-unknown-permission"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"permissions": "SPOT"}', "permissions",
-                 id="create-permissions-string"),
+    pytest.param(
+        "POST",
+        "/sandex/v1/accounts",
+        b'{"balances": {"USDT": "1.123456789"}}',
+        "at most 8 decimals",
+        id="create-too-precise",
+    ),
+    pytest.param(
+        "POST", "/sandex/v1/accounts", b'{"balances": {"DOGE": "5"}}', "unknown asset", id="create-unknown-asset"
+    ),
+    pytest.param("POST", "/sandex/v1/accounts", b'{"balances": ["USDT", "5"]}', "balances", id="create-balances-list"),
+    pytest.param(
+        "POST",
+        "/sandex/v1/accounts",
+        b'{"permissions": ["SPOT", "FUTURES"]}',
+        "permissions",
+        id="create-unknown-permission",
+    ),
+    pytest.param(
+        "POST", "/sandex/v1/accounts", b'{"permissions": "SPOT"}', "permissions", id="create-permissions-string"
+    ),
     pytest.param("POST", "/sandex/v1/accounts", b'{"keyType": "DSA"}', "keyType", id="create-bad-key-type"),
     pytest.param("POST", "/sandex/v1/accounts", b'{"ipAllow": "10.0.0.1"}', "ipAllow", id="create-ip-string"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"publicKey": 5, "keyType": "RSA"}', "publicKey",
-                 id="create-public-key-number"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": "0"}', "positive",
-                 id="deposit-zero"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": 0}', "positive",
-                 id="deposit-zero-int"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": "-1"}', "USDT",
-                 id="deposit-negative"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": -1}', "USDT",
-                 id="deposit-negative-int"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": 2.5}', "decimal strings",
-                 id="deposit-float"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": "2.5.1"}', "USDT",
-                 id="deposit-malformed"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "XRP", "amount": "1"}', "unknown asset",
-                 id="deposit-unknown-asset"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"amount": "1"}', "unknown asset",
-                 id="deposit-no-asset"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT"}', "decimal strings",
-                 id="deposit-no-amount"),
-    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": "1"', "not JSON",
-                 id="deposit-malformed-json"),
+    pytest.param(
+        "POST", "/sandex/v1/accounts", b'{"publicKey": 5, "keyType": "RSA"}', "publicKey", id="create-public-key-number"
+    ),
+    pytest.param(
+        "POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": "0"}', "positive", id="deposit-zero"
+    ),
+    pytest.param(
+        "POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": 0}', "positive", id="deposit-zero-int"
+    ),
+    pytest.param(
+        "POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": "-1"}', "USDT", id="deposit-negative"
+    ),
+    pytest.param(
+        "POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": -1}', "USDT", id="deposit-negative-int"
+    ),
+    pytest.param(
+        "POST",
+        "/sandex/v1/accounts/1/deposit",
+        b'{"asset": "USDT", "amount": 2.5}',
+        "decimal strings",
+        id="deposit-float",
+    ),
+    pytest.param(
+        "POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT", "amount": "2.5.1"}', "USDT", id="deposit-malformed"
+    ),
+    pytest.param(
+        "POST",
+        "/sandex/v1/accounts/1/deposit",
+        b'{"asset": "XRP", "amount": "1"}',
+        "unknown asset",
+        id="deposit-unknown-asset",
+    ),
+    pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'{"amount": "1"}', "unknown asset", id="deposit-no-asset"),
+    pytest.param(
+        "POST", "/sandex/v1/accounts/1/deposit", b'{"asset": "USDT"}', "decimal strings", id="deposit-no-amount"
+    ),
+    pytest.param(
+        "POST",
+        "/sandex/v1/accounts/1/deposit",
+        b'{"asset": "USDT", "amount": "1"',
+        "not JSON",
+        id="deposit-malformed-json",
+    ),
     pytest.param("POST", "/sandex/v1/accounts/1/deposit", b'"USDT"', "JSON object", id="deposit-string-body"),
-    pytest.param("POST", "/sandex/v1/accounts/1/keys", b'{"keyType": "HMAC", "publicKey": "x"}', "HMAC",
-                 id="key-hmac-with-public-key"),
-    pytest.param("POST", "/sandex/v1/accounts/1/keys", b'{"keyType": "ED25519", "publicKey": "not a pem"}',
-                 "PEM", id="key-bad-pem"),
-    pytest.param("POST", "/sandex/v1/accounts/1/keys", b'{"ipAllow": ["300.1.1.1"]}', "IP address",
-                 id="key-bad-ip"),
+    pytest.param(
+        "POST",
+        "/sandex/v1/accounts/1/keys",
+        b'{"keyType": "HMAC", "publicKey": "x"}',
+        "HMAC",
+        id="key-hmac-with-public-key",
+    ),
+    pytest.param(
+        "POST",
+        "/sandex/v1/accounts/1/keys",
+        b'{"keyType": "ED25519", "publicKey": "not a pem"}',
+        "PEM",
+        id="key-bad-pem",
+    ),
+    pytest.param("POST", "/sandex/v1/accounts/1/keys", b'{"ipAllow": ["300.1.1.1"]}', "IP address", id="key-bad-ip"),
     pytest.param("POST", "/sandex/v1/accounts/1/keys", b'{"ipAllow": []}', "empty", id="key-empty-ip-list"),
     pytest.param("POST", "/sandex/v1/accounts/1/keys", b'{"color": "red"}', "unknown fields", id="key-unknown-field"),
-    pytest.param("PUT", "/sandex/v1/markets/BTCUSDT/status", b'{"status": "CLOSED"}', "status",
-                 id="status-unknown"),
-    pytest.param("PUT", "/sandex/v1/markets/BTCUSDT/status", b'{}', "status", id="status-missing"),
-    pytest.param("PUT", "/sandex/v1/markets/BTCUSDT/status", b'{"status": "halt"}', "status",
-                 id="status-lowercase"),
-    pytest.param("PUT", "/sandex/v1/markets/BTCUSDT/status", b'nope', "not JSON", id="status-malformed-json"),
-    pytest.param("POST", "/sandex/v1/accounts", b'{"balances": {"USDT": "' + b"9" * 70_000 + b'"}}', "bytes",
-                 id="create-body-too-large"),
+    pytest.param("PUT", "/sandex/v1/markets/BTCUSDT/status", b'{"status": "CLOSED"}', "status", id="status-unknown"),
+    pytest.param("PUT", "/sandex/v1/markets/BTCUSDT/status", b"{}", "status", id="status-missing"),
+    pytest.param("PUT", "/sandex/v1/markets/BTCUSDT/status", b'{"status": "halt"}', "status", id="status-lowercase"),
+    pytest.param("PUT", "/sandex/v1/markets/BTCUSDT/status", b"nope", "not JSON", id="status-malformed-json"),
+    pytest.param(
+        "POST",
+        "/sandex/v1/accounts",
+        b'{"balances": {"USDT": "' + b"9" * 70_000 + b'"}}',
+        "bytes",
+        id="create-body-too-large",
+    ),
 ]
 
 
@@ -395,7 +533,10 @@ def test_deposit_amount_beyond_the_engine_range_is_refused(admin: Admin):
 def test_status_for_unknown_market(admin: Admin):
     before = admin.state()
     assert error(admin.call("PUT", "/sandex/v1/markets/DOGEUSDT/status", {"status": "HALT"})) == (
-        400, -1121, "Invalid symbol.")
+        400,
+        -1121,
+        "Invalid symbol.",
+    )
     assert admin.state() == before
 
 
@@ -406,11 +547,15 @@ def test_unknown_admin_path_and_method(admin: Admin):
     assert r.status_code == 405 and set(r.json()) == {"code", "msg"}
 
 
-@pytest.mark.parametrize("body", [
-    {"balances": {"USDT": "100"}, "ipAllow": ["not-an-ip"]},
-    {"balances": {"USDT": "100"}, "ipAllow": []},
-    {"balances": {"USDT": "100"}, "keyType": "ED25519", "publicKey": "-----BEGIN PUBLIC KEY-----\nxx\n"},
-], ids=["bad-ip", "empty-ip-list", "bad-public-key"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"balances": {"USDT": "100"}, "ipAllow": ["not-an-ip"]},
+        {"balances": {"USDT": "100"}, "ipAllow": []},
+        {"balances": {"USDT": "100"}, "keyType": "ED25519", "publicKey": "-----BEGIN PUBLIC KEY-----\nxx\n"},
+    ],
+    ids=["bad-ip", "empty-ip-list", "bad-public-key"],
+)
 def test_refused_create_account_leaves_nothing_behind(admin: Admin, body):
     """Regression: the account was opened and funded before its key was issued, so a refused key
     left a keyless funded account behind."""
@@ -423,8 +568,9 @@ def test_refused_create_account_leaves_nothing_behind(admin: Admin, body):
 def test_deposit_refuses_unknown_fields(admin: Admin):
     """Regression: an extra field in a deposit was silently ignored and the deposit made."""
     before = admin.state()
-    status, code, msg = error(admin.call("POST", "/sandex/v1/accounts/1/deposit",
-                                         {"asset": "USDT", "amount": "5", "memo": "x"}))
+    status, code, msg = error(
+        admin.call("POST", "/sandex/v1/accounts/1/deposit", {"asset": "USDT", "amount": "5", "memo": "x"})
+    )
     assert (status, code) == (400, -1130) and "unknown fields" in msg
     assert admin.state() == before
 
@@ -432,18 +578,21 @@ def test_deposit_refuses_unknown_fields(admin: Admin):
 def test_market_status_refuses_unknown_fields(admin: Admin):
     """Regression: an extra field in a status change was silently ignored and the status applied."""
     before = admin.state()
-    status, code, msg = error(admin.call("PUT", "/sandex/v1/markets/BTCUSDT/status",
-                                         {"status": "HALT", "until": 5}))
+    status, code, msg = error(admin.call("PUT", "/sandex/v1/markets/BTCUSDT/status", {"status": "HALT", "until": 5}))
     assert (status, code) == (400, -1130) and "unknown fields" in msg
     assert admin.state() == before
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"ipAllow": []}, "ipAllow"),
-    ({"ipAllow": ["x"]}, "ipAllow"),
-    ({"keyType": "HMAC", "publicKey": "x"}, "publicKey"),
-    ({"keyType": "ED25519", "publicKey": "x"}, "publicKey"),
-], ids=["empty-ip-list", "bad-ip", "hmac-public-key", "bad-pem"])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"ipAllow": []}, "ipAllow"),
+        ({"ipAllow": ["x"]}, "ipAllow"),
+        ({"keyType": "HMAC", "publicKey": "x"}, "publicKey"),
+        ({"keyType": "ED25519", "publicKey": "x"}, "publicKey"),
+    ],
+    ids=["empty-ip-list", "bad-ip", "hmac-public-key", "bad-pem"],
+)
 def test_key_option_messages_name_the_json_fields(admin: Admin, body, field):
     status, code, msg = error(admin.call("POST", "/sandex/v1/accounts", body))
     assert (status, code) == (400, -1130)
@@ -472,24 +621,78 @@ BINANCE_PATHS = {
     ("get", "/api/v3/account"): {"omitZeroBalances", "recvWindow", "timestamp", "signature"},
     ("get", "/api/v3/account/commission"): {"symbol", "timestamp", "signature"},
     ("get", "/api/v3/rateLimit/order"): {"recvWindow", "timestamp", "signature"},
-    ("post", "/api/v3/order"): {"symbol", "side", "type", "timeInForce", "quantity", "quoteOrderQty", "price",
-                                "newClientOrderId", "stopPrice", "newOrderRespType", "selfTradePreventionMode",
-                                "recvWindow", "timestamp", "signature"},
-    ("post", "/api/v3/order/test"): {"symbol", "side", "type", "quantity", "price", "computeCommissionRates",
-                                     "timestamp", "signature"},
+    ("post", "/api/v3/order"): {
+        "symbol",
+        "side",
+        "type",
+        "timeInForce",
+        "quantity",
+        "quoteOrderQty",
+        "price",
+        "newClientOrderId",
+        "stopPrice",
+        "newOrderRespType",
+        "selfTradePreventionMode",
+        "recvWindow",
+        "timestamp",
+        "signature",
+    },
+    ("post", "/api/v3/order/test"): {
+        "symbol",
+        "side",
+        "type",
+        "quantity",
+        "price",
+        "computeCommissionRates",
+        "timestamp",
+        "signature",
+    },
     ("get", "/api/v3/order"): {"symbol", "orderId", "origClientOrderId", "recvWindow", "timestamp", "signature"},
-    ("delete", "/api/v3/order"): {"symbol", "orderId", "origClientOrderId", "newClientOrderId",
-                                  "cancelRestrictions", "recvWindow", "timestamp", "signature"},
+    ("delete", "/api/v3/order"): {
+        "symbol",
+        "orderId",
+        "origClientOrderId",
+        "newClientOrderId",
+        "cancelRestrictions",
+        "recvWindow",
+        "timestamp",
+        "signature",
+    },
     ("get", "/api/v3/openOrders"): {"symbol", "recvWindow", "timestamp", "signature"},
     ("delete", "/api/v3/openOrders"): {"symbol", "recvWindow", "timestamp", "signature"},
     ("get", "/api/v3/allOrders"): {"symbol", "orderId", "startTime", "endTime", "limit", "timestamp", "signature"},
-    ("get", "/api/v3/myTrades"): {"symbol", "orderId", "startTime", "endTime", "fromId", "limit", "timestamp",
-                                  "signature"},
-    ("post", "/api/v3/order/cancelReplace"): {"symbol", "side", "type", "cancelReplaceMode", "cancelOrderId",
-                                              "cancelOrigClientOrderId", "cancelNewClientOrderId", "quantity",
-                                              "price", "timestamp", "signature"},
-    ("put", "/api/v3/order/amend/keepPriority"): {"symbol", "orderId", "origClientOrderId", "newClientOrderId",
-                                                  "newQty", "timestamp", "signature"},
+    ("get", "/api/v3/myTrades"): {
+        "symbol",
+        "orderId",
+        "startTime",
+        "endTime",
+        "fromId",
+        "limit",
+        "timestamp",
+        "signature",
+    },
+    ("post", "/api/v3/order/cancelReplace"): {
+        "symbol",
+        "side",
+        "type",
+        "cancelReplaceMode",
+        "cancelOrderId",
+        "cancelOrigClientOrderId",
+        "cancelNewClientOrderId",
+        "quantity",
+        "price",
+        "timestamp",
+        "signature",
+    },
+    ("put", "/api/v3/order/amend/keepPriority"): {
+        "symbol",
+        "orderId",
+        "origClientOrderId",
+        "newClientOrderId",
+        "newQty",
+        "timestamp",
+        "signature",
+    },
     ("get", "/sapi/v1/capital/config/getall"): {"timestamp", "signature"},
     ("get", "/sapi/v1/margin/allPairs"): {"symbol"},
     ("get", "/sapi/v1/margin/isolated/allPairs"): {"symbol"},
@@ -512,8 +715,7 @@ REQUIRED = {
     ("get", "/api/v3/depth"): {"symbol"},
     ("get", "/api/v3/klines"): {"symbol", "interval"},
     ("put", "/api/v3/order/amend/keepPriority"): {"symbol", "newQty", "timestamp", "signature"},
-    ("post", "/api/v3/order/cancelReplace"): {"symbol", "side", "type", "cancelReplaceMode", "timestamp",
-                                              "signature"},
+    ("post", "/api/v3/order/cancelReplace"): {"symbol", "side", "type", "cancelReplaceMode", "timestamp", "signature"},
 }
 
 
@@ -530,7 +732,7 @@ def test_openapi_lists_every_path_with_its_parameters(admin: Admin):
     for (method, path), names in REQUIRED.items():
         required = {p["name"] for p in paths[path][method]["parameters"] if p["required"]}
         assert names <= required, (method, path, names - required)
-    for (method, path) in ADMIN_PATHS:
+    for method, path in ADMIN_PATHS:
         assert paths[path][method]["security"] == [{"AdminToken": []}]
         for p in paths[path][method]["parameters"]:
             assert p["in"] == "path" and p["required"] is True
@@ -540,8 +742,7 @@ def test_openapi_lists_every_path_with_its_parameters(admin: Admin):
     # every operation described is served (no 404 "Not found." / 405), also for paths Binance has that
     # the independent list above does not name (futures stubs and the like)
     for path, ops in paths.items():
-        concrete = path.replace("{account_id}", "1").replace("{api_key}", "no-such-key").replace(
-            "{symbol}", "BTCUSDT")
+        concrete = path.replace("{account_id}", "1").replace("{api_key}", "no-such-key").replace("{symbol}", "BTCUSDT")
         for method in ops:
             body = b"{}" if method in ("post", "put") else None
             r = admin.client.request(method.upper(), concrete, content=body, headers=AUTH)
@@ -578,9 +779,14 @@ def test_show_account_lists_margin_wallets_and_loans(admin: Admin):
     body = admin.ok("GET", f"/sandex/v1/accounts/{aid}")
     # the first hour's interest at 0.0002 a day: ceil(50e8 * 20000 / 24e8) = 41667 units
     assert body["balances"]["crossMargin"] == {
-        "USDT": {"free": "350.00000000", "locked": "0.00000000", "borrowed": "50.00000000", "interest": "0.00041667"}}
-    assert body["balances"]["isolatedMargin"] == {"BTCUSDT": {
-        "USDT": {"free": "100.00000000", "locked": "0.00000000", "borrowed": "0.00000000", "interest": "0.00000000"}}}
+        "USDT": {"free": "350.00000000", "locked": "0.00000000", "borrowed": "50.00000000", "interest": "0.00041667"}
+    }
+    assert body["balances"]["isolatedMargin"] == {
+        "BTCUSDT": {
+            "USDT": {"free": "100.00000000", "locked": "0.00000000", "borrowed": "0.00000000", "interest": "0.00000000"}
+        }
+    }
     assert body["balances"]["spot"]["USDT"]["free"] == "600.00000000"
-    assert body["loans"] == [{"wallet": "CROSS", "symbol": None, "asset": "USDT", "principal": "50.00000000",
-                              "interest": "0.00041667"}]
+    assert body["loans"] == [
+        {"wallet": "CROSS", "symbol": None, "asset": "USDT", "principal": "50.00000000", "interest": "0.00041667"}
+    ]

@@ -33,10 +33,14 @@ MISSING_SIGNATURE = (400, -1102, "Mandatory parameter 'signature' was not sent, 
 DUPLICATE_SIGNATURE = (400, -1101, "Duplicate values for a parameter detected. Parameter 'signature'.")
 ILLEGAL_TIMESTAMP = (400, -1100, "Illegal characters found in parameter 'timestamp'; legal range is '^[0-9]{1,20}$'.")
 ILLEGAL_RECV_WINDOW = (
-    400, -1100, "Illegal characters found in parameter 'recvWindow'; legal range is '^[0-9]{1,20}(\\.[0-9]{1,3})?$'.")
+    400,
+    -1100,
+    "Illegal characters found in parameter 'recvWindow'; legal range is '^[0-9]{1,20}(\\.[0-9]{1,3})?$'.",
+)
 
 
 # ---- helpers ------------------------------------------------------------------------------------
+
 
 def hex_sig(payload: str, secret: str = SECRET) -> str:
     return hmac_hex(secret, payload)
@@ -52,8 +56,15 @@ def request(ts: object = NOW, recv_window: object = None, extra: str = "symbol=B
     return signed(payload)
 
 
-def call(store: KeyStore, raw: str, *, key: str | None = API_KEY, ip: str = IP, now: int = NOW,
-         permission: str | None = "SPOT") -> ApiKey:
+def call(
+    store: KeyStore,
+    raw: str,
+    *,
+    key: str | None = API_KEY,
+    ip: str = IP,
+    now: int = NOW,
+    permission: str | None = "SPOT",
+) -> ApiKey:
     params = dict(parse_qsl(raw, keep_blank_values=True))
     return authenticate(store, key, raw, params, ip, now, permission)
 
@@ -68,9 +79,22 @@ def refused(expected: tuple[int, int, str], fn, *args, **kwargs) -> None:
 def ccxt_request(issued: IssuedKey, method: str, params: dict | None = None) -> tuple[str, str, dict[str, str]]:
     """(X-MBX-APIKEY header, totalParams, parsed params) exactly as ccxt would send them."""
     ex = ccxt.binance({"apiKey": issued.api_key, "secret": issued.secret})
-    req = ex.sign("order", ["private"], method, dict(params or {"symbol": "BTCUSDT", "side": "BUY",
-                                                                "type": "LIMIT", "quantity": "0.1",
-                                                                "price": "100.5", "note": "a b/c+d"}))
+    req = ex.sign(
+        "order",
+        ["private"],
+        method,
+        dict(
+            params
+            or {
+                "symbol": "BTCUSDT",
+                "side": "BUY",
+                "type": "LIMIT",
+                "quantity": "0.1",
+                "price": "100.5",
+                "note": "a b/c+d",
+            }
+        ),
+    )
     raw = req["body"] if method == "POST" else urlsplit(req["url"]).query
     if method == "POST":
         assert req["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
@@ -84,13 +108,17 @@ def ccxt_call(store: KeyStore, header: str, raw: str, params: dict[str, str], **
 
 
 def private_pem(private) -> str:
-    return private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode()
+    return private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def public_pem(private) -> str:
-    return private.public_key().public_bytes(serialization.Encoding.PEM,
-                                             serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 @pytest.fixture
@@ -108,6 +136,7 @@ def shared() -> tuple[KeyStore, dict[KeyType, IssuedKey]]:
 
 
 # ---- ccxt round trips ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["POST", "GET", "DELETE"])
 @pytest.mark.parametrize("key_type", list(KeyType))
@@ -151,10 +180,13 @@ def test_signature_from_another_key_of_the_same_type_is_refused(shared, key_type
     refused(BAD_SIGNATURE, ccxt_call, s, header, raw, params)
 
 
-@pytest.mark.parametrize("key_type, private", [
-    (KeyType.ED25519, ed25519.Ed25519PrivateKey.generate()),
-    (KeyType.RSA, rsa.generate_private_key(public_exponent=65537, key_size=2048)),
-])
+@pytest.mark.parametrize(
+    "key_type, private",
+    [
+        (KeyType.ED25519, ed25519.Ed25519PrivateKey.generate()),
+        (KeyType.RSA, rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+    ],
+)
 def test_client_supplied_public_keys_verify_ccxt_signatures(key_type: KeyType, private) -> None:
     s = KeyStore()
     issued = s.issue(3, key_type=key_type, public_key_pem=public_pem(private))
@@ -176,6 +208,7 @@ def test_signature_anywhere_in_the_parameters(store) -> None:
 
 # ---- signed_payload -----------------------------------------------------------------------------
 
+
 def test_signed_payload_splits_and_percent_decodes() -> None:
     assert signed_payload("a=1&b=2&signature=ab%2Bc%2F%3D") == ("a=1&b=2", "ab+c/=")
     assert signed_payload("signature=x&a=1") == ("a=1", "x")
@@ -194,6 +227,7 @@ def test_signed_payload_duplicate_signature(raw: str) -> None:
 
 
 # ---- every branch of authenticate, in order -------------------------------------------------------
+
 
 @pytest.mark.parametrize("header", [None, ""])
 def test_missing_key_header(store, header) -> None:
@@ -299,6 +333,7 @@ def test_signature_covers_the_raw_text_not_the_parsed_values(store) -> None:
 
 # ---- timestamps and recvWindow ------------------------------------------------------------------
 
+
 def test_default_recv_window_boundaries(store) -> None:
     assert DEFAULT_RECV_WINDOW == 5000
     assert call(store, request(ts=NOW - 5000)).account_id == 7
@@ -346,6 +381,7 @@ def test_stale_timestamp_wins_over_missing_permission() -> None:
 
 # ---- permissions --------------------------------------------------------------------------------
 
+
 def test_permissions() -> None:
     s = KeyStore()
     s.issue(1, api_key=API_KEY, secret=SECRET, permissions={"MARGIN"})
@@ -365,6 +401,7 @@ def test_unknown_permission_asked_is_a_programming_error(store) -> None:
 
 # ---- revocation ---------------------------------------------------------------------------------
 
+
 def test_revocation_takes_effect_at_once(store) -> None:
     raw = request()
     assert call(store, raw).account_id == 7
@@ -380,6 +417,7 @@ def test_revocation_takes_effect_at_once(store) -> None:
 
 # ---- KeyStore.issue -----------------------------------------------------------------------------
 
+
 def test_generated_hmac_keys() -> None:
     s = KeyStore()
     a, b = s.issue(1, now_ms=5), s.issue(1)
@@ -389,7 +427,13 @@ def test_generated_hmac_keys() -> None:
     assert a.api_key != b.api_key and a.secret != b.secret
     key = s.get(a.api_key)
     assert (key.account_id, key.key_type, key.permissions, key.ip_allow, key.revoked, key.created_ms) == (
-        1, KeyType.HMAC, PERMISSIONS, None, False, 5)
+        1,
+        KeyType.HMAC,
+        PERMISSIONS,
+        None,
+        False,
+        5,
+    )
     assert key.verify(b"x", hex_sig("x", a.secret))
 
 
@@ -472,6 +516,7 @@ def test_key_kind_mismatches_refused_with_clear_messages() -> None:
 
 # ---- verify -------------------------------------------------------------------------------------
 
+
 def test_verify_rejects_garbage_without_raising(shared) -> None:
     s, issued = shared
     for key_type in KeyType:
@@ -481,6 +526,7 @@ def test_verify_rejects_garbage_without_raising(shared) -> None:
 
 
 # ---- secrets never shown ------------------------------------------------------------------------
+
 
 def _shown(*objects) -> str:
     return " ".join(f"{o!r} {o!s}" for o in objects)
@@ -530,6 +576,7 @@ def test_refusals_never_echo_the_key(store) -> None:
 
 # ---- properties ---------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def hmac_key() -> ApiKey:
     s = KeyStore()
@@ -544,10 +591,10 @@ def test_hmac_any_payload_verifies_and_any_change_fails(hmac_key: ApiKey, payloa
     assert hmac_key.verify(payload.encode(), sig.upper())
     i = data.draw(st.integers(0, len(payload) - 1))
     c = data.draw(st.characters().filter(lambda ch: ch != payload[i]))
-    assert not hmac_key.verify((payload[:i] + c + payload[i + 1:]).encode(), sig)
+    assert not hmac_key.verify((payload[:i] + c + payload[i + 1 :]).encode(), sig)
     j = data.draw(st.integers(0, 63))
     h = data.draw(st.sampled_from("0123456789abcdef").filter(lambda ch: ch != sig[j]))
-    assert not hmac_key.verify(payload.encode(), sig[:j] + h + sig[j + 1:])
+    assert not hmac_key.verify(payload.encode(), sig[:j] + h + sig[j + 1 :])
 
 
 @given(value=st.text(st.characters(codec="ascii", exclude_characters="&"), max_size=40), data=st.data())
@@ -558,7 +605,7 @@ def test_authenticate_any_signed_value_and_any_change_fails(value: str, data) ->
     assert call(s, signed(payload)).account_id == 1
     i = data.draw(st.integers(0, len(payload) - 1))
     c = data.draw(st.characters(codec="ascii", exclude_characters="&").filter(lambda ch: ch != payload[i]))
-    changed = payload[:i] + c + payload[i + 1:]
+    changed = payload[:i] + c + payload[i + 1 :]
     params = dict(parse_qsl(payload, keep_blank_values=True))  # timestamp kept valid; only bytes differ
     raw = f"{changed}&signature={hex_sig(payload)}"
     refused(BAD_SIGNATURE, authenticate, s, API_KEY, raw, params, IP, NOW, "SPOT")

@@ -14,8 +14,16 @@ def test_a_waiting_stop_holds_its_id() -> None:
     sim.place(**dict(LIMIT, price="40000", quantity="0.001"))  # a trade at 40000 sets the last price
     seller = sim.trader({"BTC": "1"})
     sim.place(seller, symbol="BTCUSDT", side="SELL", type="MARKET", quantity="0.001")
-    stop = sim.place(symbol="BTCUSDT", side="BUY", type="STOP_LOSS_LIMIT", timeInForce="GTC", quantity="0.01",
-                     price="45000", stopPrice="44000", newClientOrderId="stop-1")
+    stop = sim.place(
+        symbol="BTCUSDT",
+        side="BUY",
+        type="STOP_LOSS_LIMIT",
+        timeInForce="GTC",
+        quantity="0.01",
+        price="45000",
+        stopPrice="44000",
+        newClientOrderId="stop-1",
+    )
     assert stop["orderId"] > 0
     before = sim.state()
     assert error(sim.signed("POST", "/api/v3/order", order(price="41000", newClientOrderId="stop-1"))) == DUPLICATE

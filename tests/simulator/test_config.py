@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_a_toml_file_sets_fields_markets_and_rate_limits(tmp_path: Path) -> None:
     path = tmp_path / "sandex.toml"
     path.write_text(
-        'port = 9000\nseed = 7\nliquidity = false\n'
+        "port = 9000\nseed = 7\nliquidity = false\n"
         '[demo_balances]\nUSDT = "5"\n'
-        '[rate_limits]\norders_per_10s = 3\n'
+        "[rate_limits]\norders_per_10s = 3\n"
         '[[markets]]\nsymbol = "XRPUSDT"\nbase = "XRP"\nquote = "USDT"\ntick_size = "0.0001"\n'
         'step_size = "0.1"\nmin_qty = "0.1"\nmax_qty = "900000"\nmarket_max_qty = "100000"\n'
         'min_notional = "5"\nmax_price = "10000"\n'
@@ -33,11 +33,14 @@ def test_a_toml_file_sets_fields_markets_and_rate_limits(tmp_path: Path) -> None
     assert sim.venue.balances(sim.demo_account)[0]["USDT"].free == 5 * 10**8
 
 
-@pytest.mark.parametrize("text, where", [
-    ("prot = 1\n", "config"),
-    ("[rate_limits]\norders_per_minute = 3\n", "rate_limits"),
-    ('[[markets]]\nsymbol = "A"\nticksize = "1"\n', "markets[0]"),
-])
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("prot = 1\n", "config"),
+        ("[rate_limits]\norders_per_minute = 3\n", "rate_limits"),
+        ('[[markets]]\nsymbol = "A"\nticksize = "1"\n', "markets[0]"),
+    ],
+)
 def test_unknown_keys_are_refused_with_where_and_what_is_allowed(tmp_path: Path, text: str, where: str) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(text)
@@ -67,6 +70,7 @@ def test_serve_options_parse_and_every_help_works() -> None:
     args = build_parser().parse_args(["serve", "--port", "1234", "--seed", "3", "--no-liquidity"])
     assert (args.port, args.seed, args.no_liquidity, args.host) == (1234, 3, True, None)
     for argv in (["--help"], ["serve", "--help"], ["demo", "--help"]):
-        done = subprocess.run([sys.executable, "-m", "simulator.cli", *argv], cwd=ROOT, capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "simulator.cli", *argv], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0 and "usage: sandex" in done.stdout

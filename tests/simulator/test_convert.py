@@ -160,8 +160,10 @@ def test_a_quote_is_good_until_its_valid_time_and_not_after(sim: Simulator) -> N
         clock.advance(ms + 1)
         before, _ = snapshot(sim)
         e = refused(desk.accept, user, q.quote_id)
-        assert (e.code, e.msg) == (-345231, "System failed to execute the quote, which has expired. "
-                                            "Please request for quote again.")
+        assert (e.code, e.msg) == (
+            -345231,
+            "System failed to execute the quote, which has expired. Please request for quote again.",
+        )
         assert snapshot(sim)[0] == before
     assert refused(desk.quote, user, "ETH", "USDT", from_amount=COIN, valid_time="5s").code == -1100
 
@@ -232,8 +234,22 @@ def test_a_one_sided_book_prices_from_the_last_trade(empty: Simulator) -> None:
     seller, buyer = v.create_account({"BTC": COIN}), v.create_account({"USDT": 200_000 * COIN})
 
     def order(account: int, side: Side, qty: int, price: int) -> None:
-        v.place(account, OrderRequest("BTCUSDT", side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0, 0, None,
-                                      SelfTradePrevention.NONE, "FULL"))
+        v.place(
+            account,
+            OrderRequest(
+                "BTCUSDT",
+                side,
+                OrderType.LIMIT,
+                TimeInForce.GTC,
+                qty,
+                price,
+                0,
+                0,
+                None,
+                SelfTradePrevention.NONE,
+                "FULL",
+            ),
+        )
 
     order(seller, Side.SELL, COIN // 10, 80_000 * COIN)
     order(buyer, Side.BUY, COIN // 10, 80_000 * COIN)  # trades at 80000

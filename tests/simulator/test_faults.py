@@ -28,8 +28,14 @@ DEMO_SECRET = "DEMOSECRET" + "s" * 54
 ASSETS = ("BTC", "USDT", "ETH", "BNB", "SOL")
 INSUFFICIENT = "Account has insufficient balance for requested action."
 ORDER_PLACEMENTS = ["POST /api/v3/order", "POST /api/v3/order/cancelReplace", "POST /sapi/v1/margin/order"]
-LIMIT_BUY = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.01",
-             "price": "80000"}  # rests: the static book's best ask is above 90000
+LIMIT_BUY = {
+    "symbol": "BTCUSDT",
+    "side": "BUY",
+    "type": "LIMIT",
+    "timeInForce": "GTC",
+    "quantity": "0.01",
+    "price": "80000",
+}  # rests: the static book's best ask is above 90000
 MARKET_BUY = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"}
 
 
@@ -42,8 +48,13 @@ class Sim:
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.clock = ManualClock(T0)
-        self.sim = build(config or SimulatorConfig(liquidity_mode="static", admin_token=TOKEN, demo_api_key=DEMO_KEY,
-                                                   demo_api_secret=DEMO_SECRET), clock=self.clock)
+        self.sim = build(
+            config
+            or SimulatorConfig(
+                liquidity_mode="static", admin_token=TOKEN, demo_api_key=DEMO_KEY, demo_api_secret=DEMO_SECRET
+            ),
+            clock=self.clock,
+        )
         self.venue = self.sim.venue
         self.services = self.sim.app.services
         self.api = ApiClient.in_process(self.sim.app, self.clock.now_ms, admin_token=TOKEN)
@@ -54,8 +65,9 @@ class Sim:
         issued = self.venue.keys.issue(account, now_ms=self.clock.now_ms())
         return account, issued.api_key, issued.secret
 
-    def signed(self, method: str, path: str, params: dict | None = None, key: str = DEMO_KEY,
-               secret: str = DEMO_SECRET):
+    def signed(
+        self, method: str, path: str, params: dict | None = None, key: str = DEMO_KEY, secret: str = DEMO_SECRET
+    ):
         return self.api.signed(method, path, params or {}, key=key, secret=secret)
 
     def order(self, params: dict = LIMIT_BUY, key: str = DEMO_KEY, secret: str = DEMO_SECRET):
@@ -96,6 +108,7 @@ def error(r) -> tuple[int, int, str]:
 
 # ---- arming, listing, counting down ----------------------------------------------------------------
 
+
 def test_nothing_armed_costs_one_attribute(sim):
     book = sim.services.faults
     assert sim.armed() == [] and book.active is False
@@ -107,8 +120,18 @@ def test_nothing_armed_costs_one_attribute(sim):
 
 def test_arm_lists_masked_and_counts_down_to_disarming(sim):
     armed = sim.arm(kind="reject", code=-2010, count=2, apiKey=DEMO_KEY)
-    assert armed == {"id": 1, "kind": "reject", "apiKey": "DEMO…", "count": 2, "remaining": 2,
-                     "paths": ORDER_PLACEMENTS, "ms": 0, "code": -2010, "msg": INSUFFICIENT, "status": 400}
+    assert armed == {
+        "id": 1,
+        "kind": "reject",
+        "apiKey": "DEMO…",
+        "count": 2,
+        "remaining": 2,
+        "paths": ORDER_PLACEMENTS,
+        "ms": 0,
+        "code": -2010,
+        "msg": INSUFFICIENT,
+        "status": 400,
+    }
     assert DEMO_KEY not in sim.admin("GET").text
     before = sim.fingerprint()
     assert error(sim.order()) == (400, -2010, INSUFFICIENT)
@@ -139,8 +162,12 @@ def test_disarm_one_and_clear(sim):
 
 
 def test_admin_token_required(sim):
-    for method, path in (("GET", "/sandex/v1/faults"), ("POST", "/sandex/v1/faults"), ("DELETE", "/sandex/v1/faults"),
-                         ("DELETE", "/sandex/v1/faults/1")):
+    for method, path in (
+        ("GET", "/sandex/v1/faults"),
+        ("POST", "/sandex/v1/faults"),
+        ("DELETE", "/sandex/v1/faults"),
+        ("DELETE", "/sandex/v1/faults/1"),
+    ):
         for headers in ({}, {"Authorization": "Bearer wrong"}):
             r = sim.client.request(method, path, json={"kind": "drop"}, headers=headers)
             assert error(r) == (401, -1002, "You are not authorized to execute this request.")
@@ -156,37 +183,41 @@ def test_openapi_describes_the_fault_routes(sim):
 
 # ---- validation -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("body", "code", "words"), [
-    ({}, -1102, "kind is required"),
-    ({"kind": "explode"}, -1130, "kind must be one of"),
-    ({"kind": ["drop"]}, -1130, "kind must be one of"),
-    ({"kind": "drop", "fraction": "0.5"}, -1130, "unknown fields ['fraction'] for a drop fault"),
-    ({"kind": "drop", "count": 0}, -1130, "count must be a whole number in [1, 1000000]"),
-    ({"kind": "drop", "count": True}, -1130, "count must be a whole number"),
-    ({"kind": "drop", "count": "3"}, -1130, "count must be a whole number"),
-    ({"kind": "drop", "ms": -1}, -1130, "ms must be a whole number in [0, 300000]"),
-    ({"kind": "drop", "executed": "yes"}, -1130, "executed must be true or false"),
-    ({"kind": "delay"}, -1102, "ms is required"),
-    ({"kind": "delay", "ms": 0}, -1130, "ms must be a whole number in [1, 300000]"),
-    ({"kind": "reject"}, -1102, "code is required"),
-    ({"kind": "reject", "code": -9999}, -1130, "msg is required for code -9999"),
-    ({"kind": "reject", "code": 0}, -1130, "mean success"),
-    ({"kind": "reject", "code": -2010, "status": 302}, -1130, "status must be a whole number in [400, 599]"),
-    ({"kind": "reject", "code": -2010, "msg": ""}, -1130, "msg must be a non-empty string"),
-    ({"kind": "rate_limit", "retryAfter": 0}, -1130, "retryAfter must be a whole number"),
-    ({"kind": "partial_fill", "fraction": "1"}, -1130, "fraction must be above 0 and below 1"),
-    ({"kind": "partial_fill", "fraction": "0"}, -1130, "fraction must be above 0 and below 1"),
-    ({"kind": "partial_fill", "fraction": 0.5}, -1130, "fraction is a decimal string"),
-    ({"kind": "partial_fill", "fraction": "1e-1"}, -1130, "is not a decimal"),
-    ({"kind": "partial_fill", "fraction": "0.123456789"}, -1130, "at most 8 decimals"),
-    ({"kind": "drop", "paths": []}, -1130, "paths must be a non-empty list"),
-    ({"kind": "drop", "paths": "*"}, -1130, "paths must be a non-empty list"),
-    ({"kind": "drop", "paths": ["POST /api/v3/ordr"]}, -1130, "names no Binance endpoint"),
-    ({"kind": "drop", "paths": ["PATCH /api/v3/order"]}, -1130, "names no Binance endpoint"),
-    ({"kind": "drop", "paths": ["/sandex/v1/faults"]}, -1130, "names no Binance endpoint"),
-    ({"kind": "drop", "apiKey": "NOSUCHKEY" * 7}, -1130, "apiKey names no live API key (got NOSU…)"),
-    ({"kind": "drop", "apiKey": 12}, -1130, "apiKey names no live API key (got int)"),
-])
+
+@pytest.mark.parametrize(
+    ("body", "code", "words"),
+    [
+        ({}, -1102, "kind is required"),
+        ({"kind": "explode"}, -1130, "kind must be one of"),
+        ({"kind": ["drop"]}, -1130, "kind must be one of"),
+        ({"kind": "drop", "fraction": "0.5"}, -1130, "unknown fields ['fraction'] for a drop fault"),
+        ({"kind": "drop", "count": 0}, -1130, "count must be a whole number in [1, 1000000]"),
+        ({"kind": "drop", "count": True}, -1130, "count must be a whole number"),
+        ({"kind": "drop", "count": "3"}, -1130, "count must be a whole number"),
+        ({"kind": "drop", "ms": -1}, -1130, "ms must be a whole number in [0, 300000]"),
+        ({"kind": "drop", "executed": "yes"}, -1130, "executed must be true or false"),
+        ({"kind": "delay"}, -1102, "ms is required"),
+        ({"kind": "delay", "ms": 0}, -1130, "ms must be a whole number in [1, 300000]"),
+        ({"kind": "reject"}, -1102, "code is required"),
+        ({"kind": "reject", "code": -9999}, -1130, "msg is required for code -9999"),
+        ({"kind": "reject", "code": 0}, -1130, "mean success"),
+        ({"kind": "reject", "code": -2010, "status": 302}, -1130, "status must be a whole number in [400, 599]"),
+        ({"kind": "reject", "code": -2010, "msg": ""}, -1130, "msg must be a non-empty string"),
+        ({"kind": "rate_limit", "retryAfter": 0}, -1130, "retryAfter must be a whole number"),
+        ({"kind": "partial_fill", "fraction": "1"}, -1130, "fraction must be above 0 and below 1"),
+        ({"kind": "partial_fill", "fraction": "0"}, -1130, "fraction must be above 0 and below 1"),
+        ({"kind": "partial_fill", "fraction": 0.5}, -1130, "fraction is a decimal string"),
+        ({"kind": "partial_fill", "fraction": "1e-1"}, -1130, "is not a decimal"),
+        ({"kind": "partial_fill", "fraction": "0.123456789"}, -1130, "at most 8 decimals"),
+        ({"kind": "drop", "paths": []}, -1130, "paths must be a non-empty list"),
+        ({"kind": "drop", "paths": "*"}, -1130, "paths must be a non-empty list"),
+        ({"kind": "drop", "paths": ["POST /api/v3/ordr"]}, -1130, "names no Binance endpoint"),
+        ({"kind": "drop", "paths": ["PATCH /api/v3/order"]}, -1130, "names no Binance endpoint"),
+        ({"kind": "drop", "paths": ["/sandex/v1/faults"]}, -1130, "names no Binance endpoint"),
+        ({"kind": "drop", "apiKey": "NOSUCHKEY" * 7}, -1130, "apiKey names no live API key (got NOSU…)"),
+        ({"kind": "drop", "apiKey": 12}, -1130, "apiKey names no live API key (got int)"),
+    ],
+)
 def test_bad_faults_are_refused_with_what_is_allowed(sim, body, code, words):
     r = sim.admin("POST", body=body)
     status, got_code, msg = error(r)
@@ -213,6 +244,7 @@ def test_paths_accept_method_and_path_bare_path_or_everything(sim):
 
 
 # ---- scope and paths ----------------------------------------------------------------------------------
+
 
 def test_a_key_scoped_fault_meets_only_that_key(sim):
     _, other, other_secret = sim.trader()
@@ -257,9 +289,11 @@ def test_a_refused_request_never_meets_a_fault(sim):
 
 # ---- each kind ------------------------------------------------------------------------------------------
 
+
 def test_reject_custom_message_and_status(sim):
-    sim.arm(kind="reject", code=-1001, msg="Internal error; unable to process your request. Please try again.",
-            status=503)
+    sim.arm(
+        kind="reject", code=-1001, msg="Internal error; unable to process your request. Please try again.", status=503
+    )
     r = sim.order()
     assert error(r) == (503, -1001, "Internal error; unable to process your request. Please try again.")
     assert r.headers["X-MBX-USED-WEIGHT-1M"]  # the usual headers still come
@@ -309,8 +343,12 @@ def test_drop_cuts_the_connection_and_runs_only_if_executed(sim, executed):
 def test_rate_limit_is_429_with_retry_after(sim):
     sim.arm(kind="rate_limit", retryAfter=7)
     r = sim.order()
-    assert error(r) == (429, -1003, "Too much request weight used; current limit is 6000 request weight per 1 MINUTE. "
-                                    "Please use WebSocket Streams for live updates to avoid polling the API.")
+    assert error(r) == (
+        429,
+        -1003,
+        "Too much request weight used; current limit is 6000 request weight per 1 MINUTE. "
+        "Please use WebSocket Streams for live updates to avoid polling the API.",
+    )
     assert r.headers["Retry-After"] == "7"
 
 
@@ -318,8 +356,12 @@ def test_ban_is_418_until_retry_after(sim):
     sim.arm(kind="ban")
     r = sim.order()
     until = T0 + 120_000
-    assert error(r) == (418, -1003, f"Way too much request weight used; IP banned until {until}. "
-                                    "Please use WebSocket Streams for live updates to avoid bans.")
+    assert error(r) == (
+        418,
+        -1003,
+        f"Way too much request weight used; IP banned until {until}. "
+        "Please use WebSocket Streams for live updates to avoid bans.",
+    )
     assert r.headers["Retry-After"] == "120"
     assert sim.client.get("/api/v3/ping").status_code == 200  # a rehearsal: the IP is not really banned
 
@@ -332,6 +374,7 @@ def test_delay_holds_one_request_and_no_other():
         done: list[str] = []
         transport = httpx.ASGITransport(app=sim.sim.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://sandex") as client:
+
             async def get(path: str) -> None:
                 r = await client.get(path)
                 assert r.status_code == 200
@@ -356,6 +399,7 @@ def test_ms_delays_any_kind_first(sim):
 
 
 # ---- partial fills ---------------------------------------------------------------------------------------
+
 
 def test_partial_fill_market_order_fills_half_and_expires(sim):
     account, key, secret = sim.trader({"USDT": "10000"})
@@ -383,8 +427,9 @@ def test_partial_fill_fraction_rounds_down_to_lots(sim):
 def test_partial_fill_quote_order_caps_the_quote(sim):
     account, key, secret = sim.trader({"USDT": "10000"})
     sim.arm(kind="partial_fill", fraction="0.25", apiKey=key)
-    body = sim.order({"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "1000"}, key,
-                     secret).json()
+    body = sim.order(
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "1000"}, key, secret
+    ).json()
     assert body["status"] == "EXPIRED" and body["origQuoteOrderQty"] == "1000.00000000"
     spent = Decimal(body["cummulativeQuoteQty"])
     assert Decimal("240") < spent <= Decimal("250")  # a quarter of the budget, less what buys no whole lot
@@ -397,8 +442,12 @@ def test_partial_fill_limit_order_takes_part_then_expires_unlocking_the_rest(sim
     account, key, secret = sim.trader({"USDT": "10000"})
     sim.arm(kind="partial_fill", fraction="0.4", apiKey=key)
     body = sim.order({**LIMIT_BUY, "price": "95000"}, key, secret).json()  # crosses the asks
-    assert (body["status"], body["timeInForce"], body["origQty"], body["executedQty"]) == \
-        ("EXPIRED", "GTC", "0.01000000", "0.00400000")
+    assert (body["status"], body["timeInForce"], body["origQty"], body["executedQty"]) == (
+        "EXPIRED",
+        "GTC",
+        "0.01000000",
+        "0.00400000",
+    )
     assert sim.balance(account, "USDT") == (units("10000") - units(body["cummulativeQuoteQty"]), 0)
     assert sim.signed("GET", "/api/v3/openOrders", key=key, secret=secret).json() == []
     sim.venue.engine.check_invariants()
@@ -441,8 +490,11 @@ def test_partial_fill_leaves_limit_maker_alone(sim):
 def test_partial_fill_on_cancel_replace(sim):
     sim.order({**LIMIT_BUY, "newClientOrderId": "old"})
     sim.arm(kind="partial_fill")
-    r = sim.signed("POST", "/api/v3/order/cancelReplace", {
-        **MARKET_BUY, "cancelReplaceMode": "STOP_ON_FAILURE", "cancelOrigClientOrderId": "old"})
+    r = sim.signed(
+        "POST",
+        "/api/v3/order/cancelReplace",
+        {**MARKET_BUY, "cancelReplaceMode": "STOP_ON_FAILURE", "cancelOrigClientOrderId": "old"},
+    )
     new = r.json()["newOrderResponse"]
     assert (new["status"], new["executedQty"]) == ("EXPIRED", "0.00500000")
 
@@ -470,8 +522,13 @@ def test_partial_fill_does_not_touch_liquidity_or_later_requests(sim):
 def test_partial_fills_replay_from_the_journal(tmp_path):
     """The cap travels in the order's request, so replaying the journal from its start rebuilds the
     same state without any fault armed."""
-    config = SimulatorConfig(liquidity_mode="static", admin_token=TOKEN, demo_api_key=DEMO_KEY,
-                             demo_api_secret=DEMO_SECRET, state_dir=str(tmp_path))
+    config = SimulatorConfig(
+        liquidity_mode="static",
+        admin_token=TOKEN,
+        demo_api_key=DEMO_KEY,
+        demo_api_secret=DEMO_SECRET,
+        state_dir=str(tmp_path),
+    )
     sim = Sim(config)
     sim.arm(kind="partial_fill", fraction="0.3", count=2)
     assert sim.order({**MARKET_BUY, "newClientOrderId": "p1"}).json()["status"] == "EXPIRED"
@@ -486,6 +543,7 @@ def test_partial_fills_replay_from_the_journal(tmp_path):
 
 
 # ---- the book itself -----------------------------------------------------------------------------------
+
 
 def test_book_counts_exactly_under_threads():
     book = FaultBook()

@@ -33,8 +33,7 @@ HOUR = 3_600_000
 DAY = 86_400_000
 EPOCH = datetime(1970, 1, 1)
 T0 = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
-ALL_INTERVALS = ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h",
-                 "1d", "3d", "1w", "1M"]
+ALL_INTERVALS = ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"]
 
 
 def ms(text: str) -> int:
@@ -56,15 +55,24 @@ class Fill:
 def build(fills: list[Fill]) -> MarketHistory:
     h = MarketHistory()
     for f in fills:
-        h.record(trade_id=f.id, price=f.price, qty=f.qty, quote_qty=f.quote, time=f.time,
-                 buyer_is_maker=f.maker, taker_order_id=f.taker)
+        h.record(
+            trade_id=f.id,
+            price=f.price,
+            qty=f.qty,
+            quote_qty=f.quote,
+            time=f.time,
+            buyer_is_maker=f.maker,
+            taker_order_id=f.taker,
+        )
     return h
 
 
 def fills_at(times: list[int], first_id: int = 1, price: int = 100) -> list[Fill]:
     """One fill per time, each from its own taker, prices rising so open/close are recognisable."""
-    return [Fill(first_id + k, price + k, 10 + k, (price + k) * (10 + k), t, k % 2 == 0, 1000 + k)
-            for k, t in enumerate(times)]
+    return [
+        Fill(first_id + k, price + k, 10 + k, (price + k) * (10 + k), t, k % 2 == 0, 1000 + k)
+        for k, t in enumerate(times)
+    ]
 
 
 def refused(call, *args) -> ApiError:
@@ -75,6 +83,7 @@ def refused(call, *args) -> ApiError:
 
 # ---- brute-force references ---------------------------------------------------------------------
 
+
 def ref_aggs(fills: list[Fill]) -> list[AggTrade]:
     groups: list[list[Fill]] = []
     for f in fills:
@@ -82,8 +91,10 @@ def ref_aggs(fills: list[Fill]) -> list[AggTrade]:
             groups[-1].append(f)
         else:
             groups.append([f])
-    return [AggTrade(n + 1, g[0].price, sum(f.qty for f in g), g[0].id, g[-1].id, g[0].time, g[0].maker)
-            for n, g in enumerate(groups)]
+    return [
+        AggTrade(n + 1, g[0].price, sum(f.qty for f in g), g[0].id, g[-1].id, g[0].time, g[0].maker)
+        for n, g in enumerate(groups)
+    ]
 
 
 def ref_bucket(t: int, interval: str, tz: int) -> tuple[int, int]:
@@ -112,9 +123,19 @@ def ref_bucket(t: int, interval: str, tz: int) -> tuple[int, int]:
 
 def ref_candle(open_: int, close: int, g: list[Fill]) -> Kline:
     buys = [f for f in g if not f.maker]
-    return Kline(open_, g[0].price, max(f.price for f in g), min(f.price for f in g), g[-1].price,
-                 sum(f.qty for f in g), close, sum(f.quote for f in g), len(g),
-                 sum(f.qty for f in buys), sum(f.quote for f in buys))
+    return Kline(
+        open_,
+        g[0].price,
+        max(f.price for f in g),
+        min(f.price for f in g),
+        g[-1].price,
+        sum(f.qty for f in g),
+        close,
+        sum(f.quote for f in g),
+        len(g),
+        sum(f.qty for f in buys),
+        sum(f.quote for f in buys),
+    )
 
 
 def ref_klines(fills: list[Fill], interval: str, tz: int) -> list[Kline]:
@@ -147,8 +168,9 @@ def ref_series(fills: list[Fill], interval: str, tz: int, now: int) -> list[Klin
     return out
 
 
-def ref_select(series: list[Kline], interval: str, tz: int, start: int | None, end: int | None,
-               limit: int, now: int) -> list[Kline]:
+def ref_select(
+    series: list[Kline], interval: str, tz: int, start: int | None, end: int | None, limit: int, now: int
+) -> list[Kline]:
     """Binance's selection on the whole continuous series."""
     top = ref_bucket(now if end is None else min(end, now), interval, tz)[0]
     rows = [k for k in series if k.open_time <= top]
@@ -162,9 +184,20 @@ def ref_window(fills: list[Fill], start: int, end: int) -> WindowStats | None:
     g = [f for f in fills if start // MIN * MIN <= f.time // MIN * MIN <= end]
     if not g:
         return None
-    return WindowStats(g[0].time, g[-1].time, g[0].price, max(f.price for f in g), min(f.price for f in g),
-                       g[-1].price, sum(f.qty for f in g), sum(f.quote for f in g), len(g), g[0].id, g[-1].id,
-                       g[-1].qty)
+    return WindowStats(
+        g[0].time,
+        g[-1].time,
+        g[0].price,
+        max(f.price for f in g),
+        min(f.price for f in g),
+        g[-1].price,
+        sum(f.qty for f in g),
+        sum(f.quote for f in g),
+        len(g),
+        g[0].id,
+        g[-1].id,
+        g[-1].qty,
+    )
 
 
 GAPS = st.one_of(
@@ -179,8 +212,11 @@ UNIT = {name: length or 31 * DAY for name, length in INTERVALS.items()}
 def gaps_of(unit: int) -> st.SearchStrategy[int]:
     """Gaps between fills of a few buckets at most, edges included, so a walk over every bucket
     stays short whatever the interval."""
-    return st.one_of(st.sampled_from([0, 0, 1, unit - 1, unit, unit + 1, 2 * unit, 5 * unit]),
-                     st.integers(0, 3 * unit), st.integers(0, 12 * unit))
+    return st.one_of(
+        st.sampled_from([0, 0, 1, unit - 1, unit, unit + 1, 2 * unit, 5 * unit]),
+        st.integers(0, 3 * unit),
+        st.integers(0, 12 * unit),
+    )
 
 
 @st.composite
@@ -205,6 +241,7 @@ TZS = st.sampled_from([0, 480, -300, 345, 330, -720, 840, -60])
 
 
 # ---- trades -----------------------------------------------------------------------------------------
+
 
 def test_recent_from_id_and_last_index_by_trade_id() -> None:
     h = build(fills_at([T0 + k for k in range(10)], first_id=1000))
@@ -244,9 +281,33 @@ def test_record_refuses_gaps_in_ids_and_time_going_back() -> None:
 
 # ---- record_many: a batch's fills at once ----------------------------------------------------------
 
-STATE = ("_first_id", "_dropped", "_price", "_qty", "_quote", "_time", "_taker_buy", "_agg_first", "_agg_qty",
-         "_agg_time", "_agg_dropped", "_last_taker", "_m_start", "_m_first", "_m_high", "_m_low", "_m_open", "_m_close",
-         "_m_t0", "_m_t1", "_m_last_qty", "_m_volume", "_m_quote", "_m_buy_volume", "_m_buy_quote")
+STATE = (
+    "_first_id",
+    "_dropped",
+    "_price",
+    "_qty",
+    "_quote",
+    "_time",
+    "_taker_buy",
+    "_agg_first",
+    "_agg_qty",
+    "_agg_time",
+    "_agg_dropped",
+    "_last_taker",
+    "_m_start",
+    "_m_first",
+    "_m_high",
+    "_m_low",
+    "_m_open",
+    "_m_close",
+    "_m_t0",
+    "_m_t1",
+    "_m_last_qty",
+    "_m_volume",
+    "_m_quote",
+    "_m_buy_volume",
+    "_m_buy_quote",
+)
 
 
 def state(h: MarketHistory) -> dict:
@@ -265,8 +326,11 @@ def state(h: MarketHistory) -> dict:
 
 def columns(fills: list[Fill], bool_maker: bool = False) -> tuple[np.ndarray, ...]:
     maker = np.array([f.maker for f in fills], dtype=bool if bool_maker else np.int64)
-    return (*(np.array([getattr(f, a) for f in fills], dtype=np.int64) for a in ("price", "qty", "quote", "time")),
-            maker, np.array([f.taker for f in fills], dtype=np.int64))
+    return (
+        *(np.array([getattr(f, a) for f in fills], dtype=np.int64) for a in ("price", "qty", "quote", "time")),
+        maker,
+        np.array([f.taker for f in fills], dtype=np.int64),
+    )
 
 
 def record_each(h: MarketHistory, first_id: int, cols: tuple[np.ndarray, ...]) -> None:
@@ -359,8 +423,10 @@ def test_record_many_continues_an_aggregate_and_a_minute_across_batches() -> Non
     h._vector_from = 0  # the vector steps even for these few fills
     h.record_many(1, *columns([Fill(1, 100, 5, 500, T0, False, 9)]))
     h.record_many(2, *columns([Fill(2, 100, 3, 300, T0 + 1, False, 9), Fill(3, 101, 1, 101, T0 + MIN, True, 9)]))
-    assert h.agg_trades(1, None, None, 10) == [AggTrade(1, 100, 8, 1, 2, T0, False),
-                                               AggTrade(2, 101, 1, 3, 3, T0 + MIN, True)]
+    assert h.agg_trades(1, None, None, 10) == [
+        AggTrade(1, 100, 8, 1, 2, T0, False),
+        AggTrade(2, 101, 1, 3, 3, T0 + MIN, True),
+    ]
     minute = T0 - T0 % MIN
     first, second = h.klines("1m", minute, None, 10, now=T0 + MIN)
     assert (first.open_time, first.volume, first.count, first.taker_buy_volume) == (minute, 8, 2, 8)
@@ -389,12 +455,13 @@ def test_price_before_is_strictly_before() -> None:
 
 # ---- aggregate trades -------------------------------------------------------------------------------
 
+
 def test_fills_of_one_taker_at_one_price_aggregate() -> None:
     fills = [
         Fill(5, 100, 1, 100, T0, False, 1),
-        Fill(6, 100, 2, 200, T0, False, 1),   # same taker, same price: joins
-        Fill(7, 101, 4, 404, T0, False, 1),   # same taker, new price: new aggregate
-        Fill(8, 101, 8, 808, T0, True, 2),    # new taker, same price: new aggregate
+        Fill(6, 100, 2, 200, T0, False, 1),  # same taker, same price: joins
+        Fill(7, 101, 4, 404, T0, False, 1),  # same taker, new price: new aggregate
+        Fill(8, 101, 8, 808, T0, True, 2),  # new taker, same price: new aggregate
         Fill(9, 101, 16, 1616, T0 + 1, False, 3),
         Fill(10, 101, 32, 3232, T0 + 1, True, 2),  # taker 2 again but not adjacent: new aggregate
         Fill(11, 101, 64, 6464, T0 + 1, True, 2),
@@ -451,6 +518,7 @@ def test_agg_trade_time_bounds_are_inclusive() -> None:
 
 # ---- klines -------------------------------------------------------------------------------------------
 
+
 def test_interval_table_lists_all_sixteen_in_binance_order() -> None:
     assert list(INTERVALS) == ALL_INTERVALS
     assert INTERVALS["1s"] == SEC and INTERVALS["1w"] == 7 * DAY and INTERVALS["3d"] == 3 * DAY
@@ -477,13 +545,31 @@ def all_pages(h: MarketHistory, interval: str, tz: int, now: int) -> list[Kline]
 @pytest.mark.parametrize("tz", [0, 480, -300, 345])
 def test_every_interval_matches_calendar_bucketing(interval: str, tz: int) -> None:
     # trades at awkward instants: bucket edges in UTC and local time, month and year ends, leap day
-    edges = sorted({ms("2023-12-31T23:59:59.999"), ms("2024-01-01T00:00:00"), ms("2024-01-01T00:00:00.001"),
-                    ms("2024-02-28T16:00:00"), ms("2024-02-29T15:59:59.999"), ms("2024-02-29T23:59:59.999"),
-                    ms("2024-03-01T00:00:00"), ms("2024-03-03T23:59:59.999"), ms("2024-03-04T00:00:00"),
-                    ms("2024-03-04T00:00:00") + 7 * MIN, ms("2024-03-04T05:45:00"), ms("2024-03-04T05:44:59.999"),
-                    ms("2024-03-04T11:59:59.999"), ms("2024-03-04T12:00:00"), ms("2024-03-04T12:00:00.500"),
-                    ms("2024-03-04T12:00:01"), ms("2024-03-04T12:02:59.999"), ms("2024-03-04T12:03:00"),
-                    ms("2024-04-30T20:00:00"), ms("2024-12-31T23:30:00"), ms("2025-01-01T05:00:00")})
+    edges = sorted(
+        {
+            ms("2023-12-31T23:59:59.999"),
+            ms("2024-01-01T00:00:00"),
+            ms("2024-01-01T00:00:00.001"),
+            ms("2024-02-28T16:00:00"),
+            ms("2024-02-29T15:59:59.999"),
+            ms("2024-02-29T23:59:59.999"),
+            ms("2024-03-01T00:00:00"),
+            ms("2024-03-03T23:59:59.999"),
+            ms("2024-03-04T00:00:00"),
+            ms("2024-03-04T00:00:00") + 7 * MIN,
+            ms("2024-03-04T05:45:00"),
+            ms("2024-03-04T05:44:59.999"),
+            ms("2024-03-04T11:59:59.999"),
+            ms("2024-03-04T12:00:00"),
+            ms("2024-03-04T12:00:00.500"),
+            ms("2024-03-04T12:00:01"),
+            ms("2024-03-04T12:02:59.999"),
+            ms("2024-03-04T12:03:00"),
+            ms("2024-04-30T20:00:00"),
+            ms("2024-12-31T23:30:00"),
+            ms("2025-01-01T05:00:00"),
+        }
+    )
     fills = fills_at(edges, first_id=77)
     h = build(fills)
     now = edges[-1]
@@ -502,16 +588,18 @@ def test_every_interval_matches_calendar_bucketing(interval: str, tz: int) -> No
 
 
 @given(st.sampled_from(ALL_INTERVALS), TZS, st.integers(1, 12), st.data())
-def test_kline_selection_matches_a_walk_over_every_bucket(interval: str, tz: int, limit: int,
-                                                          data: st.DataObject) -> None:
+def test_kline_selection_matches_a_walk_over_every_bucket(
+    interval: str, tz: int, limit: int, data: st.DataObject
+) -> None:
     unit = UNIT[interval]
     fills = data.draw(fill_streams(max_size=25, gaps=gaps_of(unit)))
     h = build(fills)
     times = [f.time for f in fills]
     now = times[-1] + data.draw(st.one_of(st.sampled_from([0, 1, unit - 1, unit]), st.integers(0, 8 * unit)))
     series = ref_series(fills, interval, tz, now)
-    moment = st.one_of(st.sampled_from(times + [now, now + 1, times[0] - 1]),
-                       st.integers(times[0] - 4 * unit, now + 4 * unit))
+    moment = st.one_of(
+        st.sampled_from(times + [now, now + 1, times[0] - 1]), st.integers(times[0] - 4 * unit, now + 4 * unit)
+    )
     start = data.draw(st.none() | moment)
     end = data.draw(st.none() | moment)
     if start is not None and end is not None and start > end:
@@ -525,8 +613,11 @@ def test_kline_selection_matches_a_walk_over_every_bucket(interval: str, tz: int
 
 def test_gaps_are_flat_candles_at_the_previous_close() -> None:
     base = ms("2024-03-04T12:00:00")
-    fills = [Fill(1, 100, 3, 300, base + 5 * SEC, False, 1), Fill(2, 90, 4, 360, base + 20 * SEC, True, 2),
-             Fill(3, 120, 5, 600, base + 3 * MIN + 1, False, 3)]
+    fills = [
+        Fill(1, 100, 3, 300, base + 5 * SEC, False, 1),
+        Fill(2, 90, 4, 360, base + 20 * SEC, True, 2),
+        Fill(3, 120, 5, 600, base + 3 * MIN + 1, False, 3),
+    ]
     h = build(fills)
     rows = h.klines("1m", None, None, 10, now=base + 3 * MIN + 1)
     assert rows == [
@@ -626,6 +717,7 @@ def test_kline_selection_rules_by_example() -> None:
     assert opens(None, base + 5 * MIN, 2) == [4, 5]
     assert opens(None, base - 1, 100) == []
     assert opens(base + 8 * MIN, None, 100) == []
+
     # the same rules on trade-built 1s klines
     def secs(*args: int | None) -> list[int]:
         return [(k.open_time - base) // SEC for k in h.klines("1s", *args, now=now)]
@@ -696,8 +788,12 @@ def test_trade_on_a_bucket_boundary_opens_the_new_bucket() -> None:
 
 
 def test_kline_fields_count_taker_buys_only() -> None:
-    fills = [Fill(1, 100, 3, 300, T0, True, 1), Fill(2, 120, 5, 600, T0 + 1, False, 2),
-             Fill(3, 90, 7, 630, T0 + 2, False, 3), Fill(4, 110, 11, 1210, T0 + 3, True, 4)]
+    fills = [
+        Fill(1, 100, 3, 300, T0, True, 1),
+        Fill(2, 120, 5, 600, T0 + 1, False, 2),
+        Fill(3, 90, 7, 630, T0 + 2, False, 3),
+        Fill(4, 110, 11, 1210, T0 + 3, True, 4),
+    ]
     h = build(fills)
     for interval in ["1s", "1m", "1d"]:
         (k,) = h.klines(interval, None, None, 5, now=T0 + 3)
@@ -742,8 +838,14 @@ def test_three_day_buckets_are_aligned_to_the_epoch() -> None:
 
 
 def test_months_are_calendar_months_across_a_leap_february_and_new_year() -> None:
-    times = [ms("2023-12-15T00:00:00"), ms("2023-12-31T23:59:59.999"), ms("2024-01-01T00:00:00"),
-             ms("2024-02-01T00:00:00"), ms("2024-02-29T23:59:59.999"), ms("2024-03-01T00:00:00")]
+    times = [
+        ms("2023-12-15T00:00:00"),
+        ms("2023-12-31T23:59:59.999"),
+        ms("2024-01-01T00:00:00"),
+        ms("2024-02-01T00:00:00"),
+        ms("2024-02-29T23:59:59.999"),
+        ms("2024-03-01T00:00:00"),
+    ]
     h = build(fills_at(times))
     now = times[-1]
     rows = h.klines("1M", None, None, 10, now=now)
@@ -814,6 +916,7 @@ def test_time_zone_moves_day_and_month_boundaries() -> None:
 
 # ---- ticker windows --------------------------------------------------------------------------------
 
+
 @given(fill_streams(max_size=60), st.data())
 def test_window_matches_brute_force_on_minute_buckets(fills: list[Fill], data: st.DataObject) -> None:
     h = build(fills)
@@ -833,8 +936,13 @@ def test_window_covers_whole_minutes_from_the_start_minute() -> None:
     h = build(fills_at([base - 1, base + 10 * SEC, base + 50 * SEC, base + MIN + 5 * SEC]))
     w = h.window(base + 50 * SEC, base + 24 * HOUR)
     assert (w.first_id, w.last_id, w.count) == (2, 4, 3)  # the trade at 12:00:10 counts, 11:59:59.999 not
-    assert (w.open_time, w.close_time, w.open, w.close, w.last_qty) == (base + 10 * SEC, base + MIN + 5 * SEC,
-                                                                         101, 103, 13)
+    assert (w.open_time, w.close_time, w.open, w.close, w.last_qty) == (
+        base + 10 * SEC,
+        base + MIN + 5 * SEC,
+        101,
+        103,
+        13,
+    )
     assert (w.high, w.low, w.volume) == (103, 101, 11 + 12 + 13)
     # a minute is in when it starts no later than end, with all its trades
     assert h.window(base - MIN, base).count == 3
@@ -852,6 +960,7 @@ def test_weighted_average_price_rounds_down_per_whole_coin() -> None:
 
 # ---- parameters ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("text", ALL_INTERVALS)
 def test_parse_interval_accepts_binance_intervals(text: str) -> None:
     assert parse_interval(text) == text
@@ -863,32 +972,79 @@ def test_parse_interval_rejects_others(text: str) -> None:
     assert (e.status, e.code, e.msg) == (400, -1120, "Invalid interval.")
 
 
-@pytest.mark.parametrize("text, minutes", [
-    ("0", 0), ("8", 480), ("-5", -300), ("+3", 180), ("-1:00", -60), ("05:45", 345), ("+08:00", 480),
-    ("-12:00", -720), ("+14:00", 840), ("14", 840), ("-12", -720), ("-0", 0), ("00:00", 0), ("5:30", 330),
-    ("-03:30", -210),
-])
+@pytest.mark.parametrize(
+    "text, minutes",
+    [
+        ("0", 0),
+        ("8", 480),
+        ("-5", -300),
+        ("+3", 180),
+        ("-1:00", -60),
+        ("05:45", 345),
+        ("+08:00", 480),
+        ("-12:00", -720),
+        ("+14:00", 840),
+        ("14", 840),
+        ("-12", -720),
+        ("-0", 0),
+        ("00:00", 0),
+        ("5:30", 330),
+        ("-03:30", -210),
+    ],
+)
 def test_parse_time_zone_accepts_binance_forms(text: str, minutes: int) -> None:
     assert parse_time_zone(text) == minutes
 
 
-@pytest.mark.parametrize("text", ["", "+", "-", "15", "-13", "+14:01", "-12:01", "8:60", "08:5", "008", "8:",
-                                  ":30", "1:2:3", "08.00", "UTC", "+08:00Z", " 8", "\u0668", "1e1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "+",
+        "-",
+        "15",
+        "-13",
+        "+14:01",
+        "-12:01",
+        "8:60",
+        "08:5",
+        "008",
+        "8:",
+        ":30",
+        "1:2:3",
+        "08.00",
+        "UTC",
+        "+08:00Z",
+        " 8",
+        "\u0668",
+        "1e1",
+    ],
+)
 def test_parse_time_zone_rejects_others(text: str) -> None:
     e = refused(parse_time_zone, text)
     assert (e.status, e.code) == (400, -1130)
     assert e.msg == "Invalid data sent for a parameter. Parameter 'timeZone'."
 
 
-@pytest.mark.parametrize("text, span", [
-    ("1m", MIN), ("2m", 2 * MIN), ("59m", 59 * MIN), ("1h", HOUR), ("23h", 23 * HOUR), ("1d", DAY), ("7d", 7 * DAY),
-])
+@pytest.mark.parametrize(
+    "text, span",
+    [
+        ("1m", MIN),
+        ("2m", 2 * MIN),
+        ("59m", 59 * MIN),
+        ("1h", HOUR),
+        ("23h", 23 * HOUR),
+        ("1d", DAY),
+        ("7d", 7 * DAY),
+    ],
+)
 def test_parse_window_accepts_minutes_hours_days(text: str, span: int) -> None:
     assert parse_window(text) == span
 
 
-@pytest.mark.parametrize("text", ["", "0m", "60m", "0h", "24h", "0d", "8d", "1w", "1M", "1s", "01m", "m",
-                                  "1", "1 m", "-1m", "1.5h", "100m"])
+@pytest.mark.parametrize(
+    "text", ["", "0m", "60m", "0h", "24h", "0d", "8d", "1w", "1M", "1s", "01m", "m", "1", "1 m", "-1m", "1.5h", "100m"]
+)
 def test_parse_window_rejects_others(text: str) -> None:
     e = refused(parse_window, text)
     assert (e.status, e.code) == (400, -1130)
@@ -896,6 +1052,7 @@ def test_parse_window_rejects_others(text: str) -> None:
 
 
 # ---- scale -----------------------------------------------------------------------------------------------
+
 
 def test_two_hundred_thousand_trades_record_and_query_without_full_scans() -> None:
     n = 200_000

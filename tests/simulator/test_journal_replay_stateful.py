@@ -50,9 +50,14 @@ REFUSED = (ApiError, ValueError, KeyError)
 
 
 def config(state_dir: Path | str) -> SimulatorConfig:
-    return SimulatorConfig(state_dir=str(state_dir), admin_token=ADMIN, demo_api_key=DEMO_KEY,
-                           demo_api_secret=DEMO_SECRET, fingerprint_recovery=True,
-                           rate_limits=RateLimitConfig(enabled=False))
+    return SimulatorConfig(
+        state_dir=str(state_dir),
+        admin_token=ADMIN,
+        demo_api_key=DEMO_KEY,
+        demo_api_secret=DEMO_SECRET,
+        fingerprint_recovery=True,
+        rate_limits=RateLimitConfig(enabled=False),
+    )
 
 
 # ---- finding what differs ----------------------------------------------------------------------
@@ -82,8 +87,11 @@ def differences(live: dict[str, object], rebuilt: dict[str, object]) -> list[str
             if hasattr(a, "fingerprint") and callable(a.fingerprint):  # the engine
                 if a.fingerprint() != b.fingerprint():
                     accounts = sorted(set(a.accounts()) | set(b.accounts()))
-                    unequal = [acct for acct in accounts if acct not in b.accounts() or acct not in a.accounts()
-                               or a.balances(acct) != b.balances(acct)]
+                    unequal = [
+                        acct
+                        for acct in accounts
+                        if acct not in b.accounts() or acct not in a.accounts() or a.balances(acct) != b.balances(acct)
+                    ]
                     out.append(f"{name}.{attr}: engine fingerprints differ (balances differ in accounts {unequal})")
                 continue
             pa, pb = _plain(a, live_ids), _plain(b, rebuilt_ids)
@@ -163,38 +171,55 @@ class JournalReplay(RuleBasedStateMachine):
         want = notionals * spec.notional.min_notional * 10**spec.base.decimals
         return max(spec.lot_size.min_qty, -(-want // price // step) * step + step)
 
-    def _request(self, symbol: str, side: Side, kind: OrderType, qty: int, price: int = 0,
-                 tif: TimeInForce = TimeInForce.GTC, client_id: str | None = None) -> OrderRequest:
-        return OrderRequest(symbol, side, kind, tif, qty, price, 0, 0, client_id, SelfTradePrevention.EXPIRE_MAKER,
-                            "FULL")
+    def _request(
+        self,
+        symbol: str,
+        side: Side,
+        kind: OrderType,
+        qty: int,
+        price: int = 0,
+        tif: TimeInForce = TimeInForce.GTC,
+        client_id: str | None = None,
+    ) -> OrderRequest:
+        return OrderRequest(
+            symbol, side, kind, tif, qty, price, 0, 0, client_id, SelfTradePrevention.EXPIRE_MAKER, "FULL"
+        )
 
     def _told(self, account: int, rec) -> None:
         self.orders.append((account, rec.symbol, rec.order_id, rec.client_order_id))
 
     # ---- spot orders through the venue ------------------------------------------------------------
 
-    @rule(user=st.integers(0, 9), symbol=st.sampled_from(SYMBOLS), side=st.sampled_from(Side),
-          bps=st.sampled_from([-300, -40, -8, 0, 8, 40, 300]), size=st.integers(1, 30),
-          tif=st.sampled_from([TimeInForce.GTC, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK]),
-          own_id=st.booleans())
+    @rule(
+        user=st.integers(0, 9),
+        symbol=st.sampled_from(SYMBOLS),
+        side=st.sampled_from(Side),
+        bps=st.sampled_from([-300, -40, -8, 0, 8, 40, 300]),
+        size=st.integers(1, 30),
+        tif=st.sampled_from([TimeInForce.GTC, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK]),
+        own_id=st.booleans(),
+    )
     def place_limit(self, user, symbol, side, bps, size, tif, own_id) -> None:
         u = self._user(user)
         price = self._price(symbol, bps)
         cid = f"own-{self.steps}" if own_id else None
         try:
-            placed = self.venue.place(u["account"], self._request(symbol, side, OrderType.LIMIT,
-                                                                  self._qty(symbol, price, size), price, tif, cid))
+            placed = self.venue.place(
+                u["account"],
+                self._request(symbol, side, OrderType.LIMIT, self._qty(symbol, price, size), price, tif, cid),
+            )
         except REFUSED:
             return
         self._told(u["account"], placed.order)
 
-    @rule(user=st.integers(0, 9), symbol=st.sampled_from(SYMBOLS), side=st.sampled_from(Side),
-          size=st.integers(1, 40))
+    @rule(user=st.integers(0, 9), symbol=st.sampled_from(SYMBOLS), side=st.sampled_from(Side), size=st.integers(1, 40))
     def place_market(self, user, symbol, side, size) -> None:
         u = self._user(user)
         try:
-            placed = self.venue.place(u["account"], self._request(
-                symbol, side, OrderType.MARKET, self._qty(symbol, self._price(symbol, 0), size)))
+            placed = self.venue.place(
+                u["account"],
+                self._request(symbol, side, OrderType.MARKET, self._qty(symbol, self._price(symbol, 0), size)),
+            )
         except REFUSED:
             return
         self._told(u["account"], placed.order)
@@ -232,17 +257,32 @@ class JournalReplay(RuleBasedStateMachine):
 
     # ---- spot orders through the HTTP API (client ids made by the server) -------------------------
 
-    @rule(user=st.integers(0, 9), symbol=st.sampled_from(SYMBOLS), side=st.sampled_from(["BUY", "SELL"]),
-          bps=st.sampled_from([-200, -20, 0, 20, 200]), size=st.integers(1, 20))
+    @rule(
+        user=st.integers(0, 9),
+        symbol=st.sampled_from(SYMBOLS),
+        side=st.sampled_from(["BUY", "SELL"]),
+        bps=st.sampled_from([-200, -20, 0, 20, 200]),
+        size=st.integers(1, 20),
+    )
     def http_place(self, user, symbol, side, bps, size) -> None:
         u = self._user(user)
         spec = self.venue.markets[symbol].spec
         price = self._price(symbol, bps)
         qty = self._qty(symbol, price, size)
         q, p = spec.base.decimals, spec.quote.decimals
-        r = self._signed("POST", "/api/v3/order", {
-            "symbol": symbol, "side": side, "type": "LIMIT", "timeInForce": "GTC",
-            "quantity": f"{qty / 10**q:.{q}f}", "price": f"{price / 10**p:.{p}f}"}, u)
+        r = self._signed(
+            "POST",
+            "/api/v3/order",
+            {
+                "symbol": symbol,
+                "side": side,
+                "type": "LIMIT",
+                "timeInForce": "GTC",
+                "quantity": f"{qty / 10**q:.{q}f}",
+                "price": f"{price / 10**p:.{p}f}",
+            },
+            u,
+        )
         if r.status_code != 200:
             assert r.status_code in (400, 403), r.text
             return
@@ -282,10 +322,14 @@ class JournalReplay(RuleBasedStateMachine):
             before = self.sim.durability.fingerprint()
         recorder.record = tap
         try:
-            for path, params in (("/api/v3/account", {}), ("/api/v3/openOrders", {}),
-                                 ("/api/v3/allOrders", {"symbol": "BTCUSDT"}),
-                                 ("/api/v3/myTrades", {"symbol": "ETHUSDT"}),
-                                 ("/sapi/v1/margin/account", {}), ("/sapi/v1/margin/openOrders", {})):
+            for path, params in (
+                ("/api/v3/account", {}),
+                ("/api/v3/openOrders", {}),
+                ("/api/v3/allOrders", {"symbol": "BTCUSDT"}),
+                ("/api/v3/myTrades", {"symbol": "ETHUSDT"}),
+                ("/sapi/v1/margin/account", {}),
+                ("/sapi/v1/margin/openOrders", {}),
+            ):
                 r = self._signed("GET", path, params, u)
                 assert r.status_code == 200, (path, r.text)
             r = self.client.get(f"/sandex/v1/accounts/{u['account']}", headers=AUTH)
@@ -306,8 +350,11 @@ class JournalReplay(RuleBasedStateMachine):
 
     @rule(user=st.integers(0, 9), asset=st.sampled_from(ASSETS), amount=st.sampled_from(["0.001", "1", "1000"]))
     def admin_deposit(self, user, asset, amount) -> None:
-        r = self.client.post(f"/sandex/v1/accounts/{self._user(user)['account']}/deposit", headers=AUTH,
-                             json={"asset": asset, "amount": amount})
+        r = self.client.post(
+            f"/sandex/v1/accounts/{self._user(user)['account']}/deposit",
+            headers=AUTH,
+            json={"asset": asset, "amount": amount},
+        )
         assert r.status_code == 200, r.text
 
     @rule(symbol=st.sampled_from(SYMBOLS), status=st.sampled_from(["HALT", "BREAK", "TRADING", "TRADING"]))
@@ -322,14 +369,18 @@ class JournalReplay(RuleBasedStateMachine):
         if revoke:  # the new key goes again; the user keeps trading with the first
             assert self.venue.revoke_key(issued.api_key)
 
-    @rule(symbol=st.sampled_from(SYMBOLS + ("BNBUSDT",)), percent=st.sampled_from([-4, -1, 1, 3]),
-          through_http=st.booleans())
+    @rule(
+        symbol=st.sampled_from(SYMBOLS + ("BNBUSDT",)),
+        percent=st.sampled_from([-4, -1, 1, 3]),
+        through_http=st.booleans(),
+    )
     def move_reference(self, symbol, percent, through_http) -> None:
         price = self.services.sources.reference(symbol) * (100 + percent) // 100
         if through_http:
             p = self.venue.markets[symbol].spec.quote.decimals
-            r = self.client.put(f"/sandex/v1/markets/{symbol}/price", headers=AUTH,
-                                json={"price": f"{price / 10**p:.{p}f}"})
+            r = self.client.put(
+                f"/sandex/v1/markets/{symbol}/price", headers=AUTH, json={"price": f"{price / 10**p:.{p}f}"}
+            )
             assert r.status_code == 200, r.text
         else:
             with self.venue.lock:
@@ -347,8 +398,13 @@ class JournalReplay(RuleBasedStateMachine):
     def _ref(self, isolated: bool) -> WalletRef:
         return WalletRef("ISOLATED", "BTCUSDT") if isolated else CROSS_MARGIN
 
-    @rule(user=st.integers(0, 9), asset=st.sampled_from(["USDT", "BTC"]), amount=st.sampled_from([1, 20, 3000]),
-          isolated=st.booleans(), back=st.booleans())
+    @rule(
+        user=st.integers(0, 9),
+        asset=st.sampled_from(["USDT", "BTC"]),
+        amount=st.sampled_from([1, 20, 3000]),
+        isolated=st.booleans(),
+        back=st.booleans(),
+    )
     def margin_transfer(self, user, asset, amount, isolated, back) -> None:
         u, ref = self._user(user), self._ref(isolated)
         units = amount * COIN // (1 if asset == "USDT" else 10_000)
@@ -360,8 +416,13 @@ class JournalReplay(RuleBasedStateMachine):
         except REFUSED:
             pass
 
-    @rule(user=st.integers(0, 9), asset=st.sampled_from(["USDT", "BTC"]), amount=st.sampled_from([1, 50, 5000]),
-          isolated=st.booleans(), repay=st.booleans())
+    @rule(
+        user=st.integers(0, 9),
+        asset=st.sampled_from(["USDT", "BTC"]),
+        amount=st.sampled_from([1, 50, 5000]),
+        isolated=st.booleans(),
+        repay=st.booleans(),
+    )
     def margin_loan(self, user, asset, amount, isolated, repay) -> None:
         u, ref = self._user(user), self._ref(isolated)
         units = amount * COIN // (1 if asset == "USDT" else 10_000)
@@ -373,15 +434,24 @@ class JournalReplay(RuleBasedStateMachine):
         except REFUSED:
             pass
 
-    @rule(user=st.integers(0, 9), side=st.sampled_from(Side), bps=st.sampled_from([-50, 0, 50]),
-          size=st.integers(1, 60), market=st.booleans(), effect=st.sampled_from(SIDE_EFFECTS),
-          isolated=st.booleans())
+    @rule(
+        user=st.integers(0, 9),
+        side=st.sampled_from(Side),
+        bps=st.sampled_from([-50, 0, 50]),
+        size=st.integers(1, 60),
+        market=st.booleans(),
+        effect=st.sampled_from(SIDE_EFFECTS),
+        isolated=st.booleans(),
+    )
     def margin_order(self, user, side, bps, size, market, effect, isolated) -> None:
         u, ref = self._user(user), self._ref(isolated)
         price = self._price("BTCUSDT", bps)
         qty = self._qty("BTCUSDT", price, size)
-        req = (self._request("BTCUSDT", side, OrderType.MARKET, qty) if market
-               else self._request("BTCUSDT", side, OrderType.LIMIT, qty, price))
+        req = (
+            self._request("BTCUSDT", side, OrderType.MARKET, qty)
+            if market
+            else self._request("BTCUSDT", side, OrderType.LIMIT, qty, price)
+        )
         try:
             placed = self.services.margin.place(u["account"], ref, req, effect)
         except REFUSED:
@@ -400,10 +470,14 @@ class JournalReplay(RuleBasedStateMachine):
 
     # ---- convert -------------------------------------------------------------------------------
 
-    @rule(user=st.integers(0, 9), pair=st.sampled_from([("USDT", "BTC"), ("BTC", "USDT"), ("ETH", "BTC"),
-                                                        ("USDT", "ETH")]),
-          amount=st.sampled_from([1, 100, 10**6]), by_to=st.booleans(), accept=st.booleans(),
-          wait_ms=st.sampled_from([0, 0, 20_000]))
+    @rule(
+        user=st.integers(0, 9),
+        pair=st.sampled_from([("USDT", "BTC"), ("BTC", "USDT"), ("ETH", "BTC"), ("USDT", "ETH")]),
+        amount=st.sampled_from([1, 100, 10**6]),
+        by_to=st.booleans(),
+        accept=st.booleans(),
+        wait_ms=st.sampled_from([0, 0, 20_000]),
+    )
     def convert(self, user, pair, amount, by_to, accept, wait_ms) -> None:
         u = self._user(user)
         units = amount * COIN // 1000
@@ -483,10 +557,11 @@ class JournalReplay(RuleBasedStateMachine):
             report, services = replay_state(config(copy), from_start=from_start)
             assert not report.damage, report.damage
             if report.fingerprint != live:
-                raise AssertionError(f"rebuilt {'from the oldest' if from_start else 'from the newest'} snapshot, "
-                                     f"the state differs from the live one after {self.steps} steps: "
-                                     + "; ".join(differences(self.sim.durability.holders,
-                                                             services.durability.holders)))
+                raise AssertionError(
+                    f"rebuilt {'from the oldest' if from_start else 'from the newest'} snapshot, "
+                    f"the state differs from the live one after {self.steps} steps: "
+                    + "; ".join(differences(self.sim.durability.holders, services.durability.holders))
+                )
         shutil.rmtree(copy)
         return live
 

@@ -17,8 +17,9 @@ from simulator.liquidity.static_book import StaticBook
 from simulator.liquidity.synthetic import SyntheticMarkets
 from simulator.margin import MarginKeeper
 
-SAMPLE = (Path(__file__).resolve().parents[2] / "simulator" / "liquidity" / "samples"
-          / "BTCUSDT-aggTrades-2024-01-15.zip")
+SAMPLE = (
+    Path(__file__).resolve().parents[2] / "simulator" / "liquidity" / "samples" / "BTCUSDT-aggTrades-2024-01-15.zip"
+)
 
 
 def kinds(sim) -> list[type]:
@@ -55,11 +56,14 @@ def test_synthetic_settings_layer_default_then_market() -> None:
     assert (settings["ETHUSDT"].levels, settings["ETHUSDT"].spread_bps) == (4, 10)
 
 
-@pytest.mark.parametrize("synthetic, match", [
-    ({"NOPE": {}}, "not markets"),
-    ({"default": {"levls": 3}}, "levls"),
-    ({"BTCUSDT": {"volatility": "-1"}}, "volatility"),
-])
+@pytest.mark.parametrize(
+    "synthetic, match",
+    [
+        ({"NOPE": {}}, "not markets"),
+        ({"default": {"levls": 3}}, "levls"),
+        ({"BTCUSDT": {"volatility": "-1"}}, "volatility"),
+    ],
+)
 def test_bad_synthetic_settings_are_refused_by_name(synthetic, match) -> None:
     with pytest.raises((ValueError, TypeError), match=match):
         synthetic_settings(SimulatorConfig(synthetic=synthetic))

@@ -61,13 +61,15 @@ class Market:
 
 
 def limit(side: Side, qty: int, price: int) -> OrderRequest:
-    return OrderRequest("BTCUSDT", side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0, 0, None,
-                        SelfTradePrevention.NONE, "FULL")
+    return OrderRequest(
+        "BTCUSDT", side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0, 0, None, SelfTradePrevention.NONE, "FULL"
+    )
 
 
 def market_buy_quote(quote: int) -> OrderRequest:
-    return OrderRequest("BTCUSDT", Side.BUY, OrderType.MARKET, TimeInForce.GTC, 0, 0, quote, 0, None,
-                        SelfTradePrevention.NONE, "FULL")
+    return OrderRequest(
+        "BTCUSDT", Side.BUY, OrderType.MARKET, TimeInForce.GTC, 0, 0, quote, 0, None, SelfTradePrevention.NONE, "FULL"
+    )
 
 
 def leveraged_long(m: Market, own: int = 1_000, spend: int = 9_000) -> int:
@@ -180,12 +182,31 @@ def test_a_margin_call_is_recorded_once_per_dip():
 
 # ---- property: margin operations never create or destroy money --------------------------------------
 
-OPS = st.lists(st.tuples(
-    st.sampled_from(["deposit_margin", "withdraw_margin", "borrow", "repay", "buy", "sell", "hours", "price",
-                     "leverage", "leverage", "leverage", "crash", "crash"]),
-    st.sampled_from([CROSS_MARGIN, ISO]),
-    st.integers(1, 10_000),
-), min_size=1, max_size=25)
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "deposit_margin",
+                "withdraw_margin",
+                "borrow",
+                "repay",
+                "buy",
+                "sell",
+                "hours",
+                "price",
+                "leverage",
+                "leverage",
+                "leverage",
+                "crash",
+                "crash",
+            ]
+        ),
+        st.sampled_from([CROSS_MARGIN, ISO]),
+        st.integers(1, 10_000),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -212,8 +233,19 @@ def test_no_sequence_of_margin_operations_creates_or_destroys_money(ops):
             elif op == "buy":
                 desk.place(user, ref, market_buy_quote(n * COIN // 2), "MARGIN_BUY" if n % 3 else "NO_SIDE_EFFECT")
             elif op == "sell":
-                req = OrderRequest("BTCUSDT", Side.SELL, OrderType.MARKET, TimeInForce.GTC, n * 1_000, 0, 0, 0, None,
-                                   SelfTradePrevention.NONE, "FULL")
+                req = OrderRequest(
+                    "BTCUSDT",
+                    Side.SELL,
+                    OrderType.MARKET,
+                    TimeInForce.GTC,
+                    n * 1_000,
+                    0,
+                    0,
+                    0,
+                    None,
+                    SelfTradePrevention.NONE,
+                    "FULL",
+                )
                 desk.place(user, ref, req, "AUTO_REPAY" if n % 2 else "MARGIN_BUY")
             elif op == "leverage":  # own 1000 USDT more, buy up to 10x that in BTC, borrowing the rest
                 desk.transfer(user, "USDT", 1_000 * COIN, SPOT, ref)

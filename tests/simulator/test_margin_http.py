@@ -48,8 +48,9 @@ class Sim:
 
     def __init__(self) -> None:
         self.clock = ManualClock(T0)
-        config = SimulatorConfig(liquidity_mode="static", rate_limits=RateLimitConfig(enabled=False),
-                                 markets=MARKETS, admin_token="t" * 32)
+        config = SimulatorConfig(
+            liquidity_mode="static", rate_limits=RateLimitConfig(enabled=False), markets=MARKETS, admin_token="t" * 32
+        )
         self.sim = build(config, clock=self.clock)
         self.venue = self.sim.venue
         self.desk: MarginDesk = self.sim.app.services.margin
@@ -74,13 +75,20 @@ class Sim:
     def state(self, trader: Trader) -> tuple:
         """Everything a refused request must leave alone."""
         d = self.desk
-        return (self.venue.engine.fingerprint(), len(d.loans), len(d.transfers), len(d.interest),
-                d.wallets.isolated_symbols(trader.account), d.wallets.find(trader.account, CROSS_MARGIN))
+        return (
+            self.venue.engine.fingerprint(),
+            len(d.loans),
+            len(d.transfers),
+            len(d.interest),
+            d.wallets.isolated_symbols(trader.account),
+            d.wallets.find(trader.account, CROSS_MARGIN),
+        )
 
     # the calls ccxt makes
     def transfer(self, t: Trader, kind: str, asset: str, amount: str, **symbols) -> dict:
-        return self.ok(t, "POST", "/sapi/v1/asset/transfer", {"type": kind, "asset": asset, "amount": amount,
-                                                              **symbols})
+        return self.ok(
+            t, "POST", "/sapi/v1/asset/transfer", {"type": kind, "asset": asset, "amount": amount, **symbols}
+        )
 
     def borrow(self, t: Trader, asset: str, amount: str, symbol: str | None = None, kind: str = "BORROW") -> dict:
         params = {"asset": asset, "amount": amount, "isIsolated": "TRUE" if symbol else "FALSE", "type": kind}
@@ -114,13 +122,22 @@ def units(text: str) -> int:
 
 # ---- accounts -----------------------------------------------------------------------------------------
 
+
 def test_a_new_users_cross_account_is_empty_and_complete(sim: Sim) -> None:
     t = sim.trader()
     assert sim.ok(t, "GET", "/sapi/v1/margin/account") == {
-        "created": False, "borrowEnabled": True, "marginLevel": "999", "totalAssetOfBtc": "0.00000000",
-        "totalLiabilityOfBtc": "0.00000000", "totalNetAssetOfBtc": "0.00000000",
-        "TotalCollateralValueInUSDT": "0.00000000", "tradeEnabled": True, "transferInEnabled": True,
-        "transferOutEnabled": True, "accountType": "MARGIN_1", "userAssets": [zero_asset(a) for a in ASSETS],
+        "created": False,
+        "borrowEnabled": True,
+        "marginLevel": "999",
+        "totalAssetOfBtc": "0.00000000",
+        "totalLiabilityOfBtc": "0.00000000",
+        "totalNetAssetOfBtc": "0.00000000",
+        "TotalCollateralValueInUSDT": "0.00000000",
+        "tradeEnabled": True,
+        "transferInEnabled": True,
+        "transferOutEnabled": True,
+        "accountType": "MARGIN_1",
+        "userAssets": [zero_asset(a) for a in ASSETS],
     }
 
 
@@ -131,14 +148,32 @@ def test_cross_account_after_a_transfer_and_a_borrow(sim: Sim) -> None:
     account = sim.ok(t, "GET", "/sapi/v1/margin/account")
     # assets 2000 USDT = 0.02222222 BTC (down); debt 1000.00833334 USDT = 0.01111121 BTC (up);
     # level 2222222 / 1111121 = 1.999982...
-    assert {k: account[k] for k in ("created", "marginLevel", "totalAssetOfBtc", "totalLiabilityOfBtc",
-                                    "totalNetAssetOfBtc", "TotalCollateralValueInUSDT")} == {
-        "created": True, "marginLevel": "1.99998200", "totalAssetOfBtc": "0.02222222",
-        "totalLiabilityOfBtc": "0.01111121", "totalNetAssetOfBtc": "0.01111101",
-        "TotalCollateralValueInUSDT": "2000.00000000"}
-    assert account["userAssets"][1] == {"asset": "USDT", "borrowed": "1000.00000000", "free": "2000.00000000",
-                                        "interest": "0.00833334", "locked": "0.00000000",
-                                        "netAsset": "999.99166666"}
+    assert {
+        k: account[k]
+        for k in (
+            "created",
+            "marginLevel",
+            "totalAssetOfBtc",
+            "totalLiabilityOfBtc",
+            "totalNetAssetOfBtc",
+            "TotalCollateralValueInUSDT",
+        )
+    } == {
+        "created": True,
+        "marginLevel": "1.99998200",
+        "totalAssetOfBtc": "0.02222222",
+        "totalLiabilityOfBtc": "0.01111121",
+        "totalNetAssetOfBtc": "0.01111101",
+        "TotalCollateralValueInUSDT": "2000.00000000",
+    }
+    assert account["userAssets"][1] == {
+        "asset": "USDT",
+        "borrowed": "1000.00000000",
+        "free": "2000.00000000",
+        "interest": "0.00833334",
+        "locked": "0.00000000",
+        "netAsset": "999.99166666",
+    }
     assert account["userAssets"][0] == zero_asset("BTC")
     spot, _ = sim.venue.balances(t.account)
     assert spot["USDT"].free == units("9000")
@@ -146,8 +181,12 @@ def test_cross_account_after_a_transfer_and_a_borrow(sim: Sim) -> None:
 
 def test_isolated_account_lists_opened_wallets_or_the_symbols_asked_for(sim: Sim) -> None:
     t = sim.trader()
-    empty = {"assets": [], "totalAssetOfBtc": "0.00000000", "totalLiabilityOfBtc": "0.00000000",
-             "totalNetAssetOfBtc": "0.00000000"}
+    empty = {
+        "assets": [],
+        "totalAssetOfBtc": "0.00000000",
+        "totalLiabilityOfBtc": "0.00000000",
+        "totalNetAssetOfBtc": "0.00000000",
+    }
     assert sim.ok(t, "GET", "/sapi/v1/margin/isolated/account") == empty
     sim.transfer(t, "MAIN_ISOLATED_MARGIN", "USDT", "500", toSymbol="BTCUSDT")
     sim.borrow(t, "BTC", "0.01", "BTCUSDT")
@@ -156,24 +195,55 @@ def test_isolated_account_lists_opened_wallets_or_the_symbols_asked_for(sim: Sim
     level = 1_555_555 * COIN // 1_000_003
     # short 0.01000003 BTC against 500 USDT + 0.01 BTC: (0.01 p + 500) / (0.01000003 p) = 1.1 at p = 499983.50...
     price = 500 * COIN * COIN * COIN // (110_000_000 * 1_000_003 - COIN * 1_000_000)
-    assert body == {"assets": [{
-        "baseAsset": {"asset": "BTC", "borrowEnabled": True, "borrowed": "0.01000000", "free": "0.01000000",
-                      "interest": "0.00000003", "locked": "0.00000000", "netAsset": "-0.00000003",
-                      "netAssetOfBtc": "-0.00000003", "repayEnabled": True, "totalAsset": "0.01000000"},
-        "quoteAsset": {"asset": "USDT", "borrowEnabled": True, "borrowed": "0.00000000", "free": "500.00000000",
-                       "interest": "0.00000000", "locked": "0.00000000", "netAsset": "500.00000000",
-                       "netAssetOfBtc": "0.00555555", "repayEnabled": True, "totalAsset": "500.00000000"},
-        "symbol": "BTCUSDT", "isolatedCreated": True, "enabled": True,
-        "marginLevel": f"{level // COIN}.{level % COIN:08d}", "marginLevelStatus": "NORMAL",
-        "marginRatio": "10.00000000", "indexPrice": "90000.00000000",
-        "liquidatePrice": f"{price // COIN}.{price % COIN:08d}", "liquidateRate": "1.10000000",
-        "tradeEnabled": True}],
-        "totalAssetOfBtc": "0.01555555", "totalLiabilityOfBtc": "0.01000003", "totalNetAssetOfBtc": "0.00555552"}
+    assert body == {
+        "assets": [
+            {
+                "baseAsset": {
+                    "asset": "BTC",
+                    "borrowEnabled": True,
+                    "borrowed": "0.01000000",
+                    "free": "0.01000000",
+                    "interest": "0.00000003",
+                    "locked": "0.00000000",
+                    "netAsset": "-0.00000003",
+                    "netAssetOfBtc": "-0.00000003",
+                    "repayEnabled": True,
+                    "totalAsset": "0.01000000",
+                },
+                "quoteAsset": {
+                    "asset": "USDT",
+                    "borrowEnabled": True,
+                    "borrowed": "0.00000000",
+                    "free": "500.00000000",
+                    "interest": "0.00000000",
+                    "locked": "0.00000000",
+                    "netAsset": "500.00000000",
+                    "netAssetOfBtc": "0.00555555",
+                    "repayEnabled": True,
+                    "totalAsset": "500.00000000",
+                },
+                "symbol": "BTCUSDT",
+                "isolatedCreated": True,
+                "enabled": True,
+                "marginLevel": f"{level // COIN}.{level % COIN:08d}",
+                "marginLevelStatus": "NORMAL",
+                "marginRatio": "10.00000000",
+                "indexPrice": "90000.00000000",
+                "liquidatePrice": f"{price // COIN}.{price % COIN:08d}",
+                "liquidateRate": "1.10000000",
+                "tradeEnabled": True,
+            }
+        ],
+        "totalAssetOfBtc": "0.01555555",
+        "totalLiabilityOfBtc": "0.01000003",
+        "totalNetAssetOfBtc": "0.00555552",
+    }
     assert body["assets"][0]["liquidatePrice"].startswith("499983.")
     asked = sim.ok(t, "GET", "/sapi/v1/margin/isolated/account", {"symbols": "ETHUSDT,BTCUSDT"})
-    assert [(a["symbol"], a["isolatedCreated"], a["marginLevel"], a["marginLevelStatus"]) for a in asked["assets"]] \
-        == [("ETHUSDT", False, "999.00000000", "EXCESSIVE"), ("BTCUSDT", True, body["assets"][0]["marginLevel"],
-                                                            "NORMAL")]
+    assert [(a["symbol"], a["isolatedCreated"], a["marginLevel"], a["marginLevelStatus"]) for a in asked["assets"]] == [
+        ("ETHUSDT", False, "999.00000000", "EXCESSIVE"),
+        ("BTCUSDT", True, body["assets"][0]["marginLevel"], "NORMAL"),
+    ]
 
 
 def test_liquidation_price_of_a_long() -> None:
@@ -186,27 +256,46 @@ def test_liquidation_price_of_a_long() -> None:
 
 # ---- transfers ------------------------------------------------------------------------------------------
 
+
 def test_every_margin_transfer_type_moves_exactly_and_is_listed_by_type(sim: Sim) -> None:
     t = sim.trader()
-    moves = [("MAIN_MARGIN", "100", {}), ("MARGIN_MAIN", "10", {}),
-             ("MAIN_ISOLATED_MARGIN", "50", {"toSymbol": "BTCUSDT"}),
-             ("ISOLATED_MARGIN_MAIN", "5", {"fromSymbol": "BTCUSDT"}),
-             ("MARGIN_ISOLATEDMARGIN", "20", {"toSymbol": "ETHUSDT"}),
-             ("ISOLATEDMARGIN_MARGIN", "2", {"fromSymbol": "ETHUSDT"}),
-             ("ISOLATEDMARGIN_ISOLATEDMARGIN", "1", {"fromSymbol": "BTCUSDT", "toSymbol": "ETHUSDT"})]
+    moves = [
+        ("MAIN_MARGIN", "100", {}),
+        ("MARGIN_MAIN", "10", {}),
+        ("MAIN_ISOLATED_MARGIN", "50", {"toSymbol": "BTCUSDT"}),
+        ("ISOLATED_MARGIN_MAIN", "5", {"fromSymbol": "BTCUSDT"}),
+        ("MARGIN_ISOLATEDMARGIN", "20", {"toSymbol": "ETHUSDT"}),
+        ("ISOLATEDMARGIN_MARGIN", "2", {"fromSymbol": "ETHUSDT"}),
+        ("ISOLATEDMARGIN_ISOLATEDMARGIN", "1", {"fromSymbol": "BTCUSDT", "toSymbol": "ETHUSDT"}),
+    ]
     for i, (kind, amount, symbols) in enumerate(moves):
         sim.clock.advance(1000)
         assert sim.transfer(t, kind, "USDT", amount, **symbols) == {"tranId": 100_000_001 + i}
     d = sim.desk
-    free = {ref: sim.venue.engine.balance(d.wallets.find(t.account, ref), "USDT").free for ref in
-            (d.margin_wallet(t.account, False, None), d.margin_wallet(t.account, True, "BTCUSDT"),
-             d.margin_wallet(t.account, True, "ETHUSDT"))}
+    free = {
+        ref: sim.venue.engine.balance(d.wallets.find(t.account, ref), "USDT").free
+        for ref in (
+            d.margin_wallet(t.account, False, None),
+            d.margin_wallet(t.account, True, "BTCUSDT"),
+            d.margin_wallet(t.account, True, "ETHUSDT"),
+        )
+    }
     assert list(free.values()) == [units("72"), units("44"), units("19")]  # 100-10-20+2, 50-5-1, 20-2+1
     assert sim.venue.balances(t.account)[0]["USDT"].free == units("9865")  # 10000-100+10-50+5
     for i, (kind, amount, _symbols) in enumerate(moves):
-        assert sim.ok(t, "GET", "/sapi/v1/asset/transfer", {"type": kind}) == {"total": 1, "rows": [
-            {"asset": "USDT", "amount": f"{amount}.00000000", "type": kind, "status": "CONFIRMED",
-             "tranId": 100_000_001 + i, "timestamp": T0 + 1000 * (i + 1)}]}
+        assert sim.ok(t, "GET", "/sapi/v1/asset/transfer", {"type": kind}) == {
+            "total": 1,
+            "rows": [
+                {
+                    "asset": "USDT",
+                    "amount": f"{amount}.00000000",
+                    "type": kind,
+                    "status": "CONFIRMED",
+                    "tranId": 100_000_001 + i,
+                    "timestamp": T0 + 1000 * (i + 1),
+                }
+            ],
+        }
 
 
 def test_transfer_history_filters_pages_and_windows(sim: Sim) -> None:
@@ -223,8 +312,7 @@ def test_transfer_history_filters_pages_and_windows(sim: Sim) -> None:
     btc = sim.ok(t, "GET", history, {"type": "MAIN_ISOLATED_MARGIN", "toSymbol": "BTCUSDT"})
     assert amounts(btc) == ["4.00000000", "2.00000000"]
     everything = {"type": "MAIN_ISOLATED_MARGIN", "startTime": T0}
-    assert amounts(sim.ok(t, "GET", history, everything)) == ["4.00000000", "3.00000000", "2.00000000",
-                                                               "1.00000000"]
+    assert amounts(sim.ok(t, "GET", history, everything)) == ["4.00000000", "3.00000000", "2.00000000", "1.00000000"]
     page = sim.ok(t, "GET", history, everything | {"size": 3, "current": 2})
     assert (page["total"], amounts(page)) == (4, ["1.00000000"])
     # ccxt's bare fetch_transfers asks for MAIN_UMFUTURE (and forwards fromAccount/toAccount only if given)
@@ -234,22 +322,31 @@ def test_transfer_history_filters_pages_and_windows(sim: Sim) -> None:
 
 def test_the_older_transfer_endpoints(sim: Sim) -> None:
     t = sim.trader()
-    assert sim.ok(t, "POST", "/sapi/v1/margin/transfer", {"asset": "BTC", "amount": "0.5", "type": 1}) \
-        == {"tranId": 100_000_001}
-    assert sim.ok(t, "POST", "/sapi/v1/margin/transfer", {"asset": "BTC", "amount": "0.1", "type": 2}) \
-        == {"tranId": 100_000_002}
+    assert sim.ok(t, "POST", "/sapi/v1/margin/transfer", {"asset": "BTC", "amount": "0.5", "type": 1}) == {
+        "tranId": 100_000_001
+    }
+    assert sim.ok(t, "POST", "/sapi/v1/margin/transfer", {"asset": "BTC", "amount": "0.1", "type": 2}) == {
+        "tranId": 100_000_002
+    }
     iso = {"asset": "BTC", "symbol": "ETHBTC", "amount": "0.3"}
-    assert sim.ok(t, "POST", "/sapi/v1/margin/isolated/transfer",
-                  iso | {"transFrom": "SPOT", "transTo": "ISOLATED_MARGIN"}) == {"tranId": 100_000_003}
-    assert sim.ok(t, "POST", "/sapi/v1/margin/isolated/transfer",
-                  iso | {"amount": "0.1", "transFrom": "ISOLATED_MARGIN", "transTo": "SPOT"}) == {"tranId": 100_000_004}
+    assert sim.ok(
+        t, "POST", "/sapi/v1/margin/isolated/transfer", iso | {"transFrom": "SPOT", "transTo": "ISOLATED_MARGIN"}
+    ) == {"tranId": 100_000_003}
+    assert sim.ok(
+        t,
+        "POST",
+        "/sapi/v1/margin/isolated/transfer",
+        iso | {"amount": "0.1", "transFrom": "ISOLATED_MARGIN", "transTo": "SPOT"},
+    ) == {"tranId": 100_000_004}
     assert sim.venue.balances(t.account)[0]["BTC"].free == units("0.4")
     assert sim.ok(t, "GET", "/sapi/v1/margin/maxTransferable", {"asset": "BTC"}) == {"amount": "0.40000000"}
-    assert sim.ok(t, "GET", "/sapi/v1/margin/maxTransferable", {"asset": "BTC", "isolatedSymbol": "ETHBTC"}) \
-        == {"amount": "0.20000000"}
+    assert sim.ok(t, "GET", "/sapi/v1/margin/maxTransferable", {"asset": "BTC", "isolatedSymbol": "ETHBTC"}) == {
+        "amount": "0.20000000"
+    }
 
 
 # ---- borrowing ------------------------------------------------------------------------------------------
+
 
 def test_max_borrowable_and_transferable_at_3x_cross(sim: Sim) -> None:
     t = sim.trader()
@@ -257,10 +354,14 @@ def test_max_borrowable_and_transferable_at_3x_cross(sim: Sim) -> None:
     assert none == {"amount": "0.00000000", "borrowLimit": "0.00000000"}
     sim.transfer(t, "MAIN_MARGIN", "USDT", "1000")
     # at 3x the debt may reach 2 x equity, figured in the asset asked for: 2000 USDT, or 2 x 0.01111111 BTC
-    assert sim.ok(t, "GET", "/sapi/v1/margin/maxBorrowable", {"asset": "USDT"}) \
-        == {"amount": "2000.00000000", "borrowLimit": "2000.00000000"}
-    assert sim.ok(t, "GET", "/sapi/v1/margin/maxBorrowable", {"asset": "BTC"}) \
-        == {"amount": "0.02222222", "borrowLimit": "0.02222222"}
+    assert sim.ok(t, "GET", "/sapi/v1/margin/maxBorrowable", {"asset": "USDT"}) == {
+        "amount": "2000.00000000",
+        "borrowLimit": "2000.00000000",
+    }
+    assert sim.ok(t, "GET", "/sapi/v1/margin/maxBorrowable", {"asset": "BTC"}) == {
+        "amount": "0.02222222",
+        "borrowLimit": "0.02222222",
+    }
     assert sim.ok(t, "GET", "/sapi/v1/margin/maxTransferable", {"asset": "USDT"}) == {"amount": "1000.00000000"}
     sim.borrow(t, "BTC", "0.01")
     # held 0.01111111 + 0.01 BTC, owed 0.01000003: at level 2 at most 0.02111111 - 0.02000006 BTC may leave
@@ -276,20 +377,50 @@ def test_borrow_and_repay_records_split_interest_from_principal(sim: Sim) -> Non
     sim.transfer(t, "MAIN_ISOLATED_MARGIN", "USDT", "100", toSymbol="BTCUSDT")
     sim.borrow(t, "USDT", "50", "BTCUSDT")  # tran 5
     paid = 2 * USDT_HOUR
-    repay = {"type": "MANUAL", "amount": "500.00000000", "asset": "USDT", "interest": f"0.0{paid}",
-             "principal": f"{(500 * COIN - paid) // COIN}.{(500 * COIN - paid) % COIN:08d}", "status": "CONFIRMED",
-             "timestamp": T0 + HOUR, "txId": 100_000_003}
+    repay = {
+        "type": "MANUAL",
+        "amount": "500.00000000",
+        "asset": "USDT",
+        "interest": f"0.0{paid}",
+        "principal": f"{(500 * COIN - paid) // COIN}.{(500 * COIN - paid) % COIN:08d}",
+        "status": "CONFIRMED",
+        "timestamp": T0 + HOUR,
+        "txId": 100_000_003,
+    }
     assert repay["interest"] == "0.01666668" and repay["principal"] == "499.98333332"
     loans = "/sapi/v1/margin/borrow-repay"
     assert sim.ok(t, "GET", loans, {"type": "REPAY"}) == {"rows": [repay], "total": 1}
-    assert sim.ok(t, "GET", loans, {"type": "BORROW"}) == {"rows": [
-        {"type": "MANUAL", "amount": "1000.00000000", "asset": "USDT", "interest": "0.00000000",
-         "principal": "1000.00000000", "status": "CONFIRMED", "timestamp": T0, "txId": 100_000_002}], "total": 1}
-    assert sim.ok(t, "GET", loans, {"type": "BORROW", "isolatedSymbol": "BTCUSDT"}) == {"rows": [
-        {"type": "MANUAL", "isolatedSymbol": "BTCUSDT", "amount": "50.00000000", "asset": "USDT",
-         "interest": "0.00000000", "principal": "50.00000000", "status": "CONFIRMED", "timestamp": T0 + HOUR,
-         "txId": 100_000_005}],
-        "total": 1}
+    assert sim.ok(t, "GET", loans, {"type": "BORROW"}) == {
+        "rows": [
+            {
+                "type": "MANUAL",
+                "amount": "1000.00000000",
+                "asset": "USDT",
+                "interest": "0.00000000",
+                "principal": "1000.00000000",
+                "status": "CONFIRMED",
+                "timestamp": T0,
+                "txId": 100_000_002,
+            }
+        ],
+        "total": 1,
+    }
+    assert sim.ok(t, "GET", loans, {"type": "BORROW", "isolatedSymbol": "BTCUSDT"}) == {
+        "rows": [
+            {
+                "type": "MANUAL",
+                "isolatedSymbol": "BTCUSDT",
+                "amount": "50.00000000",
+                "asset": "USDT",
+                "interest": "0.00000000",
+                "principal": "50.00000000",
+                "status": "CONFIRMED",
+                "timestamp": T0 + HOUR,
+                "txId": 100_000_005,
+            }
+        ],
+        "total": 1,
+    }
     sim.clock.advance(20 * DAY)  # txId finds a record outside any window
     assert sim.ok(t, "GET", loans, {"type": "REPAY", "txId": 100_000_003})["rows"] == [repay]
     assert sim.ok(t, "GET", loans, {"type": "REPAY"}) == {"rows": [], "total": 0}
@@ -312,12 +443,21 @@ def test_interest_over_a_day_hour_by_hour_matches_the_rule(sim: Sim) -> None:
     sim.clock.set(T0 + 24 * HOUR + 20 * 60_000)
     history = sim.ok(t, "GET", "/sapi/v1/margin/interestHistory", {"size": 100})
     assert history["total"] == 25
-    assert history["rows"][0] == {"txId": 25, "interestAccuredTime": T0 + 24 * HOUR, "asset": "USDT",
-                                  "rawAsset": "USDT",
-                                  "principal": "1000.00000000", "interest": "0.00833334",
-                                  "interestRate": "0.00020000", "type": "PERIODIC"}
-    assert history["rows"][-1] == history["rows"][0] | {"txId": 1, "interestAccuredTime": T0 + 20 * 60_000,
-                                                        "type": "ON_BORROW"}
+    assert history["rows"][0] == {
+        "txId": 25,
+        "interestAccuredTime": T0 + 24 * HOUR,
+        "asset": "USDT",
+        "rawAsset": "USDT",
+        "principal": "1000.00000000",
+        "interest": "0.00833334",
+        "interestRate": "0.00020000",
+        "type": "PERIODIC",
+    }
+    assert history["rows"][-1] == history["rows"][0] | {
+        "txId": 1,
+        "interestAccuredTime": T0 + 20 * 60_000,
+        "type": "ON_BORROW",
+    }
     assert sum(units(r["interest"]) for r in history["rows"]) == 20_833_350  # 25 x 833334
     assert sim.ok(t, "GET", "/sapi/v1/margin/account")["userAssets"][1]["interest"] == "0.20833350"
 
@@ -327,67 +467,109 @@ def test_a_day_at_once_charges_every_hour_and_isolated_rows_name_their_symbol(si
     sim.transfer(t, "MAIN_ISOLATED_MARGIN", "USDT", "500", toSymbol="BTCUSDT")
     sim.borrow(t, "BTC", "0.01", "BTCUSDT")  # at 12:00
     sim.clock.advance(DAY)  # the next 12:00: 24 more hours
-    history = sim.ok(t, "GET", "/sapi/v1/margin/interestHistory",
-                     {"isolatedSymbol": "BTCUSDT", "asset": "BTC", "size": 100})
+    history = sim.ok(
+        t, "GET", "/sapi/v1/margin/interestHistory", {"isolatedSymbol": "BTCUSDT", "asset": "BTC", "size": 100}
+    )
     assert history["total"] == 25
-    assert history["rows"][-1] == {"txId": 1, "interestAccuredTime": T0, "asset": "BTC", "principal": "0.01000000",
-                                   "interest": "0.00000003", "interestRate": "0.00005000", "type": "ON_BORROW",
-                                   "isolatedSymbol": "BTCUSDT"}
+    assert history["rows"][-1] == {
+        "txId": 1,
+        "interestAccuredTime": T0,
+        "asset": "BTC",
+        "principal": "0.01000000",
+        "interest": "0.00000003",
+        "interestRate": "0.00005000",
+        "type": "ON_BORROW",
+        "isolatedSymbol": "BTCUSDT",
+    }
     body = sim.ok(t, "GET", "/sapi/v1/margin/isolated/account", {"symbols": "BTCUSDT"})
     assert body["assets"][0]["baseAsset"]["interest"] == f"0.000000{25 * BTC_HOUR}"
     assert sim.ok(t, "GET", "/sapi/v1/margin/interestHistory") == {"rows": [], "total": 0}  # cross: none
     page = sim.ok(t, "GET", "/sapi/v1/margin/interestHistory", {"isolatedSymbol": "BTCUSDT", "current": 3})
     assert (page["total"], [r["interestAccuredTime"] for r in page["rows"]]) == (
-        25, [T0 + (4 - i) * HOUR for i in range(5)])
+        25,
+        [T0 + (4 - i) * HOUR for i in range(5)],
+    )
 
 
 # ---- rates ------------------------------------------------------------------------------------------------
+
 
 def test_interest_rate_history_is_daily_at_midnight_newest_first(sim: Sim) -> None:
     t = sim.trader()
     midnight = T0 - 12 * HOUR
     rows = sim.ok(t, "GET", "/sapi/v1/margin/interestRateHistory", {"asset": "BTC"})
-    assert rows == [{"asset": "BTC", "dailyInterestRate": "0.00005000", "timestamp": midnight - i * DAY,
-                     "vipLevel": 0} for i in range(7)]
+    assert rows == [
+        {"asset": "BTC", "dailyInterestRate": "0.00005000", "timestamp": midnight - i * DAY, "vipLevel": 0}
+        for i in range(7)
+    ]
     window = {"asset": "USDT", "startTime": midnight - 30 * DAY, "endTime": midnight, "limit": 3, "vipLevel": 1}
     assert sim.ok(t, "GET", "/sapi/v1/margin/interestRateHistory", window) == [
         {"asset": "USDT", "dailyInterestRate": "0.00020000", "timestamp": midnight - i * DAY, "vipLevel": 1}
-        for i in range(3)]
-    assert sim.ok(t, "GET", "/sapi/v1/margin/interestRateHistory",
-                  {"asset": "USDT", "startTime": T0 - HOUR}) == []
+        for i in range(3)
+    ]
+    assert sim.ok(t, "GET", "/sapi/v1/margin/interestRateHistory", {"asset": "USDT", "startTime": T0 - HOUR}) == []
 
 
 def test_margin_data_and_next_hourly_rates(sim: Sim) -> None:
     t = sim.trader()
     assert sim.ok(t, "GET", "/sapi/v1/margin/crossMarginData", {"coin": "BTC"}) == [
-        {"vipLevel": 0, "coin": "BTC", "transferIn": True, "borrowable": True, "dailyInterest": "0.00005000",
-         "yearlyInterest": "0.01825000", "borrowLimit": "1000000000", "marginablePairs": ["BTCUSDT", "ETHBTC"]}]
+        {
+            "vipLevel": 0,
+            "coin": "BTC",
+            "transferIn": True,
+            "borrowable": True,
+            "dailyInterest": "0.00005000",
+            "yearlyInterest": "0.01825000",
+            "borrowLimit": "1000000000",
+            "marginablePairs": ["BTCUSDT", "ETHBTC"],
+        }
+    ]
     every = sim.ok(t, "GET", "/sapi/v1/margin/crossMarginData")
     assert [(c["coin"], c["marginablePairs"]) for c in every] == [
-        ("BTC", ["BTCUSDT", "ETHBTC"]), ("USDT", ["BTCUSDT", "ETHUSDT", "BNBUSDT"]), ("ETH", ["ETHUSDT", "ETHBTC"]),
-        ("BNB", ["BNBUSDT"]), ("SOL", [])]
+        ("BTC", ["BTCUSDT", "ETHBTC"]),
+        ("USDT", ["BTCUSDT", "ETHUSDT", "BNBUSDT"]),
+        ("ETH", ["ETHUSDT", "ETHBTC"]),
+        ("BNB", ["BNBUSDT"]),
+        ("SOL", []),
+    ]
     assert sim.ok(t, "GET", "/sapi/v1/margin/isolatedMarginData", {"symbol": "ETHBTC", "vipLevel": 2}) == [
-        {"vipLevel": 2, "symbol": "ETHBTC", "leverage": "10", "data": [
-            {"coin": "ETH", "dailyInterest": "0.00005000", "borrowLimit": "1000000000"},
-            {"coin": "BTC", "dailyInterest": "0.00005000", "borrowLimit": "1000000000"}]}]
-    assert [d["symbol"] for d in sim.ok(t, "GET", "/sapi/v1/margin/isolatedMarginData")] \
-        == ["BTCUSDT", "ETHUSDT", "ETHBTC", "BNBUSDT"]
+        {
+            "vipLevel": 2,
+            "symbol": "ETHBTC",
+            "leverage": "10",
+            "data": [
+                {"coin": "ETH", "dailyInterest": "0.00005000", "borrowLimit": "1000000000"},
+                {"coin": "BTC", "dailyInterest": "0.00005000", "borrowLimit": "1000000000"},
+            ],
+        }
+    ]
+    assert [d["symbol"] for d in sim.ok(t, "GET", "/sapi/v1/margin/isolatedMarginData")] == [
+        "BTCUSDT",
+        "ETHUSDT",
+        "ETHBTC",
+        "BNBUSDT",
+    ]
     # 0.00005 / 24 = 0.0000020833.. and 0.0002 / 24 = 0.0000083333.., rounded up as the hour's interest is
-    assert sim.ok(t, "GET", "/sapi/v1/margin/next-hourly-interest-rate",
-                  {"assets": "BTC,USDT", "isIsolated": "TRUE"}) == [
+    assert sim.ok(
+        t, "GET", "/sapi/v1/margin/next-hourly-interest-rate", {"assets": "BTC,USDT", "isIsolated": "TRUE"}
+    ) == [
         {"asset": "BTC", "nextHourlyInterestRate": "0.00000209"},
-        {"asset": "USDT", "nextHourlyInterestRate": "0.00000834"}]
+        {"asset": "USDT", "nextHourlyInterestRate": "0.00000834"},
+    ]
 
 
 def test_force_liquidation_records_are_empty_without_liquidations(sim: Sim) -> None:
     t = sim.trader()
     path = "/sapi/v1/margin/forceLiquidationRec"
     assert sim.ok(t, "GET", path) == {"rows": [], "total": 0}
-    assert sim.ok(t, "GET", path, {"isolatedSymbol": "BTCUSDT", "startTime": 0, "size": 100}) \
-        == {"rows": [], "total": 0}
+    assert sim.ok(t, "GET", path, {"isolatedSymbol": "BTCUSDT", "startTime": 0, "size": 100}) == {
+        "rows": [],
+        "total": 0,
+    }
 
 
 # ---- refusals: Binance's code and text, and nothing changes ---------------------------------------------------
+
 
 def mandatory(name: str) -> tuple[int, int, str]:
     return 400, -1102, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed."
@@ -406,10 +588,12 @@ OVER_MAX = (400, -3006, "Your borrow amount has exceed maximum borrow amount.")
 REPAY_EXCEEDS = (400, -3015, "Repayment amount exceeds borrow amount.")
 INSUFFICIENT = (400, -3041, "Account has insufficient balance for requested action.")
 TRANSFER_OUT = (400, -3020, "Transfer out amount exceeds max amount.")
-SAME_WALLET = (400, -1130, "Invalid data sent for a parameter. The transfer's source and target are the same "
-                           "account.")
-NO_WALLET = (400, -1130, "Invalid data sent for a parameter. sandex has only the spot, cross margin and isolated "
-                         "margin wallets.")
+SAME_WALLET = (400, -1130, "Invalid data sent for a parameter. The transfer's source and target are the same account.")
+NO_WALLET = (
+    400,
+    -1130,
+    "Invalid data sent for a parameter. sandex has only the spot, cross margin and isolated margin wallets.",
+)
 BR = "/sapi/v1/margin/borrow-repay"
 TR = "/sapi/v1/asset/transfer"
 BORROW = {"asset": "USDT", "amount": "10", "isIsolated": "FALSE", "type": "BORROW"}
@@ -430,16 +614,26 @@ def with_(base: dict, **changes) -> dict:
 REFUSALS = [
     # borrow / repay
     pytest.param("POST", BR, with_(BORROW, asset="XYZ"), NOT_ASSET, id="borrow-unknown-asset"),
-    pytest.param("POST", BR, with_(BORROW, isIsolated="TRUE", symbol="SOLUSDT"), NOT_PAIR,
-                 id="borrow-not-margin-pair"),
+    pytest.param("POST", BR, with_(BORROW, isIsolated="TRUE", symbol="SOLUSDT"), NOT_PAIR, id="borrow-not-margin-pair"),
     pytest.param("POST", BR, with_(BORROW, isIsolated="TRUE", symbol="NOPE"), NOT_PAIR, id="borrow-no-such-pair"),
-    pytest.param("POST", BR, with_(BORROW, isIsolated="TRUE", symbol="BTCUSDT", asset="ETH"), NOT_ASSET,
-                 id="borrow-asset-outside-the-pair"),
+    pytest.param(
+        "POST",
+        BR,
+        with_(BORROW, isIsolated="TRUE", symbol="BTCUSDT", asset="ETH"),
+        NOT_ASSET,
+        id="borrow-asset-outside-the-pair",
+    ),
     pytest.param("POST", BR, with_(BORROW, isIsolated="TRUE"), mandatory("symbol"), id="isolated-without-symbol"),
-    pytest.param("POST", BR, with_(BORROW, isIsolated="maybe"), illegal("isIsolated", "TRUE|FALSE"),
-                 id="bad-isIsolated"),
-    pytest.param("POST", BR, with_(BORROW, symbol="BTCUSDT"), (400, -1106, "Parameter 'symbol' sent when not "
-                                                                           "required."), id="cross-with-symbol"),
+    pytest.param(
+        "POST", BR, with_(BORROW, isIsolated="maybe"), illegal("isIsolated", "TRUE|FALSE"), id="bad-isIsolated"
+    ),
+    pytest.param(
+        "POST",
+        BR,
+        with_(BORROW, symbol="BTCUSDT"),
+        (400, -1106, "Parameter 'symbol' sent when not required."),
+        id="cross-with-symbol",
+    ),
     pytest.param("POST", BR, with_(BORROW, amount="0"), INVALID_AMOUNT, id="borrow-zero"),
     pytest.param("POST", BR, with_(BORROW, amount="-1"), illegal("amount", DECIMAL), id="borrow-negative"),
     pytest.param("POST", BR, with_(BORROW, amount="0.000000001"), TOO_PRECISE, id="borrow-too-precise"),
@@ -450,93 +644,213 @@ REFUSALS = [
     pytest.param("POST", BR, with_(BORROW, amount=None), mandatory("amount"), id="borrow-no-amount"),
     pytest.param("POST", BR, with_(BORROW, type="REPAY", amount="20"), REPAY_EXCEEDS, id="repay-over-liability"),
     pytest.param("POST", BR, with_(BORROW, type="REPAY", asset="ETH"), REPAY_EXCEEDS, id="repay-without-loan"),
-    pytest.param("POST", BR, with_(BORROW, type="REPAY", asset="BTC", amount="0.01"), INSUFFICIENT,
-                 id="repay-beyond-free-balance"),
-    pytest.param("POST", BR, with_(BORROW, foo="1"),
-                 (400, -1104, "Not all sent parameters were read; read '6' parameter(s) but was sent '7'."),
-                 id="unknown-param"),
+    pytest.param(
+        "POST",
+        BR,
+        with_(BORROW, type="REPAY", asset="BTC", amount="0.01"),
+        INSUFFICIENT,
+        id="repay-beyond-free-balance",
+    ),
+    pytest.param(
+        "POST",
+        BR,
+        with_(BORROW, foo="1"),
+        (400, -1104, "Not all sent parameters were read; read '6' parameter(s) but was sent '7'."),
+        id="unknown-param",
+    ),
     # transfers
     pytest.param("POST", TR, with_(MOVE, amount="100000"), INSUFFICIENT, id="transfer-beyond-balance"),
-    pytest.param("POST", TR, with_(MOVE, type="MARGIN_MAIN", asset="BTC", amount="0.005"), TRANSFER_OUT,
-                 id="transfer-beyond-max-transferable"),
+    pytest.param(
+        "POST",
+        TR,
+        with_(MOVE, type="MARGIN_MAIN", asset="BTC", amount="0.005"),
+        TRANSFER_OUT,
+        id="transfer-beyond-max-transferable",
+    ),
     pytest.param("POST", TR, with_(MOVE, type="MAIN_UMFUTURE"), NO_WALLET, id="transfer-to-futures"),
-    pytest.param("POST", TR, with_(MOVE, type="SPOT_MARGIN"),
-                 illegal("type", "|".join(sorted(ALL_TRANSFERS))),
-                 id="transfer-unknown-type"),
-    pytest.param("POST", TR, with_(MOVE, type="MAIN_ISOLATED_MARGIN"), mandatory("toSymbol"),
-                 id="isolated-without-toSymbol"),
-    pytest.param("POST", TR, with_(MOVE, type="ISOLATEDMARGIN_MARGIN"), mandatory("fromSymbol"),
-                 id="isolated-without-fromSymbol"),
-    pytest.param("POST", TR, with_(MOVE, fromSymbol="BTCUSDT"),
-                 (400, -1106, "Parameter 'fromSymbol' sent when not required."), id="cross-with-fromSymbol"),
-    pytest.param("POST", TR, with_(MOVE, type="ISOLATEDMARGIN_ISOLATEDMARGIN", fromSymbol="BTCUSDT",
-                                   toSymbol="BTCUSDT"), SAME_WALLET, id="isolated-to-itself"),
-    pytest.param("POST", TR, with_(MOVE, type="MAIN_ISOLATED_MARGIN", toSymbol="SOLUSDT"), NOT_PAIR,
-                 id="transfer-to-non-margin-pair"),
-    pytest.param("POST", TR, with_(MOVE, type="MAIN_ISOLATED_MARGIN", toSymbol="BTCUSDT", asset="ETH"), NOT_ASSET,
-                 id="transfer-asset-outside-the-pair"),
+    pytest.param(
+        "POST",
+        TR,
+        with_(MOVE, type="SPOT_MARGIN"),
+        illegal("type", "|".join(sorted(ALL_TRANSFERS))),
+        id="transfer-unknown-type",
+    ),
+    pytest.param(
+        "POST", TR, with_(MOVE, type="MAIN_ISOLATED_MARGIN"), mandatory("toSymbol"), id="isolated-without-toSymbol"
+    ),
+    pytest.param(
+        "POST", TR, with_(MOVE, type="ISOLATEDMARGIN_MARGIN"), mandatory("fromSymbol"), id="isolated-without-fromSymbol"
+    ),
+    pytest.param(
+        "POST",
+        TR,
+        with_(MOVE, fromSymbol="BTCUSDT"),
+        (400, -1106, "Parameter 'fromSymbol' sent when not required."),
+        id="cross-with-fromSymbol",
+    ),
+    pytest.param(
+        "POST",
+        TR,
+        with_(MOVE, type="ISOLATEDMARGIN_ISOLATEDMARGIN", fromSymbol="BTCUSDT", toSymbol="BTCUSDT"),
+        SAME_WALLET,
+        id="isolated-to-itself",
+    ),
+    pytest.param(
+        "POST",
+        TR,
+        with_(MOVE, type="MAIN_ISOLATED_MARGIN", toSymbol="SOLUSDT"),
+        NOT_PAIR,
+        id="transfer-to-non-margin-pair",
+    ),
+    pytest.param(
+        "POST",
+        TR,
+        with_(MOVE, type="MAIN_ISOLATED_MARGIN", toSymbol="BTCUSDT", asset="ETH"),
+        NOT_ASSET,
+        id="transfer-asset-outside-the-pair",
+    ),
     pytest.param("POST", TR, with_(MOVE, amount="0"), INVALID_AMOUNT, id="transfer-zero"),
     pytest.param("POST", TR, with_(MOVE, amount="1.000000001"), TOO_PRECISE, id="transfer-too-precise"),
     pytest.param("POST", TR, with_(MOVE, asset="XYZ"), NOT_ASSET, id="transfer-unknown-asset"),
-    pytest.param("POST", "/sapi/v1/margin/transfer", with_(MOVE, type="3"), illegal("type", "1|2"),
-                 id="old-transfer-bad-type"),
-    pytest.param("POST", "/sapi/v1/margin/isolated/transfer",
-                 {"asset": "USDT", "symbol": "BTCUSDT", "amount": "1", "transFrom": "MARGIN", "transTo": "SPOT"},
-                 illegal("transFrom", "ISOLATED_MARGIN|SPOT"), id="old-isolated-transfer-bad-wallet"),
-    pytest.param("POST", "/sapi/v1/margin/isolated/transfer",
-                 {"asset": "USDT", "symbol": "BTCUSDT", "amount": "1", "transFrom": "SPOT", "transTo": "SPOT"},
-                 SAME_WALLET, id="old-isolated-transfer-spot-to-spot"),
+    pytest.param(
+        "POST", "/sapi/v1/margin/transfer", with_(MOVE, type="3"), illegal("type", "1|2"), id="old-transfer-bad-type"
+    ),
+    pytest.param(
+        "POST",
+        "/sapi/v1/margin/isolated/transfer",
+        {"asset": "USDT", "symbol": "BTCUSDT", "amount": "1", "transFrom": "MARGIN", "transTo": "SPOT"},
+        illegal("transFrom", "ISOLATED_MARGIN|SPOT"),
+        id="old-isolated-transfer-bad-wallet",
+    ),
+    pytest.param(
+        "POST",
+        "/sapi/v1/margin/isolated/transfer",
+        {"asset": "USDT", "symbol": "BTCUSDT", "amount": "1", "transFrom": "SPOT", "transTo": "SPOT"},
+        SAME_WALLET,
+        id="old-isolated-transfer-spot-to-spot",
+    ),
     # reads
-    pytest.param("GET", "/sapi/v1/margin/account", {"foo": "1"},
-                 (400, -1104, "Not all sent parameters were read; read '2' parameter(s) but was sent '3'."),
-                 id="account-unknown-param"),
-    pytest.param("GET", "/sapi/v1/margin/isolated/account", {"symbols": "A,B,C,D,E,F"},
-                 illegal("symbols", "1 to 5 comma-separated names"), id="six-symbols"),
-    pytest.param("GET", "/sapi/v1/margin/isolated/account", {"symbols": "BTCUSDT,BTCUSDT"},
-                 (400, -1151, "Symbol is present multiple times in the list."), id="repeated-symbols"),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/account",
+        {"foo": "1"},
+        (400, -1104, "Not all sent parameters were read; read '2' parameter(s) but was sent '3'."),
+        id="account-unknown-param",
+    ),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/isolated/account",
+        {"symbols": "A,B,C,D,E,F"},
+        illegal("symbols", "1 to 5 comma-separated names"),
+        id="six-symbols",
+    ),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/isolated/account",
+        {"symbols": "BTCUSDT,BTCUSDT"},
+        (400, -1151, "Symbol is present multiple times in the list."),
+        id="repeated-symbols",
+    ),
     pytest.param("GET", "/sapi/v1/margin/isolated/account", {"symbols": "SOLUSDT"}, NOT_PAIR, id="symbols-not-margin"),
     pytest.param("GET", TR, {}, mandatory("type"), id="transfer-history-no-type"),
     pytest.param("GET", TR, {"type": "MAIN_MARGIN", "size": 101}, illegal("size", "[1, 100]"), id="size-over-100"),
-    pytest.param("GET", TR, {"type": "MAIN_MARGIN", "current": 0}, illegal("current", "[1, 2147483647]"),
-                 id="current-zero"),
-    pytest.param("GET", TR, {"type": "MAIN_MARGIN", "startTime": T0, "endTime": T0 - 1},
-                 (400, -1130, "Invalid data sent for a parameter. Parameter 'startTime'."), id="start-after-end"),
+    pytest.param(
+        "GET", TR, {"type": "MAIN_MARGIN", "current": 0}, illegal("current", "[1, 2147483647]"), id="current-zero"
+    ),
+    pytest.param(
+        "GET",
+        TR,
+        {"type": "MAIN_MARGIN", "startTime": T0, "endTime": T0 - 1},
+        (400, -1130, "Invalid data sent for a parameter. Parameter 'startTime'."),
+        id="start-after-end",
+    ),
     pytest.param("GET", BR, {}, mandatory("type"), id="loan-history-no-type"),
-    pytest.param("GET", BR, {"type": "BORROW", "startTime": T0 - 8 * DAY, "endTime": T0},
-                 (400, -1127, "More than 168 hours between startTime and endTime."), id="loan-history-8-days"),
+    pytest.param(
+        "GET",
+        BR,
+        {"type": "BORROW", "startTime": T0 - 8 * DAY, "endTime": T0},
+        (400, -1127, "More than 168 hours between startTime and endTime."),
+        id="loan-history-8-days",
+    ),
     pytest.param("GET", BR, {"type": "BORROW", "isolatedSymbol": "SOLUSDT"}, NOT_PAIR, id="loan-history-not-pair"),
     pytest.param("GET", "/sapi/v1/margin/maxBorrowable", {}, mandatory("asset"), id="max-borrowable-no-asset"),
-    pytest.param("GET", "/sapi/v1/margin/maxBorrowable", {"asset": "ETH", "isolatedSymbol": "BTCUSDT"}, NOT_ASSET,
-                 id="max-borrowable-outside-pair"),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/maxBorrowable",
+        {"asset": "ETH", "isolatedSymbol": "BTCUSDT"},
+        NOT_ASSET,
+        id="max-borrowable-outside-pair",
+    ),
     pytest.param("GET", "/sapi/v1/margin/maxTransferable", {"asset": "XYZ"}, NOT_ASSET, id="max-transfer-bad-asset"),
     pytest.param("GET", "/sapi/v1/margin/interestRateHistory", {}, mandatory("asset"), id="rates-no-asset"),
-    pytest.param("GET", "/sapi/v1/margin/interestRateHistory", {"asset": "BTC", "limit": 94},
-                 illegal("limit", "[1, 93]"), id="rates-limit-94"),
-    pytest.param("GET", "/sapi/v1/margin/interestRateHistory", {"asset": "BTC", "startTime": T0 - 94 * DAY,
-                                                                "endTime": T0},
-                 (400, -1127, "More than 2232 hours between startTime and endTime."), id="rates-94-days"),
-    pytest.param("GET", "/sapi/v1/margin/interestRateHistory", {"asset": "BTC", "vipLevel": 10},
-                 illegal("vipLevel", "[0, 9]"), id="rates-vip-10"),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/interestRateHistory",
+        {"asset": "BTC", "limit": 94},
+        illegal("limit", "[1, 93]"),
+        id="rates-limit-94",
+    ),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/interestRateHistory",
+        {"asset": "BTC", "startTime": T0 - 94 * DAY, "endTime": T0},
+        (400, -1127, "More than 2232 hours between startTime and endTime."),
+        id="rates-94-days",
+    ),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/interestRateHistory",
+        {"asset": "BTC", "vipLevel": 10},
+        illegal("vipLevel", "[0, 9]"),
+        id="rates-vip-10",
+    ),
     pytest.param("GET", "/sapi/v1/margin/crossMarginData", {"coin": "XYZ"}, NOT_ASSET, id="cross-data-bad-coin"),
-    pytest.param("GET", "/sapi/v1/margin/isolatedMarginData", {"symbol": "SOLUSDT"}, NOT_PAIR,
-                 id="isolated-data-not-pair"),
-    pytest.param("GET", "/sapi/v1/margin/next-hourly-interest-rate", {"assets": "BTC"}, mandatory("isIsolated"),
-                 id="next-rate-no-isIsolated"),
-    pytest.param("GET", "/sapi/v1/margin/next-hourly-interest-rate", {"isIsolated": "FALSE"}, mandatory("assets"),
-                 id="next-rate-no-assets"),
-    pytest.param("GET", "/sapi/v1/margin/next-hourly-interest-rate", {"assets": "BTC,XYZ", "isIsolated": "FALSE"},
-                 NOT_ASSET, id="next-rate-bad-asset"),
-    pytest.param("GET", "/sapi/v1/margin/interestHistory", {"startTime": T0 - 31 * DAY, "endTime": T0},
-                 (400, -1127, "More than 720 hours between startTime and endTime."), id="interest-31-days"),
+    pytest.param(
+        "GET", "/sapi/v1/margin/isolatedMarginData", {"symbol": "SOLUSDT"}, NOT_PAIR, id="isolated-data-not-pair"
+    ),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/next-hourly-interest-rate",
+        {"assets": "BTC"},
+        mandatory("isIsolated"),
+        id="next-rate-no-isIsolated",
+    ),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/next-hourly-interest-rate",
+        {"isIsolated": "FALSE"},
+        mandatory("assets"),
+        id="next-rate-no-assets",
+    ),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/next-hourly-interest-rate",
+        {"assets": "BTC,XYZ", "isIsolated": "FALSE"},
+        NOT_ASSET,
+        id="next-rate-bad-asset",
+    ),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/interestHistory",
+        {"startTime": T0 - 31 * DAY, "endTime": T0},
+        (400, -1127, "More than 720 hours between startTime and endTime."),
+        id="interest-31-days",
+    ),
     pytest.param("GET", "/sapi/v1/margin/interestHistory", {"asset": "XYZ"}, NOT_ASSET, id="interest-bad-asset"),
-    pytest.param("GET", "/sapi/v1/margin/forceLiquidationRec", {"isolatedSymbol": "NOPE"}, NOT_PAIR,
-                 id="liquidations-no-such-pair"),
+    pytest.param(
+        "GET",
+        "/sapi/v1/margin/forceLiquidationRec",
+        {"isolatedSymbol": "NOPE"},
+        NOT_PAIR,
+        id="liquidations-no-such-pair",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "params", "expected"), REFUSALS)
-def test_refusals_are_binances_and_change_nothing(sim: Sim, method: str, path: str, params: dict,
-                                                  expected: tuple) -> None:
+def test_refusals_are_binances_and_change_nothing(
+    sim: Sim, method: str, path: str, params: dict, expected: tuple
+) -> None:
     """A user with 1000 USDT in cross margin (3x: 2000 USDT borrowable), 10 USDT borrowed, and
     0.01 BTC borrowed of which 0.0009 went back to spot (so 0.0091 BTC free against 0.01000003 owed,
     and at most 0.0000999 BTC more may leave)."""
@@ -566,11 +880,43 @@ def test_api_restrictions_permit_universal_transfer(sim: Sim) -> None:
 # ---- anything at all: a Binance error or a success, never a bug ------------------------------------------------
 
 VALUES = st.one_of(
-    st.sampled_from(["BTC", "USDT", "ETH", "XYZ", "BTCUSDT", "SOLUSDT", "ETHBTC", "BTCUSDT,ETHUSDT", "TRUE", "FALSE",
-                     "true", "BORROW", "REPAY", "MAIN_MARGIN", "MARGIN_MAIN", "MAIN_ISOLATED_MARGIN",
-                     "ISOLATEDMARGIN_ISOLATEDMARGIN", "MAIN_UMFUTURE", "SPOT", "ISOLATED_MARGIN", "1", "2", "0",
-                     "-1", "0.5", "0.00000001", "1e5", "99999999999999999999", str(T0), str(2**63), ""]),
-    st.text(max_size=8))
+    st.sampled_from(
+        [
+            "BTC",
+            "USDT",
+            "ETH",
+            "XYZ",
+            "BTCUSDT",
+            "SOLUSDT",
+            "ETHBTC",
+            "BTCUSDT,ETHUSDT",
+            "TRUE",
+            "FALSE",
+            "true",
+            "BORROW",
+            "REPAY",
+            "MAIN_MARGIN",
+            "MARGIN_MAIN",
+            "MAIN_ISOLATED_MARGIN",
+            "ISOLATEDMARGIN_ISOLATEDMARGIN",
+            "MAIN_UMFUTURE",
+            "SPOT",
+            "ISOLATED_MARGIN",
+            "1",
+            "2",
+            "0",
+            "-1",
+            "0.5",
+            "0.00000001",
+            "1e5",
+            "99999999999999999999",
+            str(T0),
+            str(2**63),
+            "",
+        ]
+    ),
+    st.text(max_size=8),
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

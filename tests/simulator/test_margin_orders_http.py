@@ -32,6 +32,7 @@ COIN = 10**8
 
 # ---- helpers ------------------------------------------------------------------------------------
 
+
 @pytest.fixture()
 def m() -> Sim:
     """A simulator with the static book and no rate limits (headers still count)."""
@@ -42,8 +43,13 @@ def desk_of(m: Sim) -> MarginDesk:
     return m.sim.app.services.margin
 
 
-def user(m: Sim, spot: dict[str, str] | None = None, cross: dict[str, str] | None = None,
-         isolated: dict[str, str] | None = None, **key_options) -> Trader:
+def user(
+    m: Sim,
+    spot: dict[str, str] | None = None,
+    cross: dict[str, str] | None = None,
+    isolated: dict[str, str] | None = None,
+    **key_options,
+) -> Trader:
     """A trader with spot balances and margin wallets funded from them (decimal text)."""
     wallets = {CROSS_MARGIN: cross or {}, ISOLATED_BTC: isolated or {}}
     total = {asset: units(amount) for asset, amount in (spot or {}).items()}
@@ -84,8 +90,15 @@ def place(m: Sim, t: Trader, **params) -> dict:
 
 
 def limit(side: str = "BUY", qty: str = "0.01", price: str = "80000", **extra) -> dict:
-    return {"symbol": BTC, "side": side, "type": "LIMIT", "timeInForce": "GTC", "quantity": qty, "price": price,
-            **extra}
+    return {
+        "symbol": BTC,
+        "side": side,
+        "type": "LIMIT",
+        "timeInForce": "GTC",
+        "quantity": qty,
+        "price": price,
+        **extra,
+    }
 
 
 def market(side: str = "BUY", **extra) -> dict:
@@ -95,22 +108,37 @@ def market(side: str = "BUY", **extra) -> dict:
 def snapshot(m: Sim, *traders: Trader) -> tuple:
     """Everything a refused request must leave alone: the engine, the desk's records, the wallets."""
     desk = desk_of(m)
-    wallets = [(t.account, ref, desk.wallet_of(t.account, ref)) for t in traders
-               for ref in (CROSS_MARGIN, ISOLATED_BTC)]
+    wallets = [
+        (t.account, ref, desk.wallet_of(t.account, ref)) for t in traders for ref in (CROSS_MARGIN, ISOLATED_BTC)
+    ]
     return m.venue.engine.fingerprint(), len(desk.loans), wallets, [m.state(t) for t in traders]
 
 
 # ---- placing ------------------------------------------------------------------------------------
 
+
 def test_limit_order_rests_in_the_cross_wallet_and_locks_only_it(m: Sim) -> None:
     t = user(m, spot={"USDT": "5000"}, cross={"USDT": "1000"})
     o = place(m, t, **limit(newClientOrderId="m-1"))
     assert o == {
-        "symbol": BTC, "orderId": o["orderId"], "orderListId": -1, "clientOrderId": "m-1", "transactTime": T0,
-        "price": "80000.00000000", "origQty": "0.01000000", "executedQty": "0.00000000",
-        "origQuoteOrderQty": "0.00000000", "cummulativeQuoteQty": "0.00000000", "status": "NEW",
-        "timeInForce": "GTC", "type": "LIMIT", "side": "BUY", "workingTime": T0,
-        "selfTradePreventionMode": "EXPIRE_MAKER", "isIsolated": False, "fills": [],
+        "symbol": BTC,
+        "orderId": o["orderId"],
+        "orderListId": -1,
+        "clientOrderId": "m-1",
+        "transactTime": T0,
+        "price": "80000.00000000",
+        "origQty": "0.01000000",
+        "executedQty": "0.00000000",
+        "origQuoteOrderQty": "0.00000000",
+        "cummulativeQuoteQty": "0.00000000",
+        "status": "NEW",
+        "timeInForce": "GTC",
+        "type": "LIMIT",
+        "side": "BUY",
+        "workingTime": T0,
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+        "isIsolated": False,
+        "fills": [],
     }
     assert balance(m, wallet(m, t), "USDT") == (units("200"), units("800"))
     assert balance(m, t.account, "USDT") == (units("5000"), 0)
@@ -140,10 +168,16 @@ def test_market_orders_fill_at_the_static_book(m: Sim, ref: WalletRef) -> None:
     t = user(m, cross=funds if ref is CROSS_MARGIN else None, isolated=funds if ref is ISOLATED_BTC else None)
     iso = {"isIsolated": "TRUE"} if ref is ISOLATED_BTC else {}
     buy = place(m, t, **market(quantity="0.01", **iso))
-    assert (buy["status"], buy["executedQty"], buy["cummulativeQuoteQty"]) == ("FILLED", "0.01000000",
-                                                                             "900.45000000")
-    assert buy["fills"] == [{"price": "90045.00000000", "qty": "0.01000000", "commission": "0.00001000",
-                             "commissionAsset": "BTC", "tradeId": buy["fills"][0]["tradeId"]}]
+    assert (buy["status"], buy["executedQty"], buy["cummulativeQuoteQty"]) == ("FILLED", "0.01000000", "900.45000000")
+    assert buy["fills"] == [
+        {
+            "price": "90045.00000000",
+            "qty": "0.01000000",
+            "commission": "0.00001000",
+            "commissionAsset": "BTC",
+            "tradeId": buy["fills"][0]["tradeId"],
+        }
+    ]
     assert buy["isIsolated"] is (ref is ISOLATED_BTC) and "marginBuyBorrowAmount" not in buy
     sell = place(m, t, **market("SELL", quantity="0.005", **iso))
     assert (sell["cummulativeQuoteQty"], sell["fills"][0]["commission"]) == ("449.77500000", "0.44977500")
@@ -155,12 +189,17 @@ def test_market_orders_fill_at_the_static_book(m: Sim, ref: WalletRef) -> None:
 
 # ---- side effects -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("side_effect", ["MARGIN_BUY", "AUTO_BORROW_REPAY"])
-@pytest.mark.parametrize("params, borrowed", [
-    (limit(qty="0.02", price="90045"), "800.9"),  # locks 0.02 x 90045 = 1800.90
-    (market(quantity="0.02"), "800.9"),  # walks the asks: all of it at 90045
-    (market(quoteOrderQty="1500"), "500"),  # locks the budget
-], ids=["limit", "market-qty", "market-quote"])
+@pytest.mark.parametrize(
+    "params, borrowed",
+    [
+        (limit(qty="0.02", price="90045"), "800.9"),  # locks 0.02 x 90045 = 1800.90
+        (market(quantity="0.02"), "800.9"),  # walks the asks: all of it at 90045
+        (market(quoteOrderQty="1500"), "500"),  # locks the budget
+    ],
+    ids=["limit", "market-qty", "market-quote"],
+)
 def test_margin_buy_borrows_exactly_the_shortfall(m: Sim, side_effect: str, params: dict, borrowed: str) -> None:
     t = user(m, cross={"USDT": "1000"})
     o = place(m, t, **params, sideEffectType=side_effect)
@@ -228,8 +267,9 @@ def test_auto_borrow_repay_borrows_the_quote_and_repays_the_base(m: Sim) -> None
     account = wallet(m, t)
     owed_btc = liability(m, account, "BTC")
     free_usdt = balance(m, account, "USDT")[0]
-    o = place(m, t, **market(quoteOrderQty=f"{(free_usdt + units('500')) / COIN:.8f}"),
-              sideEffectType="AUTO_BORROW_REPAY")
+    o = place(
+        m, t, **market(quoteOrderQty=f"{(free_usdt + units('500')) / COIN:.8f}"), sideEffectType="AUTO_BORROW_REPAY"
+    )
     assert (o["marginBuyBorrowAmount"], o["marginBuyBorrowAsset"]) == ("500.00000000", "USDT")
     assert m.venue.engine.loan(account, "USDT").principal == units("500")
     received = units(o["executedQty"]) - sum(units(f["commission"]) for f in o["fills"])
@@ -240,10 +280,21 @@ def test_auto_borrow_repay_borrows_the_quote_and_repays_the_base(m: Sim) -> None
 @pytest.mark.parametrize("resp_type", ["ACK", "RESULT", "FULL"])
 def test_response_types_carry_is_isolated_and_full_names_the_loan(m: Sim, resp_type: str) -> None:
     t = user(m, isolated={"USDT": "1000"})
-    o = place(m, t, **market(quantity="0.02", isIsolated="TRUE", newClientOrderId="r-1"),
-              sideEffectType="MARGIN_BUY", newOrderRespType=resp_type)
-    ack = {"symbol": BTC, "orderId": o["orderId"], "orderListId": -1, "clientOrderId": "r-1",
-           "transactTime": T0, "isIsolated": True}
+    o = place(
+        m,
+        t,
+        **market(quantity="0.02", isIsolated="TRUE", newClientOrderId="r-1"),
+        sideEffectType="MARGIN_BUY",
+        newOrderRespType=resp_type,
+    )
+    ack = {
+        "symbol": BTC,
+        "orderId": o["orderId"],
+        "orderListId": -1,
+        "clientOrderId": "r-1",
+        "transactTime": T0,
+        "isIsolated": True,
+    }
     if resp_type == "ACK":
         assert o == ack
         return
@@ -254,28 +305,58 @@ def test_response_types_carry_is_isolated_and_full_names_the_loan(m: Sim, resp_t
 
 def test_stop_orders_answer_ack_by_default(m: Sim) -> None:
     t = user(m, cross={"BTC": "0.1"})
-    o = place(m, t, symbol=BTC, side="SELL", type="STOP_LOSS_LIMIT", timeInForce="GTC", quantity="0.01",
-              price="80000", stopPrice="80100")
+    o = place(
+        m,
+        t,
+        symbol=BTC,
+        side="SELL",
+        type="STOP_LOSS_LIMIT",
+        timeInForce="GTC",
+        quantity="0.01",
+        price="80000",
+        stopPrice="80100",
+    )
     assert set(o) == {"symbol", "orderId", "orderListId", "clientOrderId", "transactTime", "isIsolated"}
 
 
 # ---- queries --------------------------------------------------------------------------------------
 
+
 def test_queries_show_the_wallets_orders_and_trades(m: Sim) -> None:
     t = user(m, cross={"USDT": "3000"}, isolated={"USDT": "1000"})
     filled = place(m, t, **market(quantity="0.01", newClientOrderId="filled-1"))
     resting = place(m, t, **limit(newClientOrderId="rest-1"))
-    eth = place(m, t, symbol="ETHUSDT", side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.1",
-                price="2000")
+    eth = place(m, t, symbol="ETHUSDT", side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.1", price="2000")
     iso = place(m, t, **limit(isIsolated="TRUE", newClientOrderId="iso-1"))
 
     by_id = ok(m, t, "GET", ORDER, symbol=BTC, orderId=resting["orderId"])
     assert by_id == ok(m, t, "GET", ORDER, symbol=BTC, origClientOrderId="rest-1")
-    assert {k: by_id[k] for k in ("orderId", "clientOrderId", "status", "price", "origQty", "stopPrice",
-                                   "time", "updateTime", "isWorking", "isIsolated")} == {
-        "orderId": resting["orderId"], "clientOrderId": "rest-1", "status": "NEW", "price": "80000.00000000",
-        "origQty": "0.01000000", "stopPrice": "0.00000000", "time": T0, "updateTime": T0, "isWorking": True,
-        "isIsolated": False}
+    assert {
+        k: by_id[k]
+        for k in (
+            "orderId",
+            "clientOrderId",
+            "status",
+            "price",
+            "origQty",
+            "stopPrice",
+            "time",
+            "updateTime",
+            "isWorking",
+            "isIsolated",
+        )
+    } == {
+        "orderId": resting["orderId"],
+        "clientOrderId": "rest-1",
+        "status": "NEW",
+        "price": "80000.00000000",
+        "origQty": "0.01000000",
+        "stopPrice": "0.00000000",
+        "time": T0,
+        "updateTime": T0,
+        "isWorking": True,
+        "isIsolated": False,
+    }
     assert ok(m, t, "GET", ORDER, symbol=BTC, orderId=iso["orderId"], isIsolated="TRUE")["isIsolated"] is True
 
     ids = lambda rows: [r["orderId"] for r in rows]  # noqa: E731 - a one-line projection, read where it is used
@@ -292,9 +373,22 @@ def test_queries_show_the_wallets_orders_and_trades(m: Sim) -> None:
 
     trades = ok(m, t, "GET", TRADES, symbol=BTC)
     trade_id = filled["fills"][0]["tradeId"]
-    assert trades == [{"symbol": BTC, "id": trade_id, "orderId": filled["orderId"], "price": "90045.00000000",
-                       "qty": "0.01000000", "commission": "0.00001000", "commissionAsset": "BTC", "time": T0,
-                       "isBuyer": True, "isMaker": False, "isBestMatch": True, "isIsolated": False}]
+    assert trades == [
+        {
+            "symbol": BTC,
+            "id": trade_id,
+            "orderId": filled["orderId"],
+            "price": "90045.00000000",
+            "qty": "0.01000000",
+            "commission": "0.00001000",
+            "commissionAsset": "BTC",
+            "time": T0,
+            "isBuyer": True,
+            "isMaker": False,
+            "isBestMatch": True,
+            "isIsolated": False,
+        }
+    ]
     assert ok(m, t, "GET", TRADES, symbol=BTC, orderId=filled["orderId"]) == trades
     assert ok(m, t, "GET", TRADES, symbol=BTC, fromId=trade_id + 1) == []
     assert ok(m, t, "GET", TRADES, symbol=BTC, isIsolated="TRUE") == []
@@ -302,16 +396,29 @@ def test_queries_show_the_wallets_orders_and_trades(m: Sim) -> None:
 
 # ---- cancel ---------------------------------------------------------------------------------------
 
+
 def test_cancel_releases_the_lock_and_answers_like_binance(m: Sim) -> None:
     t = user(m, cross={"USDT": "1000"})
     o = place(m, t, **limit(newClientOrderId="rest-1"))
     c = ok(m, t, "DELETE", ORDER, symbol=BTC, orderId=o["orderId"], newClientOrderId="cancel-1")
     assert c == {
-        "symbol": BTC, "origClientOrderId": "rest-1", "orderId": str(o["orderId"]), "orderListId": -1,
-        "clientOrderId": "cancel-1", "transactTime": T0, "price": "80000.00000000", "origQty": "0.01000000",
-        "executedQty": "0.00000000", "origQuoteOrderQty": "0.00000000", "cummulativeQuoteQty": "0.00000000",
-        "status": "CANCELED", "timeInForce": "GTC", "type": "LIMIT", "side": "BUY",
-        "selfTradePreventionMode": "EXPIRE_MAKER", "isIsolated": False,
+        "symbol": BTC,
+        "origClientOrderId": "rest-1",
+        "orderId": str(o["orderId"]),
+        "orderListId": -1,
+        "clientOrderId": "cancel-1",
+        "transactTime": T0,
+        "price": "80000.00000000",
+        "origQty": "0.01000000",
+        "executedQty": "0.00000000",
+        "origQuoteOrderQty": "0.00000000",
+        "cummulativeQuoteQty": "0.00000000",
+        "status": "CANCELED",
+        "timeInForce": "GTC",
+        "type": "LIMIT",
+        "side": "BUY",
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+        "isIsolated": False,
     }
     assert balance(m, wallet(m, t), "USDT") == (units("1000"), 0)
     assert ok(m, t, "GET", ORDER, symbol=BTC, orderId=o["orderId"])["status"] == "CANCELED"
@@ -335,7 +442,9 @@ def test_cancel_all_cancels_one_symbol_of_one_wallet(m: Sim) -> None:
     spot = m.place(t, **limit())
     rows = ok(m, t, "DELETE", OPEN, symbol=BTC)
     assert [(r["orderId"], r["status"], r["isIsolated"]) for r in rows] == [
-        (a["orderId"], "CANCELED", False), (b["orderId"], "CANCELED", False)]
+        (a["orderId"], "CANCELED", False),
+        (b["orderId"], "CANCELED", False),
+    ]
     assert [r["orderId"] for r in ok(m, t, "GET", OPEN)] == [eth["orderId"]]
     assert [r["orderId"] for r in ok(m, t, "GET", OPEN, symbol=BTC, isIsolated="TRUE")] == [iso["orderId"]]
     assert [r["orderId"] for r in m.ok(m.signed("GET", "/api/v3/openOrders", {}, t))] == [spot["orderId"]]
@@ -428,6 +537,7 @@ def test_a_user_without_a_margin_wallet_has_nothing(m: Sim, iso: dict) -> None:
 
 # ---- refusals -------------------------------------------------------------------------------------
 
+
 def _illegal(name: str, legal: str) -> tuple[int, int, str]:
     return 400, -1100, f"Illegal characters found in parameter '{name}'; legal range is '{legal}'."
 
@@ -438,54 +548,124 @@ def _mandatory(name: str) -> tuple[int, int, str]:
 
 REFUSALS = [
     pytest.param("POST", ORDER, limit(isIsolated="maybe"), _illegal("isIsolated", "true|false"), id="bad-isolated"),
-    pytest.param("POST", ORDER, limit(sideEffectType="BORROW"),
-                 _illegal("sideEffectType", "AUTO_BORROW_REPAY|AUTO_REPAY|MARGIN_BUY|NO_SIDE_EFFECT"),
-                 id="bad-side-effect"),
-    pytest.param("POST", ORDER, limit(autoRepayAtCancel="yes"), _illegal("autoRepayAtCancel", "true|false"),
-                 id="bad-auto-repay-at-cancel"),
-    pytest.param("POST", ORDER, {k: v for k, v in limit().items() if k != "side"}, _mandatory("side"),
-                 id="no-side"),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(sideEffectType="BORROW"),
+        _illegal("sideEffectType", "AUTO_BORROW_REPAY|AUTO_REPAY|MARGIN_BUY|NO_SIDE_EFFECT"),
+        id="bad-side-effect",
+    ),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(autoRepayAtCancel="yes"),
+        _illegal("autoRepayAtCancel", "true|false"),
+        id="bad-auto-repay-at-cancel",
+    ),
+    pytest.param("POST", ORDER, {k: v for k, v in limit().items() if k != "side"}, _mandatory("side"), id="no-side"),
     pytest.param("POST", ORDER, limit(symbol="NOPE"), (400, -1121, "Invalid symbol."), id="bad-symbol"),
-    pytest.param("POST", ORDER, limit(reduceOnly="true"),
-                 (400, -1104, "Not all sent parameters were read; read '8' parameter(s) but was sent '9'."),
-                 id="unknown-param"),
-    pytest.param("POST", ORDER, limit(qty="0.00001", price="90045", sideEffectType="MARGIN_BUY"),
-                 (400, -1013, "Filter failure: NOTIONAL"), id="margin-buy-notional"),
-    pytest.param("POST", ORDER, limit(qty="0.000000001", price="90045", sideEffectType="MARGIN_BUY"),
-                 (400, -1111, "Parameter 'quantity' has too much precision."), id="margin-buy-precision"),
-    pytest.param("POST", ORDER, limit(qty="0.123456", price="90045", sideEffectType="AUTO_BORROW_REPAY"),
-                 (400, -1013, "Filter failure: LOT_SIZE"), id="margin-buy-lot-size"),
-    pytest.param("POST", ORDER, limit(qty="1", price="90045", sideEffectType="MARGIN_BUY"),
-                 (400, -3006, "Your borrow amount has exceed maximum borrow amount."), id="margin-buy-too-much"),
-    pytest.param("POST", ORDER, limit(qty="1", price="90045", sideEffectType="MARGIN_BUY", isIsolated="TRUE"),
-                 (400, -3006, "Your borrow amount has exceed maximum borrow amount."),
-                 id="isolated-margin-buy-too-much"),
-    pytest.param("POST", ORDER, limit(qty="0.1", price="90045"),
-                 (400, -2010, "Account has insufficient balance for requested action."), id="no-side-effect-short"),
-    pytest.param("POST", ORDER, limit(side="SELL", qty="0.1", price="99000", sideEffectType="AUTO_REPAY"),
-                 (400, -2010, "Account has insufficient balance for requested action."), id="auto-repay-short"),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(reduceOnly="true"),
+        (400, -1104, "Not all sent parameters were read; read '8' parameter(s) but was sent '9'."),
+        id="unknown-param",
+    ),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(qty="0.00001", price="90045", sideEffectType="MARGIN_BUY"),
+        (400, -1013, "Filter failure: NOTIONAL"),
+        id="margin-buy-notional",
+    ),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(qty="0.000000001", price="90045", sideEffectType="MARGIN_BUY"),
+        (400, -1111, "Parameter 'quantity' has too much precision."),
+        id="margin-buy-precision",
+    ),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(qty="0.123456", price="90045", sideEffectType="AUTO_BORROW_REPAY"),
+        (400, -1013, "Filter failure: LOT_SIZE"),
+        id="margin-buy-lot-size",
+    ),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(qty="1", price="90045", sideEffectType="MARGIN_BUY"),
+        (400, -3006, "Your borrow amount has exceed maximum borrow amount."),
+        id="margin-buy-too-much",
+    ),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(qty="1", price="90045", sideEffectType="MARGIN_BUY", isIsolated="TRUE"),
+        (400, -3006, "Your borrow amount has exceed maximum borrow amount."),
+        id="isolated-margin-buy-too-much",
+    ),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(qty="0.1", price="90045"),
+        (400, -2010, "Account has insufficient balance for requested action."),
+        id="no-side-effect-short",
+    ),
+    pytest.param(
+        "POST",
+        ORDER,
+        limit(side="SELL", qty="0.1", price="99000", sideEffectType="AUTO_REPAY"),
+        (400, -2010, "Account has insufficient balance for requested action."),
+        id="auto-repay-short",
+    ),
     pytest.param("GET", OPEN, {"isIsolated": "TRUE"}, _mandatory("symbol"), id="isolated-open-no-symbol"),
-    pytest.param("GET", ORDER, {"symbol": BTC},
-                 (400, -1102, "Param 'orderId' or 'origClientOrderId' must be sent, but both were empty/null!"),
-                 id="query-no-id"),
-    pytest.param("DELETE", ORDER, {"symbol": BTC, "isIsolated": "TRUE"},
-                 (400, -1102, "Param 'orderId' or 'origClientOrderId' must be sent, but both were empty/null!"),
-                 id="cancel-no-id"),
-    pytest.param("DELETE", ORDER, {"symbol": BTC, "orderId": "1", "newClientOrderId": ""},
-                 (400, -1118, "New client order ID was empty."), id="cancel-empty-new-id"),
+    pytest.param(
+        "GET",
+        ORDER,
+        {"symbol": BTC},
+        (400, -1102, "Param 'orderId' or 'origClientOrderId' must be sent, but both were empty/null!"),
+        id="query-no-id",
+    ),
+    pytest.param(
+        "DELETE",
+        ORDER,
+        {"symbol": BTC, "isIsolated": "TRUE"},
+        (400, -1102, "Param 'orderId' or 'origClientOrderId' must be sent, but both were empty/null!"),
+        id="cancel-no-id",
+    ),
+    pytest.param(
+        "DELETE",
+        ORDER,
+        {"symbol": BTC, "orderId": "1", "newClientOrderId": ""},
+        (400, -1118, "New client order ID was empty."),
+        id="cancel-empty-new-id",
+    ),
     pytest.param("DELETE", OPEN, {}, _mandatory("symbol"), id="cancel-all-no-symbol"),
     pytest.param("GET", ALL, {"symbol": BTC, "limit": "501"}, _illegal("limit", "[1, 500]"), id="all-limit"),
     pytest.param("GET", ALL, {}, _mandatory("symbol"), id="all-no-symbol"),
-    pytest.param("GET", TRADES, {"symbol": BTC, "fromId": "1", "startTime": str(T0)},
-                 (400, -1128, "Combination of optional parameters invalid."), id="trades-combo"),
-    pytest.param("GET", TRADES, {"symbol": BTC, "isIsolated": "x"}, _illegal("isIsolated", "true|false"),
-                 id="trades-bad-isolated"),
+    pytest.param(
+        "GET",
+        TRADES,
+        {"symbol": BTC, "fromId": "1", "startTime": str(T0)},
+        (400, -1128, "Combination of optional parameters invalid."),
+        id="trades-combo",
+    ),
+    pytest.param(
+        "GET",
+        TRADES,
+        {"symbol": BTC, "isIsolated": "x"},
+        _illegal("isIsolated", "true|false"),
+        id="trades-bad-isolated",
+    ),
 ]
 
 
 @pytest.mark.parametrize("method, path, params, expected", REFUSALS)
-def test_refused_requests_answer_binance_errors_and_change_nothing(m: Sim, method: str, path: str, params: dict,
-                                                                   expected: tuple) -> None:
+def test_refused_requests_answer_binance_errors_and_change_nothing(
+    m: Sim, method: str, path: str, params: dict, expected: tuple
+) -> None:
     t = user(m, spot={"USDT": "1000"}, cross={"USDT": "1000"}, isolated={"USDT": "1000"})
     place(m, t, **limit(price="70000"))  # something open in each wallet
     place(m, t, **limit(price="70000", isIsolated="TRUE"))
@@ -496,14 +676,25 @@ def test_refused_requests_answer_binance_errors_and_change_nothing(m: Sim, metho
 
 GARBAGE = ["", "-1", "abc", "1e9", "99999999999999999999999", "TRUE", "0.000000001", "%00"]
 ENDPOINT_PARAMS = {
-    ("POST", ORDER): limit(sideEffectType="MARGIN_BUY", isIsolated="TRUE", newOrderRespType="FULL",
-                           autoRepayAtCancel="true", selfTradePreventionMode="NONE"),
+    ("POST", ORDER): limit(
+        sideEffectType="MARGIN_BUY",
+        isIsolated="TRUE",
+        newOrderRespType="FULL",
+        autoRepayAtCancel="true",
+        selfTradePreventionMode="NONE",
+    ),
     ("GET", ORDER): {"symbol": BTC, "isIsolated": "TRUE", "orderId": "1", "origClientOrderId": "x"},
     ("DELETE", ORDER): {"symbol": BTC, "isIsolated": "TRUE", "orderId": "1", "newClientOrderId": "y"},
     ("DELETE", OPEN): {"symbol": BTC, "isIsolated": "TRUE"},
     ("GET", OPEN): {"symbol": BTC, "isIsolated": "TRUE"},
-    ("GET", ALL): {"symbol": BTC, "isIsolated": "TRUE", "orderId": "1", "startTime": str(T0), "endTime": str(T0),
-                   "limit": "10"},
+    ("GET", ALL): {
+        "symbol": BTC,
+        "isIsolated": "TRUE",
+        "orderId": "1",
+        "startTime": str(T0),
+        "endTime": str(T0),
+        "limit": "10",
+    },
     ("GET", TRADES): {"symbol": BTC, "isIsolated": "TRUE", "orderId": "1", "fromId": "1", "limit": "10"},
 }
 
@@ -526,8 +717,14 @@ def test_pairs_off_the_margin_lists_are_refused() -> None:
     markets = tuple(replace(mc, margin=False) if mc.symbol == "ETHUSDT" else mc for mc in DEFAULT_MARKETS)
     m = Sim(liquidity=True, rate_limits=RateLimitConfig(enabled=False), markets=markets)
     t = user(m, cross={"USDT": "1000"})
-    eth = {"symbol": "ETHUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1",
-           "price": "2000"}
+    eth = {
+        "symbol": "ETHUSDT",
+        "side": "BUY",
+        "type": "LIMIT",
+        "timeInForce": "GTC",
+        "quantity": "0.1",
+        "price": "2000",
+    }
     before = snapshot(m, t)
     not_margin = (400, -3028, "Not a valid margin pair.")
     assert error(send(m, t, "POST", ORDER, **eth)) == not_margin
@@ -565,6 +762,7 @@ def test_request_weights_are_binances(m: Sim) -> None:
 
 
 # ---- what the desk still lacks ---------------------------------------------------------------------
+
 
 def test_canceling_a_margin_buy_repays_its_loan_by_default(m: Sim) -> None:
     t = user(m, cross={"USDT": "1000"})

@@ -79,8 +79,14 @@ def synthesize(seed: int = 5, duration_ms: int = 4500, snap_ms: int = 250, level
     def snapshot(at: int) -> None:
         b = sorted(bids.items(), reverse=True)[:levels]
         a = sorted(asks.items())[:levels]
-        lines.append({"type": "book", "time": at, "bids": [[ptext(x), qtext(y)] for x, y in b],
-                      "asks": [[ptext(x), qtext(y)] for x, y in a]})
+        lines.append(
+            {
+                "type": "book",
+                "time": at,
+                "bids": [[ptext(x), qtext(y)] for x, y in b],
+                "asks": [[ptext(x), qtext(y)] for x, y in a],
+            }
+        )
 
     while t < end:
         while next_snap <= t:
@@ -104,8 +110,16 @@ def synthesize(seed: int = 5, duration_ms: int = 4500, snap_ms: int = 250, level
                 best = min(book) if buy else max(book)
                 take = min(want, book[best])
                 trade_id += 1
-                lines.append({"type": "trade", "time": t, "id": str(trade_id), "price": ptext(best),
-                              "qty": qtext(take), "side": "buy" if buy else "sell"})
+                lines.append(
+                    {
+                        "type": "trade",
+                        "time": t,
+                        "id": str(trade_id),
+                        "price": ptext(best),
+                        "qty": qtext(take),
+                        "side": "buy" if buy else "sell",
+                    }
+                )
                 book[best] -= take
                 want -= take
                 if book[best] == 0:
@@ -140,8 +154,10 @@ def synthesize(seed: int = 5, duration_ms: int = 4500, snap_ms: int = 250, level
 def write_sample(path: Path = SAMPLE) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(observation_to_json(observation_from_json(line)), separators=(",", ":")) + "\n"
-                     for line in synthesize())  # in the canonical text ``record`` writes
+        f.writelines(
+            json.dumps(observation_to_json(observation_from_json(line)), separators=(",", ":")) + "\n"
+            for line in synthesize()
+        )  # in the canonical text ``record`` writes
 
 
 def sample() -> list[BookSnapshot | PublicTrade]:
@@ -180,8 +196,9 @@ class Replay:
         return bids, asks
 
     def place(self, side: Side, price: int, qty: int, account: int | None = None) -> int:
-        req = OrderRequest(SYMBOL, side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0, 0, None,
-                           SelfTradePrevention.NONE, "ACK")
+        req = OrderRequest(
+            SYMBOL, side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0, 0, None, SelfTradePrevention.NONE, "ACK"
+        )
         return self.venue.place(self.sim.demo_account if account is None else account, req).order.order_id
 
     def order(self, order_id: int):
@@ -192,8 +209,10 @@ class Replay:
 
 
 def expected_levels(snap: BookSnapshot, depth: int = 20):
-    keep = [(p, q) for p, q in snap.bids[:depth] if p * q >= MIN_NOTIONAL * 10**8], \
-           [(p, q) for p, q in snap.asks[:depth] if p * q >= MIN_NOTIONAL * 10**8]
+    keep = (
+        [(p, q) for p, q in snap.bids[:depth] if p * q >= MIN_NOTIONAL * 10**8],
+        [(p, q) for p, q in snap.asks[:depth] if p * q >= MIN_NOTIONAL * 10**8],
+    )
     return keep
 
 
@@ -261,8 +280,9 @@ def test_the_trade_tape_follows_the_recorded_trades() -> None:
             out[(time_, price, buy)] += qty
         return out
 
-    assert by_print((t.time, t.price, t.qty, t.taker_side == Side.BUY) for t in recorded) == \
-        by_print((t.time, t.price, t.qty, not t.buyer_is_maker) for t in tape)
+    assert by_print((t.time, t.price, t.qty, t.taker_side == Side.BUY) for t in recorded) == by_print(
+        (t.time, t.price, t.qty, not t.buyer_is_maker) for t in tape
+    )
     s = r.mirror.stats
     assert s.trades == s.trades_reenacted == len(recorded)
     assert s.traded_qty == sum(t.qty for t in recorded) and s.unfilled_qty == 0
@@ -278,12 +298,15 @@ def test_a_resting_order_the_market_trades_through_is_filled_at_its_price() -> N
     r.to(r.t0)
     best_bid = r.depth()[0][0][0]
     price, qty = best_bid - 20 * TICK, units("0.002")
-    reached = [o.time for o in r.observations if isinstance(o, PublicTrade) and o.taker_side == Side.SELL
-               and o.price < price]
+    reached = [
+        o.time for o in r.observations if isinstance(o, PublicTrade) and o.taker_side == Side.SELL and o.price < price
+    ]
     assert reached, "the sample must trade below the user's bid"
-    touched = min(o.time for o in r.observations
-                  if (isinstance(o, PublicTrade) and o.price <= price)
-                  or (isinstance(o, BookSnapshot) and o.asks[0][0] <= price))
+    touched = min(
+        o.time
+        for o in r.observations
+        if (isinstance(o, PublicTrade) and o.price <= price) or (isinstance(o, BookSnapshot) and o.asks[0][0] <= price)
+    )
     oid = r.place(Side.BUY, price, qty)
     filled_at = None
     for t in r.times():
@@ -321,8 +344,11 @@ def test_an_order_behind_the_mirrored_level_waits_its_turn() -> None:
         ahead = sum(h.orig_qty - h.executed_qty for h in r.house_at(Side.SELL, ask) if h.order_id < oid)
         if after > before:
             assert ahead == 0, f"filled at +{t - r.t0} ms with {ahead} still queued ahead of it"
-        elif after == 0 and ahead > 0 and any(isinstance(o, PublicTrade) and o.taker_side == Side.BUY
-                                              and o.price == ask for o in r.at(t)):
+        elif (
+            after == 0
+            and ahead > 0
+            and any(isinstance(o, PublicTrade) and o.taker_side == Side.BUY and o.price == ask for o in r.at(t))
+        ):
             trades_at_ask_while_waiting += 1
         # nothing queued behind it at its price trades before it is done
         if r.order(oid).is_open:
@@ -360,8 +386,12 @@ def test_levels_are_rounded_onto_the_market_and_what_it_cannot_take_is_counted(t
     bids_now, asks_now = r.depth(50)
     # bids floor onto the tick and merge (90000.005 and 89999.999 -> 90000.00 and 89999.99), quantities
     # floor onto the lot step; only the top 5 external levels are mirrored; dust is left out
-    assert bids_now == [(units("90000"), units("0.5")), (units("89999.99"), units("0.25")),
-                        (units("89999.5"), units("0.12345")), (units("89990"), units("0.1"))]
+    assert bids_now == [
+        (units("90000"), units("0.5")),
+        (units("89999.99"), units("0.25")),
+        (units("89999.5"), units("0.12345")),
+        (units("89990"), units("0.1")),
+    ]
     # asks ceil onto the tick (90000.011 -> 90000.02, merged with the 0.2 there), then the re-enacted
     # buy at 90000.011 (-> 90000.02) took 0.1 of it; 2000000 is above the market's max price
     assert asks_now == [(units("90000.02"), units("0.4"))]
@@ -393,22 +423,36 @@ def test_refusals_of_the_venue_are_counted_not_raised(tmp_path: Path) -> None:
 
 def test_a_crossed_external_book_does_not_trade_the_maker_with_itself(tmp_path: Path) -> None:
     t0 = SAMPLE_T0
-    lines = [{"type": "book", "time": t0, "bids": [["90000.01", "1"], ["90000", "1"]],
-              "asks": [["90000.01", "2"], ["90000.02", "1"]]}]
+    lines = [
+        {
+            "type": "book",
+            "time": t0,
+            "bids": [["90000.01", "1"], ["90000", "1"]],
+            "asks": [["90000.01", "2"], ["90000.02", "1"]],
+        }
+    ]
     r = Replay(write_lines(tmp_path / "crossed.jsonl", lines))
     r.to(t0)
-    assert r.depth() == ([(units("90000"), units("1"))],
-                         [(units("90000.01"), units("2")), (units("90000.02"), units("1"))])
+    assert r.depth() == (
+        [(units("90000"), units("1"))],
+        [(units("90000.01"), units("2")), (units("90000.02"), units("1"))],
+    )
     assert r.mirror.stats.crossed_levels == 1 and len(r.venue.markets[SYMBOL].history) == 0
 
 
 def test_a_grown_level_gets_a_new_order_behind_the_queue_and_shrinks_from_the_back(tmp_path: Path) -> None:
     t0 = SAMPLE_T0
+
     def book(t: int, q: str) -> dict:
         return {"type": "book", "time": t, "bids": [["89000", "1"]], "asks": [["90000", q]]}
 
-    lines = [book(t0, "1"), book(t0 + 10, "1.5"), book(t0 + 20, "1.2"), book(t0 + 30, "0.7"),
-             {"type": "trade", "time": t0 + 40, "price": "90000", "qty": "0.75", "side": "buy"}]
+    lines = [
+        book(t0, "1"),
+        book(t0 + 10, "1.5"),
+        book(t0 + 20, "1.2"),
+        book(t0 + 30, "0.7"),
+        {"type": "trade", "time": t0 + 40, "price": "90000", "qty": "0.75", "side": "buy"},
+    ]
     r = Replay(write_lines(tmp_path / "queue.jsonl", lines))
     r.to(t0)
     first = r.house_at(Side.SELL, units("90000"))
@@ -436,8 +480,11 @@ class FakeExchange:
 
     def __init__(self) -> None:
         self.books = [
-            {"bids": [[90000.01, 0.5, 3], [90000.0, 1e-05]], "asks": [[90000.02, 0.30000000000000004], [90000.1, 2.0]],
-             "timestamp": None},
+            {
+                "bids": [[90000.01, 0.5, 3], [90000.0, 1e-05]],
+                "asks": [[90000.02, 0.30000000000000004], [90000.1, 2.0]],
+                "timestamp": None,
+            },
             {"bids": [[90000.0, 0.25]], "asks": [[90000.02, 0.3]], "timestamp": SAMPLE_T0 + 1_500},
             {"bids": [[89999.99, 0.1]], "asks": [[90000.01, 0.2]], "timestamp": None},
         ]
@@ -445,8 +492,10 @@ class FakeExchange:
             {"id": "1", "timestamp": SAMPLE_T0 - 500, "price": 90000.02, "amount": 0.1, "side": "buy"},
         ]
         self.later = [
-            [{"id": "2", "timestamp": SAMPLE_T0 + 200, "price": 90000.01, "amount": 0.003, "side": "sell"},
-             {"id": "3", "timestamp": SAMPLE_T0 + 200, "price": 90000.0, "amount": 1e-05, "side": "sell"}],
+            [
+                {"id": "2", "timestamp": SAMPLE_T0 + 200, "price": 90000.01, "amount": 0.003, "side": "sell"},
+                {"id": "3", "timestamp": SAMPLE_T0 + 200, "price": 90000.0, "amount": 1e-05, "side": "sell"},
+            ],
             [{"id": "4", "timestamp": SAMPLE_T0 + 1_200, "price": 90000.02, "amount": 0.2, "side": "buy"}],
         ]
         self.calls: list[tuple] = []
@@ -471,8 +520,13 @@ def test_the_polling_feed_reads_ccxt_numbers_exactly_and_deduplicates_trades() -
     first = feed.fetch_once()
     # the first book has no exchange time: stamped at its fetch; 3-element rows read; trades already
     # printed before the first book are only marked seen
-    assert first == [BookSnapshot(SAMPLE_T0, ((units("90000.01"), units("0.5")), (units("90000"), units("0.00001"))),
-                                  ((units("90000.02"), units("0.3")), (units("90000.1"), units("2"))))]
+    assert first == [
+        BookSnapshot(
+            SAMPLE_T0,
+            ((units("90000.01"), units("0.5")), (units("90000"), units("0.00001"))),
+            ((units("90000.02"), units("0.3")), (units("90000.1"), units("2"))),
+        )
+    ]
     clock.advance(500)
     second = feed.fetch_once()
     assert second == [
@@ -482,14 +536,18 @@ def test_the_polling_feed_reads_ccxt_numbers_exactly_and_deduplicates_trades() -
     ]
     clock.advance(1_000)
     third = feed.fetch_once()
-    assert third == [BookSnapshot(SAMPLE_T0 + 1_500, ((units("89999.99"), units("0.1")),),
-                                  ((units("90000.01"), units("0.2")),)),
-                     PublicTrade(SAMPLE_T0 + 1_200, units("90000.02"), units("0.2"), Side.BUY, "4")]
+    assert third == [
+        BookSnapshot(SAMPLE_T0 + 1_500, ((units("89999.99"), units("0.1")),), ((units("90000.01"), units("0.2")),)),
+        PublicTrade(SAMPLE_T0 + 1_200, units("90000.02"), units("0.2"), Side.BUY, "4"),
+    ]
     clock.advance(500)
     assert feed.fetch_once()[1:] == []  # the same trades again (since is inclusive): all dropped by id
     assert [c for c in ex.calls if c[0] == "fetch_trades"] == [
-        ("fetch_trades", "BTC/USDT", None), ("fetch_trades", "BTC/USDT", SAMPLE_T0 - 500),
-        ("fetch_trades", "BTC/USDT", SAMPLE_T0 + 200), ("fetch_trades", "BTC/USDT", SAMPLE_T0 + 1_200)]
+        ("fetch_trades", "BTC/USDT", None),
+        ("fetch_trades", "BTC/USDT", SAMPLE_T0 - 500),
+        ("fetch_trades", "BTC/USDT", SAMPLE_T0 + 200),
+        ("fetch_trades", "BTC/USDT", SAMPLE_T0 + 1_200),
+    ]
     assert all(c[2] == 20 for c in ex.calls if c[0] == "fetch_order_book")
     # poll hands everything out in time order, each once
     out = feed.poll(SAMPLE_T0 + 1_400)
@@ -536,17 +594,40 @@ def test_the_polling_feed_fetches_in_a_background_thread() -> None:
 def test_the_polling_feed_reads_a_real_ccxt_exchange_with_canned_http() -> None:
     """ccxt's own parsing of Binance's REST answers, its HTTP layer replaced: no network."""
     ccxt = pytest.importorskip("ccxt")
-    agg = [{"a": 26129, "p": "90000.02000000", "q": "0.10000000", "f": 100, "l": 105, "T": SAMPLE_T0 - 100,
-            "m": False, "M": True}]
-    more = [{"a": 26130, "p": "90000.01000000", "q": "0.00300000", "f": 106, "l": 106, "T": SAMPLE_T0 + 200,
-             "m": True, "M": True}]
+    agg = [
+        {
+            "a": 26129,
+            "p": "90000.02000000",
+            "q": "0.10000000",
+            "f": 100,
+            "l": 105,
+            "T": SAMPLE_T0 - 100,
+            "m": False,
+            "M": True,
+        }
+    ]
+    more = [
+        {
+            "a": 26130,
+            "p": "90000.01000000",
+            "q": "0.00300000",
+            "f": 106,
+            "l": 106,
+            "T": SAMPLE_T0 + 200,
+            "m": True,
+            "M": True,
+        }
+    ]
     urls: list[str] = []
 
     def fetch(url, method="GET", headers=None, body=None):
         urls.append(url)
         if "/depth" in url:
-            return {"lastUpdateId": 1, "bids": [["90000.01000000", "0.50000000"], ["90000.00000000", "0.00001000"]],
-                    "asks": [["90000.02000000", "0.30000000"]]}
+            return {
+                "lastUpdateId": 1,
+                "bids": [["90000.01000000", "0.50000000"], ["90000.00000000", "0.00001000"]],
+                "asks": [["90000.02000000", "0.30000000"]],
+            }
         if "/aggTrades" in url:
             out = list(agg)
             agg.extend(more)
@@ -556,31 +637,57 @@ def test_the_polling_feed_reads_a_real_ccxt_exchange_with_canned_http() -> None:
 
     ex = ccxt.binance()
     ex.fetch = fetch
-    ex.set_markets([{"id": "BTCUSDT", "symbol": "BTC/USDT", "base": "BTC", "quote": "USDT", "baseId": "BTC",
-                     "quoteId": "USDT", "type": "spot", "spot": True, "active": True, "lowercaseId": "btcusdt",
-                     "precision": {"price": 0.01, "amount": 0.00001}, "limits": {}, "info": {}}])
+    ex.set_markets(
+        [
+            {
+                "id": "BTCUSDT",
+                "symbol": "BTC/USDT",
+                "base": "BTC",
+                "quote": "USDT",
+                "baseId": "BTC",
+                "quoteId": "USDT",
+                "type": "spot",
+                "spot": True,
+                "active": True,
+                "lowercaseId": "btcusdt",
+                "precision": {"price": 0.01, "amount": 0.00001},
+                "limits": {},
+                "info": {},
+            }
+        ]
+    )
     feed = CcxtPollingFeed(ex, "BTC/USDT", 1_000, clock=ManualClock(SAMPLE_T0))
-    assert feed.fetch_once() == [BookSnapshot(SAMPLE_T0, ((units("90000.01"), units("0.5")), (units("90000"), 1000)),
-                                              ((units("90000.02"), units("0.3")),))]
-    assert feed.fetch_once()[1:] == [PublicTrade(SAMPLE_T0 + 200, units("90000.01"), units("0.003"), Side.SELL,
-                                                 "26130")]  # m: the buyer was the maker, so a sell took it
+    assert feed.fetch_once() == [
+        BookSnapshot(
+            SAMPLE_T0, ((units("90000.01"), units("0.5")), (units("90000"), 1000)), ((units("90000.02"), units("0.3")),)
+        )
+    ]
+    assert feed.fetch_once()[1:] == [
+        PublicTrade(SAMPLE_T0 + 200, units("90000.01"), units("0.003"), Side.SELL, "26130")
+    ]  # m: the buyer was the maker, so a sell took it
     assert feed.fetch_once()[1:] == []
     window = [f"startTime={t}&endTime={t + 3_600_000}" for t in (SAMPLE_T0 - 100, SAMPLE_T0 + 200)]
     assert [u.split("/api/v3/")[1] for u in urls if "aggTrades" in u] == [
-        "aggTrades?symbol=BTCUSDT", f"aggTrades?symbol=BTCUSDT&{window[0]}", f"aggTrades?symbol=BTCUSDT&{window[1]}"]
+        "aggTrades?symbol=BTCUSDT",
+        f"aggTrades?symbol=BTCUSDT&{window[0]}",
+        f"aggTrades?symbol=BTCUSDT&{window[1]}",
+    ]
 
 
 class FakeProExchange:
     """Just enough of a ccxt.pro exchange: each watch resolves with the next canned update."""
 
     def __init__(self) -> None:
-        self.books = [{"bids": [[90000.0, 0.5]], "asks": [[90000.01, 0.25]], "timestamp": SAMPLE_T0 + i}
-                      for i in range(3)]
+        self.books = [
+            {"bids": [[90000.0, 0.5]], "asks": [[90000.01, 0.25]], "timestamp": SAMPLE_T0 + i} for i in range(3)
+        ]
         self.trade_batches = [
             [{"id": "7", "timestamp": SAMPLE_T0 + 1, "price": 90000.01, "amount": 0.01, "side": "buy"}],
-            [{"id": "7", "timestamp": SAMPLE_T0 + 1, "price": 90000.01, "amount": 0.01, "side": "buy"},
-             {"id": "8", "timestamp": SAMPLE_T0 + 2, "price": 90000.0, "amount": 0.02, "side": "sell"},
-             {"id": "9", "timestamp": SAMPLE_T0 + 2, "price": 90000.0, "amount": 0.02, "side": None}],
+            [
+                {"id": "7", "timestamp": SAMPLE_T0 + 1, "price": 90000.01, "amount": 0.01, "side": "buy"},
+                {"id": "8", "timestamp": SAMPLE_T0 + 2, "price": 90000.0, "amount": 0.02, "side": "sell"},
+                {"id": "9", "timestamp": SAMPLE_T0 + 2, "price": 90000.0, "amount": 0.02, "side": None},
+            ],
         ]
         self.closed = False
 
@@ -611,8 +718,10 @@ def test_the_watch_feed_queues_ccxt_pro_updates_and_closes_the_exchange() -> Non
     assert ex.closed
     out = feed.poll(2**62)
     assert [type(o).__name__ for o in out].count("BookSnapshot") == 3
-    assert [(o.trade_id, o.taker_side) for o in out if isinstance(o, PublicTrade)] == [("7", Side.BUY),
-                                                                                      ("8", Side.SELL)]
+    assert [(o.trade_id, o.taker_side) for o in out if isinstance(o, PublicTrade)] == [
+        ("7", Side.BUY),
+        ("8", Side.SELL),
+    ]
     assert feed.skipped == 1 and feed.errors == 0 and feed.next_time() is None
 
 
@@ -624,11 +733,26 @@ def test_a_mirror_over_the_polling_feed_trades_the_fetched_flow() -> None:
     mirror = LiveMirror(SYMBOL, feed)
     driver = LiquidityDriver(venue, [mirror])
     driver.start()
-    assert venue.depth(SYMBOL, 5)[1:] == ([(units("90000.01"), units("0.5"))],
-                                          [(units("90000.02"), units("0.3")), (units("90000.1"), units("2"))])
-    user = venue.place(sim.demo_account, OrderRequest(SYMBOL, Side.BUY, OrderType.LIMIT, TimeInForce.GTC,
-                                                      units("0.001"), units("90000.01"), 0, 0, None,
-                                                      SelfTradePrevention.NONE, "ACK")).order.order_id
+    assert venue.depth(SYMBOL, 5)[1:] == (
+        [(units("90000.01"), units("0.5"))],
+        [(units("90000.02"), units("0.3")), (units("90000.1"), units("2"))],
+    )
+    user = venue.place(
+        sim.demo_account,
+        OrderRequest(
+            SYMBOL,
+            Side.BUY,
+            OrderType.LIMIT,
+            TimeInForce.GTC,
+            units("0.001"),
+            units("90000.01"),
+            0,
+            0,
+            None,
+            SelfTradePrevention.NONE,
+            "ACK",
+        ),
+    ).order.order_id
     clock.set(SAMPLE_T0 + 1_000)
     driver.step()  # sells of 0.003 at 90000.01 and of 0.00001 at 90000 (0.9 USDT: below the minimum notional)
     assert venue.order(sim.demo_account, SYMBOL, user, None).executed_qty == 0  # the maker's 0.5 is ahead
@@ -672,8 +796,9 @@ def test_recorded_feed_shifts_time_and_names_bad_lines(tmp_path: Path) -> None:
     got = feed.poll(5_000 + 300)
     assert got and all(o.time <= 5_300 for o in got) and got[0].time == 5_000
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"type":"book","time":1,"bids":[],"asks":[]}\n{"type":"trade","time":2,"price":"1e5",'
-                   '"qty":"1","side":"buy"}\n')
+    bad.write_text(
+        '{"type":"book","time":1,"bids":[],"asks":[]}\n{"type":"trade","time":2,"price":"1e5","qty":"1","side":"buy"}\n'
+    )
     with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
         list(RecordedFeed(bad))
 

@@ -11,10 +11,13 @@ from simulator.ratelimit import RateLimitConfig, RateLimiter
 DAY0 = 1_699_920_000_000  # 2023-11-14 00:00:00 UTC: aligned to every window
 MINUTE = 60_000
 DAY = 86_400_000
-WEIGHT_MSG = ("Too much request weight used; current limit is {} request weight per {}. "
-              "Please use WebSocket Streams for live updates to avoid polling the API.")
-BAN_MSG = ("Way too much request weight used; IP banned until {}. "
-           "Please use WebSocket Streams for live updates to avoid bans.")
+WEIGHT_MSG = (
+    "Too much request weight used; current limit is {} request weight per {}. "
+    "Please use WebSocket Streams for live updates to avoid polling the API."
+)
+BAN_MSG = (
+    "Way too much request weight used; IP banned until {}. Please use WebSocket Streams for live updates to avoid bans."
+)
 
 
 def make(start: int = DAY0, **config: object) -> tuple[RateLimiter, ManualClock]:
@@ -29,6 +32,7 @@ def refused(call, *args) -> ApiError:
 
 
 # ---- request weight -------------------------------------------------------------------------------
+
 
 def test_headers_report_weight_used_this_minute_including_the_request() -> None:
     rl, clock = make()
@@ -100,6 +104,7 @@ def test_weight_must_not_be_negative() -> None:
 
 
 # ---- bans --------------------------------------------------------------------------------------------
+
 
 def overrun(rl: RateLimiter, ip: str, times: int) -> list[ApiError]:
     return [refused(rl.charge_request, ip, 1) for _ in range(times)]
@@ -180,6 +185,7 @@ def test_ban_record_is_forgotten_three_days_after_the_ban_ends() -> None:
 
 # ---- orders ------------------------------------------------------------------------------------------
 
+
 def test_order_10s_limit_and_its_reset_on_the_epoch_10s_boundary() -> None:
     rl, clock = make(orders_per_10s=3)
     clock.advance(2_500)
@@ -237,9 +243,16 @@ def test_order_headers_and_usage_report_without_charging() -> None:
 
 # ---- configuration -----------------------------------------------------------------------------------
 
+
 def test_disabled_never_refuses_but_still_reports_usage() -> None:
-    rl, _ = make(enabled=False, request_weight_per_minute=1, raw_requests_per_5min=1, orders_per_10s=1,
-                 orders_per_day=1, ban_after=1)
+    rl, _ = make(
+        enabled=False,
+        request_weight_per_minute=1,
+        raw_requests_per_5min=1,
+        orders_per_10s=1,
+        orders_per_day=1,
+        ban_after=1,
+    )
     for n in range(1, 20):
         assert rl.charge_request("ip", 2) == {"X-MBX-USED-WEIGHT-1M": str(2 * n)}
         assert rl.charge_order(1) == {"X-MBX-ORDER-COUNT-10S": str(n), "X-MBX-ORDER-COUNT-1D": str(n)}
@@ -257,8 +270,10 @@ def test_rate_limits_is_exchange_info_shape() -> None:
     assert [x["limit"] for x in rl2.rate_limits()] == [7, 8, 9, 10]
 
 
-@pytest.mark.parametrize("name", ["request_weight_per_minute", "orders_per_10s", "orders_per_day",
-                                  "raw_requests_per_5min", "ban_after", "ban_ms"])
+@pytest.mark.parametrize(
+    "name",
+    ["request_weight_per_minute", "orders_per_10s", "orders_per_day", "raw_requests_per_5min", "ban_after", "ban_ms"],
+)
 @pytest.mark.parametrize("value", [0, -1, 1.5, True, "5"])
 def test_config_rejects_non_positive_integers(name: str, value: object) -> None:
     with pytest.raises(ValueError, match=name):
@@ -266,6 +281,7 @@ def test_config_rejects_non_positive_integers(name: str, value: object) -> None:
 
 
 # ---- memory ------------------------------------------------------------------------------------------
+
 
 def test_idle_ips_and_accounts_are_dropped() -> None:
     # Looks inside: bounded memory is not visible through the API.

@@ -18,17 +18,18 @@ from tests.harness import ApiClient
 T0 = 1_700_000_000_000
 ADMIN = "admin-token"
 INTERNAL = {"code": -1001, "msg": "Internal error; unable to process your request. Please try again."}
-BUY = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001",
-       "price": "50000"}
+BUY = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.001", "price": "50000"}
 
 
 def config(state_dir: Path) -> SimulatorConfig:
-    return SimulatorConfig(state_dir=str(state_dir), liquidity=False, admin_token=ADMIN,
-                           rate_limits=RateLimitConfig(enabled=False))
+    return SimulatorConfig(
+        state_dir=str(state_dir), liquidity=False, admin_token=ADMIN, rate_limits=RateLimitConfig(enabled=False)
+    )
 
 
-def test_a_broken_invariant_makes_the_exchange_read_only_until_a_restart(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_invariant_makes_the_exchange_read_only_until_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock = ManualClock(T0)
     sim = build(config(tmp_path), clock=clock)
     venue = sim.venue
@@ -60,8 +61,9 @@ def test_a_broken_invariant_makes_the_exchange_read_only_until_a_restart(tmp_pat
         assert api.public("/api/v3/depth", {"symbol": "BTCUSDT"}).status_code == 200
         health = api.admin_ok("GET", "/sandex/v1/health")
         assert health["status"] == "read-only"
-        assert health["readOnlyReason"] == ("a broken invariant in venue.place: BTCUSDT: level 5000000 holds "
-                                            "both sides")
+        assert health["readOnlyReason"] == (
+            "a broken invariant in venue.place: BTCUSDT: level 5000000 holds both sides"
+        )
         assert api.public("/sapi/v1/system/status").json() == {"status": 1, "msg": "system maintenance"}
     sim.close()  # no last snapshot of a state not believed
 

@@ -23,8 +23,20 @@ from simulator.orders import OrderRequest
 from tests.harness import hmac_hex
 
 T0 = 1_700_000_000_000
-REQUEST = OrderRequest("BTCUSDT", Side.SELL, OrderType.STOP_LOSS_LIMIT, TimeInForce.IOC, 10**5, 4 * 10**12, 0,
-                       39 * 10**11, "my-id", SelfTradePrevention.EXPIRE_BOTH, "FULL", fill_cap=5 * 10**4)
+REQUEST = OrderRequest(
+    "BTCUSDT",
+    Side.SELL,
+    OrderType.STOP_LOSS_LIMIT,
+    TimeInForce.IOC,
+    10**5,
+    4 * 10**12,
+    0,
+    39 * 10**11,
+    "my-id",
+    SelfTradePrevention.EXPIRE_BOTH,
+    "FULL",
+    fill_cap=5 * 10**4,
+)
 
 
 def round_trip(*args, **kwargs):
@@ -36,9 +48,24 @@ def round_trip(*args, **kwargs):
 
 
 def test_plain_values_and_containers_come_back_as_they_went_in() -> None:
-    values = (7, -3, "BTC", None, True, 1.5, [1, [2, "x"]], (1, (2, 3)), {"USDT": 10**17, "BTC": 0},
-              {"$": "not a tag", "v": 1}, {5: "int key"}, frozenset({"SPOT", "MARGIN"}), b"\x00\xff",
-              2**64 + 1, -(2**70), float("inf"))
+    values = (
+        7,
+        -3,
+        "BTC",
+        None,
+        True,
+        1.5,
+        [1, [2, "x"]],
+        (1, (2, 3)),
+        {"USDT": 10**17, "BTC": 0},
+        {"$": "not a tag", "v": 1},
+        {5: "int key"},
+        frozenset({"SPOT", "MARGIN"}),
+        b"\x00\xff",
+        2**64 + 1,
+        -(2**70),
+        float("inf"),
+    )
     args, kwargs = round_trip(*values, keep=(1, 2))
     assert args == tuple(values[:-1]) + (float("inf"),)
     assert [type(a) for a in args] == [type(v) if not isinstance(v, frozenset) else set for v in values]
@@ -49,8 +76,7 @@ def test_the_exchanges_own_types_come_back_equal() -> None:
     key, _ = KeyStore().draft(3, now_ms=T0)
     synthetic = SyntheticMarkets({"BTCUSDT": SyntheticSettings(levels=4)}, 9, {"BTCUSDT": 4 * 10**12})
     static = StaticBook(5, 2, exclude={"ETHBTC"})
-    args, _ = round_trip(REQUEST, key, WalletRef("ISOLATED", "BTCUSDT"), MarketStatus.HALT, Side.BUY, synthetic,
-                         static)
+    args, _ = round_trip(REQUEST, key, WalletRef("ISOLATED", "BTCUSDT"), MarketStatus.HALT, Side.BUY, synthetic, static)
     assert args[:5] == (REQUEST, key, WalletRef("ISOLATED", "BTCUSDT"), MarketStatus.HALT, Side.BUY)
     assert records.encode(0, "", "", (args[1],), {}, None) == records.encode(0, "", "", (key,), {}, None)
     assert args[1].verify(b"x", "00" * 32) is False
@@ -82,8 +108,22 @@ def config(tmp_path: Path) -> SimulatorConfig:
 def test_every_record_a_day_of_trading_writes_is_json(tmp_path: Path) -> None:
     sim = build(config(tmp_path), clock=ManualClock(T0))
     venue = sim.venue
-    venue.place(sim.demo_account, REQUEST.__class__("BTCUSDT", Side.BUY, OrderType.MARKET, TimeInForce.GTC, 10**5, 0,
-                                                     0, 0, None, SelfTradePrevention.EXPIRE_MAKER, "ACK"))
+    venue.place(
+        sim.demo_account,
+        REQUEST.__class__(
+            "BTCUSDT",
+            Side.BUY,
+            OrderType.MARKET,
+            TimeInForce.GTC,
+            10**5,
+            0,
+            0,
+            0,
+            None,
+            SelfTradePrevention.EXPIRE_MAKER,
+            "ACK",
+        ),
+    )
     sim.durability.close_without_snapshot()
     payloads = [p for segment in sim.durability.dir.segments() for _, p in read_segment(segment)[0]]
     methods = [json.loads(p)[1:3] for p in payloads]

@@ -31,8 +31,10 @@ def test_a_refusal_raised_a_thousand_times_keeps_one_raises_frames() -> None:
 
 def test_the_copies_say_what_the_table_says() -> None:
     assert (err.BAD_SYMBOL.status, err.BAD_SYMBOL.code, err.BAD_SYMBOL.msg) == (400, -1121, "Invalid symbol.")
-    assert err.for_reject(RejectReason.WOULD_TAKE).body() == {"code": -2010,
-                                                              "msg": "Order would immediately match and take."}
+    assert err.for_reject(RejectReason.WOULD_TAKE).body() == {
+        "code": -2010,
+        "msg": "Order would immediately match and take.",
+    }
     try:
         err.NO_SUCH_ERROR  # noqa: B018 - a name the table lacks is an AttributeError as usual
     except AttributeError as e:

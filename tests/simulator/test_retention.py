@@ -39,13 +39,15 @@ def config(**changes) -> SimulatorConfig:
 
 
 def limit(side: Side, price: int, client_id: str | None = None) -> OrderRequest:
-    return OrderRequest(SYMBOL, side, OrderType.LIMIT, TimeInForce.GTC, QTY, price, 0, 0, client_id,
-                        SelfTradePrevention.NONE, "FULL")
+    return OrderRequest(
+        SYMBOL, side, OrderType.LIMIT, TimeInForce.GTC, QTY, price, 0, 0, client_id, SelfTradePrevention.NONE, "FULL"
+    )
 
 
 def market(side: Side) -> OrderRequest:
-    return OrderRequest(SYMBOL, side, OrderType.MARKET, TimeInForce.GTC, QTY, 0, 0, 0, None,
-                        SelfTradePrevention.NONE, "FULL")
+    return OrderRequest(
+        SYMBOL, side, OrderType.MARKET, TimeInForce.GTC, QTY, 0, 0, 0, None, SelfTradePrevention.NONE, "FULL"
+    )
 
 
 class Desk:
@@ -81,10 +83,15 @@ class Desk:
         v = self.venue
         users = [a for a in v._accounts.values() if not a.house]
         history = v.markets[SYMBOL].history
-        return {"orders": sum(len(r) for a in users for r in a.orders.values()),
-                "fills": sum(len(f) for a in users for f in a.trades.values()),
-                "client_ids": sum(len(a.client_ids) for a in users), "records": len(v._orders),
-                "public": history.kept(), "aggs": len(history._agg_time), "minutes": len(history._m_start)}
+        return {
+            "orders": sum(len(r) for a in users for r in a.orders.values()),
+            "fills": sum(len(f) for a in users for f in a.trades.values()),
+            "client_ids": sum(len(a.client_ids) for a in users),
+            "records": len(v._orders),
+            "public": history.kept(),
+            "aggs": len(history._agg_time),
+            "minutes": len(history._m_start),
+        }
 
 
 def gone(call) -> None:
@@ -95,6 +102,7 @@ def gone(call) -> None:
 
 # ---- what is kept and what is answered ---------------------------------------------------------
 
+
 def test_closed_orders_and_fills_past_the_retention_are_gone_those_inside_stay() -> None:
     desk = Desk.new(retention_s=3600)
     venue, maker = desk.venue, desk.maker
@@ -103,13 +111,27 @@ def test_closed_orders_and_fills_past_the_retention_are_gone_those_inside_stay()
     old_trades = desk.trade_ids()
     desk.clock.advance(30 * MIN)
     new_sold, new_bid = desk.round("new-sell")
-    new_trades = desk.trade_ids()[len(old_trades):]
+    new_trades = desk.trade_ids()[len(old_trades) :]
     assert desk.order_ids() == [old_sold, old_bid, resting, new_sold, new_bid]
     desk.clock.advance(31 * MIN)  # the first round closed 61 minutes ago, but nothing happened since
     assert desk.order_ids() == [old_sold, old_bid, resting, new_sold, new_bid]
     other = venue.create_account({"USDT": 1000 * COIN})
-    venue.place(other, OrderRequest("ETHUSDT", Side.BUY, OrderType.LIMIT, TimeInForce.GTC, 10**6, 1000 * COIN, 0, 0,
-                                    None, SelfTradePrevention.NONE, "ACK"))  # an order event: the retention moves
+    venue.place(
+        other,
+        OrderRequest(
+            "ETHUSDT",
+            Side.BUY,
+            OrderType.LIMIT,
+            TimeInForce.GTC,
+            10**6,
+            1000 * COIN,
+            0,
+            0,
+            None,
+            SelfTradePrevention.NONE,
+            "ACK",
+        ),
+    )  # an order event: the retention moves
     assert desk.order_ids() == [resting, new_sold, new_bid]  # the old resting order is open: it stays
     assert desk.trade_ids() == new_trades
     gone(lambda: venue.order(maker, SYMBOL, old_sold, None))
@@ -180,8 +202,13 @@ def test_pages_inside_the_retention_are_the_full_history_less_what_is_gone() -> 
     assert len(visible) < len(everything) and len(fills) < len(full.trade_ids())
 
     def page(items, key, start, end, limit, from_id=None, id_key=None):
-        items = [x for x in items if (from_id is None or id_key(x) >= from_id)
-                 and (start is None or key(x) >= start) and (end is None or key(x) <= end)]
+        items = [
+            x
+            for x in items
+            if (from_id is None or id_key(x) >= from_id)
+            and (start is None or key(x) >= start)
+            and (end is None or key(x) <= end)
+        ]
         return items[:limit] if from_id is not None or start is not None else items[-limit:]
 
     times = [r.time for r in everything]
@@ -195,10 +222,18 @@ def test_pages_inside_the_retention_are_the_full_history_less_what_is_gone() -> 
         assert [r.order_id for r in got] == [r.order_id for r in want]
         assert [(r.status, r.update_time) for r in got] == [(r.status, r.update_time) for r in want]
         from_id = rng.choice([None, rng.choice(full.trade_ids())])
-        got_fills = kept.venue.my_trades(kept.maker, SYMBOL, None, None if from_id else start,
-                                         None if from_id else end, from_id, limit_)
-        want_fills = page(fills, lambda f: f.time, None if from_id else start, None if from_id else end, limit_,
-                          from_id, lambda f: f.trade_id)
+        got_fills = kept.venue.my_trades(
+            kept.maker, SYMBOL, None, None if from_id else start, None if from_id else end, from_id, limit_
+        )
+        want_fills = page(
+            fills,
+            lambda f: f.time,
+            None if from_id else start,
+            None if from_id else end,
+            limit_,
+            from_id,
+            lambda f: f.trade_id,
+        )
         assert got_fills == want_fills
 
 
@@ -217,8 +252,11 @@ def test_the_caps_hold_and_the_newest_are_kept() -> None:
         assert (SYMBOL, old) in venue._orders
         assert c["public"] <= 500 + max(TRIM_SLACK, 562 >> 3)
     ids = desk.order_ids()
-    assert len(ids) >= 200 and ids == sorted(ids) and ids[-1] == venue.all_orders(maker, SYMBOL, None, None, None,
-                                                                                   1)[0].order_id
+    assert (
+        len(ids) >= 200
+        and ids == sorted(ids)
+        and ids[-1] == venue.all_orders(maker, SYMBOL, None, None, None, 1)[0].order_id
+    )
     assert len(desk.trade_ids()) >= 300
     gone(lambda: venue.order(maker, SYMBOL, first_sold, None))
     gone(lambda: venue.order(maker, SYMBOL, None, "first"))
@@ -231,8 +269,22 @@ def test_the_caps_hold_and_the_newest_are_kept() -> None:
 def test_amending_to_a_new_client_id_frees_the_old_one() -> None:
     desk = Desk.new()
     venue, maker = desk.venue, desk.maker
-    order = venue.place(maker, OrderRequest(SYMBOL, Side.BUY, OrderType.LIMIT, TimeInForce.GTC, 2 * QTY, PRICE // 2,
-                                            0, 0, "before", SelfTradePrevention.NONE, "ACK")).order
+    order = venue.place(
+        maker,
+        OrderRequest(
+            SYMBOL,
+            Side.BUY,
+            OrderType.LIMIT,
+            TimeInForce.GTC,
+            2 * QTY,
+            PRICE // 2,
+            0,
+            0,
+            "before",
+            SelfTradePrevention.NONE,
+            "ACK",
+        ),
+    ).order
     venue.amend(maker, SYMBOL, order.order_id, None, QTY, "after")
     assert venue.order(maker, SYMBOL, None, "after").order_id == order.order_id
     gone(lambda: venue.order(maker, SYMBOL, None, "before"))
@@ -241,8 +293,7 @@ def test_amending_to_a_new_client_id_frees_the_old_one() -> None:
 
 def test_the_query_answers_through_http() -> None:
     clock = ManualClock(T0)
-    sim = build(config(retention_s=3600, demo_api_key=KEY, demo_api_secret=SECRET, admin_token="a" * 32),
-                clock=clock)
+    sim = build(config(retention_s=3600, demo_api_key=KEY, demo_api_secret=SECRET, admin_token="a" * 32), clock=clock)
     desk = Desk(sim.venue, clock)
     desk.maker = sim.demo_account
     old, _ = desk.round("old")
@@ -264,6 +315,7 @@ def test_the_query_answers_through_http() -> None:
 
 
 # ---- the public history -------------------------------------------------------------------------
+
 
 @st.composite
 def trade_streams(draw) -> list[tuple]:
@@ -291,7 +343,7 @@ def test_a_bounded_public_history_answers_as_the_full_one_over_what_it_keeps(tra
     k = 0
     while k < len(trades):
         m = data.draw(st.integers(1, 40))
-        batch = trades[k:k + m]
+        batch = trades[k : k + m]
         for h in (full, bounded):
             if data.draw(st.booleans()):
                 cols = [np.array(c, dtype=np.int64) for c in zip(*batch, strict=True)]
@@ -309,8 +361,8 @@ def test_a_bounded_public_history_answers_as_the_full_one_over_what_it_keeps(tra
     if keep_ms:
         assert bounded._time[min(TRIM_SLACK, n - 1)] >= newest - keep_ms or n <= TRIM_SLACK + 1
     all_trades = full.recent(10**9)
-    assert bounded.recent(10**9) == all_trades[len(all_trades) - n:]
-    assert bounded.from_id(1, 10**9) == all_trades[len(all_trades) - n:]
+    assert bounded.recent(10**9) == all_trades[len(all_trades) - n :]
+    assert bounded.from_id(1, 10**9) == all_trades[len(all_trades) - n :]
     first_kept = all_trades[-n].id
     aggs = bounded.agg_trades(None, None, None, 10**9)
     assert aggs == [a for a in full.agg_trades(None, None, None, 10**9) if a.last_trade_id >= first_kept]
@@ -338,9 +390,24 @@ def test_a_history_saved_before_bounds_loads_whole() -> None:
     h = MarketHistory()
     for k in range(300):
         h.record(k + 1, 100 + k % 7, 1 + k, (100 + k % 7) * (1 + k), T0 + k * 20 * SEC, k % 2 == 0, k // 3)
-    old = {name: value for name, value in vars(h).items()
-           if name not in ("_dropped", "_agg_dropped", "_m_open", "_m_close", "_m_t0", "_m_t1", "_m_last_qty",
-                           "max_trades", "keep_ms", "minute_keep_ms", "_bounded")}
+    old = {
+        name: value
+        for name, value in vars(h).items()
+        if name
+        not in (
+            "_dropped",
+            "_agg_dropped",
+            "_m_open",
+            "_m_close",
+            "_m_t0",
+            "_m_t1",
+            "_m_last_qty",
+            "max_trades",
+            "keep_ms",
+            "minute_keep_ms",
+            "_bounded",
+        )
+    }
     loaded = MarketHistory.__new__(MarketHistory)
     loaded.__setstate__(old)
     assert pickle.loads(pickle.dumps(loaded)).__dict__ == h.__dict__ == loaded.__dict__
@@ -367,10 +434,20 @@ def test_the_venue_gives_its_markets_the_configured_limits() -> None:
 
 # ---- determinism and steady state ---------------------------------------------------------------
 
+
 def test_a_replayed_journal_trims_the_same(tmp_path: Path) -> None:
-    cfg = config(state_dir=str(tmp_path), liquidity_mode="static", retention_s=600, retention_orders=150,
-                 retention_fills=120, retention_public_trades=100, fingerprint_recovery=True,
-                 demo_api_key=KEY, demo_api_secret=SECRET, admin_token="a" * 32)
+    cfg = config(
+        state_dir=str(tmp_path),
+        liquidity_mode="static",
+        retention_s=600,
+        retention_orders=150,
+        retention_fills=120,
+        retention_public_trades=100,
+        fingerprint_recovery=True,
+        demo_api_key=KEY,
+        demo_api_secret=SECRET,
+        admin_token="a" * 32,
+    )
     clock = ManualClock(T0)
     sim = build(cfg, clock=clock)
     desk = Desk(sim.venue, clock)
@@ -463,6 +540,7 @@ def test_the_desks_histories_keep_the_records_retention(tmp_path: Path) -> None:
     assert len(services.convert.history(account, 0, 2 * T0, 1000)[0]) == 1
     live = services.fingerprint()
     sim.durability.close_without_snapshot()
-    report, _ = replay_state(config(state_dir=str(tmp_path), retention_s=HOUR / 1000, retention_orders=100),
-                             from_start=True)
+    report, _ = replay_state(
+        config(state_dir=str(tmp_path), retention_s=HOUR / 1000, retention_orders=100), from_start=True
+    )
     assert report.fingerprint == live

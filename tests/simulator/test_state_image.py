@@ -93,7 +93,8 @@ def test_an_image_dies_with_the_server(tmp_path) -> None:
         "from simulator import state_image\n"
         "image = state_image.take(lambda: (time.sleep(30), b'')[1])\n"
         "print(image._pid, flush=True)\n"
-        "time.sleep(30)\n")
+        "time.sleep(30)\n"
+    )
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as proc:
         assert proc.stdout is not None
         child = int(proc.stdout.readline())

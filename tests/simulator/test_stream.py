@@ -29,8 +29,9 @@ COIN = 10**8
 
 
 def limit(side: Side, qty: int, price: int) -> OrderRequest:
-    return OrderRequest("BTCUSDT", side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0, 0, None,
-                        SelfTradePrevention.NONE, "FULL")
+    return OrderRequest(
+        "BTCUSDT", side, OrderType.LIMIT, TimeInForce.GTC, qty, price, 0, 0, None, SelfTradePrevention.NONE, "FULL"
+    )
 
 
 @pytest.fixture()

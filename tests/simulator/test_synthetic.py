@@ -19,15 +19,21 @@ from simulator.wire import parse_units
 
 SYMBOLS = ("BNBUSDT", "BTCUSDT", "ETHBTC", "ETHUSDT", "SOLUSDT")
 # a calm market (no price moves, no quote renewals) with busy takers: queue positions stay put
-CALM = SyntheticSettings(volatility="0", jump_probability="0", quote_lifetime_ms=0, taker_rate="10",
-                         taker_notional="100")
+CALM = SyntheticSettings(
+    volatility="0", jump_probability="0", quote_lifetime_ms=0, taker_rate="10", taker_notional="100"
+)
 
 
 class Sim:
     """A venue on a manual clock with synthetic markets, stepped like the liquidity driver does."""
 
-    def __init__(self, settings: SyntheticSettings | dict[str, SyntheticSettings] | None = None, seed: int = 1,
-                 symbols: tuple[str, ...] = SYMBOLS, config: SimulatorConfig | None = None) -> None:
+    def __init__(
+        self,
+        settings: SyntheticSettings | dict[str, SyntheticSettings] | None = None,
+        seed: int = 1,
+        symbols: tuple[str, ...] = SYMBOLS,
+        config: SimulatorConfig | None = None,
+    ) -> None:
         self.clock = ManualClock()
         self.venue = build(config or SimulatorConfig(liquidity=False), clock=self.clock).venue
         per = settings if isinstance(settings, dict) else {s: settings or SyntheticSettings() for s in symbols}
@@ -53,8 +59,17 @@ class Sim:
     def user(self) -> int:
         return self.venue.create_account({a: 10**15 for a in self.venue.assets}, permissions=("SPOT",))
 
-    def place(self, account: int, symbol: str, side: Side, otype: OrderType, qty: int, price: int = 0,
-              stop: int = 0, tif: TimeInForce = TimeInForce.GTC):
+    def place(
+        self,
+        account: int,
+        symbol: str,
+        side: Side,
+        otype: OrderType,
+        qty: int,
+        price: int = 0,
+        stop: int = 0,
+        tif: TimeInForce = TimeInForce.GTC,
+    ):
         req = OrderRequest(symbol, side, otype, tif, qty, price, 0, stop, None, SelfTradePrevention.NONE, "FULL")
         with self.venue.lock:
             return self.venue.place(account, req)
@@ -83,26 +98,29 @@ def _avg(fills) -> float:
 # ---- settings ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field, value, words", [
-    ("volatility", "-0.1", "volatility"),
-    ("volatility", "abc", "volatility"),
-    ("volatility", 0.02, "decimal text"),
-    ("drift", "NaN", "drift"),
-    ("jump_probability", "1.5", "jump_probability"),
-    ("jump_size", "1", "jump_size"),
-    ("step_ms", 0, "step_ms"),
-    ("step_ms", True, "integer"),
-    ("spread_bps", -1, "spread_bps"),
-    ("levels", 0, "levels"),
-    ("levels", 500, "levels"),
-    ("level_step_bps", -2, "level_step_bps"),
-    ("level_notional", "0", "level_notional"),
-    ("makers", -1, "makers"),
-    ("refresh_ms", 0, "refresh_ms"),
-    ("taker_rate", "-1", "taker_rate"),
-    ("taker_notional", "0", "taker_notional"),
-    ("quote_lifetime_ms", -5, "quote_lifetime_ms"),
-])
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("volatility", "-0.1", "volatility"),
+        ("volatility", "abc", "volatility"),
+        ("volatility", 0.02, "decimal text"),
+        ("drift", "NaN", "drift"),
+        ("jump_probability", "1.5", "jump_probability"),
+        ("jump_size", "1", "jump_size"),
+        ("step_ms", 0, "step_ms"),
+        ("step_ms", True, "integer"),
+        ("spread_bps", -1, "spread_bps"),
+        ("levels", 0, "levels"),
+        ("levels", 500, "levels"),
+        ("level_step_bps", -2, "level_step_bps"),
+        ("level_notional", "0", "level_notional"),
+        ("makers", -1, "makers"),
+        ("refresh_ms", 0, "refresh_ms"),
+        ("taker_rate", "-1", "taker_rate"),
+        ("taker_notional", "0", "taker_notional"),
+        ("quote_lifetime_ms", -5, "quote_lifetime_ms"),
+    ],
+)
 def test_settings_refuse_bad_values_clearly(field: str, value: object, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         replace(SyntheticSettings(), **{field: value})
@@ -210,8 +228,11 @@ def test_resting_user_order_fills_only_after_the_makers_ahead_of_it() -> None:
     assert not resting & ahead.keys(), "the user filled while a maker's order ahead of it still rested"
     first_user_trade = venue.my_trades(user, s, oid, None, None, None, 10)[0].trade_id
     h = venue.markets[s].history
-    sold_at_price = sum(t.qty for t in h.recent(len(h) - start_trade)
-                        if t.id < first_user_trade and t.price == price and t.buyer_is_maker)
+    sold_at_price = sum(
+        t.qty
+        for t in h.recent(len(h) - start_trade)
+        if t.id < first_user_trade and t.price == price and t.buyer_is_maker
+    )
     assert sold_at_price >= sum(ahead.values()), "the makers ahead were filled, not cancelled"
     assert sim.src.refusals(s) == 0
 
@@ -310,8 +331,10 @@ def test_set_reference_moves_the_market_and_triggers_a_stop() -> None:
 def test_reference_stays_inside_tight_percent_price_bounds() -> None:
     """PERCENT_PRICE_BY_SIDE of +-5 % around the average: a reference set 50 % higher is held where the
     inner quotes are still accepted, so the market goes on trading there without refusals."""
-    markets = tuple(replace(m, percent_price_up="1.05", percent_price_down="0.95") if m.symbol == "ETHUSDT" else m
-                    for m in DEFAULT_MARKETS)
+    markets = tuple(
+        replace(m, percent_price_up="1.05", percent_price_down="0.95") if m.symbol == "ETHUSDT" else m
+        for m in DEFAULT_MARKETS
+    )
     sim = Sim(symbols=("ETHUSDT",), config=SimulatorConfig(liquidity=False, markets=markets))
     venue, s = sim.venue, "ETHUSDT"
     sim.run(3_000)
@@ -364,8 +387,10 @@ def test_quote_update_rate_and_cost_with_the_defaults() -> None:
     sim.run(seconds * 1_000)
     cpu = time.perf_counter() - t0
     rates = {s: sim.src.quote_updates(s) / seconds for s in SYMBOLS}
-    print(f"\nquote updates/s per market: { {s: round(r) for s, r in rates.items()} }; "
-          f"CPU {cpu / seconds * 1000:.1f} ms per simulated second for {len(SYMBOLS)} markets")
+    print(
+        f"\nquote updates/s per market: { {s: round(r) for s, r in rates.items()} }; "
+        f"CPU {cpu / seconds * 1000:.1f} ms per simulated second for {len(SYMBOLS)} markets"
+    )
     assert sim.src.quote_updates() == sum(sim.src.quote_updates(s) for s in SYMBOLS)
     for s, r in rates.items():
         assert 50 <= r <= 2 * 2 * 10 * 2 * 10, f"{s}: {r:.0f} quote updates/s"
@@ -431,13 +456,36 @@ def test_users_can_still_trade_against_a_user_when_there_are_no_makers() -> None
     taker_notional=st.sampled_from(["1", "20", "500"]),
     lifetime=st.integers(0, 5_000),
 )
-def test_any_settings_keep_a_valid_two_sided_market(seed, symbol, volatility, jump_probability, jump_size,
-                                                     step_ms, spread_bps, levels, level_step_bps, makers,
-                                                     refresh_ms, taker_rate, taker_notional, lifetime) -> None:
-    cfg = SyntheticSettings(volatility=volatility, jump_probability=jump_probability, jump_size=jump_size,
-                            step_ms=step_ms, spread_bps=spread_bps, levels=levels, level_step_bps=level_step_bps,
-                            makers=makers, refresh_ms=refresh_ms, taker_rate=taker_rate,
-                            taker_notional=taker_notional, quote_lifetime_ms=lifetime)
+def test_any_settings_keep_a_valid_two_sided_market(
+    seed,
+    symbol,
+    volatility,
+    jump_probability,
+    jump_size,
+    step_ms,
+    spread_bps,
+    levels,
+    level_step_bps,
+    makers,
+    refresh_ms,
+    taker_rate,
+    taker_notional,
+    lifetime,
+) -> None:
+    cfg = SyntheticSettings(
+        volatility=volatility,
+        jump_probability=jump_probability,
+        jump_size=jump_size,
+        step_ms=step_ms,
+        spread_bps=spread_bps,
+        levels=levels,
+        level_step_bps=level_step_bps,
+        makers=makers,
+        refresh_ms=refresh_ms,
+        taker_rate=taker_rate,
+        taker_notional=taker_notional,
+        quote_lifetime_ms=lifetime,
+    )
     sim = Sim(cfg, seed=seed, symbols=(symbol,))
     venue = sim.venue
     spec = venue.markets[symbol].spec

@@ -40,8 +40,14 @@ AGG_TRADES_ZIP = HERE / f"{SYMBOL}-aggTrades-{DATE}.zip"
 KLINES_ZIP = HERE / f"{SYMBOL}-1m-{DATE}.zip"
 
 
-def agg_trades(seed: int = SEED, takers: int = 2600, start_price: str = "42650.00", day_start: int = DAY_START,
-               first_agg_id: int = 2_967_450_000, first_trade_id: int = 3_370_120_000) -> list[AggTrade]:
+def agg_trades(
+    seed: int = SEED,
+    takers: int = 2600,
+    start_price: str = "42650.00",
+    day_start: int = DAY_START,
+    first_agg_id: int = 2_967_450_000,
+    first_trade_id: int = 3_370_120_000,
+) -> list[AggTrade]:
     """A day of aggregate trades: ``takers`` taker orders at random times, each printing one to
     four rows (a sweep), on a random walk; prices in USDT units, quantities in BTC units."""
     rng = random.Random(seed)
@@ -63,8 +69,11 @@ def agg_trades(seed: int = SEED, takers: int = 2600, start_price: str = "42650.0
             else:
                 lots = min(max(1, int(math.exp(rng.gauss(math.log(500), 1.3)))), 2_000_000)
             n_trades = 1 + (rng.random() < 0.3) + (rng.random() < 0.1)
-            rows.append(AggTrade(agg_id, px * TICK, lots * LOT, trade_id, trade_id + n_trades - 1,
-                                    day_start + t, not side_buy, True))
+            rows.append(
+                AggTrade(
+                    agg_id, px * TICK, lots * LOT, trade_id, trade_id + n_trades - 1, day_start + t, not side_buy, True
+                )
+            )
             agg_id += 1
             trade_id += n_trades
             if j + 1 < levels:
@@ -73,8 +82,9 @@ def agg_trades(seed: int = SEED, takers: int = 2600, start_price: str = "42650.0
     return rows
 
 
-def klines_of(rows: list[AggTrade], day_start: int = DAY_START, minutes: int = 1440,
-              interval: int = MINUTE_MS) -> list[Kline]:
+def klines_of(
+    rows: list[AggTrade], day_start: int = DAY_START, minutes: int = 1440, interval: int = MINUTE_MS
+) -> list[Kline]:
     """Binance's klines of these trades: one per interval of the day, quiet ones flat at the previous close."""
     out: list[Kline] = []
     i = 0
@@ -94,9 +104,21 @@ def klines_of(rows: list[AggTrade], day_start: int = DAY_START, minutes: int = 1
         quote = [r.price * r.qty // 10**DECIMALS for r in part]
         buys = [(r.qty, qv) for r, qv in zip(part, quote, strict=True) if not r.buyer_is_maker]
         close = prices[-1]
-        out.append(Kline(ot, prices[0], max(prices), min(prices), close, sum(r.qty for r in part), ct, sum(quote),
-                            sum(r.last_trade_id - r.first_trade_id + 1 for r in part),
-                            sum(b for b, _ in buys), sum(q for _, q in buys)))
+        out.append(
+            Kline(
+                ot,
+                prices[0],
+                max(prices),
+                min(prices),
+                close,
+                sum(r.qty for r in part),
+                ct,
+                sum(quote),
+                sum(r.last_trade_id - r.first_trade_id + 1 for r in part),
+                sum(b for b, _ in buys),
+                sum(q for _, q in buys),
+            )
+        )
     return out
 
 
