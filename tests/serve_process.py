@@ -36,8 +36,14 @@ def start(*args: str, env: dict[str, str], timeout_s: float = 60) -> Serving:
     port = free_port()
     if "--state-dir" not in args:  # a test's server leaves nothing behind
         args = (*args, "--ephemeral")
-    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", "serve", *args, "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator.cli", "serve", *args, "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines: list[str] = []
         while not any("Ctrl-C" in line for line in lines):
@@ -74,3 +80,9 @@ def stop(serving: Serving) -> str:
         proc.kill()
         proc.communicate()
         raise AssertionError("sandex serve did not stop on Ctrl-C") from None
+
+
+def kill(serving: Serving) -> None:
+    """kill -9, as a crash would end it; its output pipe is drained and closed."""
+    serving.proc.send_signal(signal.SIGKILL)
+    serving.proc.communicate(timeout=30)

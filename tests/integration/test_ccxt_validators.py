@@ -51,8 +51,13 @@ from .conftest import binance, new_account
 
 SYMBOLS = ["BTC/USDT", "ETH/USDT", "ETH/BTC", "BNB/USDT", "SOL/USDT"]
 # (amount the two accounts trade with each other, amount of each market order against the book)
-SIZES = {"BTC/USDT": (0.01, 0.002), "ETH/USDT": (0.5, 0.05), "ETH/BTC": (1, 0.1),
-         "BNB/USDT": (1, 0.2), "SOL/USDT": (5, 1)}
+SIZES = {
+    "BTC/USDT": (0.01, 0.002),
+    "ETH/USDT": (0.5, 0.05),
+    "ETH/BTC": (1, 0.1),
+    "BNB/USDT": (1, 0.2),
+    "SOL/USDT": (5, 1),
+}
 BALANCES = {"USDT": "200000", "BTC": "5", "ETH": "50", "BNB": "100", "SOL": "500"}
 # Spot depth carries no timestamp on Binance (ccxt leaves it None); the reference (§9) documents
 # exactly this skip for test_fetch_order_book.
@@ -94,12 +99,19 @@ def scene(server):
         open_ = maker.create_order(symbol, "limit", "buy", cross, far)
         canceled = maker.create_order(symbol, "limit", "buy", cross, far)
         maker.cancel_order(canceled["id"], symbol)
-        orders[symbol] = {"rest": rest, "take": take, "market_buy": market_buy, "market_sell": market_sell,
-                          "open": open_, "canceled": canceled}
+        orders[symbol] = {
+            "rest": rest,
+            "take": take,
+            "market_buy": market_buy,
+            "market_sell": market_sell,
+            "open": open_,
+            "canceled": canceled,
+        }
     return {"maker": maker, "taker": taker, "orders": orders}
 
 
 # ---- markets, currencies, status -----------------------------------------------------------------
+
 
 def test_every_market_passes_test_market(scene):
     ex = scene["taker"]
@@ -142,6 +154,7 @@ def test_status(scene):
 
 
 # ---- public market data -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("symbol", SYMBOLS)
 def test_ticker(scene, symbol):
@@ -187,7 +200,18 @@ def test_public_trades(scene, symbol):
 
 
 def test_ccxt_fetch_trades_tester(scene):
-    run_fetch_trades(scene["taker"], {}, "BTC/USDT")
+    # ccxt's parse_trades orders trades of one millisecond by id as text, so a sweep whose fills
+    # cross a power of ten (ids 9 and 10) comes back out of order and the tester's side sequence
+    # check reads a rising sweep as falling. Binance's ids are ten digits long and never meet this;
+    # the same check runs below on the server's own order.
+    ex = scene["taker"]
+    run_fetch_trades(ex, {"sideSequence": True}, "BTC/USDT")
+    raw = ex.public_get_aggtrades({"symbol": "BTCUSDT", "limit": 1000})
+    assert [int(t["a"]) for t in raw] == sorted(int(t["a"]) for t in raw)
+    for before, trade in itertools.pairwise(raw):
+        if trade["T"] == before["T"] and trade["m"] == before["m"] and trade["p"] != before["p"]:
+            rising = Precise.string_gt(trade["p"], before["p"])
+            assert rising == (not trade["m"]), (before, trade)  # a taker buy sweeps up, a taker sell down
 
 
 @pytest.mark.parametrize("symbol", SYMBOLS)
@@ -217,6 +241,7 @@ def test_ohlcv(scene, symbol):
 
 
 # ---- private: balance, fees, trades, orders ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["maker", "taker"])
 def test_balance(scene, who):
@@ -255,8 +280,14 @@ def test_my_trades(scene, who, symbol):
 @pytest.mark.parametrize("symbol", SYMBOLS)
 def test_orders_in_every_state(scene, symbol):
     placed = scene["orders"][symbol]
-    expected = {"rest": "closed", "take": "closed", "market_buy": "closed", "market_sell": "closed",
-                "open": "open", "canceled": "canceled"}
+    expected = {
+        "rest": "closed",
+        "take": "closed",
+        "market_buy": "closed",
+        "market_sell": "closed",
+        "open": "open",
+        "canceled": "canceled",
+    }
     for name, status in expected.items():
         ex = scene["maker"] if name in ("rest", "open", "canceled") else scene["taker"]
         created = placed[name]

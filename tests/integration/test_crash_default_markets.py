@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -45,15 +44,16 @@ from tests.integration.test_crash_recovery import ADMIN, ROOT, _admin
 
 ROUNDS = int(os.environ.get("SANDEX_CRASH_ROUNDS", "2"))
 CLIENTS = 3
-SYMBOLS = {"BTC/USDT": ("BTCUSDT", ("80000", "80500", "81000"), ("99000", "99500", "100000"), 0.0001),
-           "ETH/USDT": ("ETHUSDT", ("2700", "2710", "2720"), ("3300", "3310", "3320"), 0.002)}
+SYMBOLS = {
+    "BTC/USDT": ("BTCUSDT", ("80000", "80500", "81000"), ("99000", "99500", "100000"), 0.0001),
+    "ETH/USDT": ("ETHUSDT", ("2700", "2710", "2720"), ("3300", "3310", "3320"), 0.002),
+}
 ASSETS = ("USDT", "BTC", "ETH")
 LIVE_SAMPLE = 30  # orders per client looked up on the restarted server
 SNAPSHOT_EVERY = 300  # changes
 FEE_ACCOUNT = 0
 # a status never goes back: NEW, then PARTIALLY_FILLED, then one of the final ones
-RANK = {"NEW": 0, "PARTIALLY_FILLED": 1, "FILLED": 2, "CANCELED": 2, "EXPIRED": 2, "EXPIRED_IN_MATCH": 2,
-        "REJECTED": 2}
+RANK = {"NEW": 0, "PARTIALLY_FILLED": 1, "FILLED": 2, "CANCELED": 2, "EXPIRED": 2, "EXPIRED_IN_MATCH": 2, "REJECTED": 2}
 
 
 class ExchangeMadeIds(ccxt.binance):
@@ -142,19 +142,21 @@ def _start(state_dir: Path, env: dict[str, str]) -> serve_process.Serving:
     # the default markets and liquidity; the recovery digested; snapshots (taken in a forked image)
     # every few hundred changes, so that the newest and the oldest snapshot kept differ
     settings = state_dir.parent / "sandex.toml"
-    settings.write_text(f"fingerprint_recovery = true\nsnapshot_every = {SNAPSHOT_EVERY}\n"
-                        "[rate_limits]\nenabled = false\n")
+    settings.write_text(
+        f"fingerprint_recovery = true\nsnapshot_every = {SNAPSHOT_EVERY}\n[rate_limits]\nenabled = false\n"
+    )
     return serve_process.start("--state-dir", str(state_dir), "--config", str(settings), env=env)
 
 
-def _kill(serving: serve_process.Serving) -> None:
-    serving.proc.send_signal(signal.SIGKILL)
-    serving.proc.communicate(timeout=30)
-
-
 def _verify(state_dir: Path, env: dict[str, str], *flags: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "simulator.cli", "verify", str(state_dir), *flags], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator.cli", "verify", str(state_dir), *flags],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode in (0, 2), done.stderr  # 2: damage found (only a torn last record is expected)
     report = json.loads(done.stdout)
     assert all("truncated" in d for d in report["damage"]), report
@@ -194,8 +196,11 @@ def _check_replayed(services, traders: list[Trader], accounts: dict[str, int]) -
     venue = services.venue
     for trader in traders:
         account = accounts[trader.ex.apiKey]
-        ids = {(symbol, str(r.order_id)) for symbol, (market, *_) in SYMBOLS.items()
-               for r in _all_orders(venue, account, market)}
+        ids = {
+            (symbol, str(r.order_id))
+            for symbol, (market, *_) in SYMBOLS.items()
+            for r in _all_orders(venue, account, market)
+        }
         assert set(trader.told) <= ids, set(trader.told) - ids
         assert len(ids - set(trader.told)) <= 1, ids - set(trader.told)
         for (symbol, oid), told in trader.told.items():
@@ -248,8 +253,12 @@ def _trade(url: str, keys: list[tuple[str, str]], traders: list[Trader], rng: ra
 
 def test_sigkill_on_the_default_markets_loses_nothing_and_adds_nothing(tmp_path: Path) -> None:
     state_dir = tmp_path / "state"
-    env = {**os.environ, "SANDEX_ADMIN_TOKEN": ADMIN, "SANDEX_DEMO_API_KEY": "crash-default-demo-key",
-           "SANDEX_DEMO_API_SECRET": "crash-default-demo-secret"}
+    env = {
+        **os.environ,
+        "SANDEX_ADMIN_TOKEN": ADMIN,
+        "SANDEX_DEMO_API_KEY": "crash-default-demo-key",
+        "SANDEX_DEMO_API_SECRET": "crash-default-demo-secret",
+    }
     config = SimulatorConfig(state_dir=str(state_dir))
     rng = random.Random(20261125)
     keys: list[tuple[str, str]] = []
@@ -268,19 +277,22 @@ def test_sigkill_on_the_default_markets_loses_nothing_and_adds_nothing(tmp_path:
                 _check_live(serving, traders, services, rng)
             else:
                 for _ in range(CLIENTS):
-                    made = _admin(serving.url, "POST", "/sandex/v1/accounts",
-                                  {"balances": {"USDT": "100000", "BTC": "2", "ETH": "20"}})
+                    made = _admin(
+                        serving.url,
+                        "POST",
+                        "/sandex/v1/accounts",
+                        {"balances": {"USDT": "100000", "BTC": "2", "ETH": "20"}},
+                    )
                     keys.append((made["apiKey"], made["secret"]))
                     accounts[made["apiKey"]] = made["accountId"]
             if round_ < ROUNDS:
                 traders = _trade(serving.url, keys, traders, rng)
         finally:
-            _kill(serving)
+            serve_process.kill(serving)
         for trader in traders:
             trader.join(timeout=30)
         assert not any(t.unexpected for t in traders), [t.unexpected for t in traders]
-        assert all(len(t.told) > 5 * min(round_ + 1, ROUNDS) for t in traders), \
-            [(len(t.told), t.gone) for t in traders]
+        assert all(len(t.told) > 5 * min(round_ + 1, ROUNDS) for t in traders), [(len(t.told), t.gone) for t in traders]
         before = services
         newest, services = replay_state(config)
         oldest, _ = replay_state(config, from_start=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -40,8 +39,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _admin(url: str, method: str, path: str, body: dict | None = None) -> dict:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + path, data=data, method=method,
-                                 headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
 
@@ -76,8 +79,11 @@ class Trader(threading.Thread):
         open_ids = [i for i, o in self.told.items() if o["status"] == "open" and i not in self.cancelling]
         if r < 0.55 or not open_ids:
             side = self.rng.choice(("buy", "sell"))
-            price = Decimal(self.rng.choice(("80000", "80500", "81000"))) if side == "buy" else \
-                Decimal(self.rng.choice(("99000", "99500", "100000")))
+            price = (
+                Decimal(self.rng.choice(("80000", "80500", "81000")))
+                if side == "buy"
+                else Decimal(self.rng.choice(("99000", "99500", "100000")))
+            )
             order = self.ex.create_order("BTC/USDT", "limit", side, 0.0001 * self.rng.randint(1, 3), float(price))
             self.told[order["id"]] = order
         elif r < 0.9:
@@ -110,8 +116,12 @@ def _check_told(trader: Trader) -> None:
 
 def test_sigkill_at_random_points_loses_nothing_acknowledged(tmp_path: Path) -> None:
     state_dir = tmp_path / "state"
-    env = {**os.environ, "SANDEX_ADMIN_TOKEN": ADMIN, "SANDEX_DEMO_API_KEY": "crash-demo-key",
-           "SANDEX_DEMO_API_SECRET": "crash-demo-secret"}
+    env = {
+        **os.environ,
+        "SANDEX_ADMIN_TOKEN": ADMIN,
+        "SANDEX_DEMO_API_KEY": "crash-demo-key",
+        "SANDEX_DEMO_API_SECRET": "crash-demo-secret",
+    }
     config = SimulatorConfig(state_dir=str(state_dir), liquidity_mode="static")
     rng = random.Random(20261124)
     keys: list[tuple[str, str]] = []
@@ -131,8 +141,9 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(tmp_path: Path) -> 
                     _check_balances(trader, services_of_replay)
             if not keys:
                 for _ in range(CLIENTS):
-                    made = _admin(serving.url, "POST", "/sandex/v1/accounts",
-                                  {"balances": {"USDT": "100000", "BTC": "2"}})
+                    made = _admin(
+                        serving.url, "POST", "/sandex/v1/accounts", {"balances": {"USDT": "100000", "BTC": "2"}}
+                    )
                     keys.append((made["apiKey"], made["secret"]))
             stop = threading.Event()
             traders = [Trader(serving.url, k, s, rng.randrange(1 << 30), stop) for k, s in keys]
@@ -140,8 +151,7 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(tmp_path: Path) -> 
                 trader.start()
             time.sleep(rng.uniform(0.8, 2.5))
         finally:
-            serving.proc.send_signal(signal.SIGKILL)
-            serving.proc.wait(timeout=30)
+            serve_process.kill(serving)
         for trader in traders:
             trader.join(timeout=30)
         assert sum(len(t.told) for t in traders) > 10, [t.failures for t in traders]
@@ -149,8 +159,15 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(tmp_path: Path) -> 
         oldest, _ = replay_state(config, from_start=True)
         assert newest.fingerprint == oldest.fingerprint and newest.seq == oldest.seq
     # the command line's verification agrees with the in-process one
-    out = subprocess.run([sys.executable, "-m", "simulator.cli", "verify", str(state_dir)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "simulator.cli", "verify", str(state_dir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert json.loads(out)["fingerprint"] == replay_state(config)[0].fingerprint
 
 

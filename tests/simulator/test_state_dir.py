@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import struct
 import subprocess
@@ -27,8 +26,12 @@ from tests.simulator.test_durability import COIN, T0, config, crash
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = 20  # segment magic and format version
-ENV = {**os.environ, "SANDEX_ADMIN_TOKEN": "state-dir-admin", "SANDEX_DEMO_API_KEY": "state-dir-demo-key",
-       "SANDEX_DEMO_API_SECRET": "state-dir-demo-secret"}
+ENV = {
+    **os.environ,
+    "SANDEX_ADMIN_TOKEN": "state-dir-admin",
+    "SANDEX_DEMO_API_KEY": "state-dir-demo-key",
+    "SANDEX_DEMO_API_SECRET": "state-dir-demo-secret",
+}
 
 
 def files(directory: Path) -> dict[str, bytes]:
@@ -63,8 +66,14 @@ def journal_of_deposits(state_dir: Path, deposits: int, **changes):
 
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulator.cli", *args], cwd=ROOT, env=ENV, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "simulator.cli", *args],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_one_line_refusal(done: subprocess.CompletedProcess, *needles: str) -> str:
@@ -113,8 +122,11 @@ def test_a_second_serve_is_refused_while_the_first_keeps_its_directory(tmp_path:
         gone = ex.create_order("BTC/USDT", "limit", "buy", 0.002, 80500)
         before = files(state_dir)
         second = cli("serve", "--state-dir", str(state_dir), "--static", "--port", str(serve_process.free_port()))
-        assert_one_line_refusal(second, f"the state directory {state_dir} is in use by PID {first.proc.pid} "
-                                        "(another sandex serve)", "--state-dir DIR")
+        assert_one_line_refusal(
+            second,
+            f"the state directory {state_dir} is in use by PID {first.proc.pid} (another sandex serve)",
+            "--state-dir DIR",
+        )
         assert "Ctrl-C" not in second.stdout, second.stdout
         verify = cli("verify", str(state_dir))
         assert verify.returncode == 1 and verify.stdout == ""
@@ -124,8 +136,7 @@ def test_a_second_serve_is_refused_while_the_first_keeps_its_directory(tmp_path:
         ex.cancel_order(gone["id"], "BTC/USDT")
         later = ex.create_order("BTC/USDT", "limit", "sell", 0.003, 99000)
     finally:
-        first.proc.send_signal(signal.SIGKILL)
-        first.proc.communicate(timeout=30)
+        serve_process.kill(first)
     again = serve_process.start("--state-dir", str(state_dir), "--static", env=ENV)
     try:
         assert "recovered change" in again.banner, again.banner
@@ -143,8 +154,17 @@ def test_a_port_in_use_stops_the_start_before_the_state_directory_is_made(tmp_pa
         port = taken.getsockname()[1]
         done = cli("serve", "--state-dir", str(tmp_path / "new"), "--port", str(port))
         assert_one_line_refusal(done, f"127.0.0.1:{port} is in use (another sandex serve?); use --port N")
-        admin = cli("serve", "--state-dir", str(tmp_path / "new"), "--port", "0", "--admin-host", "127.0.0.1",
-                    "--admin-port", str(port))
+        admin = cli(
+            "serve",
+            "--state-dir",
+            str(tmp_path / "new"),
+            "--port",
+            "0",
+            "--admin-host",
+            "127.0.0.1",
+            "--admin-port",
+            str(port),
+        )
         assert_one_line_refusal(admin, f"127.0.0.1:{port} is in use", "--admin-port N")
     assert not (tmp_path / "new").exists()
 
@@ -179,12 +199,15 @@ def test_a_flipped_byte_mid_journal_refuses_the_start_naming_where_and_how_much(
     follow = len(records) - hit - 1
     assert str(refused.value).startswith(
         f"{segment.name}: checksum mismatch at byte {offset}; {follow} records follow it: refusing to start. "
-        "Start with --cut-damaged-journal")
+        "Start with --cut-damaged-journal"
+    )
     assert files(tmp_path) == before  # refused: nothing cut, nothing renamed
     report, _ = replay_state(config(tmp_path))  # a read-only replay reports it and stops there
     assert report.seq == seq - 1
-    assert report.damage == [f"{segment.name}: checksum mismatch at byte {offset}; {segment.stat().st_size - offset} "
-                             f"bytes from there not replayed ({follow} good records among them)"]
+    assert report.damage == [
+        f"{segment.name}: checksum mismatch at byte {offset}; {segment.stat().st_size - offset} "
+        f"bytes from there not replayed ({follow} good records among them)"
+    ]
 
 
 def test_the_cut_flag_starts_from_the_damage_and_keeps_the_cut_bytes(tmp_path: Path) -> None:
@@ -230,8 +253,10 @@ def test_records_in_a_later_segment_count_as_following_the_damage(tmp_path: Path
     flip(first, records[3][2] - 1)
     with pytest.raises(JournalError) as refused:
         build(config(tmp_path, snapshot_keep=0), clock=ManualClock(T0))
-    assert (f"{first.name}: checksum mismatch at byte {records[3][0]}; {len(records) - 4 + 7} records follow it "
-            "(7 of them in 1 later segment(s)): refusing to start") in str(refused.value)
+    assert (
+        f"{first.name}: checksum mismatch at byte {records[3][0]}; {len(records) - 4 + 7} records follow it "
+        "(7 of them in 1 later segment(s)): refusing to start"
+    ) in str(refused.value)
 
 
 def test_a_damaged_last_record_is_a_torn_tail_cut_as_before(tmp_path: Path) -> None:
@@ -240,8 +265,10 @@ def test_a_damaged_last_record_is_a_torn_tail_cut_as_before(tmp_path: Path) -> N
     flip(segment, end - 2)
     sim = build(config(tmp_path), clock=ManualClock(T0))
     assert sim.recovery.seq == last - 1
-    assert sim.recovery.damage == [f"{segment.name}: checksum mismatch at byte {offset}; {end - offset} bytes from "
-                                   f"there not replayed; cut there, the cut bytes kept in {segment.name}.cut"]
+    assert sim.recovery.damage == [
+        f"{segment.name}: checksum mismatch at byte {offset}; {end - offset} bytes from "
+        f"there not replayed; cut there, the cut bytes kept in {segment.name}.cut"
+    ]
     assert read_segment(segment)[1] is None
     sim.close()
 
@@ -257,8 +284,9 @@ def test_the_command_line_on_a_damaged_journal(tmp_path: Path) -> None:
     damage = json.loads(verify.stdout)["damage"]
     assert len(damage) == 1 and damage[0].startswith(f"{segment.name}: checksum mismatch at byte {offset};")
     serve = cli("serve", "--state-dir", str(state_dir), "--port", "0")
-    assert_one_line_refusal(serve, f"{segment.name}: checksum mismatch at byte {offset};", "records follow it",
-                            "--cut-damaged-journal")
+    assert_one_line_refusal(
+        serve, f"{segment.name}: checksum mismatch at byte {offset};", "records follow it", "--cut-damaged-journal"
+    )
     assert not segment.with_name(segment.name + ".cut").exists()
     serving = serve_process.start("--state-dir", str(state_dir), "--cut-damaged-journal", env=ENV)
     try:
@@ -279,10 +307,12 @@ def test_verify_exits_non_zero_on_a_torn_tail_too(tmp_path: Path) -> None:
 def test_other_markets_are_one_line_not_a_traceback(tmp_path: Path) -> None:
     build(config(tmp_path), clock=ManualClock(T0)).close()
     other = tmp_path / "only-btc.toml"
-    other.write_text('[demo_balances]\nUSDT = "1"\n[[markets]]\nsymbol = "BTCUSDT"\nbase = "BTC"\nquote = "USDT"\n'
-                     'tick_size = "0.01"\n'
-                     'step_size = "0.00001"\nmin_qty = "0.00001"\nmax_qty = "9000"\nmarket_max_qty = "100"\n'
-                     'min_notional = "5"\n')
+    other.write_text(
+        '[demo_balances]\nUSDT = "1"\n[[markets]]\nsymbol = "BTCUSDT"\nbase = "BTC"\nquote = "USDT"\n'
+        'tick_size = "0.01"\n'
+        'step_size = "0.00001"\nmin_qty = "0.00001"\nmax_qty = "9000"\nmarket_max_qty = "100"\n'
+        'min_notional = "5"\n'
+    )
     done = cli("serve", "--state-dir", str(tmp_path), "--config", str(other), "--port", "0")
     assert_one_line_refusal(done, "the saved state lists markets", "--ephemeral")
 
