@@ -69,8 +69,8 @@ def fetch_balance(credentials: Credential | str, params: dict[str, Any] = ...) -
 def create_order(
     credentials: Credential | str,
     symbol: str,
-    type: Literal["limit", "market"],
-    side: Literal["buy", "sell"],
+    type: Literal['limit', 'market'],
+    side: Literal['buy', 'sell'],
     amount: float,
     price: str | float | int | Decimal | None = ...,
     params: dict[str, Any] = ...,

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from importlib import metadata
 
+import pytest
+
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.launcher import build
@@ -19,6 +21,7 @@ def test_the_version_is_the_installed_packages() -> None:
     assert VERSION == INSTALLED
 
 
+@pytest.mark.slow
 def test_sandex_version_prints_it() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "simulator.cli", "--version"], capture_output=True, text=True, timeout=60

@@ -48,6 +48,7 @@ def printable(price: Decimal, qty: Decimal) -> Decimal:
     return (MIN_NOTIONAL / price).quantize(LOT, rounding=ROUND_CEILING)
 
 
+@pytest.mark.slow
 def test_a_backtest_report_is_reproducible_byte_for_byte(tmp_path: Path) -> None:
     settings = BacktestSettings(str(EXAMPLES / "ma_crossover.py"))
     first = write_report(run_backtest(settings), tmp_path / "a", plots=False)["json"].read_bytes()
@@ -128,6 +129,7 @@ def test_a_file_without_the_protocol_is_refused(tmp_path: Path) -> None:
         run_backtest(BacktestSettings(str(EXAMPLES / "ma_crossover.py"), params={"fastest": 3}))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", ["ma_crossover.py", "market_maker.py"])
 def test_the_examples_run_as_backtests_from_the_command_line(tmp_path: Path, example: str) -> None:
     out = tmp_path / "report"

@@ -52,6 +52,7 @@ def sandex_run(server: serve_process.Serving, example: str, *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_the_market_maker_quotes_a_live_server_each_candle(server: serve_process.Serving) -> None:
     out = sandex_run(server, "market_maker.py", "--steps", "3")
     assert "3 candles handled" in out
@@ -63,6 +64,7 @@ def test_the_market_maker_quotes_a_live_server_each_candle(server: serve_process
     assert not ex.fetch_open_orders("BTC/USDT")  # on_stop took the quotes down
 
 
+@pytest.mark.slow
 def test_the_crossover_runs_live_unchanged(server: serve_process.Serving) -> None:
     out = sandex_run(server, "ma_crossover.py", "--steps", "4", "--param", "fast=1", "--param", "slow=2")
     assert "4 candles handled" in out

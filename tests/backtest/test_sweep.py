@@ -98,11 +98,13 @@ def test_serial_rows(serial_rows: list[dict]) -> None:
     assert lines[-1] == "(1 more not shown)"
 
 
+@pytest.mark.slow
 def test_process_pool_matches_serial(serial_rows: list[dict]) -> None:
     runs = grid_runs(BacktestSettings(str(EXAMPLE)), GRID)
     assert run_sweep(runs, workers=2) == serial_rows
 
 
+@pytest.mark.slow
 def test_ray_matches_serial(serial_rows: list[dict]) -> None:
     pytest.importorskip("ray")
     runs = grid_runs(BacktestSettings(str(EXAMPLE)), GRID)

@@ -22,6 +22,9 @@ from pathlib import Path
 import ccxt
 import pytest
 
+pytestmark = pytest.mark.slow  # each example runs as its own process
+
+
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 EXAMPLES = ["quickstart", "balance_checked_buy", "monitor_order", "positions", "rate_limited_loop", "error_handling"]

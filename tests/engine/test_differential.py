@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -98,7 +99,7 @@ class BookVersusReference(RuleBasedStateMachine):
         assert self.book.next_trade_id == self.ref.next_trade_id
 
 
-TestBookVersusReference = BookVersusReference.TestCase
+TestBookVersusReference = pytest.mark.slow(BookVersusReference.TestCase)
 
 
 def _random_commands(rng: random.Random, n: int) -> list[tuple]:
@@ -150,6 +151,7 @@ def test_batch_path_matches_reference_over_a_long_random_stream() -> None:
     assert book.orders() == ref.orders()
 
 
+@pytest.mark.slow
 def test_per_command_path_matches_batch_path() -> None:
     rows = _random_commands(random.Random(11), 3_000)
     a, b = OrderBook(order_capacity=16), OrderBook(order_capacity=16)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pytest
 
 from engine import CancelAllOrders, CancelOrder, OrderFilled, PlaceOrder, encode_orders
 from engine import _exchange as x
@@ -24,6 +25,7 @@ def run(commands: list) -> tuple[str, str]:
     return e.fingerprint(), h.hexdigest()
 
 
+@pytest.mark.slow
 def test_a_seeded_100k_stream_gives_the_same_events_and_fingerprint_twice() -> None:
     commands = random_commands(seed=7, n=100_000, accounts=50)
     assert run(commands) == run(commands)

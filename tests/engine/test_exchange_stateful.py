@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -448,4 +449,4 @@ class ExchangeMachine(RuleBasedStateMachine):
             assert e.balance(account, code).locked == amount, (account, code)
 
 
-TestExchangeMachine = ExchangeMachine.TestCase
+TestExchangeMachine = pytest.mark.slow(ExchangeMachine.TestCase)

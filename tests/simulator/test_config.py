@@ -66,6 +66,7 @@ def test_defaults_are_the_five_documented_markets() -> None:
         SimulatorConfig(markets=DEFAULT_MARKETS[:1] * 2)
 
 
+@pytest.mark.slow
 def test_serve_options_parse_and_every_help_works() -> None:
     args = build_parser().parse_args(["serve", "--port", "1234", "--seed", "3", "--no-liquidity"])
     assert (args.port, args.seed, args.no_liquidity, args.host) == (1234, 3, True, None)

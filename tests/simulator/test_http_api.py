@@ -729,6 +729,7 @@ print(c.public("/api/v3/ticker/24hr", [("symbol", "BTCUSDT"), ("type", "SMALL")]
 """
 
 
+@pytest.mark.slow
 def test_choice_error_messages_do_not_depend_on_the_hash_seed():
     """Regression: the legal range of a choice was joined from a frozenset, so its order (and the
     message) followed the process's string hash seed."""

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -599,5 +600,5 @@ class JournalReplay(RuleBasedStateMachine):
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-TestJournalReplay = JournalReplay.TestCase
+TestJournalReplay = pytest.mark.slow(JournalReplay.TestCase)
 TestJournalReplay.settings = settings(max_examples=10, stateful_step_count=50)  # on top of the loaded profile

@@ -919,6 +919,7 @@ VALUES = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_random_parameters_never_break_an_endpoint(sim: Sim, data: st.DataObject) -> None:

@@ -331,6 +331,7 @@ def trade_streams(draw) -> list[tuple]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(trade_streams(), st.data())
 def test_a_bounded_public_history_answers_as_the_full_one_over_what_it_keeps(trades, data) -> None:

@@ -113,6 +113,7 @@ def test_a_failed_start_lets_the_directory_go(tmp_path: Path) -> None:
     build(config(tmp_path, cut_damaged_journal=True), clock=ManualClock(T0)).close()
 
 
+@pytest.mark.slow
 def test_a_second_serve_is_refused_while_the_first_keeps_its_directory(tmp_path: Path) -> None:
     state_dir = tmp_path / "state"
     first = serve_process.start("--state-dir", str(state_dir), "--static", env=ENV)
@@ -147,6 +148,7 @@ def test_a_second_serve_is_refused_while_the_first_keeps_its_directory(tmp_path:
         serve_process.stop(again)
 
 
+@pytest.mark.slow
 def test_a_port_in_use_stops_the_start_before_the_state_directory_is_made(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -273,6 +275,7 @@ def test_a_damaged_last_record_is_a_torn_tail_cut_as_before(tmp_path: Path) -> N
     sim.close()
 
 
+@pytest.mark.slow
 def test_the_command_line_on_a_damaged_journal(tmp_path: Path) -> None:
     state_dir = tmp_path / "state"
     segment, _ = journal_of_deposits(state_dir, 30)
@@ -297,6 +300,7 @@ def test_the_command_line_on_a_damaged_journal(tmp_path: Path) -> None:
     assert cli("verify", str(state_dir)).returncode == 0  # cut, then a clean stop: whole again
 
 
+@pytest.mark.slow
 def test_verify_exits_non_zero_on_a_torn_tail_too(tmp_path: Path) -> None:
     segment, _ = journal_of_deposits(tmp_path, 5)
     os.truncate(segment, segment.stat().st_size - 3)
@@ -304,6 +308,7 @@ def test_verify_exits_non_zero_on_a_torn_tail_too(tmp_path: Path) -> None:
     assert verify.returncode == 2 and "truncated record" in json.loads(verify.stdout)["damage"][0]
 
 
+@pytest.mark.slow
 def test_other_markets_are_one_line_not_a_traceback(tmp_path: Path) -> None:
     build(config(tmp_path), clock=ManualClock(T0)).close()
     other = tmp_path / "only-btc.toml"
@@ -322,6 +327,7 @@ def test_settings_carry_the_cut_flag() -> None:
     assert not config(Path("x")).durability().cut_damaged_journal
 
 
+@pytest.mark.slow
 def test_verify_of_a_missing_directory_says_so_and_creates_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     result = cli("verify", str(missing))

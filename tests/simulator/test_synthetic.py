@@ -286,6 +286,7 @@ def test_large_market_order_walks_the_book_and_makers_requote() -> None:
     venue.engine.check_invariants()
 
 
+@pytest.mark.slow
 def test_same_seed_same_tape_other_seed_another() -> None:
     def run(seed: int) -> tuple[dict[str, list[tuple]], str]:
         sim = Sim(seed=seed)
@@ -456,6 +457,7 @@ def test_users_can_still_trade_against_a_user_when_there_are_no_makers() -> None
     taker_notional=st.sampled_from(["1", "20", "500"]),
     lifetime=st.integers(0, 5_000),
 )
+@pytest.mark.slow
 def test_any_settings_keep_a_valid_two_sided_market(
     seed,
     symbol,
@@ -512,6 +514,7 @@ def test_any_settings_keep_a_valid_two_sided_market(
     assert sim.src.refusals() == 0, sim.src.stats(symbol)["refusal_reasons"]
 
 
+@pytest.mark.slow
 def test_ten_busy_minutes_in_long_strides_refuse_nothing() -> None:
     """Ten minutes of five default markets in 5 s strides (replayed in full, none skipped)."""
     sim = Sim()
