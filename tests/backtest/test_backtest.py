@@ -50,8 +50,11 @@ def printable(price: Decimal, qty: Decimal) -> Decimal:
 
 @pytest.mark.slow
 def test_a_backtest_report_is_reproducible_byte_for_byte(tmp_path: Path) -> None:
-    settings = BacktestSettings(str(EXAMPLES / "ma_crossover.py"))
-    first = write_report(run_backtest(settings), tmp_path / "a", plots=False)["json"].read_bytes()
+    day = 1_705_276_800_000  # the sample day (2024-01-15 UTC); six hours of it hold several crossings
+    settings = BacktestSettings(str(EXAMPLES / "ma_crossover.py"), start=day, end=day + 6 * 3_600_000)
+    result = run_backtest(settings)
+    assert len(result.fills) >= 2 and result.error is None
+    first = write_report(result, tmp_path / "a", plots=False)["json"].read_bytes()
     second = write_report(run_backtest(settings), tmp_path / "b", plots=False)["json"].read_bytes()
     assert first == second and b'"fills"' in first
 

@@ -601,4 +601,4 @@ class JournalReplay(RuleBasedStateMachine):
 
 
 TestJournalReplay = pytest.mark.slow(JournalReplay.TestCase)
-TestJournalReplay.settings = settings(max_examples=10, stateful_step_count=50)  # on top of the loaded profile
+TestJournalReplay.settings = settings(max_examples=6, stateful_step_count=50)  # on top of the loaded profile
