@@ -31,6 +31,7 @@ from simulator.history import MarketHistory
 from simulator.launcher import build
 from simulator.liquidity import datafiles as df
 from simulator.liquidity import replay as rp
+from simulator.liquidity.replay_bookkeeping import BatchSink
 from simulator.orders import OrderRequest
 
 from .engine import batch_eps
@@ -104,9 +105,9 @@ class _Timers:
     def install(self, venue) -> None:
         self._wrap(rp, "plan", "plan")
         self._wrap(venue.engine, "apply_batch", "apply_batch")
-        self._wrap(rp._BatchSink, "sink", "sink")
-        self._wrap(rp._BatchSink, "_record", "record")
-        self._wrap(rp._BatchSink, "_user_fill", "user_fill", count=True)
+        self._wrap(BatchSink, "sink", "sink")
+        self._wrap(BatchSink, "_record", "record")
+        self._wrap(BatchSink, "_user_fill", "user_fill", count=True)
 
     def time_tapes(self, replay: rp.HistoricalReplay) -> None:
         inner, t = replay._tapes, self.t
@@ -124,7 +125,7 @@ class _Timers:
 
     def remove(self) -> None:
         for owner, name, inner in reversed(self._undo):
-            if owner is rp._BatchSink or owner is rp:
+            if owner is BatchSink or owner is rp:
                 setattr(owner, name, inner)
             else:
                 delattr(owner, name)  # an instance attribute shadowing the method

@@ -95,7 +95,6 @@ from .replay_planner import (
 from .trade_tapes import ReplayItem, TradeTape, tapes
 
 DEFAULT_BUDGET = 1 << 59  # units of each of the market's assets, per house account
-_BatchSink = BatchSink  # the name ``benchmarks.replay`` times the sink's methods under
 # writes one batch of commands into (commands, order times); returns (commands written, orders placed)
 Planner = Callable[[I64Array, I64Array], tuple[int, int]]
 
