@@ -120,12 +120,6 @@ _ALIASES = {  # other names a Parquet column may have (lower case)
 }
 
 
-# A file's row is the record the API serves (``simulator.market_data``); these are the names
-# this module's readers have always used for them.
-AggTradeRow = AggTrade
-KlineRow = Kline
-
-
 @dataclass(frozen=True, slots=True)
 class AggTradeChunk:
     """Consecutive aggTrades rows as one int64 matrix (columns ``A_*``; booleans 0/1)."""

@@ -23,6 +23,7 @@ from simulator.liquidity import samples
 from simulator.liquidity.replay import HistoricalReplay, ReplayError, replay_all
 from simulator.liquidity.source import LiquiditySource
 from simulator.liquidity.trade_tapes import TradeTape
+from simulator.market_data import AggTrade, Kline
 from simulator.orders import OrderRequest
 from simulator.wire import format_units, parse_units
 
@@ -72,12 +73,12 @@ def limit(side: Side, price: str, qty: str) -> OrderRequest:
 
 
 @pytest.fixture(scope="module")
-def sample_trades() -> list[df.AggTradeRow]:
+def sample_trades() -> list[AggTrade]:
     return list(df.iter_agg_trades(samples.AGG_TRADES_ZIP))
 
 
 @pytest.fixture(scope="module")
-def sample_klines() -> list[df.KlineRow]:
+def sample_klines() -> list[Kline]:
     return list(df.iter_klines(samples.KLINES_ZIP))
 
 
@@ -453,7 +454,7 @@ def test_klines_replay_serves_the_source_candles(sample_klines) -> None:
 
 def test_the_klines_path_rule() -> None:
     k = [
-        df.KlineRow(
+        Kline(
             T0,
             units("100"),
             units("110"),
@@ -466,7 +467,7 @@ def test_the_klines_path_rule() -> None:
             units("0.003"),
             0,
         ),
-        df.KlineRow(
+        Kline(
             T0 + 60_000, units("105"), units("106"), units("90"), units("91"), units("0.004"), T0 + 119_999, 0, 0, 0, 0
         ),
     ]
