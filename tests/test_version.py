@@ -38,10 +38,36 @@ def test_the_openapi_description_carries_it() -> None:
 
 
 def test_the_clients_requests_carry_it_as_their_user_agent() -> None:
+    """On the wire: a listener on 127.0.0.1 records the header of the request ``client.fetch_time`` sends."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
     import ccxt
 
     import client
-    from client.connections import sync_exchange
 
-    exchange = sync_exchange(client.Credential.new("binance", target="http://127.0.0.1:9", apiKey="k", secret="s"))
-    assert exchange.userAgent == f"sandex/{INSTALLED} ccxt/{ccxt.__version__}"
+    seen: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("User-Agent", ""))
+            body = json.dumps({"serverTime": 1_700_000_000_000}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Recorder) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            cred = client.Credential.new("binance", target=url, apiKey="k", secret="s")
+            assert client.fetch_time(cred) == 1_700_000_000_000
+        finally:
+            server.shutdown()
+    assert seen == [f"sandex/{INSTALLED} ccxt/{ccxt.__version__}"]
