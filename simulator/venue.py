@@ -203,6 +203,12 @@ class Venue:
 
     # ---- time, markets, accounts ---------------------------------------------------------------
 
+    @property
+    def read_only(self) -> str | None:
+        """Why the exchange takes no changes until a restart (a journal that cannot be written, a
+        broken invariant), or None while it takes them."""
+        return self.recorder.failure
+
     def now(self) -> int:
         """The clock's time, never going back (commands and histories need monotone time); inside a
         change, the one time stamped on it (on replay, the time it first ran at)."""

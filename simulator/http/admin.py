@@ -324,7 +324,7 @@ def build_routes(services: Services) -> list[Route]:
                 if hasattr(source, "quote_updates")
                 for symbol in source.symbols
             }
-        read_only = venue.recorder.failure  # why changes are refused, if they are
+        read_only = venue.read_only
         return _ok(
             {
                 "status": "ok" if read_only is None else "read-only",

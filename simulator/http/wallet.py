@@ -105,7 +105,7 @@ def isolated_pairs(ctx: Ctx) -> list[dict[str, object]]:
 
 def system_status(ctx: Ctx) -> dict[str, object]:
     """Binance's 1 / "system maintenance" while the exchange takes no changes (see the admin health)."""
-    if ctx.services.venue.recorder.failure is not None:
+    if ctx.services.venue.read_only is not None:
         return {"status": 1, "msg": "system maintenance"}
     return {"status": 0, "msg": "normal"}
 

@@ -28,8 +28,6 @@ class LiquidityDriver:
     def start(self) -> None:
         """Open the sources' accounts and first quotes (before the server answers anyone)."""
         with self.venue.lock:
-            if self.venue.recorder.failure is not None:
-                return  # the exchange takes no changes (read-only until a restart): nothing to try
             now = self.venue.now()
             for source in self.sources:
                 source.start(self.venue, now)
@@ -37,7 +35,7 @@ class LiquidityDriver:
     def step(self) -> None:
         """Let every source do what is due at the venue's current time."""
         with self.venue.lock:
-            if self.venue.recorder.failure is not None:
+            if self.venue.read_only is not None:
                 return  # the exchange takes no changes (read-only until a restart): nothing to try
             now = self.venue.now()
             for source in self.sources:
