@@ -5,7 +5,7 @@
   (the load of ``benchmarks.http``: 32 keep-alive connections, BUY and SELL in turn) against a
   server in its own process keeping its state in memory, journaling with a sync every 50 ms, and
   syncing every change to disk before answering, ``--rounds`` (3) times each, the modes taken in
-  turn, the median reported (one run of each differs by up to 10 % from the next on two cores
+  turn, the median reported (one run of each differed by up to 13 % from the next on two cores
   shared with the load). Journal off is the reference (target: batched costs at most 10 %, that is
   at least 0.9 times the journal-off rate).
 - ``recovery_1m_s``: a state directory holding ``--commands`` (1M) journaled changes (limit orders,
