@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernel as k
+from ._levels import level_lots, top_levels
 from .enums import CancelReason, ExpireReason, OrderType, SelfTradePrevention, Side, TimeInForce
 from .errors import InvariantViolation, RejectReason
 from .events import (
@@ -191,15 +192,16 @@ class OrderBook:
 
     def depth(self, limit: int | None = None) -> tuple[list[Level], list[Level]]:
         """Aggregated levels (bids best first, asks best first), at most ``limit`` per side."""
-        sides: dict[Side, list[Level]] = {Side.BUY: [], Side.SELL: []}
-        for o in self.orders():
-            levels = sides[o.side]
-            if levels and levels[-1].price == o.price:
-                last = levels[-1]
-                levels[-1] = Level(last.price, last.quantity + o.quantity, last.orders + 1)
-            elif limit is None or len(levels) < limit:
-                levels.append(Level(o.price, o.quantity, 1))
-        return sides[Side.BUY], sides[Side.SELL]
+        n = -1 if limit is None else limit
+        return (
+            [Level(p, q, c) for p, q, c in top_levels(self._st, k.BUY, n).tolist()],
+            [Level(p, q, c) for p, q, c in top_levels(self._st, k.SELL, n).tolist()],
+        )
+
+    def level_lots(self, sides: np.ndarray, prices: np.ndarray) -> np.ndarray:
+        """The total lots resting on each of ``sides`` at each of ``prices`` (int64 arrays of
+        sides and ticks): 0 where none rests."""
+        return level_lots(self._st, sides, prices)
 
     def check_invariants(self) -> None:
         """Raise ``InvariantViolation`` unless every structure agrees with every other."""

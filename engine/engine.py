@@ -854,6 +854,15 @@ class Engine:
             [(lv.price * mk.tick, lv.quantity * mk.lot) for lv in asks],
         )
 
+    def level_quantities(self, market: str, levels: list[tuple[Side, int]]) -> list[int]:
+        """The total quantity resting at each (side, price) (asset units, as ``depth``): 0 where
+        none rests. A few steps a level however deep the book: market-data streams read the
+        levels a change touched after every change."""
+        mk = self._markets[market]
+        sides = np.array([int(side) for side, _ in levels], dtype=np.int64)
+        lots = mk.book.level_lots(sides, np.array([p // mk.tick for _, p in levels], dtype=np.int64))
+        return [q * mk.lot for q in lots.tolist()]
+
     # ---- checks ------------------------------------------------------------------------------
 
     def fingerprint(self) -> str:
