@@ -1,13 +1,18 @@
-"""The one table from engine rejections and request faults to Binance's (HTTP status, code, msg).
+"""The one table from refusals and request faults to Binance's (HTTP status, code, msg).
 
 ccxt picks its exception class from the exact message text first and the code second, so every
-text here is Binance's own, character for character. Anything our code refuses is raised as an
-``ApiError`` and rendered as ``{"code": ..., "msg": ...}`` with its status; nothing else leaves.
+text here is Binance's own, character for character. The HTTP edge (the request pipeline,
+``auth``, ``wire``, ``ratelimit``, armed faults) raises an ``ApiError``; the venue and its desks
+raise ``refusals.Refused`` (a ``Refusal`` or an engine ``RejectReason``), which the edge answers as
+``for_refusal`` says. Either is rendered as ``{"code": ..., "msg": ...}`` with its status; nothing
+else leaves.
 """
 
 from __future__ import annotations
 
 from engine import RejectReason
+
+from .refusals import Refusal, Refused
 
 
 class ApiError(Exception):
@@ -192,6 +197,69 @@ SAME_WALLET = ApiError(
 def for_reject(reason: RejectReason) -> ApiError:
     """Binance's answer to an engine rejection (every ``RejectReason`` has one)."""
     return _REJECTS[reason].copy()
+
+
+# ---- the venue's and the desks' refusals (simulator/refusals.py) ---------------------------------
+# Every ``Refusal`` has one row; a ``{}`` in a message is filled with the refusal's detail, in order.
+_CONVERT_FAILED = "System failed to execute the quote, which has {}. Please request for quote again."
+_REFUSALS: dict[Refusal, ApiError] = {
+    Refusal.UNKNOWN_ASSET: ApiError(400, -1130, "Invalid data sent for a parameter. Unknown asset '{}'."),
+    Refusal.NO_SUCH_ORDER: NO_SUCH_ORDER,
+    Refusal.CANCEL_RESTRICTED: CANCEL_RESTRICTED,
+    Refusal.NO_STATE_CHANGE: NO_STATE_CHANGE,
+    Refusal.NOT_MARGIN_PAIR: NOT_MARGIN_PAIR,
+    Refusal.NOT_MARGIN_ASSET: NOT_MARGIN_ASSET,
+    Refusal.ISOLATED_WITHOUT_SYMBOL: mandatory("symbol"),
+    Refusal.EXCEEDS_MAX_BORROWABLE: EXCEEDS_MAX_BORROWABLE,
+    Refusal.WALLET_SHORT: MARGIN_BALANCE_NOT_ENOUGH,
+    Refusal.TRANSFER_EXCEEDS_MAX: TRANSFER_OUT_REFUSED,
+    Refusal.SAME_WALLET: SAME_WALLET,
+    Refusal.QUOTE_AMOUNTS: one_of("fromAmount", "toAmount"),
+    Refusal.UNKNOWN_VALID_TIME: illegal_chars("validTime", "{}"),
+    Refusal.NO_CONVERT_PAIR: ApiError(
+        400,
+        -1130,
+        "Invalid data sent for a parameter. No direct market between '{}' and '{}': this pair cannot be converted.",
+    ),
+    Refusal.NO_PRICE: ApiError(
+        400,
+        -1130,
+        "Invalid data sent for a parameter. {} has no price yet (an empty book and no trade): "
+        "this pair cannot be converted now.",
+    ),
+    Refusal.AMOUNT_OUT_OF_RANGE: ApiError(
+        400,
+        -1130,
+        "Invalid data sent for a parameter. Parameter '{}' must be between {} and {} for this conversion.",
+    ),
+    Refusal.INVENTORY_SHORT: ApiError(
+        400, -1000, "The convert desk's {} inventory cannot cover this quote now; try a smaller amount."
+    ),
+    Refusal.UNKNOWN_QUOTE: ApiError(400, -1130, "Invalid data sent for a parameter. Unknown quoteId."),
+    # Binance Convert's documented expiry answer (code 345231, "TIME_OUT", in Binance's convert docs);
+    # the same family for a quote accepted once already (Binance documents no separate text for it).
+    Refusal.QUOTE_USED: ApiError(400, -345231, _CONVERT_FAILED.format("already been accepted")),
+    Refusal.QUOTE_EXPIRED: ApiError(400, -345231, _CONVERT_FAILED.format("expired")),
+    Refusal.UNKNOWN_INTERVAL: BAD_INTERVAL,
+    Refusal.BAD_TIME_ZONE: invalid_value("timeZone"),
+    Refusal.BAD_WINDOW_SIZE: invalid_value("windowSize"),
+}
+
+
+def for_refusal(refused: Refused) -> ApiError:
+    """Binance's answer to the venue's or a desk's refusal (every ``Refusal`` has one)."""
+    reason = refused.reason
+    if isinstance(reason, RejectReason):
+        return for_reject(reason)
+    row = _REFUSALS[reason]
+    if refused.detail:
+        return ApiError(row.status, row.code, row.msg.format(*refused.detail), row.headers, row.data)
+    return row.copy()
+
+
+def as_api_error(exc: ApiError | Refused) -> ApiError:
+    """What a refusal is answered with, whoever refused (an ``ApiError`` is its own answer)."""
+    return for_refusal(exc) if isinstance(exc, Refused) else exc
 
 
 # ---- rate limits (-1003, -1015) ------------------------------------------------------------------

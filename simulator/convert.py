@@ -16,12 +16,11 @@ import random
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from engine import INT64_SAFE, CommandRejected, Leg, RejectReason, Transfer, mul_div_ceil, mul_div_floor
+from engine import INT64_SAFE, CommandRejected, Leg, Transfer, mul_div_ceil, mul_div_floor
 
-from . import binance_errors as err
-from .binance_errors import ApiError
 from .clock import HOUR_MS
 from .durability import Recorder, journaled
+from .refusals import Refusal, Refused
 from .venue import Market, Venue
 from .wire import format_units
 
@@ -33,54 +32,6 @@ BPS = 10_000
 INVENTORY_COINS = 10**9  # the house's starting balance of every asset, in whole coins
 MAX_COINS = 10**6  # the largest amount of either side one quote may name, in whole coins
 QUOTE_RETENTION_MS = HOUR_MS  # how long an expired or used quote is still recognised as such
-
-# Binance Convert's documented expiry answer (code 345231, "TIME_OUT", in Binance's convert docs).
-QUOTE_EXPIRED = ApiError(
-    400, -345231, "System failed to execute the quote, which has expired. Please request for quote again."
-)
-# The same family for a quote already accepted once (Binance documents no separate text for it).
-QUOTE_USED = ApiError(
-    400, -345231, "System failed to execute the quote, which has already been accepted. Please request for quote again."
-)
-UNKNOWN_QUOTE = ApiError(400, -1130, "Invalid data sent for a parameter. Unknown quoteId.")
-NO_SUCH_ORDER = err.NO_SUCH_ORDER
-INSUFFICIENT_BALANCE = err.for_reject(RejectReason.INSUFFICIENT_BALANCE)
-
-
-def unknown_asset(asset: str) -> ApiError:
-    return ApiError(400, -1130, f"Invalid data sent for a parameter. Unknown asset '{asset}'.")
-
-
-def no_pair(from_asset: str, to_asset: str) -> ApiError:
-    return ApiError(
-        400,
-        -1130,
-        f"Invalid data sent for a parameter. No direct market between "
-        f"'{from_asset}' and '{to_asset}': this pair cannot be converted.",
-    )
-
-
-def no_price(symbol: str) -> ApiError:
-    return ApiError(
-        400,
-        -1130,
-        f"Invalid data sent for a parameter. {symbol} has no price yet "
-        "(an empty book and no trade): this pair cannot be converted now.",
-    )
-
-
-def house_short(asset: str) -> ApiError:
-    return ApiError(
-        400, -1000, f"The convert desk's {asset} inventory cannot cover this quote now; try a smaller amount."
-    )
-
-
-def out_of_range(param: str, low: str, high: str) -> ApiError:
-    return ApiError(
-        400,
-        -1130,
-        f"Invalid data sent for a parameter. Parameter '{param}' must be between {low} and {high} for this conversion.",
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +130,10 @@ class ConvertDesk:
 
     def _check_asset(self, asset: str) -> None:
         if asset not in self.venue.assets:
-            raise unknown_asset(asset)
+            raise Refused(Refusal.UNKNOWN_ASSET, asset)
 
     def market_between(self, from_asset: str, to_asset: str) -> Market:
-        """The direct market of the two assets (either way round), or -1130."""
+        """The direct market of the two assets (either way round); refused if there is none."""
         self._check_asset(from_asset)
         self._check_asset(to_asset)
         for symbol in (from_asset + to_asset, to_asset + from_asset):
@@ -192,7 +143,7 @@ class ConvertDesk:
         for market in self.venue.markets.values():  # symbols are not always base + quote
             if {market.spec.base.code, market.spec.quote.code} == {from_asset, to_asset}:
                 return market
-        raise no_pair(from_asset, to_asset)
+        raise Refused(Refusal.NO_CONVERT_PAIR, from_asset, to_asset)
 
     def pairs(self) -> list[tuple[str, str]]:
         """Every (fromAsset, toAsset) a quote may name: both ways round each market."""
@@ -212,7 +163,7 @@ class ConvertDesk:
             else:
                 last = self.venue.last_price(spec.symbol)
                 if not last:
-                    raise no_price(spec.symbol)
+                    raise Refused(Refusal.NO_PRICE, spec.symbol)
                 price2 = 2 * last
             # price: quote units per whole base coin = price2 / 2 per 10**base_decimals base units
             per_base = 2 * 10**spec.base.decimals * BPS
@@ -234,11 +185,11 @@ class ConvertDesk:
     ) -> Quote:
         """A firm quote for ``from_amount`` (what the user gives) or ``to_amount`` (what the user gets)."""
         if (from_amount is None) == (to_amount is None):
-            raise err.one_of("fromAmount", "toAmount")
+            raise Refused(Refusal.QUOTE_AMOUNTS)
         if valid_time not in VALID_TIMES:
-            raise err.illegal_chars("validTime", "|".join(VALID_TIMES))
+            raise Refused(Refusal.UNKNOWN_VALID_TIME, "|".join(VALID_TIMES))
         if from_asset == to_asset:
-            raise no_pair(from_asset, to_asset)
+            raise Refused(Refusal.NO_CONVERT_PAIR, from_asset, to_asset)
         with self.venue.lock:
             self.venue.balances(account)  # an unknown account is refused as any call would
             rate = self.rate(from_asset, to_asset)
@@ -276,7 +227,7 @@ class ConvertDesk:
         decimals = self.venue.assets[asset].decimals
         high = self.max_units(asset)
         if not 1 <= amount <= high:
-            raise out_of_range(param, format_units(1, decimals), format_units(high, decimals))
+            raise Refused(Refusal.AMOUNT_OUT_OF_RANGE, param, format_units(1, decimals), format_units(high, decimals))
 
     def _prune(self, now: int) -> None:
         """Forget quotes long past their expiry (the oldest first; none lives longer than 2 minutes)."""
@@ -296,15 +247,15 @@ class ConvertDesk:
             self.venue.balances(account)
             q = self._quotes.get(quote_id)
             if q is None or q.account != account:
-                raise UNKNOWN_QUOTE
+                raise Refused(Refusal.UNKNOWN_QUOTE)
             if q.used:
-                raise QUOTE_USED
+                raise Refused(Refusal.QUOTE_USED)
             now = self.venue.now()
             if now > q.valid_until:
-                raise QUOTE_EXPIRED
+                raise Refused(Refusal.QUOTE_EXPIRED)
             house = self.house
             if self.venue.balance(house, q.to_asset).free < q.to_amount:
-                raise house_short(q.to_asset)
+                raise Refused(Refusal.INVENTORY_SHORT, q.to_asset)
             events = self.venue.apply(
                 Transfer(
                     (
@@ -315,9 +266,7 @@ class ConvertDesk:
                 )
             )
             if isinstance(events[0], CommandRejected):
-                if events[0].reason is RejectReason.INSUFFICIENT_BALANCE:
-                    raise INSUFFICIENT_BALANCE
-                raise err.for_reject(events[0].reason)
+                raise Refused(events[0].reason)
             self.venue.touch(account, now)  # the balances' time, as a trade sets it
             q.used = True
             order = ConvertOrder(self._next_order_id, q, now)
@@ -338,7 +287,7 @@ class ConvertDesk:
             else:
                 order = self._books.get(account, _Book()).by_quote.get(quote_id or "")
             if order is None or order.quote.account != account:
-                raise NO_SUCH_ORDER
+                raise Refused(Refusal.NO_SUCH_ORDER)
             return order
 
     def history(self, account: int, start: int, end: int, limit: int) -> tuple[list[ConvertOrder], bool]:

@@ -48,6 +48,7 @@ from .journal import (
     snapshot_name,
     write_snapshot,
 )
+from .refusals import Refused
 from .stream import EventStream
 
 if TYPE_CHECKING:
@@ -111,7 +112,11 @@ class Recorder:
 
 
 def outcome_of(exc: BaseException) -> str:
-    """What a refusal looked like, compared again on replay."""
+    """What a refusal looked like, compared again on replay. A ``Refused`` is written as the Binance
+    error it is answered with (``"ApiError:-2011"``), as every refusal was before the venue raised
+    its own: journals of either age replay alike."""
+    if isinstance(exc, Refused):
+        exc = err.for_refusal(exc)
     return f"{type(exc).__name__}:{getattr(exc, 'code', '')}"
 
 

@@ -32,9 +32,9 @@ from itertools import compress
 
 import numpy as np
 
-from . import binance_errors as err
 from .clock import DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS
 from .market_data import AggTrade, Kline
+from .refusals import Refusal, Refused
 from .retention import TRIM_SLACK
 
 # The latest time (ms) the history is asked about: year 6429, inside every calendar its month
@@ -110,7 +110,7 @@ _WINDOW_UNITS = {"m": (59, MINUTE_MS), "h": (23, HOUR_MS), "d": (7, DAY_MS)}
 def parse_interval(text: str) -> str:
     """A kline interval name exactly as Binance spells it (case matters: 1m is not 1M)."""
     if text not in INTERVALS:
-        raise err.BAD_INTERVAL
+        raise Refused(Refusal.UNKNOWN_INTERVAL)
     return text
 
 
@@ -118,14 +118,14 @@ def parse_time_zone(text: str) -> int:
     """Binance's ``timeZone`` ("-1:00", "05:45", "+08:00", "0", "8", "-5") as minutes east of UTC."""
     m = _TIME_ZONE.fullmatch(text)
     if m is None:
-        raise err.invalid_value("timeZone")
+        raise Refused(Refusal.BAD_TIME_ZONE)
     sign, hours, minutes = m.groups()
     if minutes is not None and int(minutes) >= 60:
-        raise err.invalid_value("timeZone")
+        raise Refused(Refusal.BAD_TIME_ZONE)
     total = int(hours) * 60 + int(minutes or 0)
     total = -total if sign == "-" else total
     if not -12 * 60 <= total <= 14 * 60:
-        raise err.invalid_value("timeZone")
+        raise Refused(Refusal.BAD_TIME_ZONE)
     return total
 
 
@@ -133,11 +133,11 @@ def parse_window(text: str) -> int:
     """The rolling ticker's ``windowSize`` (1m..59m, 1h..23h, 1d..7d) in ms."""
     m = _WINDOW.fullmatch(text)
     if m is None:
-        raise err.invalid_value("windowSize")
+        raise Refused(Refusal.BAD_WINDOW_SIZE)
     most, unit_ms = _WINDOW_UNITS[m.group(2)]
     n = int(m.group(1))
     if n > most:
-        raise err.invalid_value("windowSize")
+        raise Refused(Refusal.BAD_WINDOW_SIZE)
     return n * unit_ms
 
 

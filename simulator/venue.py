@@ -2,8 +2,8 @@
 
 One writer: every change goes through a method here holding one lock, as a clock-stamped engine
 command, and the engine's events update the order records, trade histories and balances' times
-before the lock is released. Nothing here knows about HTTP; refusals are ``ApiError``s because
-Binance's codes are the vocabulary every caller (server, liquidity, client) shares.
+before the lock is released. Nothing here knows about HTTP: a refusal is a ``Refused`` carrying
+its reason (simulator/refusals.py), which only the HTTP edge turns into Binance's answer.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ from engine import (
     TimeInForce,
 )
 
-from . import binance_errors as err
 from .accounts import ApiKey, IssuedKey, KeyOptions, KeyStore
 from .clock import DAY_MS, Clock
 from .config import MarketConfig, SimulatorConfig
@@ -65,6 +64,7 @@ from .durability import Recorder, journaled
 from .faults import capped_order
 from .history import MarketHistory
 from .orders import Fill, OrderRecord, OrderRequest, Placement
+from .refusals import Refusal, Refused
 from .retention import TRIM_SLACK, Retention, row_time
 from .wire import parse_units
 
@@ -240,7 +240,7 @@ class Venue:
     def market(self, symbol: str) -> Market:
         market = self.markets.get(symbol)
         if market is None:
-            raise err.BAD_SYMBOL
+            raise Refused(RejectReason.UNKNOWN_MARKET)
         return market
 
     @journaled
@@ -263,7 +263,7 @@ class Venue:
                 if amount < 0:
                     raise ValueError(f"{asset}: a starting balance cannot be negative ({amount})")
                 if amount and not self.engine.can_deposit(asset, amount):
-                    raise err.for_reject(RejectReason.INVALID_AMOUNT)
+                    raise Refused(RejectReason.INVALID_AMOUNT)
             account = max(self._accounts, default=0) + 1
             if key is not None:
                 self.keys.add(replace(key, account_id=account))
@@ -305,10 +305,10 @@ class Venue:
         with self.lock:
             acct = self._account(account)
             if asset not in self.assets:
-                raise err.ApiError(400, -1130, f"Invalid data sent for a parameter. Unknown asset '{asset}'.")
+                raise Refused(Refusal.UNKNOWN_ASSET, asset)
             events = self._engine_apply(Deposit(account, asset, amount, self.now()))
             if isinstance(events[0], CommandRejected):
-                raise err.for_reject(events[0].reason)
+                raise Refused(events[0].reason)
             acct.update_time = self.now()
             return self.engine.balance(account, asset)
 
@@ -353,7 +353,7 @@ class Venue:
     def _account(self, account: int) -> _Account:
         acct = self._accounts.get(account)
         if acct is None:
-            raise err.REJECTED_KEY
+            raise Refused(RejectReason.UNKNOWN_ACCOUNT)
         return acct
 
     # ---- orders ------------------------------------------------------------------------------
@@ -385,7 +385,7 @@ class Venue:
     def _check_client_id(self, acct: _Account, symbol: str, client_id: str) -> None:
         previous = acct.client_ids.get((symbol, client_id))
         if previous is not None and previous.is_open:
-            raise err.DUPLICATE_ORDER
+            raise Refused(RejectReason.DUPLICATE_CLIENT_ORDER_ID)
 
     def test_order(self, account: int, req: OrderRequest) -> None:
         """Every check a new order gets, without placing it (``order/test``)."""
@@ -396,7 +396,7 @@ class Venue:
                 self._check_client_id(acct, req.symbol, req.client_order_id)
             reason = self.engine.check(self._command(account, req, self.now()))
             if reason is not None:
-                raise err.for_reject(reason)
+                raise Refused(reason)
 
     def requirement(self, account: int, req: OrderRequest) -> tuple[str, int]:
         """(asset, units) the order would lock, whatever the account holds; raises what else would
@@ -408,7 +408,7 @@ class Venue:
                 self._check_client_id(acct, req.symbol, req.client_order_id)
             reason, asset, units = self.engine.requirement(self._command(account, req, self.now()))
             if reason is not None:
-                raise err.for_reject(reason)
+                raise Refused(reason)
             return asset, units
 
     @journaled
@@ -428,11 +428,11 @@ class Venue:
                 else capped_order(command, req.fill_cap, self.markets[req.symbol].spec.lot_size.step_size)
             )
             if capped is not None and (reason := self.engine.check(command)) is not None:
-                raise err.for_reject(reason)  # refused as the whole order would be
+                raise Refused(reason)  # refused as the whole order would be
             events = self._engine_apply(capped or command)
             first = events[0]
             if isinstance(first, OrderRejected):
-                raise err.for_reject(first.reason)
+                raise Refused(first.reason)
             self.markets[req.symbol].update_id += 1
             assert isinstance(first, OrderAccepted)
             client_id = req.client_order_id or self.new_client_id()  # drawn only now: a refusal changes nothing
@@ -497,15 +497,15 @@ class Venue:
             self.market(symbol)
             rec = self._named(acct, symbol, order_id, client_id)
             if rec is None or not rec.is_open:
-                raise err.UNKNOWN_ORDER_CANCEL
+                raise Refused(RejectReason.UNKNOWN_ORDER)
             if (restriction == "ONLY_NEW" and rec.status != "NEW") or (
                 restriction == "ONLY_PARTIALLY_FILLED" and rec.status != "PARTIALLY_FILLED"
             ):
-                raise err.CANCEL_RESTRICTED
+                raise Refused(Refusal.CANCEL_RESTRICTED)
             now = self.now()
             events = self._engine_apply(CancelOrder(symbol, account, rec.order_id, time=now))
             if isinstance(events[0], OrderRejected):
-                raise err.UNKNOWN_ORDER_CANCEL
+                raise Refused(RejectReason.UNKNOWN_ORDER)
             self.markets[symbol].update_id += 1
             self.absorb(events, now)
             return rec.copy()
@@ -516,7 +516,7 @@ class Venue:
             acct = self._account(account)
             self.market(symbol)
             if not any(s == symbol for s, _ in acct.open):
-                raise err.UNKNOWN_ORDER_CANCEL
+                raise Refused(RejectReason.UNKNOWN_ORDER)
             now = self.now()
             events = self._engine_apply(CancelAllOrders(symbol, account, now))
             self.markets[symbol].update_id += 1
@@ -539,15 +539,17 @@ class Venue:
             self.market(symbol)
             rec = self._named(acct, symbol, order_id, client_id)
             if rec is None or not rec.is_open:
-                raise err.NO_SUCH_ORDER
+                raise Refused(Refusal.NO_SUCH_ORDER)
             if new_qty >= rec.orig_qty:
-                raise err.NO_STATE_CHANGE if new_qty == rec.orig_qty else err.AMEND_INCREASE
+                raise Refused(
+                    Refusal.NO_STATE_CHANGE if new_qty == rec.orig_qty else RejectReason.INVALID_AMEND_QUANTITY
+                )
             if new_client_id is not None and new_client_id != rec.client_order_id:
                 self._check_client_id(acct, symbol, new_client_id)
             now = self.now()
             events = self._engine_apply(AmendOrder(symbol, account, new_qty, rec.order_id, time=now))
             if isinstance(events[0], OrderRejected):
-                raise err.for_reject(events[0].reason)
+                raise Refused(events[0].reason)
             self.markets[symbol].update_id += 1
             self.absorb(events, now)
             old = rec.client_order_id
@@ -573,7 +575,7 @@ class Venue:
             self.market(symbol)
             rec = self._named(acct, symbol, order_id, client_id)
             if rec is None:
-                raise err.NO_SUCH_ORDER
+                raise Refused(Refusal.NO_SUCH_ORDER)
             return rec.copy()
 
     def open_orders(self, account: int, symbol: str | None) -> list[OrderRecord]:

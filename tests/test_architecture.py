@@ -94,3 +94,25 @@ def test_only_the_engines_public_modules_are_imported_outside_it() -> None:
             if (name == "engine" or name.startswith("engine.")) and name not in ENGINE_PUBLIC:
                 bad.append(f"{rel} imports {name}")
     assert not bad, "\n".join(bad)
+
+
+# The domain: what it refuses it raises as ``simulator.refusals.Refused``; Binance's codes and
+# messages live only at the HTTP edge (``binance_errors`` and the modules that answer requests).
+DOMAIN = ("venue.py", "convert.py", "history.py", "accounts.py", "retention.py", "refusals.py", "margin")
+
+
+def test_the_domain_does_not_speak_binances_codes() -> None:
+    bad = []
+    for entry in DOMAIN:
+        where = ROOT / "simulator" / entry
+        for path in sorted(where.rglob("*.py")) if where.is_dir() else [where]:
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    module = node.module or ""
+                    names = [module, *(f"{module}.{alias.name}" if module else alias.name for alias in node.names)]
+                if any(n.split(".")[-1] == "binance_errors" for n in names):
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno} imports binance_errors")
+    assert not bad, "\n".join(bad)

@@ -23,6 +23,7 @@ from engine import MarketStatus
 from ..accounts import PERMISSIONS, IssuedKey, KeyOptions, KeyType, mask
 from ..binance_errors import ApiError
 from ..margin import CROSS_MARGIN, WalletRef, WalletView
+from ..refusals import Refused
 from ..venue import Venue
 from ..wire import DECIMAL_RANGE, format_units, parse_units
 from .endpoint import RequestHandler, error_response
@@ -131,7 +132,7 @@ def admin_guard(expected_digest: bytes) -> Callable[[RequestHandler], RequestHan
                 return error_response(BAD_TOKEN)
             try:
                 return await fn(request)
-            except ApiError as e:
+            except (ApiError, Refused) as e:  # the admin API's own, or the venue's (a deposit's)
                 return error_response(e)
             except Exception:  # a bug: the details go to our log, the client gets Binance's body shape
                 log.exception("unexpected error in %s %s", request.method, request.url.path)

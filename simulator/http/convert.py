@@ -6,7 +6,8 @@ from typing import Literal, overload
 
 from .. import binance_errors as err
 from ..clock import DAY_MS, MAX_TIME
-from ..convert import DEFAULT_VALID_TIME, VALID_TIMES, ConvertDesk, ConvertOrder, Quote, unknown_asset
+from ..convert import DEFAULT_VALID_TIME, VALID_TIMES, ConvertDesk, ConvertOrder, Quote
+from ..refusals import Refusal, Refused
 from ..wire import format_units
 from .endpoint import Ctx, Endpoint, Param, Security
 
@@ -30,7 +31,7 @@ def _asset(ctx: Ctx, name: str, required: bool = False) -> str | None: ...
 def _asset(ctx: Ctx, name: str, required: bool = False) -> str | None:
     code = ctx.params.text(name, required)
     if code is not None and code not in ctx.services.venue.assets:
-        raise unknown_asset(code)
+        raise Refused(Refusal.UNKNOWN_ASSET, code)
     return code
 
 

@@ -29,6 +29,7 @@ from .. import binance_errors as err
 from ..accounts import ApiKey
 from ..auth import api_key_only, authenticate
 from ..binance_errors import ApiError
+from ..refusals import Refused
 from ..wire import DECIMAL_RANGE, parse_bool, parse_int, parse_units
 from .fault_hook import run_faulted
 from .limits import MAX_REQUEST_BYTES, MAX_VALUE_CHARS, check_query, read_body
@@ -294,7 +295,9 @@ def _json(status: int, body: object, headers: dict[str, str]) -> Response:
     return Response(orjson.dumps(body), status, headers, "application/json")
 
 
-def error_response(e: ApiError, headers: dict[str, str] | None = None) -> Response:
+def error_response(refusal: ApiError | Refused, headers: dict[str, str] | None = None) -> Response:
+    """Binance's error body for a refusal, the edge's own or the venue's (``binance_errors``' table)."""
+    e = err.as_api_error(refusal)
     merged = dict(headers or {})
     if e.headers:
         merged.update(e.headers)
@@ -363,7 +366,7 @@ def build_handler(services: Services, methods: dict[str, Endpoint]) -> RequestHa
                 result.headers.update(headers)
                 return result
             return _json(200, result, headers)  # inside the try: a result orjson cannot write is a bug too
-        except ApiError as e:
+        except (ApiError, Refused) as e:
             # Refusals are mostly shared instances (binance_errors): each raise would add this
             # request's frames to the one traceback they carry, and keep them, for good.
             e.__traceback__ = None

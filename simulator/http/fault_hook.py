@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..binance_errors import ApiError
 from ..faults import Fault, partial_fill
+from ..refusals import Refused
 
 
 class DropConnection(Response):
@@ -56,7 +57,7 @@ async def run_faulted(fault: Fault, handler: Callable[[], object], now: Callable
         with partial_fill(fault.fraction):
             return handler()
     if fault.executed:  # timeout or drop after the exchange acted: the answer is lost either way
-        with contextlib.suppress(ApiError):
+        with contextlib.suppress(ApiError, Refused):
             handler()
     if kind == "drop":
         return DropConnection()

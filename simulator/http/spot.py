@@ -11,6 +11,7 @@ from .. import binance_errors as err
 from ..binance_errors import ApiError
 from ..clock import DAY_MS
 from ..orders import Placement
+from ..refusals import Refused
 from ..wire import format_units
 from . import render
 from .endpoint import Ctx, Endpoint, Param, Security
@@ -220,8 +221,8 @@ def cancel_replace(ctx: Ctx) -> object:
                 True,
                 render.order_canceled(spec, rec, cancel_id or venue.reply_client_id(), venue.now()),
             )
-        except ApiError as e:
-            cancel_ok, cancel_result = False, e.body()
+        except (ApiError, Refused) as e:
+            cancel_ok, cancel_result = False, err.as_api_error(e).body()
         if not cancel_ok and mode == "STOP_ON_FAILURE":
             raise ApiError(
                 400,
@@ -237,8 +238,8 @@ def cancel_replace(ctx: Ctx) -> object:
         try:
             placed = venue.place(ctx.account, req)
             new_ok, new_result = True, placement_response(ctx, placed, req.resp_type)
-        except ApiError as e:
-            new_ok, new_result = False, e.body()
+        except (ApiError, Refused) as e:
+            new_ok, new_result = False, err.as_api_error(e).body()
     data = {
         "cancelResult": "SUCCESS" if cancel_ok else "FAILURE",
         "newOrderResult": "SUCCESS" if new_ok else "FAILURE",

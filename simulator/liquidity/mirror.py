@@ -23,8 +23,8 @@ A user's fill takes some of the real flow, so the maker's level ends larger than
 the next snapshot reduces it. Prices are rounded onto the simulated market's tick (bids down,
 asks and buy trades up, sell trades down) and quantities down onto its lot step; whatever the
 market's filters cannot take (price range, minimum quantity, minimum notional) is skipped and
-counted in ``LiveMirror.stats``, and every refusal of the venue (an ``ApiError``) is caught and
-counted by code: ``advance`` never raises for market data.
+counted in ``LiveMirror.stats``, and every refusal of the venue (a ``Refused``) is caught and
+counted by reason: ``advance`` never raises for market data.
 
 Feeds: ``ccxt_feeds`` (a live exchange through ccxt) and ``recorded_feed`` (a JSON-lines
 recording).
@@ -37,10 +37,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from engine import MarketSpec, OrderType, SelfTradePrevention, Side, TimeInForce
+from engine import MarketSpec, OrderType, RejectReason, SelfTradePrevention, Side, TimeInForce
 
-from ..binance_errors import ApiError
 from ..orders import OrderRecord, OrderRequest
+from ..refusals import Refusal, Refused
 from ..venue import Venue
 from .mirror_feed import BookSnapshot, MirrorFeed, PublicTrade
 
@@ -70,7 +70,7 @@ class MirrorStats:
     levels_consolidated: int = 0  # a level's several maker orders merged (no one else queued there)
     stale_cleared: int = 0  # maker orders the real market had traded through, cancelled
     topped_up_qty: int = 0  # base units added at a trade's price beyond what the last snapshot showed
-    rejected: Counter[int] = field(default_factory=Counter)  # venue refusals by Binance error code
+    rejected: Counter[Refusal | RejectReason] = field(default_factory=Counter)  # venue refusals by reason
 
 
 class LiveMirror:
@@ -258,13 +258,13 @@ class LiveMirror:
                 venue.amend(self._house(self.maker), self.symbol, rec.order_id, None, rec.orig_qty - excess, None)
                 self.stats.orders_amended += 1
                 excess = 0
-            except ApiError as e:
+            except Refused as e:
                 self._refused(e)
 
     def _cancel(self, venue: Venue, rec: OrderRecord) -> bool:
         try:
             venue.cancel(self._house(self.maker), self.symbol, rec.order_id, None)
-        except ApiError as e:
+        except Refused as e:
             self._refused(e)
             return False
         self.stats.orders_canceled += 1
@@ -288,7 +288,7 @@ class LiveMirror:
             try:
                 venue.place(self._house(self.maker), req)
                 self.stats.orders_placed += 1
-            except ApiError as e:
+            except Refused as e:
                 self._refused(e)
 
     # ---- trades ----
@@ -332,7 +332,7 @@ class LiveMirror:
             )
             try:
                 placement = venue.place(self._house(self.taker), req)
-            except ApiError as e:
+            except Refused as e:
                 self._refused(e)
                 stats.unfilled_qty += chunk
                 continue
@@ -412,9 +412,9 @@ class LiveMirror:
         each, extra = divmod(lots, n)  # n near-equal chunks, each within the cap
         return [(each + (i < extra)) * step for i in range(n)]
 
-    def _refused(self, e: ApiError) -> None:
-        self.stats.rejected[e.code] += 1
-        log.debug("%s mirror: venue refused (%s %s)", self.symbol, e.code, e.msg)
+    def _refused(self, e: Refused) -> None:
+        self.stats.rejected[e.reason] += 1
+        log.debug("%s mirror: venue refused (%s)", self.symbol, e)
 
 
 def _remaining(rec: OrderRecord) -> int:

@@ -33,8 +33,8 @@ from engine.batch import (  # the engine's batch row layout (see engine/batch.py
     X_PLACE,
 )
 
-from .. import binance_errors as err
 from ..orders import OrderRequest
+from ..refusals import Refused
 from ..venue import Venue
 
 R_SIDE, R_PRICE, R_OID, R_QTY, R_OWNER, R_ORIG = range(6)  # the columns ``Engine.order_rows`` documents
@@ -67,7 +67,7 @@ def send_each(venue: Venue, symbol: str, cmds: np.ndarray, base: int) -> None:
             )
             try:
                 got = venue.place(acct, req).order.order_id
-            except err.ApiError as e:
+            except Refused as e:
                 raise ReplayError(f"{sym}: a house order was refused ({e}): {req}") from e
             if got != base + placed:  # the plan names orders by the ids the engine gives in order
                 raise ReplayError(f"{sym}: order id {got} where {base + placed} was expected")
@@ -78,7 +78,7 @@ def send_each(venue: Venue, symbol: str, cmds: np.ndarray, base: int) -> None:
                     venue.cancel(acct, sym, oid, None)
                 else:
                     venue.amend(acct, sym, oid, None, qty, None)
-            except err.ApiError:
+            except Refused:
                 pass  # already filled: nothing left to cancel or amend
 
 

@@ -59,9 +59,9 @@ from engine import (
     mul_div_floor,
 )
 
-from ..binance_errors import ApiError, for_reject
 from ..clock import DAY_MS, HOUR_MS
 from ..orders import OrderRequest, Placement
+from ..refusals import Refused
 from ..venue import Venue
 from ..wire import parse_units
 
@@ -81,7 +81,6 @@ class _Outcome(Enum):
 
 
 _CROSSES = _Outcome.CROSSES
-_WOULD_TAKE = (for_reject(RejectReason.WOULD_TAKE).code, for_reject(RejectReason.WOULD_TAKE).msg)
 
 # event kinds, in the order they run when due at the same time
 _STEP, _REFRESH, _TAKER = 0, 1, 2
@@ -204,7 +203,7 @@ class _Market:
         self.held_back = 0  # quotes not placed (yet) because they would have crossed the book
         self.takers_sent = 0
         self.refused = 0
-        self.refusal_reasons: dict[str, int] = {}
+        self.refusal_reasons: dict[str, int] = {}  # by the reason's name (MARKET_CLOSED, ...)
         self.skipped_ms = 0
 
     @property
@@ -363,9 +362,9 @@ class _Market:
 
     # ---- orders ------------------------------------------------------------------------------
 
-    def _refused(self, e: ApiError) -> None:
+    def _refused(self, e: Refused) -> None:
         self.refused += 1
-        self.refusal_reasons[e.msg] = self.refusal_reasons.get(e.msg, 0) + 1
+        self.refusal_reasons[e.reason.name] = self.refusal_reasons.get(e.reason.name, 0) + 1
 
     def _place(
         self,
@@ -395,7 +394,7 @@ class _Market:
         )
         try:
             return venue.place(account, req)
-        except ApiError as e:
+        except Refused as e:
             self._refused(e)
             return None
 
@@ -446,8 +445,8 @@ class _Market:
         )
         try:
             placed = venue.place(maker.account, req)
-        except ApiError as e:
-            if (e.code, e.msg) == _WOULD_TAKE:
+        except Refused as e:
+            if e.reason is RejectReason.WOULD_TAKE:
                 return _CROSSES
             self._refused(e)
             return None
@@ -487,7 +486,7 @@ class _Market:
                     try:
                         venue.cancel(maker.account, self.symbol, q.order_id, None)
                         self.quote_updates += 1
-                    except ApiError as e:
+                    except Refused as e:
                         self._refused(e)
                     quotes[i] = None
                 if lo <= target <= hi:

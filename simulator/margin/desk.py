@@ -33,10 +33,10 @@ from engine import (
     max_withdraw_value,
 )
 
-from .. import binance_errors as err
 from ..config import MarginConfig
 from ..durability import Recorder, journaled
 from ..orders import OrderRequest, Placement
+from ..refusals import Refusal, Refused
 from ..retention import TimedRow, row_time
 from ..venue import Venue
 from ..wire import parse_units
@@ -47,8 +47,6 @@ from .wallets import CROSS_MARGIN, WalletRef, Wallets
 SIDE_EFFECTS = ("NO_SIDE_EFFECT", "MARGIN_BUY", "AUTO_REPAY", "AUTO_BORROW_REPAY")
 _BORROWS = ("MARGIN_BUY", "AUTO_BORROW_REPAY")
 _REPAYS = ("AUTO_REPAY", "AUTO_BORROW_REPAY")
-INVALID_AMOUNT = err.for_reject(RejectReason.INVALID_AMOUNT)
-REPAY_EXCEEDS = err.for_reject(RejectReason.REPAY_EXCEEDS_LIABILITY)
 
 
 def ratio(text: str, what: str) -> int:
@@ -163,7 +161,7 @@ class MarginDesk:
     def _apply(self, command: Command) -> list[Event]:
         events = self.venue.apply(command)
         if events and isinstance(events[0], CommandRejected):
-            raise err.for_reject(events[0].reason)
+            raise Refused(events[0].reason)
         self._record_interest(events)
         return events
 
@@ -216,7 +214,7 @@ class MarginDesk:
         if ref.kind == "ISOLATED":
             market = self.venue.markets.get(ref.symbol)
             if market is None or not market.config.margin:
-                raise err.NOT_MARGIN_PAIR
+                raise Refused(Refusal.NOT_MARGIN_PAIR)
 
     def wallet_assets(self, ref: WalletRef) -> list[str]:
         if ref.kind == "ISOLATED":
@@ -312,7 +310,7 @@ class MarginDesk:
     def _check_asset(self, asset: str, ref: WalletRef) -> None:
         self.check_ref(ref)
         if asset not in self.venue.assets or (ref.kind == "ISOLATED" and asset not in self.wallet_assets(ref)):
-            raise err.NOT_MARGIN_ASSET
+            raise Refused(Refusal.NOT_MARGIN_ASSET)
 
     # ---- borrow, repay, transfer ----------------------------------------------------------------
 
@@ -324,7 +322,7 @@ class MarginDesk:
         now = self.venue.now()
         self.catch_up(now)
         if amount <= 0:
-            raise INVALID_AMOUNT
+            raise Refused(RejectReason.INVALID_AMOUNT)
         return now
 
     @journaled
@@ -333,7 +331,7 @@ class MarginDesk:
             now = self._begin(asset, amount, ref)
             _, limit = self._max_borrowable(owner, asset, ref)  # the pool's own limit is the engine's check
             if amount > limit:
-                raise err.EXCEEDS_MAX_BORROWABLE
+                raise Refused(Refusal.EXCEEDS_MAX_BORROWABLE)
             account = self.wallets.open(owner, ref)
             self._apply(Borrow(account, asset, amount, self.pool, now))
             return self._loan_record(owner, ref, asset, "BORROW", amount, amount, 0, now, auto=False)
@@ -345,9 +343,9 @@ class MarginDesk:
             account = self.wallets.find(owner, ref)
             loan = None if account is None else self.venue.loan(account, asset)
             if account is None or loan is None or amount > loan.liability:
-                raise REPAY_EXCEEDS
+                raise Refused(RejectReason.REPAY_EXCEEDS_LIABILITY)
             if self.venue.balance(account, asset).free < amount:
-                raise err.MARGIN_BALANCE_NOT_ENOUGH
+                raise Refused(Refusal.WALLET_SHORT)
             return self.apply_repay(owner, ref, account, asset, amount, now, auto=False)
 
     def apply_repay(
@@ -381,14 +379,14 @@ class MarginDesk:
     def transfer(self, owner: int, asset: str, amount: int, source: WalletRef, target: WalletRef) -> TransferRecord:
         with self.venue.lock:
             if source == target:
-                raise err.SAME_WALLET
+                raise Refused(Refusal.SAME_WALLET)
             now = self._begin(asset, amount, source, target)
             src = self.wallets.find(owner, source)
             free = 0 if src is None else self.venue.balance(src, asset).free
             if src is None or free < amount:  # (no wallet: nothing to move, and amount > 0)
-                raise err.MARGIN_BALANCE_NOT_ENOUGH
+                raise Refused(Refusal.WALLET_SHORT)
             if source.is_margin and amount > self._max_transferable(owner, asset, source):
-                raise err.TRANSFER_OUT_REFUSED
+                raise Refused(Refusal.TRANSFER_EXCEEDS_MAX)
             dst = self.wallets.open(owner, target)
             self._apply(Transfer((Leg(src, dst, asset, amount),), now))
             self.venue.touch(src, now)
@@ -410,12 +408,12 @@ class MarginDesk:
             self.check_ref(ref)
             market = self.venue.market(req.symbol)
             if not market.config.margin or (ref.kind == "ISOLATED" and req.symbol != ref.symbol):
-                raise err.NOT_MARGIN_PAIR
+                raise Refused(Refusal.NOT_MARGIN_PAIR)
             now = self.venue.now()
             self.catch_up(now)
             account = self.wallets.find(owner, ref)
             if account is None:  # an empty wallet: nothing to trade with, nothing to borrow against
-                raise err.for_reject(RejectReason.INSUFFICIENT_BALANCE)
+                raise Refused(RejectReason.INSUFFICIENT_BALANCE)
             lack, asset = 0, ""
             if side_effect in _BORROWS:
                 asset, need = self.venue.requirement(account, req)
@@ -423,7 +421,7 @@ class MarginDesk:
                 if lack > 0:
                     self._check_asset(asset, ref)
                     if lack > self._max_borrowable(owner, asset, ref)[1]:
-                        raise err.EXCEEDS_MAX_BORROWABLE
+                        raise Refused(Refusal.EXCEEDS_MAX_BORROWABLE)
                     self._apply(Borrow(account, asset, lack, self.pool, now))
                     self._loan_record(owner, ref, asset, "BORROW", lack, lack, 0, now, auto=True)
             placement = self.venue.place(account, req)
@@ -490,7 +488,7 @@ class MarginDesk:
         if not is_isolated:
             return CROSS_MARGIN
         if not symbol:
-            raise err.mandatory("symbol")
+            raise Refused(Refusal.ISOLATED_WITHOUT_SYMBOL)
         ref = WalletRef("ISOLATED", symbol)
         self.check_ref(ref)
         return ref

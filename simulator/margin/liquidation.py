@@ -14,6 +14,7 @@ import logging
 
 from engine import (
     OrderType,
+    RejectReason,
     SelfTradePrevention,
     Side,
     TimeInForce,
@@ -22,9 +23,9 @@ from engine import (
     mul_div_ceil,
 )
 
-from ..binance_errors import ApiError
 from ..durability import Recorder, journaled
 from ..orders import OrderRequest
+from ..refusals import Refused
 from ..venue import Venue
 from .desk import MarginDesk
 from .records import LiquidationRecord, MarginCall
@@ -35,7 +36,6 @@ log = logging.getLogger("sandex.margin")
 SLIPPAGE_BPS = 500  # liquidation orders ask for 5 % more than the shortfall at the mark, to cover the walk
 MAX_ROUNDS = 8  # sell/buy rounds per liquidation (a bridge asset takes two)
 TRADED, STUCK, EXHAUSTED = "traded", "stuck", "exhausted"
-MARKET_CLOSED = "Market is closed."
 
 
 class Liquidator:
@@ -170,9 +170,9 @@ class Liquidator:
             return EXHAUSTED
         try:
             placement = venue.place(account, req)
-        except ApiError as e:  # below the filters (dust), or a closed market (try again later)
-            log.info("liquidation order %s %s refused: %s", symbol, req.side.name, e.msg)
-            return STUCK if e.msg == MARKET_CLOSED else EXHAUSTED
+        except Refused as e:  # below the filters (dust), or a closed market (try again later)
+            log.info("liquidation order %s %s refused: %s", symbol, req.side.name, e)
+            return STUCK if e.reason is RejectReason.MARKET_CLOSED else EXHAUSTED
         rec = placement.order
         if rec.executed_qty == 0:
             return STUCK  # an empty book

@@ -10,12 +10,13 @@ from math import ceil, floor
 import pytest
 
 from engine import OrderType, SelfTradePrevention, Side, TimeInForce, Withdraw
-from simulator.binance_errors import ApiError
+from simulator.binance_errors import ApiError, for_refusal
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.convert import ConvertDesk
 from simulator.launcher import Simulator, build
 from simulator.orders import OrderRequest
+from simulator.refusals import Refused
 
 COIN = 10**8
 
@@ -56,9 +57,10 @@ def snapshot(sim: Simulator) -> tuple[dict, dict]:
 
 
 def refused(call, *args, **kwargs) -> ApiError:
-    with pytest.raises(ApiError) as info:
+    """What the HTTP edge answers the refusal with."""
+    with pytest.raises(Refused) as info:
         call(*args, **kwargs)
-    return info.value
+    return for_refusal(info.value)
 
 
 SPREAD = Fraction(10, 10_000)  # the default 0.1%

@@ -26,6 +26,7 @@ from simulator.launcher import build, replay_state
 from simulator.margin import CROSS_MARGIN, WalletRef
 from simulator.orders import OrderRequest
 from simulator.ratelimit import RateLimitConfig
+from simulator.refusals import Refused
 
 T0 = 1_699_963_200_000
 HOUR = 3_600_000
@@ -80,7 +81,7 @@ def trade_a_day(sim, clock: ManualClock) -> tuple[int, int]:
     venue.amend(alice, "BTCUSDT", keep.order.order_id, None, 6_000_000, "kept")
     clock.advance(60_000)
     venue.cancel(alice, "BTCUSDT", gone.order.order_id, None)
-    with pytest.raises(ApiError):  # refused changes are journaled too, and refused again on replay
+    with pytest.raises(Refused):  # refused changes are journaled too, and refused again on replay
         venue.cancel(alice, "BTCUSDT", gone.order.order_id, None)
     desk, keeper = services.margin, services.keeper
     desk.transfer(alice, "USDT", 10_000 * COIN, WalletRef("SPOT"), CROSS_MARGIN)
@@ -209,6 +210,44 @@ def test_a_replay_that_ends_otherwise_than_the_original_stops_the_start(tmp_path
     durability._append(records.encode(at, target, method, args, kwargs, "ApiError:-1013"))
     crash(sim)
     with pytest.raises(JournalDiverged, match="deposit"):
+        replay_state(config(tmp_path))
+
+
+def test_refusals_journaled_as_binance_errors_replay(tmp_path: Path) -> None:
+    """The venue and the desks raise ``Refused``; the journal writes and compares a refusal as the
+    Binance error it is answered with (``"ApiError:-2011"``), as it did when they raised those
+    errors themselves: records of either age replay, and a different code still stops the replay."""
+    clock = ManualClock(T0)
+    sim = build(config(tmp_path), clock=clock)
+    account, durability = sim.demo_account, sim.durability
+    calls = [  # holder, method, arguments, the outcome an earlier sandex wrote
+        ("venue", "cancel", (account, "BTCUSDT", 12345, None), "ApiError:-2011"),
+        ("venue", "amend", (account, "BTCUSDT", 12345, None, 1, None), "ApiError:-2013"),
+        ("venue", "deposit", (account, "XYZ", COIN), "ApiError:-1130"),
+        ("venue", "place", (10**6, limit("BTCUSDT", Side.BUY, COIN, 90_000 * COIN)), "ApiError:-2015"),
+        ("margin", "borrow", (account, "USDT", 0, CROSS_MARGIN), "ApiError:-1130"),
+        ("convert", "accept", (account, "no-such-quote"), "ApiError:-1130"),
+    ]
+    holders = {"venue": sim.venue, "margin": sim.app.services.margin, "convert": sim.app.services.convert}
+    for holder, method, args, outcome in calls:
+        with pytest.raises(Refused):
+            getattr(holders[holder], method)(*args)
+        written = records.decode(read_segment(durability.dir.segments()[-1])[0][-1][1])
+        assert written[1:3] == (holder, method) and written[-1] == outcome
+    for holder, method, args, outcome in calls:  # the records as an earlier sandex wrote them
+        durability._append(records.encode(clock.now_ms(), holder, method, args, {}, outcome))
+    sim.venue.deposit(account, "USDT", COIN)  # a change after them: the replay must get past them all
+    kept = sim.app.services.fingerprint()
+    crash(sim)
+    assert replay_state(config(tmp_path))[0].fingerprint == kept
+
+    at = clock.now_ms()  # the same directory again, with a record that claims another code
+    sim = build(config(tmp_path), clock=ManualClock(at))
+    sim.durability._append(
+        records.encode(at, "venue", "cancel", (account, "BTCUSDT", 12345, None), {}, "ApiError:-2013")
+    )
+    crash(sim)
+    with pytest.raises(JournalDiverged, match="cancel"):
         replay_state(config(tmp_path))
 
 

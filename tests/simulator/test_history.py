@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.binance_errors import ApiError
+from simulator.binance_errors import ApiError, for_refusal
 from simulator.history import (
     INTERVALS,
     AggTrade,
@@ -26,6 +26,7 @@ from simulator.history import (
     parse_time_zone,
     parse_window,
 )
+from simulator.refusals import Refused
 
 SEC = 1_000
 MIN = 60_000
@@ -76,9 +77,10 @@ def fills_at(times: list[int], first_id: int = 1, price: int = 100) -> list[Fill
 
 
 def refused(call, *args) -> ApiError:
-    with pytest.raises(ApiError) as info:
+    """What the HTTP edge answers the refusal with."""
+    with pytest.raises(Refused) as info:
         call(*args)
-    return info.value
+    return for_refusal(info.value)
 
 
 # ---- brute-force references ---------------------------------------------------------------------

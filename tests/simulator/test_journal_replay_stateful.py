@@ -36,6 +36,7 @@ from simulator.launcher import build, replay_state
 from simulator.margin import CROSS_MARGIN, SIDE_EFFECTS, SPOT, WalletRef
 from simulator.orders import OrderRequest
 from simulator.ratelimit import RateLimitConfig
+from simulator.refusals import Refused
 from tests.harness import ApiClient
 
 T0 = 1_699_963_200_000
@@ -47,7 +48,7 @@ ASSETS = ("USDT", "BTC", "ETH")
 COIN = 10**8
 BACKGROUND_MS = 37  # time that passes with each step, the liquidity acting on it
 CHECK_EVERY = 15  # steps between two rebuilds of the directory (each costs two replays)
-REFUSED = (ApiError, ValueError, KeyError)
+REFUSED = (Refused, ApiError, ValueError, KeyError)
 
 
 def config(state_dir: Path | str) -> SimulatorConfig:

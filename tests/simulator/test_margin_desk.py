@@ -8,12 +8,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine import HOUR_MS, OrderType, SelfTradePrevention, Side, TimeInForce
-from simulator.binance_errors import ApiError
+from simulator.binance_errors import for_refusal
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.launcher import build
 from simulator.margin import CROSS_MARGIN, SPOT, WalletRef
 from simulator.orders import OrderRequest
+from simulator.refusals import Refusal, Refused
 
 T0 = 1_700_000_400_000  # 00:20 past an hour
 COIN = 10**8
@@ -101,9 +102,13 @@ def test_borrowing_beyond_the_leverage_or_the_pool_is_refused_and_changes_nothin
     available, limit_ = m.desk.max_borrowable(user, "USDT", CROSS_MARGIN)
     assert available == limit_ == 2_000 * COIN  # 3x: debt up to (3 - 1) x equity
     before = m.venue.engine.fingerprint()
-    with pytest.raises(ApiError) as e:
+    with pytest.raises(Refused) as e:
         m.desk.borrow(user, "USDT", limit_ + 1, CROSS_MARGIN)
-    assert e.value.code == -3006 and m.venue.engine.fingerprint() == before
+    assert (
+        e.value.reason is Refusal.EXCEEDS_MAX_BORROWABLE
+        and for_refusal(e.value).code == -3006
+        and m.venue.engine.fingerprint() == before
+    )
     m.desk.borrow(user, "USDT", limit_, CROSS_MARGIN)
     assert m.desk.max_borrowable(user, "USDT", CROSS_MARGIN)[0] == 0
     m.conserved()
@@ -118,9 +123,9 @@ def test_a_transfer_out_must_leave_the_margin_level_at_two():
     room = m.desk.max_transferable(user, "USDT", CROSS_MARGIN)
     # assets 1500 USDT, valued in BTC and back, must stay >= 2 x debt; room is about 1500 - 2 x 500
     assert 499 * COIN < room <= 1_500 * COIN - 2 * debt
-    with pytest.raises(ApiError) as e:
+    with pytest.raises(Refused) as e:
         m.desk.transfer(user, "USDT", room + COIN, CROSS_MARGIN, SPOT)
-    assert e.value.code == -3020
+    assert e.value.reason is Refusal.TRANSFER_EXCEEDS_MAX and for_refusal(e.value).code == -3020
     m.desk.transfer(user, "USDT", room, CROSS_MARGIN, SPOT)
     m.conserved()
 
@@ -260,7 +265,7 @@ def test_no_sequence_of_margin_operations_creates_or_destroys_money(ops):
             else:
                 m.quote(60_000 + n * 6)
                 m.tick()
-        except ApiError:
+        except Refused:
             assert m.venue.engine.fingerprint() == before, op  # a refusal changes nothing
         m.conserved()
         for account in [user, *desk.wallets.margin_accounts()]:

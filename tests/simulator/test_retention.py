@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 from engine import OrderType, SelfTradePrevention, Side, TimeInForce
 from simulator import binance_errors as err
-from simulator.binance_errors import ApiError
 from simulator.clock import ManualClock
 from simulator.config import SimulatorConfig
 from simulator.history import INTERVALS, TRIM_SLACK, MarketHistory
 from simulator.launcher import build, replay_state
 from simulator.orders import OrderRequest
 from simulator.ratelimit import RateLimitConfig
+from simulator.refusals import Refused
 from simulator.venue import MINUTES_KEPT_MS, Venue
 from tests.harness import ApiClient
 
@@ -95,9 +95,10 @@ class Desk:
 
 
 def gone(call) -> None:
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(Refused) as info:
         call()
-    assert (info.value.status, info.value.code, info.value.msg) == (400, -2013, "Order does not exist.")
+    answer = err.for_refusal(info.value)
+    assert (answer.status, answer.code, answer.msg) == (400, -2013, "Order does not exist.")
 
 
 # ---- what is kept and what is answered ---------------------------------------------------------
@@ -140,9 +141,9 @@ def test_closed_orders_and_fills_past_the_retention_are_gone_those_inside_stay()
     assert venue.order(maker, SYMBOL, None, "new-sell").status == "FILLED"
     assert venue.order(maker, SYMBOL, resting, None).status == "NEW"
     assert [r.order_id for r in venue.open_orders(maker, SYMBOL)] == [resting]
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(Refused) as info:
         venue.cancel(maker, SYMBOL, old_bid, None)
-    assert info.value.code == err.UNKNOWN_ORDER_CANCEL.code
+    assert err.for_refusal(info.value).code == err.UNKNOWN_ORDER_CANCEL.code
     # the taker's side of the old fill is gone too; its fills of the new round stay
     assert [f.trade_id for f in venue.my_trades(desk.taker, SYMBOL, None, None, None, None, 10)] == new_trades
     assert venue.my_trades(maker, SYMBOL, old_sold, None, None, None, 10) == []
@@ -529,7 +530,7 @@ def test_the_desks_histories_keep_the_records_retention(tmp_path: Path) -> None:
     orders, more = services.convert.history(account, 0, 2 * T0, 1000)
     assert 100 <= len(orders) < 100 + TRIM_SLACK + 300 // 8 and not more
     oldest = orders[0].order_id
-    with pytest.raises(ApiError):
+    with pytest.raises(Refused):
         services.convert.order(account, order_id=oldest - 1)
     assert services.convert.order(account, order_id=oldest) is orders[0]
 

@@ -414,7 +414,7 @@ def test_refused_quotes_are_counted_and_never_break_the_market() -> None:
     venue.set_market_status(s, MarketStatus.HALT)
     sim.run(2_000)  # every order refused: counted, not raised
     assert sim.src.refusals(s) > 0
-    assert "Market is closed." in sim.src.stats(s)["refusal_reasons"]
+    assert "MARKET_CLOSED" in sim.src.stats(s)["refusal_reasons"]
     venue.set_market_status(s, MarketStatus.TRADING)
     trades = len(venue.markets[s].history)
     sim.run(5_000)
