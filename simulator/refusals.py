@@ -24,7 +24,7 @@ class Refusal(Enum):
     pair, a range) are raised with that detail: ``Refused(Refusal.UNKNOWN_ASSET, "XYZ")``."""
 
     # ---- the venue: markets, assets, orders
-    UNKNOWN_ASSET = auto()  # (asset) an asset no market lists: a deposit or a conversion names it
+    UNKNOWN_ASSET = auto()  # (asset) an asset no market lists, named (the engine's UNKNOWN_ASSET is not)
     NO_SUCH_ORDER = auto()  # a query or an amend names no order it can act on (a cancel's is UNKNOWN_ORDER)
     CANCEL_RESTRICTED = auto()  # the order is not in the status ``cancelRestrictions`` allows cancelling
     NO_STATE_CHANGE = auto()  # an amend to the quantity the order already has
