@@ -251,10 +251,8 @@ def for_refusal(refused: Refused) -> ApiError:
     reason = refused.reason
     if isinstance(reason, RejectReason):
         return for_reject(reason)
-    row = _REFUSALS[reason]
-    if refused.detail:
-        return ApiError(row.status, row.code, row.msg.format(*refused.detail), row.headers, row.data)
-    return row.copy()
+    row = _REFUSALS[reason]  # (a detail missing from a raise is an IndexError here, not a "{}" sent)
+    return ApiError(row.status, row.code, row.msg.format(*refused.detail), row.headers, row.data)
 
 
 def as_api_error(exc: ApiError | Refused) -> ApiError:

@@ -113,6 +113,11 @@ def test_the_engines_reasons_the_venue_raises_answer_as_its_old_refusals_did() -
         assert err.for_refusal(Refused(reason)).body() == err.for_reject(reason).body()
 
 
+def test_a_refusal_raised_without_the_detail_its_message_names_is_not_answered() -> None:
+    with pytest.raises(IndexError):  # a bug, answered as one: never a message with "{}" in it
+        err.for_refusal(Refused(Refusal.NO_CONVERT_PAIR, "BNB"))
+
+
 def test_each_answer_is_a_new_object() -> None:
     refused = Refused(Refusal.NO_SUCH_ORDER)
     assert err.for_refusal(refused) is not err.for_refusal(refused)
