@@ -133,7 +133,29 @@ def _is_base_url(text: str) -> bool:
 
 
 def point_at(exchange: ccxt.Exchange, base_url: str) -> None:
-    """Rewrite the scheme and host of every REST URL ccxt has, keeping the paths (what sandex serves)."""
-    for name, value in exchange.urls["api"].items():
+    """Rewrite the scheme and host of every URL ccxt has, keeping the paths (what sandex serves).
+    WebSocket URLs (ccxt.pro's) go to the same host over ``ws``; the spot and margin streams to
+    ``/stream/ws``, the path ccxt.pro reads as spot (as it reads Binance's stream.binance.com).
+    Nothing is left pointing at Binance: a stream sandex does not serve fails here, never there."""
+    urls = exchange.urls["api"]
+    for name, value in urls.items():
         if isinstance(value, str):
-            exchange.urls["api"][name] = re.sub(r"^https?://[^/]+", base_url, value)
+            urls[name] = re.sub(r"^https?://[^/]+", base_url, value)
+    ws_base = re.sub(r"^http", "ws", base_url)
+    if isinstance(urls.get("ws"), dict):
+        urls["ws"] = _local_ws(urls["ws"], ws_base)
+
+
+def _local_ws(urls: dict[str, object], ws_base: str, streams: bool = True) -> dict[str, object]:
+    """``streams``: the market stream URLs (the top level), not the WebSocket API's (``ws-api``)."""
+    out: dict[str, object] = {}
+    for name, value in urls.items():
+        if isinstance(value, dict):
+            out[name] = _local_ws(value, ws_base, streams=False)
+        elif streams and name in ("spot", "margin"):
+            out[name] = ws_base + "/stream/ws"
+        elif isinstance(value, str):
+            out[name] = re.sub(r"^wss?://[^/]+", ws_base, value)
+        else:
+            out[name] = value
+    return out

@@ -57,6 +57,9 @@ def _uvicorn(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Serv
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=3,
+            # Binance's WebSocket keep-alive: a ping every 20 s, a client silent for a minute dropped
+            ws_ping_interval=20.0,
+            ws_ping_timeout=60.0,
         )
     )
 

@@ -569,6 +569,12 @@ class Venue:
             bids, asks = self.engine.depth(symbol, limit)
             return market.update_id, bids, asks
 
+    def level_quantities(self, symbol: str, levels: list[tuple[Side, int]]) -> list[int]:
+        """The total quantity resting at each (side, price), 0 where none rests (the levels a change
+        touched, for the depth streams)."""
+        with self.lock:
+            return self.engine.level_quantities(symbol, levels)
+
     def order(self, account: int, symbol: str, order_id: int | None, client_id: str | None) -> OrderRecord:
         with self.lock:
             acct = self._account(account)

@@ -19,9 +19,10 @@ from ..faults import FaultBook
 from ..liquidity.journaled import JournaledLiquidity
 from ..margin import MarginDesk, MarginKeeper
 from ..ratelimit import RateLimiter
+from ..streams.hub import StreamHub
 from ..venue import Venue
 from ..version import VERSION
-from . import admin, convert, margin, margin_orders, market, spot, wallet
+from . import admin, convert, margin, margin_orders, market, spot, wallet, websocket
 from . import faults as fault_admin
 from .endpoint import (
     API_KEY_SCHEME,
@@ -65,16 +66,21 @@ class Services:
 
 
 class SandexApp:
-    """The ASGI application: Binance's paths go straight to their handler by a dict lookup; the
-    rest (admin API, OpenAPI, docs, unknown paths) to FastAPI. Skipping FastAPI's middleware and
-    Starlette's route-by-route matching for the hot paths is worth about 15% of an order's cost."""
+    """The ASGI application: Binance's paths go straight to their handler by a dict lookup, its
+    WebSocket streams to ``websocket.serve``; the rest (admin API, OpenAPI, docs, unknown paths)
+    to FastAPI. Skipping FastAPI's middleware and Starlette's route-by-route matching for the hot
+    paths is worth about 15% of an order's cost."""
 
     def __init__(self, fastapi: FastAPI, services: Services, handlers: dict[str, RequestHandler]) -> None:
         self.fastapi = fastapi
         self.services = services
         self._handlers = handlers
+        self.streams = StreamHub(services.venue)  # the market streams (started by the first connection)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await websocket.serve(self.streams, scope, receive, send)
+            return
         handler = self._handlers.get(scope["path"]) if scope["type"] == "http" else None
         if handler is None:
             await self.fastapi(scope, receive, send)
