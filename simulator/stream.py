@@ -14,11 +14,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
 
 from engine import CommandRejected, Event, OrderRejected
 
 log = logging.getLogger("sandex.stream")
 _REJECTIONS = (CommandRejected, OrderRejected)  # a refused command changed nothing: nothing to tell
+
+
+class BookBatch(NamedTuple):
+    """The event rows of one engine batch (``Engine.apply_batch``: the replay's house orders), told
+    as they are: a batch makes no event objects. Prices in ticks, quantities in lots (see
+    ``engine.batch`` for the columns)."""
+
+    market: str
+    rows: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +40,7 @@ class Change:
     seq: int  # 1, 2, ... in the order changes were applied since this process started
     time: int  # the change's time (ms since the epoch)
     source: str  # the journaled call it was ("venue.place", "liquidity.step", ...); "" outside one
-    events: tuple[Event, ...]
+    events: tuple[Event | BookBatch, ...]
 
 
 Listener = Callable[[Change], None]
@@ -40,7 +52,7 @@ class EventStream:
     def __init__(self) -> None:
         self.seq = 0
         self._listeners: list[Listener] = []
-        self._pending: list[Event] = []
+        self._pending: list[Event | BookBatch] = []
         self._open = 0  # changes running (a change inside a change is part of the outer one)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -50,7 +62,12 @@ class EventStream:
 
     # ---- called by the venue and the journal ---------------------------------------------------
 
-    def emit(self, events: list[Event]) -> None:
+    @property
+    def heard(self) -> bool:
+        """Whether anything listens (a batch's rows are copied for the stream only then)."""
+        return bool(self._listeners)
+
+    def emit(self, events: list[Event] | list[BookBatch]) -> None:
         """Events of the change running; outside one (set-up), a change of their own."""
         if self._open:
             self._pending.extend(events)
@@ -78,7 +95,7 @@ class EventStream:
         what it did is not to be believed, and the journal does not keep it either)."""
         self._pending = []
 
-    def _tell(self, time: int, source: str, events: tuple[Event, ...]) -> None:
+    def _tell(self, time: int, source: str, events: tuple[Event | BookBatch, ...]) -> None:
         self.seq += 1
         change = Change(self.seq, time, source, events)
         for listener in tuple(self._listeners):

@@ -66,6 +66,7 @@ from .history import MarketHistory
 from .orders import Fill, OrderRecord, OrderRequest, Placement
 from .refusals import Refusal, Refused
 from .retention import TRIM_SLACK, Retention, row_time
+from .stream import BookBatch
 from .wire import parse_units
 
 _ID_CHARS = string.ascii_letters + string.digits
@@ -753,9 +754,23 @@ class Venue:
         return self.engine.next_order_id(symbol)
 
     def apply_batch(self, symbol: str, cmds: np.ndarray, sink: Callable[[np.ndarray], None] | None = None) -> int:
-        """House commands in one engine batch (``Engine.apply_batch``); the source keeps the records."""
+        """House commands in one engine batch (``Engine.apply_batch``); the source keeps the records.
+        The stream is told the batch's rows (``BookBatch``), copied, when anything listens."""
         with self.lock:
-            return self.engine.apply_batch(symbol, cmds, sink)
+            if not self.stream.heard:
+                return self.engine.apply_batch(symbol, cmds, sink)
+            chunks: list[np.ndarray] = []
+
+            def keep(rows: np.ndarray) -> None:
+                chunks.append(rows.copy())  # (the engine reuses its buffer)
+                if sink is not None:
+                    sink(rows)
+
+            try:
+                return self.engine.apply_batch(symbol, cmds, keep)
+            finally:
+                if chunks:
+                    self.stream.emit([BookBatch(symbol, np.concatenate(chunks))])
 
     def forget_order(self, symbol: str, order_id: int) -> None:
         """Drop the record of a house order the engine closed inside a batch (no event of it reached

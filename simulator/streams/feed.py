@@ -16,11 +16,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from engine import OrderAccepted, OrderAmended, OrderCanceled, OrderExpired, OrderFilled, Side
+from engine.batch import E_KIND, E_PRICE, E_SIDE, E_TID, EV_ACCEPTED, EV_AMENDED, EV_CANCELED, EV_EXPIRED, EV_FILL
 
 from ..history import Trade
 from ..market_data import AggTrade
-from ..stream import Change
+from ..stream import BookBatch, Change
 from ..venue import Venue
 
 TOP_LEVELS = 20  # the deepest partial book stream
@@ -114,6 +117,8 @@ class MarketFeed:
             elif isinstance(e, _BOOK_EVENTS) and e.market in watched and e.price > 0:
                 # (a waiting stop's price too: the level read there is simply unchanged)
                 touched.setdefault(e.market, {})[(e.side, e.price)] = None
+            elif isinstance(e, BookBatch) and e.market in watched:
+                self._batch(e, touched.setdefault(e.market, {}), trade_ids)
         if not touched and not trade_ids:
             return
         noted = {
@@ -126,6 +131,23 @@ class MarketFeed:
                     self._pending.changes.setdefault(symbol, []).append(market_change)
         if self._wake is not None:
             self._wake()
+
+    def _batch(self, batch: BookBatch, touched: dict[tuple[Side, int], None], trade_ids: dict[str, list[int]]) -> None:
+        """The levels and trades of an engine batch, from its rows."""
+        rows = batch.rows
+        kinds = rows[:, E_KIND]
+        book = (kinds == EV_ACCEPTED) | (kinds == EV_CANCELED) | (kinds == EV_AMENDED) | (kinds == EV_EXPIRED)
+        fills = kinds == EV_FILL
+        sides = np.where(fills, 1 - rows[:, E_SIDE], rows[:, E_SIDE])  # a fill's row names the taker's side
+        spec = self.venue.markets[batch.market].spec
+        at = np.flatnonzero((book | fills) & (rows[:, E_PRICE] > 0))
+        for side, price in zip(sides[at].tolist(), spec.price_units(rows[at, E_PRICE]).tolist(), strict=True):
+            touched[(Side(side), price)] = None
+        if fills.any():
+            ids = rows[fills, E_TID]
+            first, last = int(ids.min()), int(ids.max())
+            known = trade_ids.get(batch.market)
+            trade_ids[batch.market] = [first, last] if known is None else [min(known[0], first), max(known[1], last)]
 
     def _note(
         self, symbol: str, time: int, touched: dict[tuple[Side, int], None], ids: list[int] | None
