@@ -20,9 +20,10 @@ from ..liquidity.journaled import JournaledLiquidity
 from ..margin import MarginDesk, MarginKeeper
 from ..ratelimit import RateLimiter
 from ..streams.hub import StreamHub
+from ..streams.listen_keys import ListenKeys
 from ..venue import Venue
 from ..version import VERSION
-from . import admin, convert, margin, margin_orders, market, spot, wallet, websocket
+from . import admin, convert, margin, margin_orders, market, spot, user_stream, wallet, websocket
 from . import faults as fault_admin
 from .endpoint import (
     API_KEY_SCHEME,
@@ -41,6 +42,7 @@ ENDPOINTS: list[Endpoint] = [
     *convert.ENDPOINTS,
     *margin.ENDPOINTS,
     *margin_orders.ENDPOINTS,
+    *user_stream.ENDPOINTS,
 ]
 
 
@@ -58,6 +60,7 @@ class Services:
     durability: Durability  # the journal, snapshots and recovery of all of the above
     liquidity: object = None  # the LiquidityDriver, once the launcher has started it
     faults: FaultBook = field(default_factory=FaultBook)  # failures armed through the admin API
+    listen_keys: ListenKeys = field(default_factory=ListenKeys)  # the user data streams' keys (not state)
 
     def fingerprint(self) -> str:
         """A digest of every piece of exchange state (the engine's and the records around it): equal
@@ -75,7 +78,7 @@ class SandexApp:
         self.fastapi = fastapi
         self.services = services
         self._handlers = handlers
-        self.streams = StreamHub(services.venue)  # the market streams (started by the first connection)
+        self.streams = StreamHub(services.venue, services.listen_keys)  # (started by the first connection)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

@@ -30,7 +30,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..streams.hub import StreamHub, Subscriber
-from ..streams.names import StreamName, parse
+from ..streams.names import StreamName
 
 MAX_STREAMS = 1024
 MAX_MESSAGES_PER_S = 5
@@ -82,7 +82,7 @@ async def serve(hub: StreamHub, scope: Scope, receive: Receive, send: Send) -> N
     sub = Subscriber(close)
     sub.combined = combined
     for text in named[:MAX_STREAMS]:
-        stream = parse(text)
+        stream = hub.resolve(text)
         if stream is not None:
             hub.subscribe(sub, stream)
     sender = asyncio.create_task(_send_events(ws, sub))
@@ -192,7 +192,7 @@ def _run(hub: StreamHub, sub: Subscriber, method: str, params: object) -> object
             return None
         streams: list[StreamName] = []
         for text in params:
-            stream = parse(text)
+            stream = hub.resolve(text)
             if stream is None:
                 raise _Refusal(2, f"Invalid request: invalid stream name `{text}`")
             streams.append(stream)

@@ -34,7 +34,9 @@ from ..market_data import Kline
 from ..venue import Venue
 from . import payloads
 from .feed import MarketChange, MarketFeed
-from .names import FAST_MS, SLOW_MS, TICKER_WINDOWS, StreamName
+from .listen_keys import ListenKeys
+from .names import FAST_MS, SLOW_MS, TICKER_WINDOWS, USER_DATA, StreamName, parse
+from .user import UserStreams
 
 log = logging.getLogger("sandex.streams")
 MAX_QUEUED = 10_000  # events waiting for one connection before it is dropped as too slow
@@ -89,9 +91,12 @@ class _Market:
 class StreamHub:
     """Subscriptions by stream name, and the loop that feeds them."""
 
-    def __init__(self, venue: Venue) -> None:
+    def __init__(self, venue: Venue, listen_keys: ListenKeys | None = None) -> None:
         self.venue = venue
         self.feed = MarketFeed(venue)
+        self.user = UserStreams(venue)  # user data streams (the WebSocket API's and listen keys')
+        self.listen_keys = listen_keys or ListenKeys()
+        self._user_stops: dict[tuple[int, str], Callable[[], None]] = {}  # (id of subscriber, key) -> stop
         self._subscribers: dict[str, set[Subscriber]] = {}  # stream text -> its subscribers
         self._markets: dict[str, _Market] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -108,10 +113,12 @@ class StreamHub:
         self._loop = asyncio.get_running_loop()
         self._woken = asyncio.Event()
         self.feed.start(self._wake)
+        self.user.start(self._wake)
         self._task = self._loop.create_task(self._run(), name="sandex-streams")
 
     async def stop(self) -> None:
         self.feed.stop()
+        self.user.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -128,11 +135,26 @@ class StreamHub:
 
     # ---- subscriptions -----------------------------------------------------------------------
 
+    def resolve(self, text: str) -> StreamName | None:
+        """The stream ``text`` names: a market stream, or a live listen key's user data stream."""
+        stream = parse(text)
+        if stream is None and self.listen_keys.account_of(text) is not None:
+            return StreamName(text, USER_DATA)
+        return stream
+
     def subscribe(self, sub: Subscriber, stream: StreamName) -> None:
         if stream.text in sub.streams:
             return
         sub.streams[stream.text] = stream
         self._subscribers.setdefault(stream.text, set()).add(sub)
+        if stream.kind == USER_DATA:
+            account = self.listen_keys.account_of(stream.text)
+            if account is not None:
+                key = stream.text
+                self._user_stops[(id(sub), key)] = self.user.subscribe(
+                    account, lambda event: sub.put(key, orjson.dumps(event))
+                )
+            return
         for symbol in self._symbols_of(stream):
             self._watch(symbol)
             market = self._markets[symbol]
@@ -143,6 +165,9 @@ class StreamHub:
         stream = sub.streams.pop(text, None)
         if stream is None:
             return
+        stop = self._user_stops.pop((id(sub), text), None)
+        if stop is not None:
+            stop()
         subs = self._subscribers.get(text)
         if subs is not None:
             subs.discard(sub)
@@ -158,6 +183,8 @@ class StreamHub:
             self.unsubscribe(sub, text)
 
     def _symbols_of(self, stream: StreamName) -> list[str]:
+        if stream.kind == USER_DATA:
+            return []
         if stream.symbol is not None:
             return [stream.symbol] if stream.symbol in self.venue.markets else []
         return list(self.venue.markets)  # the all-market streams
@@ -199,6 +226,7 @@ class StreamHub:
                 self._woken.clear()
                 self._wake_pending = False
                 self._pump()
+                self.user.pump()
                 if loop.time() >= next_tick:
                     ticks += 1
                     next_tick += TICK_S
@@ -208,6 +236,7 @@ class StreamHub:
                     if ticks % (SLOW_MS // FAST_MS) == 0:
                         self._timed(SLOW_MS)
                         self._statistics(ticks // (SLOW_MS // FAST_MS))
+                        self._expire_listen_keys()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug in one event must not stop every stream
@@ -250,6 +279,16 @@ class StreamHub:
                 event = payloads.book_ticker(spec, ch.update_id, top[0], top[1])
                 self._send(book_stream, event)
                 self._send("!bookTicker", event)
+
+    def _expire_listen_keys(self) -> None:
+        """A key not kept alive for 60 minutes ends its streams with ``listenKeyExpired``."""
+        for text in [t for t in self._subscribers if t in self._user_keys() and self.listen_keys.account_of(t) is None]:
+            self._send(text, {"e": "listenKeyExpired", "E": self.venue.now(), "listenKey": text})
+            for sub in tuple(self._subscribers.get(text, ())):
+                self.unsubscribe(sub, text)
+
+    def _user_keys(self) -> set[str]:
+        return {key for _, key in self._user_stops}
 
     def _timed(self, speed_ms: int) -> None:
         """The depth streams of one speed: diffs since their last event, partial books as they stand."""

@@ -17,6 +17,7 @@ from ..history import INTERVALS
 TICKER_WINDOWS = {"1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
 PARTIAL_LEVELS = (5, 10, 20)
 SLOW_MS, FAST_MS = 1000, 100  # the two update speeds of the depth streams
+USER_DATA = "userData"  # the kind of a listen key's stream (named by the key itself)
 
 _SYMBOL = r"(?P<symbol>[a-z0-9_.\-]{1,30})"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [

@@ -358,3 +358,48 @@ def test_ccxt_pros_own_checkers_pass(moving: RunningServer, checker: str) -> Non
             await pro.close()
 
     asyncio.run(main())
+
+
+def test_a_listen_key_streams_the_accounts_orders_fills_and_balances(quiet: RunningServer) -> None:
+    """The listen-key form: ``POST /api/v3/userDataStream``, then ``/ws/<listenKey>``; one report per
+    order event in the engine's order, each with the order's totals as of that event."""
+    maker, taker = traders(quiet)
+    key = maker.public_post_userdatastream()["listenKey"]
+    assert maker.public_put_userdatastream({"listenKey": key}) == {}
+
+    async def main() -> list[dict]:
+        got: list[dict] = []
+        async with connect(ws_url(quiet, f"/ws/{key}")) as ws:
+            await asyncio.sleep(0.2)
+            resting = await asyncio.to_thread(maker.create_order, "BTC/USDT", "limit", "sell", 0.03, 91_000)
+            await asyncio.to_thread(taker.create_order, "BTC/USDT", "limit", "buy", 0.01, 91_000)
+            await asyncio.to_thread(taker.create_order, "BTC/USDT", "market", "buy", 0.005)
+            await asyncio.to_thread(maker.cancel_order, resting["id"], "BTC/USDT")
+            while len([e for e in got if e["e"] == "executionReport"]) < 4:
+                got.append(await recv_json(ws))
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    got.append(await recv_json(ws, timeout=0.5))
+        return got
+
+    events = asyncio.run(main())
+    reports = [e for e in events if e["e"] == "executionReport"]
+    assert [(r["x"], r["X"], r["l"], r["z"]) for r in reports] == [
+        ("NEW", "NEW", "0.00000000", "0.00000000"),
+        ("TRADE", "PARTIALLY_FILLED", "0.01000000", "0.01000000"),
+        ("TRADE", "PARTIALLY_FILLED", "0.00500000", "0.01500000"),
+        ("CANCELED", "CANCELED", "0.00000000", "0.01500000"),
+    ]
+    order = maker.fetch_order(reports[0]["i"], "BTC/USDT")
+    assert {r["i"] for r in reports} == {int(order["id"])}
+    assert reports[-1]["C"] == order["clientOrderId"] and reports[0]["c"] == order["clientOrderId"]
+    assert all(r["m"] for r in reports if r["x"] == "TRADE")
+    assert reports[1]["L"] == "91000.00000000" and reports[1]["Y"] == "910.00000000"
+    positions = [e for e in events if e["e"] == "outboundAccountPosition"]
+    assert positions  # after each change the account's touched balances, as they then stood
+    last = {b["a"]: (b["f"], b["l"]) for b in positions[-1]["B"]}
+    balance = maker.fetch_balance()
+    assert last["BTC"] == (f"{balance['BTC']['free']:.8f}", f"{balance['BTC']['used']:.8f}")
+    assert maker.public_delete_userdatastream({"listenKey": key}) == {}
+    with pytest.raises(ccxt.AuthenticationError, match="-1125"):  # (ccxt's mapping of -1125)
+        maker.public_put_userdatastream({"listenKey": key})
