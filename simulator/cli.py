@@ -137,6 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
     def announce(sim: Simulator) -> None:
         c = sim.config
         print(f"sandex: Binance-compatible API on http://{c.host}:{c.port}", flush=True)
+        print(f"  streams     ws://{c.host}:{c.port}/ws  (ccxt.pro: ws://{c.host}:{c.port}/stream/ws)", flush=True)
         if c.admin_host:
             print(f"  admin API   http://{c.admin_host}:{c.admin_port}", flush=True)
         print(f"  state       {_state_line(c, sim.recovery)}", flush=True)
