@@ -79,21 +79,41 @@ def authenticate(
     client_ip: str,
     now_ms: int,
     permission: str | None,
+    signature: str | None = None,
 ) -> ApiKey:
     """The key a SIGNED request was sent with, checked as Binance does; raises the first failure.
 
     ``raw`` is totalParams as sent (the signature is checked over these very bytes, never a
     re-encoding); ``params`` is the same text already parsed. ``permission`` is the right the
-    endpoint needs beyond reading (one of ``PERMISSIONS``), or None.
+    endpoint needs beyond reading (one of ``PERMISSIONS``), or None. The WebSocket API passes the
+    ``signature`` apart: its ``raw`` is then the payload itself (``ws_payload``).
     """
     if permission is not None and permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}; known: {sorted(PERMISSIONS)}")
     key = _live_key(store, api_key, client_ip)
     sent_us = _timestamp_us(params)
     window_us = _recv_window_us(params)
-    payload, signature = signed_payload(raw)
+    if signature is None:
+        payload, signature = signed_payload(raw)
+    elif not signature:
+        raise err.mandatory(_SIGNATURE)
+    else:
+        payload = raw
     if not key.verify(payload.encode("utf-8", "surrogateescape"), signature):
         raise err.BAD_SIGNATURE
+    return _in_time(key, sent_us, window_us, now_ms, permission)
+
+
+def authenticate_session(
+    store: KeyStore, session: ApiKey, params: dict[str, str], client_ip: str, now_ms: int, permission: str | None
+) -> ApiKey:
+    """A SIGNED request on a WebSocket API connection logged on with ``session`` and naming no key
+    of its own: no signature, but the key must still be live for this IP and the timestamp fresh."""
+    key = _live_key(store, session.api_key, client_ip)
+    return _in_time(key, _timestamp_us(params), _recv_window_us(params), now_ms, permission)
+
+
+def _in_time(key: ApiKey, sent_us: int, window_us: int, now_ms: int, permission: str | None) -> ApiKey:
     now_us = now_ms * 1000
     if sent_us - now_us > MAX_AHEAD_MS * 1000:
         raise err.TIMESTAMP_AHEAD
@@ -102,6 +122,12 @@ def authenticate(
     if permission is not None and permission not in key.permissions:
         raise err.REJECTED_KEY
     return key
+
+
+def ws_payload(params: dict[str, str]) -> str:
+    """What a WebSocket API signature covers: every parameter but ``signature``, sorted by name,
+    as ``name=value`` joined by ``&``, the values as sent (no percent-encoding)."""
+    return "&".join(f"{name}={params[name]}" for name in sorted(params) if name != _SIGNATURE)
 
 
 def api_key_only(store: KeyStore, api_key: str | None, client_ip: str) -> ApiKey:

@@ -9,13 +9,17 @@ much per request here.
 Order of checks, as Binance: request weight (429/418), parameter parsing (-1100/-1101), the API
 key and signature (-2014/-2015/-1022/-1021), unread parameters (-1104), the order rate limit
 (-1015), then the handler. A refused request changes nothing.
+
+``run_endpoint`` is that pipeline from the parameters on, whatever carried them: REST
+(``build_handler``: query string and form body, the key in ``X-MBX-APIKEY``) and the WebSocket API
+(``ws_api.py``: a JSON object, the key a parameter) both call it, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import builtins
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Literal, TypeVar, overload
@@ -27,7 +31,7 @@ from starlette.responses import Response
 
 from .. import binance_errors as err
 from ..accounts import ApiKey
-from ..auth import api_key_only, authenticate
+from ..auth import api_key_only, authenticate, authenticate_session
 from ..binance_errors import ApiError
 from ..refusals import Refused
 from ..wire import DECIMAL_RANGE, parse_bool, parse_int, parse_units
@@ -100,12 +104,20 @@ class Endpoint:
     places_order: bool = False
     names: frozenset[str] = field(init=False)
     max_lengths: dict[str, int] = field(init=False)  # the parameters allowed more than MAX_VALUE_CHARS
+    signed: bool = field(init=False)  # ``security.signed``, read once per request
+    keyed: bool = field(init=False)  # an API key is checked: signed, or USER_STREAM
+    permission: str | None = field(init=False)  # the key's right the endpoint needs beyond reading
 
     def __post_init__(self) -> None:
         names = {p.name for p in self.params}
-        if self.security.signed:
+        signed = self.security.signed
+        if signed:
             names |= set(AUTH_PARAMS)
         object.__setattr__(self, "names", frozenset(names))
+        object.__setattr__(self, "signed", signed)
+        object.__setattr__(self, "keyed", signed or self.security is Security.USER_STREAM)
+        permission = {Security.TRADE: "SPOT", Security.MARGIN: "MARGIN"}.get(self.security)
+        object.__setattr__(self, "permission", permission)
         object.__setattr__(
             self, "max_lengths", {p.name: p.max_length for p in self.params if p.max_length != MAX_VALUE_CHARS}
         )
@@ -304,11 +316,82 @@ def error_response(refusal: ApiError | Refused, headers: dict[str, str] | None =
     return _json(e.status, e.body(), merged)
 
 
-def build_handler(services: Services, methods: dict[str, Endpoint]) -> RequestHandler:
-    """The request pipeline for one path (all its methods)."""
-    limiter = services.limiter
+class Faulted:
+    """What ``run_endpoint`` returns when an armed fault fired on the request: await it for the
+    handler's result (or the fault's answer). Only a faulted request waits; the rest run straight
+    through, with nothing allocated for this."""
+
+    __slots__ = ("_run",)
+
+    def __init__(self, run: Coroutine[object, object, object]) -> None:
+        self._run = run
+
+    def __await__(self) -> Generator[object, None, object]:
+        return self._run.__await__()
+
+
+def run_endpoint(
+    services: Services,
+    ep: Endpoint,
+    data: dict[str, str],
+    signed: str,
+    api_key: str | None,
+    ip: str,
+    headers: dict[str, str],
+    *,
+    signature: str | None = None,
+    session: ApiKey | None = None,
+) -> object:
+    """One request from its parameters on: weight, key and signature, unread parameters, order
+    limit, armed faults, the handler. Returns the handler's result (a ``Faulted`` to await when a
+    fault fired); raises the ``ApiError`` or ``Refused`` to answer with. The usage headers of the
+    request are added to ``headers`` as they are counted.
+
+    ``data`` is the parameters read (it loses ``timestamp``, ``recvWindow`` and ``signature`` on the
+    way); ``signed`` the exact text the signature covers (REST: totalParams as sent, the signature
+    parameter inside it; ignored by unsigned endpoints); ``api_key`` the key the request names.
+    The WebSocket API also passes ``signature`` (its payload is built without it) and ``session``,
+    the key its connection logged on with, used when the request names none: then no signature is
+    needed, only the key's checks and the timestamp's.
+    """
+    headers.update(services.limiter.charge_request(ip, ep.weight_of(data)))
     venue = services.venue
+    key = None
+    now = venue.now()
+    if ep.keyed:
+        if not ep.signed:
+            key = api_key_only(venue.keys, api_key, ip)
+        elif session is not None and api_key is None:
+            key = authenticate_session(venue.keys, session, data, ip, now, ep.permission)
+        else:
+            key = authenticate(venue.keys, api_key, signed, data, ip, now, ep.permission, signature)
+    unknown = data.keys() - ep.names
+    if unknown:  # Binance counts every parameter sent, timestamp and signature included
+        raise err.unread(len(data) - len(unknown), len(data))
+    if ep.signed:
+        for name in AUTH_PARAMS:
+            data.pop(name, None)
+    if key is not None:
+        limiter = services.limiter
+        headers.update(
+            limiter.charge_order(key.account_id) if ep.places_order else limiter.order_headers(key.account_id)
+        )
+    ctx = Ctx(services, Params(data), key, now)
     faults = services.faults  # armed faults (simulator/faults.py); ``active`` is false unless one is armed
+    fault = (
+        faults.take(ep.method, ep.path, ep.places_order, None if key is None else key.api_key)
+        if faults.active
+        else None
+    )
+    if fault is None:
+        return ep.handler(ctx)
+    return Faulted(run_faulted(fault, lambda: ep.handler(ctx), venue.now))
+
+
+def build_handler(services: Services, methods: dict[str, Endpoint]) -> RequestHandler:
+    """The request pipeline for one path (all its methods): the query string and form body read
+    into parameters, then ``run_endpoint``."""
+    limiter = services.limiter
 
     async def handle(request: Request) -> Response:
         ep = methods.get(request.method)
@@ -334,34 +417,17 @@ def build_handler(services: Services, methods: dict[str, Endpoint]) -> RequestHa
             except ApiError:  # weighed like any request (a banned IP still gets its 418), then refused
                 headers.update(limiter.charge_request(ip, ep.weight_of({})))
                 raise
-            headers.update(limiter.charge_request(ip, ep.weight_of(data)))
-            key = None
-            now = venue.now()
-            security = ep.security
-            if security.signed:
-                permission = "SPOT" if security is Security.TRADE else "MARGIN" if security is Security.MARGIN else None
-                key = authenticate(
-                    venue.keys, request.headers.get("x-mbx-apikey"), query + body, data, ip, now, permission
-                )
-            elif security is Security.USER_STREAM:
-                key = api_key_only(venue.keys, request.headers.get("x-mbx-apikey"), ip)
-            unknown = data.keys() - ep.names
-            if unknown:  # Binance counts every parameter sent, timestamp and signature included
-                raise err.unread(len(data) - len(unknown), len(data))
-            if security.signed:
-                for name in AUTH_PARAMS:
-                    data.pop(name, None)
-            if key is not None:
-                headers.update(
-                    limiter.charge_order(key.account_id) if ep.places_order else limiter.order_headers(key.account_id)
-                )
-            ctx = Ctx(services, Params(data), key, now)
-            fault = (
-                faults.take(ep.method, ep.path, ep.places_order, None if key is None else key.api_key)
-                if faults.active
-                else None
+            result = run_endpoint(
+                services,
+                ep,
+                data,
+                query + body if ep.signed else "",
+                request.headers.get("x-mbx-apikey") if ep.keyed else None,
+                ip,
+                headers,
             )
-            result = ep.handler(ctx) if fault is None else await run_faulted(fault, lambda: ep.handler(ctx), venue.now)
+            if isinstance(result, Faulted):
+                result = await result
             if isinstance(result, Response):
                 result.headers.update(headers)
                 return result
