@@ -30,7 +30,8 @@ from .accounts import mask
 from .binance_errors import ApiError
 from .wire import format_units_short, parse_units
 
-KINDS = ("reject", "delay", "timeout", "rate_limit", "ban", "drop", "partial_fill")
+STREAM_KINDS = ("ws_drop", "ws_gap", "ws_delay", "ws_refuse", "ws_terminate")
+KINDS = ("reject", "delay", "timeout", "rate_limit", "ban", "drop", "partial_fill", *STREAM_KINDS)
 COMMON_FIELDS = frozenset({"kind", "apiKey", "count", "paths", "ms"})
 KIND_FIELDS: dict[str, frozenset[str]] = {
     "reject": frozenset({"code", "msg", "status"}),
@@ -40,6 +41,13 @@ KIND_FIELDS: dict[str, frozenset[str]] = {
     "ban": frozenset({"retryAfter"}),
     "drop": frozenset({"executed"}),
     "partial_fill": frozenset({"fraction"}),
+    # on the WebSocket streams: ``paths`` are stream names (``btcusdt@depth@100ms``; default every
+    # stream), ``count`` connections (drop, refuse), events (gap, delay) or user streams (terminate)
+    "ws_drop": frozenset(),
+    "ws_gap": frozenset(),
+    "ws_delay": frozenset(),
+    "ws_refuse": frozenset(),
+    "ws_terminate": frozenset(),
 }
 EVERY_REQUEST = "*"
 METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
@@ -107,11 +115,22 @@ class Fault:
         self.remaining = self.count
 
     def matches(self, method: str, path: str, places_order: bool, api_key: str | None) -> bool:
-        if self.api_key is not None and api_key != self.api_key:
+        if self.kind in STREAM_KINDS or (self.api_key is not None and api_key != self.api_key):
             return False
         if self.paths is None:
             return places_order
         return EVERY_REQUEST in self.paths or path in self.paths or f"{method} {path}" in self.paths
+
+    @property
+    def stream(self) -> bool:
+        """A fault on the WebSocket streams (``paths`` name streams), not on requests."""
+        return self.kind in STREAM_KINDS
+
+    def matches_stream(self, streams: Collection[str], api_key: str | None = None) -> bool:
+        """A stream fault's match: one of ``streams`` named (or every stream), the key if one was given."""
+        if self.api_key is not None and api_key != self.api_key:
+            return False
+        return self.paths is None or EVERY_REQUEST in self.paths or not self.paths.isdisjoint(streams)
 
     def answer(self, now_ms: int) -> ApiError:
         """The Binance error this fault answers with (reject, timeout, rate_limit, ban)."""
@@ -133,7 +152,11 @@ class Fault:
             "apiKey": None if self.api_key is None else mask(self.api_key),
             "count": self.count,
             "remaining": self.remaining,
-            "paths": list(default_paths) if self.paths is None else sorted(self.paths),
+            "paths": sorted(self.paths)
+            if self.paths is not None
+            else [EVERY_REQUEST]
+            if self.stream
+            else default_paths,
             "ms": self.ms,
         }
         if self.kind in ("reject", "timeout"):
@@ -177,6 +200,18 @@ class FaultBook:
         with self._lock:
             for i, fault in enumerate(self._faults):
                 if fault.matches(method, path, places_order, api_key):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        del self._faults[i]
+                        self.active = bool(self._faults)
+                    return fault
+            return None
+
+    def take_stream(self, kind: str, streams: Collection[str], api_key: str | None = None) -> Fault | None:
+        """The first armed stream fault of ``kind`` matching, counted down (and disarmed at zero)."""
+        with self._lock:
+            for i, fault in enumerate(self._faults):
+                if fault.kind == kind and fault.matches_stream(streams, api_key):
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         del self._faults[i]
@@ -237,6 +272,20 @@ def _flag(data: dict[str, Any], name: str) -> bool:
     return value
 
 
+def _stream_names(value: object, known: Callable[[str], bool]) -> frozenset[str] | None:
+    """``["*"]`` or stream names as clients subscribe to them (``btcusdt@depth@100ms``)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(p, str) for p in value):
+        raise _bad(
+            'paths of a stream fault must be a non-empty list of stream names, such as ["btcusdt@trade"] or ["*"]'
+        )
+    for entry in value:
+        if entry != EVERY_REQUEST and not known(entry):
+            raise _bad(f"paths: {entry[:80]!r} is not a stream name sandex serves (such as btcusdt@depth@100ms)")
+    return frozenset(value)
+
+
 def _paths(value: object, known: Collection[str]) -> frozenset[str] | None:
     """``["*"]``, or endpoints as ``"POST /api/v3/order"`` (that method) or ``"/api/v3/order"`` (any)."""
     if value is None:
@@ -275,7 +324,12 @@ def _fraction(value: object) -> int:
 
 
 def parse_fault(
-    data: dict[str, Any], *, key_exists: Callable[[str], bool], known_paths: Collection[str], weight_limit: int = 6000
+    data: dict[str, Any],
+    *,
+    key_exists: Callable[[str], bool],
+    known_paths: Collection[str],
+    weight_limit: int = 6000,
+    stream_name: Callable[[str], bool] = lambda text: True,
 ) -> Fault:
     """An admin's JSON object -> an unarmed ``Fault``; refuses unknown fields and bad values with
     Binance-style errors (-1102 missing, -1130 invalid) that say what is allowed."""
@@ -294,12 +348,15 @@ def parse_fault(
     if api_key is not None and (not isinstance(api_key, str) or not key_exists(api_key)):
         shown = mask(api_key) if isinstance(api_key, str) else type(api_key).__name__
         raise _bad(f"apiKey names no live API key (got {shown}); leave it out for a fault on every caller")
+    timed = kind in ("delay", "ws_delay")
     fault = Fault(
         kind,
         _int(data, "count", 1, MAX_COUNT, 1),
         api_key,
-        _paths(data.get("paths"), known_paths),
-        _int(data, "ms", 1 if kind == "delay" else 0, MAX_MS, None if kind == "delay" else 0),
+        _stream_names(data.get("paths"), stream_name)
+        if kind in STREAM_KINDS
+        else _paths(data.get("paths"), known_paths),
+        _int(data, "ms", 1 if timed else 0, MAX_MS, None if timed else 0),
         weight_limit=weight_limit,
     )
     if kind == "reject":

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from ..binance_errors import ApiError
 from ..faults import KIND_FIELDS, KINDS, parse_fault
+from ..streams.names import parse
 from .admin import _json, _ok, admin_guard, token_digest
 from .endpoint import Endpoint
 
@@ -41,7 +42,13 @@ def build_routes(services: Services, endpoints: list[Endpoint]) -> list[Route]:
         return _ok({"faults": [f.describe(defaults) for f in book.faults()]})
 
     async def arm(request: Request) -> Response:
-        fault = parse_fault(await _json(request), key_exists=live_key, known_paths=known, weight_limit=weight_limit)
+        fault = parse_fault(
+            await _json(request),
+            key_exists=live_key,
+            known_paths=known,
+            weight_limit=weight_limit,
+            stream_name=lambda text: parse(text) is not None,
+        )
         return _ok(book.arm(fault).describe(defaults))
 
     async def clear(request: Request) -> Response:
@@ -66,8 +73,15 @@ _ARM_DOC = (
     'Arm a fault on Binance requests: {"kind": ' + "|".join(KINDS) + ', "apiKey": key (default: every caller), '
     '"count": N requests it fires on (default 1), "paths": ["POST /api/v3/order", "/api/v3/account", "*"] '
     '(default: the order placements), "ms": wait first} plus, by kind: '
-    + "; ".join(f"{kind}: {', '.join(sorted(fields)) or '(ms required)'}" for kind, fields in KIND_FIELDS.items())
-    + ". Faults fire in arming order, one per request, after authentication."
+    + "; ".join(
+        f"{kind}: {', '.join(sorted(fields)) or ('(ms required)' if kind in ('delay', 'ws_delay') else '-')}"
+        for kind, fields in KIND_FIELDS.items()
+    )
+    + ". Faults fire in arming order, one per request, after authentication. The ws_* kinds act on the "
+    "WebSocket streams, their paths being stream names (default: every stream): ws_drop closes `count` "
+    "connections, ws_refuse turns away `count` new ones, ws_gap never sends `count` diff depth events "
+    "(a gap in U/u), ws_delay holds `count` events back `ms`, ws_terminate ends `count` user data "
+    "streams (of apiKey's account, or any) with eventStreamTerminated."
 )
 
 _DOCS = {

@@ -29,6 +29,7 @@ import orjson
 from engine import MarketSpec, Side
 
 from ..clock import DAY_MS
+from ..faults import FaultBook
 from ..history import INTERVALS, MarketHistory
 from ..market_data import Kline
 from ..venue import Venue
@@ -51,7 +52,7 @@ class Subscriber:
         self.queue: asyncio.Queue[bytes] = asyncio.Queue()
         self.combined = False
         self.streams: dict[str, StreamName] = {}  # in the order subscribed
-        self._close = close
+        self.close = close  # (code, reason): ends the connection
         self.dropped = False
 
     def put(self, name: str, raw: bytes) -> None:
@@ -59,7 +60,7 @@ class Subscriber:
             return
         if self.queue.qsize() >= MAX_QUEUED:
             self.dropped = True
-            self._close(1008, "too slow: events were not read")
+            self.close(1008, "too slow: events were not read")
             return
         self.queue.put_nowait(b'{"stream":"' + name.encode() + b'","data":' + raw + b"}" if self.combined else raw)
 
@@ -91,11 +92,13 @@ class _Market:
 class StreamHub:
     """Subscriptions by stream name, and the loop that feeds them."""
 
-    def __init__(self, venue: Venue, listen_keys: ListenKeys | None = None) -> None:
+    def __init__(self, venue: Venue, listen_keys: ListenKeys | None = None, faults: FaultBook | None = None) -> None:
         self.venue = venue
+        self.faults = faults if faults is not None else FaultBook()  # the admin API's armed faults; the ``ws_*`` kinds act here
+        self.connections: set[Subscriber] = set()
         self.feed = MarketFeed(venue)
         self.user = UserStreams(venue)  # user data streams (the WebSocket API's and listen keys')
-        self.listen_keys = listen_keys or ListenKeys()
+        self.listen_keys = listen_keys if listen_keys is not None else ListenKeys()
         self._user_stops: dict[tuple[int, str], Callable[[], None]] = {}  # (id of subscriber, key) -> stop
         self._subscribers: dict[str, set[Subscriber]] = {}  # stream text -> its subscribers
         self._markets: dict[str, _Market] = {}
@@ -178,9 +181,18 @@ class StreamHub:
         for symbol in self._symbols_of(stream):
             self._unwatch(symbol)
 
+    def connect(self, sub: Subscriber) -> None:
+        self.connections.add(sub)
+
     def drop(self, sub: Subscriber) -> None:
+        """A connection gone: its subscriptions end."""
+        self.connections.discard(sub)
         for text in list(sub.streams):
             self.unsubscribe(sub, text)
+
+    def refuses(self, path: str) -> bool:
+        """Whether an armed ``ws_refuse`` fault turns this new connection away."""
+        return self.faults.active and self.faults.take_stream("ws_refuse", (path,)) is not None
 
     def _symbols_of(self, stream: StreamName) -> list[str]:
         if stream.kind == USER_DATA:
@@ -209,8 +221,27 @@ class StreamHub:
         if not subs:
             return
         raw = orjson.dumps(event)
+        if self.faults.active and self._loop is not None:
+            delay = self.faults.take_stream("ws_delay", (text,))
+            if delay is not None:  # the event reaches every subscriber ``ms`` late (in order: all wait alike)
+                for sub in tuple(subs):
+                    self._loop.call_later(delay.ms / 1000, sub.put, text, raw)
+                return
         for sub in tuple(subs):
             sub.put(text, raw)
+
+    def _stream_faults(self) -> None:
+        """Armed faults that act on connections: ``ws_drop`` closes them, ``ws_terminate`` ends
+        user data streams with ``eventStreamTerminated``."""
+        if not self.faults.active:
+            return
+        for sub in tuple(self.connections):
+            if self.faults.take_stream("ws_drop", tuple(sub.streams) or ("*",)) is not None:
+                sub.close(1011, "dropped by an armed fault")
+        for account in self.user.accounts():  # (a fault naming an API key: its account's streams only)
+            keys = [k.api_key for k in self.venue.keys.keys_of(account)]
+            if any(self.faults.take_stream("ws_terminate", ("*",), key) is not None for key in keys):
+                self.user.terminate(account, self.venue.now())
 
     # ---- the loop ----------------------------------------------------------------------------
 
@@ -233,6 +264,7 @@ class StreamHub:
                     if next_tick < loop.time():  # fell behind (a long pause): no burst of catch-up ticks
                         next_tick = loop.time() + TICK_S
                     self._timed(FAST_MS)
+                    self._stream_faults()
                     if ticks % (SLOW_MS // FAST_MS) == 0:
                         self._timed(SLOW_MS)
                         self._statistics(ticks // (SLOW_MS // FAST_MS))
@@ -301,7 +333,10 @@ class StreamHub:
             if acc is not None and acc.last >= acc.first:
                 event = payloads.depth_update(spec, now, acc.first, acc.last, acc.changed)
                 acc.first, acc.changed = acc.last + 1, {}
-                self._send(f"{lower}@depth{suffix}", event)
+                text = f"{lower}@depth{suffix}"
+                gap = self.faults.active and self.faults.take_stream("ws_gap", (text,)) is not None
+                if not gap:  # (an armed gap: this diff is never sent, and the next one's U skips it)
+                    self._send(text, event)
                 if speed_ms == SLOW_MS:
                     self._send(f"{lower}@depth@1000ms", event)
             for n in (5, 10, 20):

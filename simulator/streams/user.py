@@ -84,6 +84,18 @@ class UserStreams:
 
         return stop
 
+    def accounts(self) -> list[int]:
+        """The accounts somebody listens to."""
+        with self._lock:
+            return list(self._subscribers)
+
+    def terminate(self, account: int, now: int) -> None:
+        """End every subscription of ``account`` with ``eventStreamTerminated`` (their last event)."""
+        with self._lock:
+            subs = self._subscribers.pop(account, {})
+        for deliver in subs.values():
+            deliver({"e": "eventStreamTerminated", "E": now})
+
     def pump(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, []

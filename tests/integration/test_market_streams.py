@@ -30,7 +30,7 @@ from simulator.launcher import RunningServer, running_server
 from simulator.orders import OrderRequest
 from simulator.ratelimit import RateLimitConfig
 
-from .conftest import binance, new_account
+from .conftest import admin, binance, new_account
 
 BALANCES = {"USDT": "1000000", "BTC": "20"}
 
@@ -403,3 +403,63 @@ def test_a_listen_key_streams_the_accounts_orders_fills_and_balances(quiet: Runn
     assert maker.public_delete_userdatastream({"listenKey": key}) == {}
     with pytest.raises(ccxt.AuthenticationError, match="-1125"):  # (ccxt's mapping of -1125)
         maker.public_put_userdatastream({"listenKey": key})
+
+
+def test_armed_stream_faults_gap_drop_refuse_delay_and_terminate(quiet: RunningServer) -> None:
+    """The admin fault API's ``ws_*`` kinds, each seen the way a client meets it."""
+    trader, other = traders(quiet)
+
+    def arm(**fault: object) -> None:
+        admin(quiet, "POST", "/sandex/v1/faults", fault)
+
+    async def gap() -> list[dict]:
+        events: list[dict] = []
+        async with connect(ws_url(quiet, "/ws/btcusdt@depth@100ms")) as ws:
+            await asyncio.sleep(0.2)
+            await asyncio.to_thread(trader.create_order, "BTC/USDT", "limit", "buy", 0.001, 69_000)
+            events.append(await recv_json(ws))
+            arm(kind="ws_gap", paths=["btcusdt@depth@100ms"])
+            for i in range(6):
+                await asyncio.to_thread(trader.create_order, "BTC/USDT", "limit", "buy", 0.001, 70_000 + i)
+                await asyncio.sleep(0.25)
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    events.append(await recv_json(ws, timeout=0.5))
+        return events
+
+    events = asyncio.run(gap())
+    skipped = [b["U"] - a["u"] - 1 for a, b in itertools.pairwise(events) if b["U"] != a["u"] + 1]
+    assert len(skipped) == 1 and skipped[0] >= 1  # one diff never sent: the chain has one gap
+
+    async def drop_refuse_delay() -> None:
+        async with connect(ws_url(quiet, "/ws/btcusdt@trade")) as ws:
+            arm(kind="ws_drop")
+            with pytest.raises(ConnectionClosed):
+                await recv_json(ws, timeout=3)
+            assert ws.close_code == 1011
+        arm(kind="ws_refuse")
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(ws_url(quiet, "/ws")):
+                pass
+        assert refused.value.response.status_code == 503
+        async with connect(ws_url(quiet, "/ws/btcusdt@trade")) as ws:  # (the fault fired its count)
+            arm(kind="ws_delay", ms=800, paths=["btcusdt@trade"])
+            await asyncio.sleep(0.2)
+            sent = asyncio.get_running_loop().time()
+            # (another account sells into the bids the gap part left: a trade at once)
+            await asyncio.to_thread(other.create_order, "BTC/USDT", "limit", "sell", 0.001, 60_000)
+            event = await recv_json(ws, timeout=5)
+            assert event["e"] == "trade" and asyncio.get_running_loop().time() - sent >= 0.8
+
+    asyncio.run(drop_refuse_delay())
+
+    key = trader.public_post_userdatastream()["listenKey"]
+
+    async def terminate() -> dict:
+        async with connect(ws_url(quiet, f"/ws/{key}")) as ws:
+            await asyncio.sleep(0.2)
+            arm(kind="ws_terminate", apiKey=trader.apiKey)
+            return await recv_json(ws, timeout=3)
+
+    assert asyncio.run(terminate())["e"] == "eventStreamTerminated"
+    assert admin(quiet, "GET", "/sandex/v1/faults")["faults"] == []  # each fired its one count
