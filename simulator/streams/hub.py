@@ -94,7 +94,7 @@ class StreamHub:
 
     def __init__(self, venue: Venue, listen_keys: ListenKeys | None = None, faults: FaultBook | None = None) -> None:
         self.venue = venue
-        self.faults = faults if faults is not None else FaultBook()  # the admin API's armed faults; the ``ws_*`` kinds act here
+        self.faults = faults if faults is not None else FaultBook()  # armed faults: the ``ws_*`` kinds act here
         self.connections: set[Subscriber] = set()
         self.feed = MarketFeed(venue)
         self.user = UserStreams(venue)  # user data streams (the WebSocket API's and listen keys')
