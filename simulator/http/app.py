@@ -78,7 +78,7 @@ class SandexApp:
         self.fastapi = fastapi
         self.services = services
         self._handlers = handlers
-        self.streams = StreamHub(services.venue, services.listen_keys)  # (started by the first connection)
+        self.streams = StreamHub(services.venue, services.listen_keys, services.faults)  # (started on first use)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

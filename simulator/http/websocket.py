@@ -35,6 +35,7 @@ from ..streams.names import StreamName
 MAX_STREAMS = 1024
 MAX_MESSAGES_PER_S = 5
 LIFETIME_S = 24 * 3600
+OVERLOADED = "Server is currently overloaded with other requests. Please try again in a few minutes."
 METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
 _ID = re.compile(r"[A-Za-z0-9]{1,36}", re.ASCII)
 _INT64 = (-(2**63), 2**63 - 1)
@@ -69,6 +70,9 @@ async def serve(hub: StreamHub, scope: Scope, receive: Receive, send: Send) -> N
     if route is None:
         await _refuse_upgrade(scope, receive, send)
         return
+    if hub.refuses(scope["path"]):  # an armed ws_refuse fault: the server turns new connections away
+        await _refuse_upgrade(scope, receive, send, 503, {"code": -1008, "msg": OVERLOADED})
+        return
     ws = WebSocket(scope, receive, send)
     await ws.accept()
     hub.ensure_started()
@@ -81,6 +85,7 @@ async def serve(hub: StreamHub, scope: Scope, receive: Receive, send: Send) -> N
     combined, named = route
     sub = Subscriber(close)
     sub.combined = combined
+    hub.connect(sub)
     for text in named[:MAX_STREAMS]:
         stream = hub.resolve(text)
         if stream is not None:
@@ -104,13 +109,15 @@ async def serve(hub: StreamHub, scope: Scope, receive: Receive, send: Send) -> N
                 await task
 
 
-async def _refuse_upgrade(scope: Scope, receive: Receive, send: Send) -> None:
-    """Binance answers an upgrade on a path it does not serve with 404."""
+async def _refuse_upgrade(
+    scope: Scope, receive: Receive, send: Send, status: int = 404, error: dict[str, object] | None = None
+) -> None:
+    """An upgrade answered with an HTTP error: 404 on a path Binance does not serve."""
     await receive()  # websocket.connect
     if "websocket.http.response" in scope.get("extensions", {}):
-        body = orjson.dumps({"code": -1000, "msg": "Not found."})
+        body = orjson.dumps(error or {"code": -1000, "msg": "Not found."})
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "websocket.http.response.start", "status": 404, "headers": headers})
+        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
         await send({"type": "websocket.http.response.body", "body": body})
     else:
         await send({"type": "websocket.close", "code": 1008})
