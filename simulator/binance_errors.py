@@ -108,6 +108,33 @@ EXECUTION_UNKNOWN = ApiError(
     503, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown."
 )
 
+# ---- the WebSocket API's envelope and sessions (simulator/http/ws_api.py) -------------------------
+# Binance's WebSocket API answers a request it cannot read with -1135 (INVALID_JSON), naming the
+# field it could not use ("Invalid 'id' in JSON request; expected ..."), and a method it does not
+# have with -1020; its user data subscriptions refuse with -2035, -2036, -2042 and -1191.
+INVALID_JSON = ApiError(400, -1135, "Invalid JSON Request")
+INVALID_ID = ApiError(
+    400, -1135, "Invalid 'id' in JSON request; expected an integer, a string matching '^[a-zA-Z0-9-_]{1,36}$', or null."
+)
+SUBSCRIPTION_ACTIVE = ApiError(400, -2035, "User Data Stream subscription already active.")
+SUBSCRIPTION_INACTIVE = ApiError(400, -2036, "User Data Stream subscription not active.")
+MAX_SUBSCRIPTION_IDS = ApiError(400, -2042, "Maximum subscription ID reached for this connection.")
+
+
+def invalid_json_field(name: str, expected: str) -> ApiError:
+    return ApiError(400, -1135, f"Invalid '{name}' in JSON request; expected {expected}.")
+
+
+def too_many_subscriptions(limit: int) -> ApiError:
+    return ApiError(
+        400, -1191, f"Too many subscriptions. Connection may create up to '{limit}' subscriptions at a time."
+    )
+
+
+def too_many_connections(limit: int, interval: str) -> ApiError:
+    return ApiError(429, -1034, f"Too many connection attempts from IP; current limit is {limit} per '{interval}'.")
+
+
 # ---- authentication (10xx, 20xx) ---------------------------------------------------------------
 
 UNAUTHORIZED = ApiError(401, -1002, "You are not authorized to execute this request.")

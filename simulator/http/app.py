@@ -23,7 +23,7 @@ from ..streams.hub import StreamHub
 from ..streams.listen_keys import ListenKeys
 from ..venue import Venue
 from ..version import VERSION
-from . import admin, convert, margin, margin_orders, market, spot, user_stream, wallet, websocket
+from . import admin, convert, margin, margin_orders, market, spot, user_stream, wallet, websocket, ws_api
 from . import faults as fault_admin
 from .endpoint import (
     API_KEY_SCHEME,
@@ -79,6 +79,7 @@ class SandexApp:
         self.services = services
         self._handlers = handlers
         self.streams = StreamHub(services.venue, services.listen_keys, services.faults)  # (started on first use)
+        ws_api.bind(self.streams, services)  # the WebSocket API (/ws-api/v3) reaches the services through the hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

@@ -31,6 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..streams.hub import StreamHub, Subscriber
 from ..streams.names import StreamName
+from . import ws_api
 
 MAX_STREAMS = 1024
 MAX_MESSAGES_PER_S = 5
@@ -66,6 +67,9 @@ def _route(scope: Scope) -> tuple[bool, list[str]] | None:
 
 async def serve(hub: StreamHub, scope: Scope, receive: Receive, send: Send) -> None:
     """One WebSocket connection, from the upgrade to its close."""
+    if scope["path"] == ws_api.PATH:  # Binance's WebSocket API, not a stream
+        await ws_api.serve(hub, scope, receive, send)
+        return
     route = _route(scope)
     if route is None:
         await _refuse_upgrade(scope, receive, send)
