@@ -26,7 +26,9 @@ from .credentials import Credential
 __all__ = [
     "borrow_cross_margin",
     "borrow_isolated_margin",
+    "cancel_all_orders_ws",
     "cancel_order",
+    "cancel_order_ws",
     "create_convert_trade",
     "create_limit_buy_order",
     "create_limit_sell_order",
@@ -34,7 +36,10 @@ __all__ = [
     "create_market_buy_order_with_cost",
     "create_market_sell_order",
     "create_order",
+    "create_order_ws",
+    "edit_order_ws",
     "fetch_balance",
+    "fetch_balance_ws",
     "fetch_borrow_interest",
     "fetch_canceled_orders",
     "fetch_closed_orders",
@@ -48,21 +53,36 @@ __all__ = [
     "fetch_markets",
     "fetch_my_liquidations",
     "fetch_my_trades",
+    "fetch_my_trades_ws",
     "fetch_ohlcv",
+    "fetch_ohlcv_ws",
     "fetch_open_orders",
+    "fetch_open_orders_ws",
     "fetch_order",
     "fetch_order_book",
+    "fetch_order_ws",
     "fetch_orders",
+    "fetch_orders_ws",
     "fetch_status",
     "fetch_ticker",
     "fetch_tickers",
     "fetch_time",
     "fetch_trades",
+    "fetch_trades_ws",
     "load_markets",
     "load_time_difference",
     "repay_cross_margin",
     "repay_isolated_margin",
     "transfer",
+    "watch_balance",
+    "watch_bids_asks",
+    "watch_my_trades",
+    "watch_ohlcv",
+    "watch_order_book",
+    "watch_orders",
+    "watch_ticker",
+    "watch_tickers",
+    "watch_trades",
 ]
 
 async def fetch_balance(credentials: Credential | str, params: dict[str, Any] = ...) -> Balances: ...
@@ -284,3 +304,123 @@ async def fetch_ohlcv(
 ) -> list[list[Any]]: ...
 async def fetch_time(credentials: Credential | str, params: dict[str, Any] = ...) -> int | None: ...
 async def load_time_difference(credentials: Credential | str, params: dict[str, Any] = ...) -> Any: ...
+async def watch_order_book(
+    credentials: Credential | str,
+    symbol: str,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> OrderBook: ...
+async def watch_trades(
+    credentials: Credential | str,
+    symbol: str,
+    since: int | None = ...,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[Trade]: ...
+async def watch_ticker(credentials: Credential | str, symbol: str, params: dict[str, Any] = ...) -> Ticker: ...
+async def watch_tickers(
+    credentials: Credential | str,
+    symbols: list[str] | None = ...,
+    params: dict[str, Any] = ...,
+) -> dict[str, Ticker]: ...
+async def watch_ohlcv(
+    credentials: Credential | str,
+    symbol: str,
+    timeframe: str = ...,
+    since: int | None = ...,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[list[Any]]: ...
+async def watch_bids_asks(
+    credentials: Credential | str,
+    symbols: list[str] | None = ...,
+    params: dict[str, Any] = ...,
+) -> dict[str, Ticker]: ...
+async def watch_orders(
+    credentials: Credential | str,
+    symbol: str | None = ...,
+    since: int | None = ...,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[Order]: ...
+async def watch_my_trades(
+    credentials: Credential | str,
+    symbol: str | None = ...,
+    since: int | None = ...,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[Trade]: ...
+async def watch_balance(credentials: Credential | str, params: dict[str, Any] = ...) -> Balances: ...
+async def create_order_ws(
+    credentials: Credential | str,
+    symbol: str,
+    type: Literal['limit', 'market'],
+    side: Literal['buy', 'sell'],
+    amount: float,
+    price: str | float | int | Decimal | None = ...,
+    params: dict[str, Any] = ...,
+) -> Order: ...
+async def edit_order_ws(
+    credentials: Credential | str,
+    id: str,
+    symbol: str,
+    type: Literal['limit', 'market'],
+    side: Literal['buy', 'sell'],
+    amount: str | float | int | Decimal | None = ...,
+    price: str | float | int | Decimal | None = ...,
+    params: dict[str, Any] = ...,
+) -> Order: ...
+async def cancel_order_ws(
+    credentials: Credential | str,
+    id: str,
+    symbol: str | None = ...,
+    params: dict[str, Any] = ...,
+) -> Order: ...
+async def cancel_all_orders_ws(
+    credentials: Credential | str,
+    symbol: str | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[Order]: ...
+async def fetch_order_ws(
+    credentials: Credential | str,
+    id: str,
+    symbol: str | None = ...,
+    params: dict[str, Any] = ...,
+) -> Order: ...
+async def fetch_orders_ws(
+    credentials: Credential | str,
+    symbol: str | None = ...,
+    since: int | None = ...,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[Order]: ...
+async def fetch_open_orders_ws(
+    credentials: Credential | str,
+    symbol: str | None = ...,
+    since: int | None = ...,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[Order]: ...
+async def fetch_my_trades_ws(
+    credentials: Credential | str,
+    symbol: str | None = ...,
+    since: int | None = ...,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[Trade]: ...
+async def fetch_balance_ws(credentials: Credential | str, params: dict[str, Any] = ...) -> Balances: ...
+async def fetch_trades_ws(
+    credentials: Credential | str,
+    symbol: str,
+    since: int | None = ...,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[Trade]: ...
+async def fetch_ohlcv_ws(
+    credentials: Credential | str,
+    symbol: str,
+    timeframe: str = ...,
+    since: int | None = ...,
+    limit: int | None = ...,
+    params: dict[str, Any] = ...,
+) -> list[list[Any]]: ...

@@ -15,6 +15,7 @@ from types import ModuleType
 
 import ccxt
 import ccxt.async_support as ccxt_async
+import ccxt.pro as ccxt_pro
 
 from .credentials import Credential, CredentialError
 from .redaction import SECRETS
@@ -77,14 +78,16 @@ def sync_exchange(credentials: Credential | str) -> ccxt.Exchange:
 
 
 def async_exchange(credentials: Credential | str) -> ccxt_async.Exchange:
-    """As ``sync_exchange``, from ccxt.async_support, one per event loop (its HTTP session is the loop's)."""
+    """As ``sync_exchange``, from ccxt.pro (ccxt.async_support with WebSocket methods), one per event
+    loop (its HTTP session and its sockets are the loop's)."""
     cred = _as_credential(credentials)
     target = resolve(cred.target)
     key = (_key(cred, target), id(asyncio.get_running_loop()))
     with _lock:
         exchange = _async.get(key)
-        if exchange is None:
-            exchange = _async[key] = _build(ccxt_async, cred, target, asynchronous=True)
+        if exchange is None:  # ccxt.pro's class where it has one: ccxt.async_support's, with the streams
+            module = ccxt_pro if cred.name in ccxt_pro.exchanges else ccxt_async
+            exchange = _async[key] = _build(module, cred, target, asynchronous=True)
         return exchange
 
 

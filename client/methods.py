@@ -56,6 +56,30 @@ PUBLIC = (
     "fetch_time",
     "load_time_difference",
 )
+# ccxt.pro's: awaitable only (``client.aio``), over the target's WebSocket streams and API; ccxt's
+# binance serves fetch_order_book_ws and fetch_ticker_ws for futures only, so they wait for those.
+STREAMING = (
+    "watch_order_book",
+    "watch_trades",
+    "watch_ticker",
+    "watch_tickers",
+    "watch_ohlcv",
+    "watch_bids_asks",
+    "watch_orders",
+    "watch_my_trades",
+    "watch_balance",
+    "create_order_ws",
+    "edit_order_ws",
+    "cancel_order_ws",
+    "cancel_all_orders_ws",
+    "fetch_order_ws",
+    "fetch_orders_ws",
+    "fetch_open_orders_ws",
+    "fetch_my_trades_ws",
+    "fetch_balance_ws",
+    "fetch_trades_ws",
+    "fetch_ohlcv_ws",
+)
 CREDENTIALS = inspect.Parameter("credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Credential | str)
 
 Args = tuple[Any, ...]

@@ -16,8 +16,9 @@ import typing
 from pathlib import Path
 
 import ccxt
+import ccxt.pro as ccxt_pro
 
-from .methods import PRIVATE, PUBLIC, ccxt_parameters
+from .methods import PRIVATE, PUBLIC, STREAMING, ccxt_parameters
 
 HERE = Path(__file__).resolve().parent
 STUBS = {"sync_calls.pyi": False, "async_calls.pyi": True}  # file -> awaitable
@@ -86,15 +87,17 @@ def _parameter(parameter: inspect.Parameter, imports: _Imports) -> str:
 
 def _function(name: str, is_async: bool, imports: _Imports) -> str:
     parameters = ["credentials: Credential | str", *(_parameter(p, imports) for p in ccxt_parameters(name))]
-    returns = _render(inspect.signature(getattr(ccxt.binance, name)).return_annotation, imports)
+    declared_by = ccxt_pro.binance if name in STREAMING else ccxt.binance  # (the WebSocket methods are ccxt.pro's)
+    returns = _render(inspect.signature(getattr(declared_by, name)).return_annotation, imports)
     return _wrapped(f"{'async ' if is_async else ''}def {name}(", parameters, f" -> {returns}: ...")
 
 
 def stub_text(is_async: bool) -> str:
     """The stub of ``async_calls`` (``is_async``) or ``sync_calls``."""
     imports = _Imports()
-    functions = [_function(name, is_async, imports) for name in PRIVATE + PUBLIC]
-    names = "".join(f'    "{name}",\n' for name in sorted(PRIVATE + PUBLIC))
+    methods = PRIVATE + PUBLIC + (STREAMING if is_async else ())
+    functions = [_function(name, is_async, imports) for name in methods]
+    names = "".join(f'    "{name}",\n' for name in sorted(methods))
     return "\n".join(
         [
             "# Written by `python -m client.stubs` from ccxt's signatures; do not edit.",
