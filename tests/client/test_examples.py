@@ -27,7 +27,15 @@ pytestmark = pytest.mark.slow  # each example runs as its own process
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-EXAMPLES = ["quickstart", "balance_checked_buy", "monitor_order", "positions", "rate_limited_loop", "error_handling"]
+EXAMPLES = [
+    "quickstart",
+    "balance_checked_buy",
+    "monitor_order",
+    "wait_for_fill",
+    "positions",
+    "rate_limited_loop",
+    "error_handling",
+]
 STRATEGIES = ["ma_crossover", "market_maker"]  # strategy files: run as backtests and live in tests/backtest
 TIMEOUT_S = 180
 KEYS = ("BINANCE_API_KEY", "BINANCE_SECRET_KEY")
@@ -46,6 +54,11 @@ EMBEDDED = {
     ],
     "monitor_order": [
         r"placed order \d+: buy 0\.000\d+ BTC at [\d.]+, waiting up to 5 s",
+        r"order \d+ (filled|canceled): [\d.]+ of 0\.000\d+ BTC filled",
+    ],
+    "wait_for_fill": [
+        r"placed order \d+: buy 0\.000\d+ BTC at [\d.]+, waiting up to 10 s for a fill",
+        r"  update: open, 0\.0 of 0\.000\d+ filled",  # the stream's first word on it: accepted
         r"order \d+ (filled|canceled): [\d.]+ of 0\.000\d+ BTC filled",
     ],
     "positions": [
@@ -76,6 +89,7 @@ ANY_TARGET = {
     "quickstart": [r"placed \d+ ", r"canceled: canceled"],
     "balance_checked_buy": [r"bought: order \d+", r"refused before sending"],
     "monitor_order": [r"placed order \d+", r"order \d+ \w+: "],
+    "wait_for_fill": [r"placed order \d+", r"order \d+ \w+: "],
     "positions": [r"close BTC|BTC position not closed|no free BTC"],
     "rate_limited_loop": [r"8 calls in"],
     "error_handling": [r"\[InsufficientFunds\]", r"\[AuthenticationError\]", r"\[NetworkError\]"],
@@ -191,7 +205,7 @@ def test_example_uses_only_client_and_ccxt_and_is_runnable(name: str) -> None:
     assert imported & {"client"} and not imported & ours, imported
     assert not imported - {"client", "ccxt"} - set(sys.stdlib_module_names), imported
     assert ast.get_docstring(tree), "an example says what it shows"
-    assert any(isinstance(n, ast.FunctionDef) and n.name == "main" for n in tree.body)
+    assert any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in tree.body)
     assert any(isinstance(n, ast.If) and "__main__" in ast.unparse(n.test) for n in tree.body)
 
 
