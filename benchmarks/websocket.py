@@ -10,11 +10,13 @@
   server closed as too slow to read (none should be).
 - ``fill_to_report_p50_us`` / ``_p99_us``: an order sent on REST (resting, so it is only accepted)
   until its ``executionReport`` arrives on the account's listen-key stream, ``--orders`` (300) times.
+- ``ws_api_orders_per_s``: signed ``order.place`` requests on the WebSocket API, one in flight on
+  each of 32 connections (the same accounts and orders as the REST load), answered per second.
 - ``orders_per_s``: the yardstick, signed REST orders per second of ``benchmarks.http``'s load
-  (32 keep-alive connections) against the same kind of server, in the same run.
+  (32 keep-alive connections) against the same server, just before.
 
 Targets (on the issue's machine): fan-out at least 100,000 messages a second, fill-to-report p99 at
-most 5 ms.
+most 5 ms, the WebSocket API's orders/s at least the REST orders/s.
 """
 
 from __future__ import annotations
@@ -34,7 +36,18 @@ from collections.abc import Callable
 import numpy as np
 
 from .figures import show
-from .http import HOST, LOAD_SYMBOL, OrderSource, ServerProcess, _serve_simulator, load, new_account, order_body
+from .http import (
+    HOST,
+    LOAD_PRICE,
+    LOAD_QTY,
+    LOAD_SYMBOL,
+    OrderSource,
+    ServerProcess,
+    _serve_simulator,
+    load,
+    new_account,
+    order_body,
+)
 
 TARGET_FANOUT = 100_000.0
 TARGET_FILL_TO_REPORT_P99_US = 5_000.0
@@ -215,13 +228,63 @@ def fill_to_report(orders: int) -> dict[str, float]:
         server.stop()
 
 
+async def _ws_api_orders(url: str, accounts: list[tuple[str, str]], warmup: float, seconds: float) -> float:
+    """Signed ``order.place`` requests, one in flight per connection (each its own account, BUY and
+    SELL in turn at one price, so every other order trades); orders answered per second measured."""
+    from websockets.asyncio.client import connect
+
+    done = [0]
+    measuring = [False]
+
+    async def trade(key: str, secret: str) -> None:
+        async with connect(url.replace("http://", "ws://") + "/ws-api/v3?returnRateLimits=false") as ws:
+            turn = 0
+            while True:
+                params = {
+                    "apiKey": key,
+                    "symbol": LOAD_SYMBOL,
+                    "side": "BUY" if turn % 2 == 0 else "SELL",
+                    "type": "LIMIT",
+                    "timeInForce": "GTC",
+                    "quantity": LOAD_QTY,
+                    "price": LOAD_PRICE,
+                    "newOrderRespType": "ACK",
+                    "recvWindow": "60000",
+                    "timestamp": str(int(time.time() * 1000)),
+                }
+                payload = "&".join(f"{k}={params[k]}" for k in sorted(params))
+                params["signature"] = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+                await ws.send(json.dumps({"id": turn, "method": "order.place", "params": params}))
+                answer = json.loads(await ws.recv())
+                if answer.get("status") != 200:
+                    raise RuntimeError(f"order.place answered {answer}")
+                turn += 1
+                if measuring[0]:
+                    done[0] += 1
+
+    tasks = [asyncio.create_task(trade(k, s)) for k, s in accounts]
+    await asyncio.sleep(warmup)
+    measuring[0] = True
+    t0 = time.perf_counter()
+    await asyncio.sleep(seconds)
+    measuring[0] = False
+    rate = done[0] / (time.perf_counter() - t0)
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+    return rate
+
+
 def orders_per_s(warmup: float, seconds: float, connections: int = 32) -> dict[str, float]:
     server = ServerProcess(_serve_simulator, None, False)
     try:
         server.wait_ready()
         accounts = [new_account(server.url) for _ in range(connections)]
         result = load(server, [OrderSource(f"{HOST}:{server.port}", k, s) for k, s in accounts], warmup, seconds)
-        return {"orders_per_s": result["per_s"], "rest_errors": result["errors"]}
+        ws_api = asyncio.run(_ws_api_orders(server.url, accounts, warmup, seconds))
+        return {"orders_per_s": result["per_s"], "rest_errors": result["errors"], "ws_api_orders_per_s": ws_api}
     finally:
         server.stop()
 
