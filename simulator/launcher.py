@@ -57,6 +57,10 @@ def _uvicorn(app: ASGIApp, host: str, port: int, log_level: str) -> uvicorn.Serv
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=3,
+            # idle keep-alive connections live longer than clients keep theirs (aiohttp 15 s, requests'
+            # pools longer): a server closing first races the client's next request on it, which then
+            # fails as a NetworkError (freqtrade logged one every few minutes at uvicorn's 5 s)
+            timeout_keep_alive=65,
             # Binance's WebSocket keep-alive: a ping every 20 s, a client silent for a minute dropped
             ws_ping_interval=20.0,
             ws_ping_timeout=60.0,
