@@ -197,21 +197,16 @@ class FaultBook:
 
     def take(self, method: str, path: str, places_order: bool, api_key: str | None) -> Fault | None:
         """The first armed fault matching this request, counted down (and disarmed at zero)."""
-        with self._lock:
-            for i, fault in enumerate(self._faults):
-                if fault.matches(method, path, places_order, api_key):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        del self._faults[i]
-                        self.active = bool(self._faults)
-                    return fault
-            return None
+        return self._take(lambda fault: fault.matches(method, path, places_order, api_key))
 
     def take_stream(self, kind: str, streams: Collection[str], api_key: str | None = None) -> Fault | None:
         """The first armed stream fault of ``kind`` matching, counted down (and disarmed at zero)."""
+        return self._take(lambda fault: fault.kind == kind and fault.matches_stream(streams, api_key))
+
+    def _take(self, matches: Callable[[Fault], bool]) -> Fault | None:
         with self._lock:
             for i, fault in enumerate(self._faults):
-                if fault.kind == kind and fault.matches_stream(streams, api_key):
+                if matches(fault):
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         del self._faults[i]

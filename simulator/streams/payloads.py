@@ -10,6 +10,7 @@ from __future__ import annotations
 from engine import MarketSpec, Side
 
 from ..history import Trade, WindowStats
+from ..http import render
 from ..http.render import percent_change, px, qty
 from ..market_data import AggTrade, Kline
 
@@ -31,19 +32,8 @@ def trade(spec: MarketSpec, t: Trade, event_time: int) -> dict[str, object]:
 
 
 def agg_trade(spec: MarketSpec, a: AggTrade, event_time: int) -> dict[str, object]:
-    return {
-        "e": "aggTrade",
-        "E": event_time,
-        "s": spec.symbol,
-        "a": a.id,
-        "p": px(spec, a.price),
-        "q": qty(spec, a.qty),
-        "f": a.first_trade_id,
-        "l": a.last_trade_id,
-        "T": a.time,
-        "m": a.buyer_is_maker,
-        "M": a.best_match,
-    }
+    """``/api/v3/aggTrades``' row with the event's type, time and symbol in front."""
+    return {"e": "aggTrade", "E": event_time, "s": spec.symbol, **render.agg_trade(spec, a)}
 
 
 def levels(spec: MarketSpec, rows: list[tuple[int, int]] | tuple[tuple[int, int], ...]) -> Levels:
