@@ -51,10 +51,12 @@ async def recv_json(ws, timeout: float = 5.0) -> object:
     return orjson.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
-def traders(server: RunningServer) -> tuple[ccxt.binance, ccxt.binance]:
+def traders(server: RunningServer, market: str = "BTC/USDT") -> tuple[ccxt.binance, ccxt.binance]:
+    """Two funded accounts' clients, holding ``market``'s base asset and USDT."""
+    base = market.split("/")[0]
     clients = []
     for _ in range(2):
-        acct = new_account(server, BALANCES)
+        acct = new_account(server, {**BALANCES, base: BALANCES.get(base, "1000")})
         ex = binance(server.url, acct["apiKey"], acct["secret"])
         ex.load_markets()
         clients.append(ex)
@@ -362,8 +364,9 @@ def test_ccxt_pros_own_checkers_pass(moving: RunningServer, checker: str) -> Non
 
 def test_a_listen_key_streams_the_accounts_orders_fills_and_balances(quiet: RunningServer) -> None:
     """The listen-key form: ``POST /api/v3/userDataStream``, then ``/ws/<listenKey>``; one report per
-    order event in the engine's order, each with the order's totals as of that event."""
-    maker, taker = traders(quiet)
+    order event in the engine's order, each with the order's totals as of that event. In BNB/USDT, a
+    book no other test here touches: nothing but these orders meets there."""
+    maker, taker = traders(quiet, "BNB/USDT")
     key = maker.public_post_userdatastream()["listenKey"]
     assert maker.public_put_userdatastream({"listenKey": key}) == {}
 
@@ -371,10 +374,10 @@ def test_a_listen_key_streams_the_accounts_orders_fills_and_balances(quiet: Runn
         got: list[dict] = []
         async with connect(ws_url(quiet, f"/ws/{key}")) as ws:
             await asyncio.sleep(0.2)
-            resting = await asyncio.to_thread(maker.create_order, "BTC/USDT", "limit", "sell", 0.03, 91_000)
-            await asyncio.to_thread(taker.create_order, "BTC/USDT", "limit", "buy", 0.01, 91_000)
-            await asyncio.to_thread(taker.create_order, "BTC/USDT", "market", "buy", 0.005)
-            await asyncio.to_thread(maker.cancel_order, resting["id"], "BTC/USDT")
+            resting = await asyncio.to_thread(maker.create_order, "BNB/USDT", "limit", "sell", 3, 600)
+            await asyncio.to_thread(taker.create_order, "BNB/USDT", "limit", "buy", 1, 600)
+            await asyncio.to_thread(taker.create_order, "BNB/USDT", "market", "buy", 0.5)
+            await asyncio.to_thread(maker.cancel_order, resting["id"], "BNB/USDT")
             while len([e for e in got if e["e"] == "executionReport"]) < 4:
                 got.append(await recv_json(ws))
             with contextlib.suppress(TimeoutError):
@@ -386,20 +389,20 @@ def test_a_listen_key_streams_the_accounts_orders_fills_and_balances(quiet: Runn
     reports = [e for e in events if e["e"] == "executionReport"]
     assert [(r["x"], r["X"], r["l"], r["z"]) for r in reports] == [
         ("NEW", "NEW", "0.00000000", "0.00000000"),
-        ("TRADE", "PARTIALLY_FILLED", "0.01000000", "0.01000000"),
-        ("TRADE", "PARTIALLY_FILLED", "0.00500000", "0.01500000"),
-        ("CANCELED", "CANCELED", "0.00000000", "0.01500000"),
+        ("TRADE", "PARTIALLY_FILLED", "1.00000000", "1.00000000"),
+        ("TRADE", "PARTIALLY_FILLED", "0.50000000", "1.50000000"),
+        ("CANCELED", "CANCELED", "0.00000000", "1.50000000"),
     ]
-    order = maker.fetch_order(reports[0]["i"], "BTC/USDT")
+    order = maker.fetch_order(reports[0]["i"], "BNB/USDT")
     assert {r["i"] for r in reports} == {int(order["id"])}
     assert reports[-1]["C"] == order["clientOrderId"] and reports[0]["c"] == order["clientOrderId"]
     assert all(r["m"] for r in reports if r["x"] == "TRADE")
-    assert reports[1]["L"] == "91000.00000000" and reports[1]["Y"] == "910.00000000"
+    assert reports[1]["L"] == "600.00000000" and reports[1]["Y"] == "600.00000000"
     positions = [e for e in events if e["e"] == "outboundAccountPosition"]
     assert positions  # after each change the account's touched balances, as they then stood
     last = {b["a"]: (b["f"], b["l"]) for b in positions[-1]["B"]}
     balance = maker.fetch_balance()
-    assert last["BTC"] == (f"{balance['BTC']['free']:.8f}", f"{balance['BTC']['used']:.8f}")
+    assert last["BNB"] == (f"{balance['BNB']['free']:.8f}", f"{balance['BNB']['used']:.8f}")
     assert maker.public_delete_userdatastream({"listenKey": key}) == {}
     with pytest.raises(ccxt.AuthenticationError, match="-1125"):  # (ccxt's mapping of -1125)
         maker.public_put_userdatastream({"listenKey": key})
@@ -463,3 +466,47 @@ def test_armed_stream_faults_gap_drop_refuse_delay_and_terminate(quiet: RunningS
 
     assert asyncio.run(terminate())["e"] == "eventStreamTerminated"
     assert admin(quiet, "GET", "/sandex/v1/faults")["faults"] == []  # each fired its one count
+
+
+def test_a_seeded_simulated_run_sends_the_same_events() -> None:
+    """Same orders on the same simulated clock, twice: each real-time stream (trades, aggregate
+    trades, book tickers) and the account's user data carry the same events, byte for byte."""
+
+    def one_run() -> list[str]:
+        clock = ManualClock(1_800_000_000_000)
+        config = SimulatorConfig(liquidity=False, rate_limits=RateLimitConfig(enabled=False))
+        with running_server(config, clock=clock) as server:
+            venue = server.venue
+            seller, buyer = (venue.create_account({"USDT": 10**14, "BTC": 10**9}) for _ in range(2))
+            key = server.simulator.app.services.listen_keys.create(seller)
+            streams = "btcusdt@trade/btcusdt@aggTrade/btcusdt@bookTicker/" + key
+            rng = random.Random(3)
+
+            async def main() -> list[str]:
+                got: list[str] = []
+                async with connect(ws_url(server, f"/stream?streams={streams}")) as ws:
+                    await asyncio.sleep(0.2)
+                    for i in range(40):
+                        side, account = (Side.SELL, seller) if i % 3 else (Side.BUY, buyer)
+                        price = (90_000 + rng.randint(-3, 3)) * 10**8
+                        venue.place(account, _limit(side, rng.randint(1, 5) * 100_000, price))
+                        clock.advance(rng.randint(0, 50))
+                    with contextlib.suppress(TimeoutError):
+                        while True:
+                            got.append(await asyncio.wait_for(ws.recv(), 1.0))
+                return got
+
+            events = asyncio.run(main())
+        # the listen key is drawn at random: it names the stream, nothing else
+        return [e.replace(key, "<listenKey>") for e in events]
+
+    def by_stream(events: list[str]) -> dict[str, list[str]]:
+        """Each stream's events in order (streams interleave as the wall clock falls)."""
+        out: dict[str, list[str]] = {}
+        for event in events:
+            out.setdefault(orjson.loads(event)["stream"], []).append(event)
+        return out
+
+    first, second = by_stream(one_run()), by_stream(one_run())
+    assert len(first) == 4 and sum(map(len, first.values())) > 40
+    assert first == second
