@@ -62,8 +62,9 @@ class Simulator:
             )
 
     def close(self) -> None:
-        """Stop the liquidity and close the journal (after a last snapshot)."""
+        """Stop the liquidity and the streams, and close the journal (after a last snapshot)."""
         self.liquidity.stop()
+        self.app.streams.detach()
         self.durability.close()
 
     def __repr__(self) -> str:

@@ -103,3 +103,19 @@ class EventStream:
                 listener(change)
             except Exception:  # a listener's bug must not undo or stop the exchange
                 log.exception("a listener of the venue's stream failed on change %d", change.seq)
+
+
+class Attachment:
+    """A listener attached to a stream only while it wants something (``want``): detached, it costs
+    a change nothing, and the stream is not ``heard`` for it, so an engine batch copies no rows."""
+
+    def __init__(self, stream: EventStream, listener: Listener) -> None:
+        self._stream, self._listener = stream, listener
+        self._detach: Callable[[], None] | None = None
+
+    def want(self, wanted: bool) -> None:
+        if wanted and self._detach is None:
+            self._detach = self._stream.subscribe(self._listener)
+        elif not wanted and self._detach is not None:
+            self._detach()
+            self._detach = None

@@ -23,7 +23,7 @@ from engine.batch import E_KIND, E_PRICE, E_SIDE, E_TID, EV_ACCEPTED, EV_AMENDED
 
 from ..history import Trade
 from ..market_data import AggTrade
-from ..stream import BookBatch, Change
+from ..stream import Attachment, BookBatch, Change
 from ..venue import Venue
 
 TOP_LEVELS = 20  # the deepest partial book stream
@@ -57,21 +57,21 @@ class MarketFeed:
         self._watched: dict[str, int] = {}  # symbol -> how many subscriptions watch it
         self._pending = _Pending()
         self._wake: Callable[[], None] | None = None
-        self._unsubscribe: Callable[[], None] | None = None
+        self._attachment = Attachment(venue.stream, self._on_change)  # attached while a market is watched
 
     def start(self, wake: Callable[[], None]) -> None:
-        """Listen to the venue's stream; ``wake`` (thread-safe) is called after a watched change."""
+        """Note the watched markets' changes from now on; ``wake`` (thread-safe) is called after one."""
         self._wake = wake
-        self._unsubscribe = self.venue.stream.subscribe(self._on_change)
+        self._attachment.want(bool(self._watched))
 
     def stop(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        self._wake = None
+        self._attachment.want(False)
 
     def watch(self, symbol: str) -> None:
         with self._lock:
             self._watched[symbol] = self._watched.get(symbol, 0) + 1
+            self._attachment.want(self._wake is not None)
 
     def unwatch(self, symbol: str) -> None:
         with self._lock:
@@ -81,6 +81,7 @@ class MarketFeed:
             else:
                 self._watched.pop(symbol, None)
                 self._pending.changes.pop(symbol, None)
+            self._attachment.want(self._wake is not None and bool(self._watched))
 
     def take(self) -> dict[str, list[MarketChange]]:
         """Everything noted since the last call, by market."""

@@ -119,14 +119,10 @@ class StreamHub:
         self.user.start(self._wake)
         self._task = self._loop.create_task(self._run(), name="sandex-streams")
 
-    async def stop(self) -> None:
+    def detach(self) -> None:
+        """Stop listening to the venue (the simulator closes; the loop task ends with its loop)."""
         self.feed.stop()
         self.user.stop()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
 
     def _wake(self) -> None:
         """From the changing thread: run the pump soon (once, however many changes come)."""

@@ -30,7 +30,7 @@ from engine import (
 
 from ..http.render import px, qty
 from ..orders import OrderRecord
-from ..stream import Change
+from ..stream import Attachment, Change
 from ..venue import Venue
 from ..wire import format_units
 
@@ -55,17 +55,22 @@ class UserStreams:
         self._tokens = count(1)
         self._execution_ids = count(1)  # each report's ``I``
         self._pending: list[tuple[int, Event]] = []
-        self._wake: Callable[[], None] = lambda: None
-        self._unsubscribe: Callable[[], None] | None = None
+        self._wake: Callable[[], None] | None = None
+        self._attachment = Attachment(venue.stream, self._on_change)  # attached while an account is watched
 
     def start(self, wake: Callable[[], None]) -> None:
-        self._wake = wake
-        self._unsubscribe = self.venue.stream.subscribe(self._on_change)
+        with self._lock:
+            self._wake = wake
+            self._attach()
 
     def stop(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        with self._lock:
+            self._wake = None
+            self._attach()
+
+    def _attach(self) -> None:
+        """(under ``_lock``) Listen to the venue's stream only while started and somebody listens here."""
+        self._attachment.want(self._wake is not None and bool(self._subscribers))
 
     def subscribe(self, account: int, deliver: Deliver) -> Callable[[], None]:
         """``deliver`` gets every event of ``account`` from now on (on the event loop); returns
@@ -73,6 +78,7 @@ class UserStreams:
         token = next(self._tokens)
         with self._lock:
             self._subscribers.setdefault(account, {})[token] = deliver
+            self._attach()
 
         def stop() -> None:
             with self._lock:
@@ -81,6 +87,7 @@ class UserStreams:
                     subs.pop(token, None)
                     if not subs:
                         del self._subscribers[account]
+                self._attach()
 
         return stop
 
@@ -93,6 +100,7 @@ class UserStreams:
         """End every subscription of ``account`` with ``eventStreamTerminated`` (their last event)."""
         with self._lock:
             subs = self._subscribers.pop(account, {})
+            self._attach()
         for deliver in subs.values():
             deliver({"e": "eventStreamTerminated", "E": now})
 
@@ -123,7 +131,9 @@ class UserStreams:
         if out:
             with self._lock:
                 self._pending.extend(out)
-            self._wake()
+                wake = self._wake
+            if wake is not None:
+                wake()
 
 
 @dataclass(slots=True)

@@ -174,3 +174,21 @@ def test_stream_names_read_as_binance_names_them(
 )
 def test_names_of_no_known_form_are_refused(text: str) -> None:
     assert parse(text) is None
+
+
+def test_the_feed_listens_only_while_a_market_is_watched(sim: Simulator) -> None:
+    """Unwatched, it is not a listener at all: an engine batch then copies no rows for the stream."""
+    stream = sim.venue.stream
+    feed = MarketFeed(sim.venue)
+    feed.start(lambda: None)
+    assert not stream.heard
+    feed.watch("BTCUSDT")
+    feed.watch("BTCUSDT")
+    assert stream.heard
+    feed.unwatch("BTCUSDT")
+    assert stream.heard
+    feed.unwatch("BTCUSDT")
+    assert not stream.heard
+    feed.watch("ETHUSDT")
+    feed.stop()
+    assert not stream.heard
