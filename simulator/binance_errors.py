@@ -100,6 +100,9 @@ INVALID_CANCEL_RESTRICTIONS = ApiError(
 DUPLICATE_SYMBOLS = ApiError(400, -1151, "Symbol is present multiple times in the list.")
 UNKNOWN = ApiError(400, -1000, "An unknown error occurred while processing the request.")
 NOT_FOUND = ApiError(404, -1000, "Not found.")  # a path Binance does not have
+OVERLOADED = ApiError(
+    503, -1008, "Server is currently overloaded with other requests. Please try again in a few minutes."
+)
 METHOD_NOT_ALLOWED = ApiError(405, -1000, "Method not allowed.")
 UNSUPPORTED = ApiError(400, -1020, "This operation is not supported.")
 # Binance: a 5XX means the execution status is unknown

@@ -69,7 +69,7 @@ KNOWN_MESSAGES: dict[int, str] = {
     -1002: err.UNAUTHORIZED.msg,
     -1003: err.weight_exceeded(6000, "1 MINUTE", 1).msg,
     -1007: TIMEOUT_MSG,
-    -1008: "Server is currently overloaded with other requests. Please try again in a few minutes.",
+    -1008: err.OVERLOADED.msg,
     -1013: "Filter failure: LOT_SIZE",
     -1015: err.orders_exceeded(100, "10 SECOND", 1).msg,
     -1021: err.TIMESTAMP_OUTSIDE.msg,

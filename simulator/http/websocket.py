@@ -27,16 +27,17 @@ from urllib.parse import parse_qs
 
 import orjson
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
+from .. import binance_errors as err
 from ..streams.hub import StreamHub, Subscriber
 from ..streams.names import StreamName
 from . import ws_api
+from .ws_connection import frames, refuse_upgrade
 
 MAX_STREAMS = 1024
 MAX_MESSAGES_PER_S = 5
 LIFETIME_S = 24 * 3600
-OVERLOADED = "Server is currently overloaded with other requests. Please try again in a few minutes."
 METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
 _ID = re.compile(r"[A-Za-z0-9]{1,36}", re.ASCII)
 _INT64 = (-(2**63), 2**63 - 1)
@@ -72,10 +73,10 @@ async def serve(hub: StreamHub, scope: Scope, receive: Receive, send: Send) -> N
         return
     route = _route(scope)
     if route is None:
-        await _refuse_upgrade(scope, receive, send)
+        await refuse_upgrade(scope, receive, send, err.NOT_FOUND)
         return
     if hub.refuses(scope["path"]):  # an armed ws_refuse fault: the server turns new connections away
-        await _refuse_upgrade(scope, receive, send, 503, {"code": -1008, "msg": OVERLOADED})
+        await refuse_upgrade(scope, receive, send, err.OVERLOADED)
         return
     ws = WebSocket(scope, receive, send)
     await ws.accept()
@@ -113,20 +114,6 @@ async def serve(hub: StreamHub, scope: Scope, receive: Receive, send: Send) -> N
                 await task
 
 
-async def _refuse_upgrade(
-    scope: Scope, receive: Receive, send: Send, status: int = 404, error: dict[str, object] | None = None
-) -> None:
-    """An upgrade answered with an HTTP error: 404 on a path Binance does not serve."""
-    await receive()  # websocket.connect
-    if "websocket.http.response" in scope.get("extensions", {}):
-        body = orjson.dumps(error or {"code": -1000, "msg": "Not found."})
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body})
-    else:
-        await send({"type": "websocket.close", "code": 1008})
-
-
 async def _send_events(ws: WebSocket, sub: Subscriber) -> None:
     while True:
         raw = await sub.queue.get()
@@ -135,13 +122,7 @@ async def _send_events(ws: WebSocket, sub: Subscriber) -> None:
 
 async def _read_requests(ws: WebSocket, hub: StreamHub, sub: Subscriber, close: Callable[[int, str], None]) -> None:
     recent: deque[float] = deque()
-    while True:
-        try:
-            message = await ws.receive()
-        except WebSocketDisconnect:
-            return
-        if message["type"] == "websocket.disconnect":
-            return
+    async for message in frames(ws):
         now = time.monotonic()
         recent.append(now)
         while recent and recent[0] <= now - 1.0:

@@ -45,7 +45,7 @@ from urllib.parse import parse_qs
 import orjson
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from .. import binance_errors as err
 from ..accounts import ApiKey, KeyType
@@ -58,6 +58,7 @@ from ..wire import parse_bool
 from . import market, spot
 from .endpoint import MAX_PARAMS, Ctx, Endpoint, Faulted, Param, Security, run_endpoint
 from .limits import MAX_REQUEST_BYTES
+from .ws_connection import frames, refuse_upgrade
 
 if TYPE_CHECKING:
     from ..streams.hub import StreamHub
@@ -587,12 +588,12 @@ async def serve(hub: StreamHub, scope: Scope, receive: Receive, send: Send) -> N
     client = scope.get("client")
     ip = client[0] if client else "unknown"
     if server is None:
-        await _refuse_upgrade(scope, receive, send, err.NOT_FOUND)
+        await refuse_upgrade(scope, receive, send, err.NOT_FOUND)
         return
     try:
         server.admit(ip)
     except ApiError as e:  # banned, over the weight limit or connecting too often: no upgrade
-        await _refuse_upgrade(scope, receive, send, e)
+        await refuse_upgrade(scope, receive, send, e)
         return
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     default = query.get("returnRateLimits", ["true"])[-1].lower() != "false"
@@ -638,24 +639,5 @@ async def _send(ws: WebSocket, conn: Connection) -> None:
 
 
 async def _read(ws: WebSocket, conn: Connection) -> None:
-    while True:
-        try:
-            message = await ws.receive()
-        except WebSocketDisconnect:
-            return
-        if message["type"] == "websocket.disconnect":
-            return
+    async for message in frames(ws):
         conn.on_text(message.get("text"))  # (None for a binary frame: Binance reads text frames only)
-
-
-async def _refuse_upgrade(scope: Scope, receive: Receive, send: Send, e: ApiError) -> None:
-    """An upgrade refused with Binance's status and error body (where the server can send one)."""
-    await receive()  # websocket.connect
-    if "websocket.http.response" in scope.get("extensions", {}):
-        body = orjson.dumps(e.body())
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        headers += [(k.lower().encode(), v.encode()) for k, v in (e.headers or {}).items()]
-        await send({"type": "websocket.http.response.start", "status": e.status, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body})
-    else:
-        await send({"type": "websocket.close", "code": 1008})
