@@ -192,11 +192,15 @@ class OrderBook:
 
     def depth(self, limit: int | None = None) -> tuple[list[Level], list[Level]]:
         """Aggregated levels (bids best first, asks best first), at most ``limit`` per side."""
-        n = -1 if limit is None else limit
         return (
-            [Level(p, q, c) for p, q, c in top_levels(self._st, k.BUY, n).tolist()],
-            [Level(p, q, c) for p, q, c in top_levels(self._st, k.SELL, n).tolist()],
+            [Level(p, q, c) for p, q, c in self.top(Side.BUY, limit).tolist()],
+            [Level(p, q, c) for p, q, c in self.top(Side.SELL, limit).tolist()],
         )
+
+    def top(self, side: Side, limit: int | None = None) -> np.ndarray:
+        """The best ``limit`` levels of ``side`` (all for None) as rows of (ticks, lots, orders):
+        ``depth`` without an object a level, for callers that read the book after every change."""
+        return top_levels(self._st, int(side), -1 if limit is None else limit)
 
     def level_lots(self, sides: np.ndarray, prices: np.ndarray) -> np.ndarray:
         """The total lots resting on each of ``sides`` at each of ``prices`` (int64 arrays of

@@ -848,10 +848,10 @@ class Engine:
     def depth(self, market: str, limit: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """(price, quantity) levels in asset units: bids best first, asks best first."""
         mk = self._markets[market]
-        bids, asks = mk.book.depth(limit)
+        tick, lot = mk.tick, mk.lot
         return (
-            [(lv.price * mk.tick, lv.quantity * mk.lot) for lv in bids],
-            [(lv.price * mk.tick, lv.quantity * mk.lot) for lv in asks],
+            [(p * tick, q * lot) for p, q, _ in mk.book.top(Side.BUY, limit).tolist()],
+            [(p * tick, q * lot) for p, q, _ in mk.book.top(Side.SELL, limit).tolist()],
         )
 
     def level_quantities(self, market: str, levels: list[tuple[Side, int]]) -> list[int]:
