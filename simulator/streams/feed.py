@@ -55,6 +55,9 @@ class MarketFeed:
         self.venue = venue
         self._lock = threading.Lock()
         self._watched: dict[str, int] = {}  # symbol -> how many subscriptions watch it
+        # symbol -> partial depth subscriptions: the top levels are read after each change only as
+        # deep as a stream sends them (TOP_LEVELS for a partial book, else the best level)
+        self._partial: dict[str, int] = {}
         self._pending = _Pending()
         self._wake: Callable[[], None] | None = None
         self._attachment = Attachment(venue.stream, self._on_change)  # attached while a market is watched
@@ -82,6 +85,15 @@ class MarketFeed:
                 self._watched.pop(symbol, None)
                 self._pending.changes.pop(symbol, None)
             self._attachment.want(self._wake is not None and bool(self._watched))
+
+    def want_partial_depth(self, symbol: str, wanted: bool) -> None:
+        """A partial depth stream of ``symbol`` began (``wanted``) or ended."""
+        with self._lock:
+            count = self._partial.get(symbol, 0) + (1 if wanted else -1)
+            if count > 0:
+                self._partial[symbol] = count
+            else:
+                self._partial.pop(symbol, None)
 
     def take(self) -> dict[str, list[MarketChange]]:
         """Everything noted since the last call, by market."""
@@ -165,7 +177,7 @@ class MarketFeed:
             )
         levels = list(touched)
         quantities = venue.level_quantities(symbol, levels) if levels else []
-        update_id, bids, asks = venue.depth(symbol, TOP_LEVELS)
+        update_id, bids, asks = venue.depth(symbol, TOP_LEVELS if symbol in self._partial else 1)
         return MarketChange(
             time,
             update_id,

@@ -79,8 +79,9 @@ class _Market:
     """What the hub keeps of one watched market between events."""
 
     symbol: str
-    update_id: int
-    bids: tuple[tuple[int, int], ...]
+    update_id: int  # the book's update id as far as the changes noted were sent on
+    top_id: int  # the update id the top of the book below is as of
+    bids: tuple[tuple[int, int], ...]  # the best level, or the best TOP_LEVELS while a partial book is wanted
     asks: tuple[tuple[int, int], ...]
     depth: dict[int, _Depth] = field(default_factory=dict)  # speed_ms -> accumulator
     traded: bool = True  # trades since the last ticker (True: send the first one at once)
@@ -157,6 +158,11 @@ class StreamHub:
         for symbol in self._symbols_of(stream):
             self._watch(symbol)
             market = self._markets[symbol]
+            if stream.kind == "partialDepth":
+                self.feed.want_partial_depth(symbol, True)
+                now = self.feed.current(symbol)  # (the levels kept so far may be the best one only)
+                if now.update_id >= market.top_id:
+                    market.top_id, market.bids, market.asks = now.update_id, now.bids, now.asks
             if stream.kind == "depth" and stream.speed_ms not in market.depth:
                 market.depth[stream.speed_ms] = _Depth(market.update_id + 1, market.update_id)
 
@@ -175,6 +181,8 @@ class StreamHub:
                 if stream.kind == "depth" and stream.symbol in self._markets:
                     self._markets[stream.symbol].depth.pop(stream.speed_ms, None)
         for symbol in self._symbols_of(stream):
+            if stream.kind == "partialDepth":
+                self.feed.want_partial_depth(symbol, False)
             self._unwatch(symbol)
 
     def connect(self, sub: Subscriber) -> None:
@@ -201,7 +209,7 @@ class StreamHub:
         self.feed.watch(symbol)
         if symbol not in self._markets:
             now = self.feed.current(symbol)
-            self._markets[symbol] = _Market(symbol, now.update_id, now.bids, now.asks)
+            self._markets[symbol] = _Market(symbol, now.update_id, now.update_id, now.bids, now.asks)
         self._markets[symbol].refs += 1
 
     def _unwatch(self, symbol: str) -> None:
@@ -295,7 +303,8 @@ class StreamHub:
                     self._send(agg_stream, payloads.agg_trade(spec, a, ch.time))
         if ch.update_id > market.update_id:
             market.update_id = ch.update_id
-            market.bids, market.asks = ch.bids, ch.asks
+            if ch.update_id > market.top_id:
+                market.top_id, market.bids, market.asks = ch.update_id, ch.bids, ch.asks
             for acc in market.depth.values():
                 acc.last = ch.update_id
                 for side, price, quantity in ch.levels:
@@ -338,9 +347,9 @@ class StreamHub:
             for n in (5, 10, 20):
                 text = f"{lower}@depth{n}{suffix}"
                 if text in self._subscribers:
-                    self._send(text, payloads.partial_depth(spec, market.update_id, market.bids, market.asks, n))
+                    self._send(text, payloads.partial_depth(spec, market.top_id, market.bids, market.asks, n))
                 if speed_ms == SLOW_MS and f"{lower}@depth{n}@1000ms" in self._subscribers:
-                    event = payloads.partial_depth(spec, market.update_id, market.bids, market.asks, n)
+                    event = payloads.partial_depth(spec, market.top_id, market.bids, market.asks, n)
                     self._send(f"{lower}@depth{n}@1000ms", event)
 
     def _statistics(self, second: int) -> None:
